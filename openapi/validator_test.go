@@ -1,0 +1,171 @@
+package openapi
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+const jsonCT = "application/json; charset=utf-8"
+
+func mustValidator(t testing.TB) *Validator {
+	t.Helper()
+	v, err := NewValidator()
+	require.NoError(t, err)
+	return v
+}
+
+func seedDoc(t testing.TB) string {
+	t.Helper()
+	b, err := os.ReadFile("testdata/cancelling.json")
+	require.NoError(t, err)
+	return string(b)
+}
+
+func exchange(method, path, reqBody string, status int, ct, body string) Exchange {
+	r := httptest.NewRequest(method, "http://127.0.0.1:9"+path, nil)
+	if reqBody != "" {
+		r.Header.Set("Content-Type", "application/json")
+	}
+	h := http.Header{}
+	if ct != "" {
+		h.Set("Content-Type", ct)
+	}
+	return Exchange{Request: r, RequestBody: []byte(reqBody), Status: status, Header: h, Body: []byte(body)}
+}
+
+func TestEmbeddedSpecIsValid(t *testing.T) {
+	doc, err := Load()
+	require.NoError(t, err)
+	require.NoError(t, doc.Validate(context.Background()))
+	require.Equal(t, "1.0.0", doc.Info.Version)
+	for _, op := range []string{"createExportRequest", "getExportStatus", "cancelExportRequest"} {
+		found := false
+		for _, item := range doc.Paths.Map() {
+			for _, o := range item.Operations() {
+				if o.OperationID == op {
+					found = true
+					require.NotEmpty(t, o.Summary, op)
+				}
+			}
+		}
+		require.True(t, found, "operation %s", op)
+	}
+}
+
+func TestSpecRejectsBrokenYAML(t *testing.T) {
+	_, err := parse([]byte("openapi: 3.0.3\ninfo: {title: x}\npaths: {}\n"))
+	require.Error(t, err, "a spec without info.version must not validate")
+}
+
+func TestSpecReturnsACopy(t *testing.T) {
+	a := Spec()
+	a[0] = 'X'
+	require.NotEqual(t, a[0], Spec()[0])
+}
+
+func TestConformingExchanges(t *testing.T) {
+	v := mustValidator(t)
+	errDoc := `{"type":"about:blank","title":"Not Found","status":404,"detail":"export request 9 does not exist"}`
+	tests := []struct {
+		name string
+		ex   Exchange
+	}{
+		{"status of the seed example", exchange("GET", Root+"/exportStatuses/12345", "", 200, jsonCT, seedDoc(t))},
+		{"string ids", exchange("GET", Root+"/exportStatuses/12345", "", 200, "application/json",
+			strings.NewReplacer(`"requestID": 12345`, `"requestID": "12345"`, `"itemID": 1,`, `"itemID": "1",`).Replace(seedDoc(t)))},
+		{"create", exchange("POST", Root+"/exportRequests", `{"tables":{"items":[{"tableName":"SHIPMENT"}]}}`, 202, jsonCT, seedDoc(t))},
+		{"cancel 200 without body", exchange("POST", Root+"/custom-actions/cancel/exportRequests/12345", "", 200, "", "")},
+		{"cancel 200 with a status document", exchange("POST", Root+"/custom-actions/cancel/exportRequests/12345", "", 200, jsonCT, seedDoc(t))},
+		{"cancel 400", exchange("POST", Root+"/custom-actions/cancel/exportRequests/12345", "", 400, jsonCT,
+			`{"type":"about:blank","title":"Bad Request","status":400,"detail":"invalid state for a cancellation request"}`)},
+		{"cancel 404 for an odd id", exchange("POST", Root+"/custom-actions/cancel/exportRequests/abc%2F..", "", 404, jsonCT, errDoc)},
+		{"status 404", exchange("GET", Root+"/exportStatuses/99999999999999999999999", "", 404, jsonCT, errDoc)},
+		{"gateway prefix before the root", exchange("GET", "/gw/vendor"+Root+"/exportStatuses/12345", "", 200, jsonCT, seedDoc(t))},
+	}
+	unauthorized := exchange("GET", Root+"/exportStatuses/1", "", 401, "text/html", "<h1>no</h1>")
+	unauthorized.Header.Set("WWW-Authenticate", `Basic realm="x"`)
+	tests = append(tests, struct {
+		name string
+		ex   Exchange
+	}{"401 with a challenge and any body", unauthorized})
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			require.Empty(t, v.Validate(tt.ex))
+		})
+	}
+}
+
+func TestViolations(t *testing.T) {
+	v := mustValidator(t)
+	status := Root + "/exportStatuses/12345"
+	seed := seedDoc(t)
+	tests := []struct {
+		name    string
+		ex      Exchange
+		where   string
+		pointer string
+		reason  string
+	}{
+		{"undeclared status", exchange("GET", status, "", 500, jsonCT, `{}`), "response", "", "status is not supported"},
+		{"misspelt progress", exchange("GET", status, "", 200, jsonCT, strings.Replace(seed, `"cancelling"`, `"canceling"`, 1)),
+			"response", "/progress", "value is not one of the allowed values"},
+		{"wrong type", exchange("GET", status, "", 200, jsonCT, strings.Replace(seed, `"completed": false`, `"completed": "false"`, 1)),
+			"response", "/completed", "value must be a boolean"},
+		{"missing required field", exchange("GET", status, "", 200, jsonCT, strings.Replace(seed, `"completed": false,`, ``, 1)),
+			"response", "/completed", `property "completed" is missing`},
+		{"item id of a wrong type", exchange("GET", status, "", 200, jsonCT, strings.Replace(seed, `"itemID": 1,`, `"itemID": true,`, 1)),
+			"response", "/result/body/tables/items/0/itemID", "doesn't match any schema"},
+		{"bad checksum", exchange("GET", status, "", 200, jsonCT, strings.Replace(seed, `c9179dae8947cb56abaed4f6c2ea09b3`, `xyz`, 1)),
+			"response", "/result/body/tables/items/0/parts/items/0/checksum", "regular expression"},
+		{"bad date-time", exchange("GET", status, "", 200, jsonCT, strings.Replace(seed, `"2022-11-29T15:21:56Z"`, `"yesterday"`, 1)),
+			"response", "/result/body/submitDate", "date-time"},
+		{"wrong content type", exchange("GET", status, "", 200, "text/plain", seed), "response", "", "Content-Type"},
+		{"status with no body", exchange("GET", status, "", 200, "", ""), "response", "", "Content-Type"},
+		{"not JSON", exchange("GET", status, "", 200, jsonCT, "{"), "response", "", "failed to decode response body"},
+		{"error without status", exchange("GET", Root+"/exportStatuses/1", "", 404, jsonCT, `{"title":"Not Found"}`),
+			"response", "/status", `property "status" is missing`},
+		{"401 without challenge", exchange("GET", status, "", 401, "", ""), "response", "", "WWW-Authenticate"},
+		{"unknown path", exchange("GET", Root+"/nope", "", 404, jsonCT, `{}`), "request", "", "declares no operation"},
+		{"wrong method", exchange("DELETE", status, "", 405, "", ""), "request", "", "declares no DELETE operation"},
+		{"outside the root", exchange("GET", "/exportStatuses/1", "", 200, jsonCT, seed), "request", "", "API root"},
+		{"create without tables", exchange("POST", Root+"/exportRequests", `{"tables":{"items":[]}}`, 400, jsonCT,
+			`{"title":"Bad Request","status":400}`), "request", "/tables/items", "minimum number of items"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := v.Validate(tt.ex)
+			require.NotEmpty(t, got)
+			var hit bool
+			for _, vi := range got {
+				if vi.Where == tt.where && vi.Pointer == tt.pointer && strings.Contains(vi.Reason, tt.reason) {
+					hit = true
+				}
+			}
+			require.True(t, hit, "want %s %q containing %q, got %v", tt.where, tt.pointer, tt.reason, got)
+		})
+	}
+}
+
+func TestAllViolationsAreReported(t *testing.T) {
+	v := mustValidator(t)
+	body := strings.NewReplacer(`"cancelling"`, `"canceling"`, `"completed": false`, `"completed": 0`, `"recordCount": 92`, `"recordCount": "92"`).Replace(seedDoc(t))
+	got := v.Validate(exchange("GET", Root+"/exportStatuses/12345", "", 200, jsonCT, body))
+	var pointers []string
+	for _, vi := range got {
+		pointers = append(pointers, vi.Pointer)
+		require.Equal(t, "getExportStatus", vi.Operation)
+		require.Equal(t, 200, vi.Status)
+	}
+	require.ElementsMatch(t, []string{"/completed", "/progress", "/result/body/tables/items/0/parts/items/0/recordCount"}, pointers)
+}
+
+func TestViolationString(t *testing.T) {
+	vi := Violation{Operation: "getExportStatus", Method: "GET", Path: "/x", Status: 200, Where: "response", Pointer: "/progress", Reason: "bad"}
+	require.Equal(t, "getExportStatus GET /x → 200: response /progress: bad", vi.String())
+}

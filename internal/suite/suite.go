@@ -1,0 +1,189 @@
+// Package suite runs conform's features with godog: the one runner behind both `conform run`
+// and `go test`.
+package suite
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cucumber/godog"
+
+	"conform/fakeserver"
+	"conform/features"
+	"conform/internal/tagexpr"
+	"conform/openapi"
+	"conform/steps"
+)
+
+// Format is one report to write: a godog formatter name and, optionally, a file path ("" means
+// the run's output writer).
+type Format struct {
+	Name string
+	Path string
+}
+
+// ParseFormat reads "name" or "name:path".
+func ParseFormat(s string) (Format, error) {
+	name, path, _ := strings.Cut(s, ":")
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return Format{}, &UsageError{Err: fmt.Errorf("format %q names no formatter", s)}
+	}
+	return Format{Name: name, Path: path}, nil
+}
+
+// Options configure one run.
+type Options struct {
+	// NewTarget gives each scenario its target; nil means the bundled fake.
+	NewTarget func(ctx context.Context) (*steps.Target, error)
+	// Tags is a Cucumber tag expression; "" runs every scenario.
+	Tags string
+	// Formats are the reports to write; none means "pretty" to Output.
+	Formats []Format
+	// Concurrency is how many scenarios run at once; below 1 means 1.
+	Concurrency int
+	// Seed shuffles scenarios within each feature: 0 keeps file order, -1 picks a random seed
+	// (godog prints it), any other value is the seed.
+	Seed int64
+	// Output receives the reports that have no file; nil means os.Stdout.
+	Output io.Writer
+	// Colour turns on ANSI colours on Output; decide it from whether Output is a terminal.
+	Colour bool
+	// PollInterval is the pause between polls in "eventually" steps; 0 means steps' default.
+	PollInterval time.Duration
+	// TestingT, when set, runs each scenario as a subtest of it (from `go test`).
+	TestingT *testing.T
+}
+
+// Result is what a run found.
+type Result struct {
+	Scenarios int  // scenarios selected to run
+	Passed    bool // every selected scenario passed
+}
+
+// UsageError is a mistake in how the run was asked for: a bad tag expression, a filter that
+// selects nothing, an unknown format, a report file that cannot be created.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+// Run runs the selected scenarios and reports whether they passed. It returns a *UsageError
+// for a run that was asked for wrongly, and another error when the run could not be made.
+func Run(ctx context.Context, o Options) (Result, error) {
+	expr, err := tagexpr.Parse(o.Tags)
+	if err != nil {
+		return Result{}, &UsageError{Err: fmt.Errorf("--tags: %w", err)}
+	}
+	filter, err := expr.Godog()
+	if err != nil {
+		return Result{}, &UsageError{Err: fmt.Errorf("--tags: %w", err)}
+	}
+	validator, err := openapi.NewValidator()
+	if err != nil {
+		return Result{}, err
+	}
+	format, err := formatString(o.Formats)
+	if err != nil {
+		return Result{}, err
+	}
+	out := o.Output
+	if out == nil {
+		out = os.Stdout
+	}
+	newTarget := o.NewTarget
+	if newTarget == nil {
+		newTarget = steps.BundledTarget(fakeserver.Options{})
+	}
+	opts := &godog.Options{
+		Format:         format,
+		Tags:           filter,
+		Concurrency:    max(o.Concurrency, 1),
+		Randomize:      o.Seed,
+		Strict:         true,
+		NoColors:       !o.Colour,
+		Output:         out,
+		FS:             features.FS,
+		Paths:          []string{"."},
+		DefaultContext: ctx,
+		TestingT:       o.TestingT,
+	}
+	n, err := countScenarios(opts)
+	if err != nil {
+		return Result{}, err
+	}
+	if n == 0 {
+		return Result{}, &UsageError{Err: fmt.Errorf("--tags %q selects no scenario", o.Tags)}
+	}
+	ts := godog.TestSuite{
+		Name: "conform",
+		ScenarioInitializer: steps.Initializer(steps.Config{
+			NewTarget:    newTarget,
+			Validator:    validator,
+			PollInterval: o.PollInterval,
+		}),
+		Options: opts,
+	}
+	switch code := ts.Run(); code {
+	case 0:
+		return Result{Scenarios: n, Passed: true}, nil
+	case 1:
+		return Result{Scenarios: n, Passed: false}, nil
+	default:
+		return Result{Scenarios: n}, &UsageError{Err: fmt.Errorf("godog rejected the run options (exit %d); see its message above", code)}
+	}
+}
+
+// countScenarios counts the pickles the tag filter selects, with godog's own parser and filter.
+func countScenarios(opts *godog.Options) (int, error) {
+	copyOpts := *opts
+	feats, err := godog.TestSuite{Options: &copyOpts}.RetrieveFeatures()
+	if err != nil {
+		return 0, fmt.Errorf("read the features: %w", err)
+	}
+	n := 0
+	for _, f := range feats {
+		n += len(f.Pickles)
+	}
+	return n, nil
+}
+
+// formatString turns formats into godog's "name:path,name" form, creating the directories of
+// report files (godog does not) and checking each can be written before the run starts.
+func formatString(formats []Format) (string, error) {
+	if len(formats) == 0 {
+		return "pretty", nil
+	}
+	known := map[string]bool{}
+	for name := range godog.AvailableFormatters() {
+		known[name] = true
+	}
+	var parts []string
+	for _, f := range formats {
+		if !known[f.Name] {
+			return "", &UsageError{Err: fmt.Errorf("--format: unknown formatter %q (have %s)", f.Name, strings.Join(slices.Sorted(maps.Keys(known)), ", "))}
+		}
+		if f.Path == "" {
+			parts = append(parts, f.Name)
+			continue
+		}
+		if strings.Contains(f.Path, ",") {
+			return "", &UsageError{Err: fmt.Errorf("--format: report path %q must not contain a comma", f.Path)}
+		}
+		if dir := filepath.Dir(f.Path); dir != "." {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return "", &UsageError{Err: fmt.Errorf("--format %s: create report directory: %w", f.Name, err)}
+			}
+		}
+		parts = append(parts, f.Name+":"+f.Path)
+	}
+	return strings.Join(parts, ","), nil
+}

@@ -1,0 +1,92 @@
+package steps
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"conform/fakeserver"
+	"conform/internal/statusdoc"
+)
+
+// BundledEpoch is the manual clock's start in bundled runs: the vendor's example day, so that
+// times in reports are stable from run to run.
+var BundledEpoch = time.Date(2022, 11, 29, 15, 21, 56, 0, time.UTC)
+
+// bundledUser and bundledPassword are the credentials of the in-process fake: nothing secret.
+const (
+	bundledUser     = "conform"
+	bundledPassword = "conform"
+)
+
+// BundledTarget returns a target factory that gives every scenario its own in-process fake
+// with a manual clock: no socket, no sleeping, and scenarios cannot disturb each other.
+func BundledTarget(opts fakeserver.Options) func(context.Context) (*Target, error) {
+	return func(context.Context) (*Target, error) {
+		clock := fakeserver.NewManualClock(BundledEpoch)
+		o := opts
+		o.Clock = clock
+		o.Username, o.Password = bundledUser, bundledPassword
+		srv := fakeserver.New(o)
+		return &Target{
+			Root:      "http://bundled-fake" + fakeserver.Root,
+			Transport: handlerTransport{h: srv},
+			Auth:      func(r *http.Request) { r.SetBasicAuth(bundledUser, bundledPassword) },
+			Arranger:  bundledArranger{srv: srv},
+			Waiter:    clockWaiter{clock: clock},
+			Now:       clock.Now,
+		}, nil
+	}
+}
+
+// clockWaiter "waits" by moving the fake's manual clock on.
+type clockWaiter struct{ clock *fakeserver.ManualClock }
+
+func (w clockWaiter) Wait(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	w.clock.Advance(d)
+	return nil
+}
+
+// bundledArranger puts requests into the fake in exactly the state a step asks for.
+type bundledArranger struct{ srv *fakeserver.Server }
+
+func (a bundledArranger) Running(_ context.Context, _ *Client) (statusdoc.ID, error) {
+	return a.srv.Put(fakeserver.Seed{Progress: statusdoc.Processing, Tables: []fakeserver.TableSeed{
+		{Name: "SHIPMENT", Progress: statusdoc.Processing},
+		{Name: "SHIPMENT_REFNUM", Progress: statusdoc.Pending},
+	}})
+}
+
+func (a bundledArranger) RunningWithFinishedTable(_ context.Context, _ *Client) (statusdoc.ID, error) {
+	return a.srv.Put(fakeserver.Seed{Progress: statusdoc.Processing, Tables: []fakeserver.TableSeed{
+		{Name: "SHIPMENT", Progress: statusdoc.Succeeded},
+		{Name: "ORDER_RELEASE", Progress: statusdoc.Processing},
+		{Name: "SHIPMENT_REFNUM", Progress: statusdoc.Pending},
+	}})
+}
+
+func (a bundledArranger) Completed(_ context.Context, _ *Client, outcome statusdoc.Progress) (statusdoc.ID, error) {
+	var second statusdoc.Progress
+	switch outcome {
+	case statusdoc.Succeeded:
+		second = statusdoc.Succeeded
+	case statusdoc.Failed:
+		second = statusdoc.Failed
+	case statusdoc.Cancelled:
+		second = statusdoc.Cancelled
+	default:
+		return "", fmt.Errorf("cannot arrange a request completed as %q", outcome)
+	}
+	return a.srv.Put(fakeserver.Seed{Progress: outcome, Tables: []fakeserver.TableSeed{
+		{Name: "SHIPMENT", Progress: statusdoc.Succeeded},
+		{Name: "SHIPMENT_REFNUM", Progress: second},
+	}})
+}
+
+func (a bundledArranger) Seed(_ context.Context, seed fakeserver.Seed) (statusdoc.ID, error) {
+	return a.srv.Put(seed)
+}

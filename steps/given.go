@@ -1,0 +1,196 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/cucumber/godog"
+
+	"conform/fakeserver"
+	"conform/internal/statusdoc"
+)
+
+func (w *World) authorisedUser(context.Context) error {
+	if w.target.Auth == nil {
+		return errors.New("no credentials are configured for the target: set them as the README describes")
+	}
+	return nil
+}
+
+func (w *World) aRunningRequest(ctx context.Context) error {
+	id, err := w.target.Arranger.Running(ctx, w.client)
+	if err != nil {
+		return fmt.Errorf("arrange a running export request: %w", err)
+	}
+	return w.adopt(ctx, id, isRunning, "still running")
+}
+
+func (w *World) aRunningRequestWithAFinishedTable(ctx context.Context) error {
+	id, err := w.target.Arranger.RunningWithFinishedTable(ctx, w.client)
+	if err != nil {
+		return fmt.Errorf("arrange a running export request with a finished table: %w", err)
+	}
+	return w.adopt(ctx, id, func(d statusdoc.Status) bool { return isRunning(d) && len(finishedItems(d)) > 0 },
+		"still running with at least one table finished")
+}
+
+func (w *World) aCompletedRequest(ctx context.Context, outcome string) error {
+	id, err := w.target.Arranger.Completed(ctx, w.client, statusdoc.Progress(outcome))
+	if err != nil {
+		return fmt.Errorf("arrange an export request completed as %s: %w", outcome, err)
+	}
+	return w.adopt(ctx, id, func(d statusdoc.Status) bool { return d.Progress == statusdoc.Progress(outcome) }, outcome)
+}
+
+func (w *World) aRequestBeingCancelled(ctx context.Context) error {
+	if err := w.aRunningRequest(ctx); err != nil {
+		return err
+	}
+	resp, err := w.client.Cancel(ctx, w.requestID)
+	if err != nil {
+		return err
+	}
+	if resp.Status != http.StatusOK {
+		return fmt.Errorf("the cancel that should start the cancellation was not accepted:\n%s", resp.Describe())
+	}
+	doc, _, err := w.status(ctx)
+	if err != nil {
+		return err
+	}
+	switch doc.Progress {
+	case statusdoc.Cancelling:
+		return nil
+	case statusdoc.Cancelled:
+		return fmt.Errorf("precondition not reached: request %s was already cancelled when first polled after the cancel, "+
+			"so a second cancel cannot be sent while it is cancelling; on a target that settles this fast, "+
+			"leave this scenario out with --tags 'not @needs-slow-cancel'", w.requestID)
+	default:
+		return fmt.Errorf("request %s shows %q right after a cancel that answered 200; want cancelling", w.requestID, doc.Progress)
+	}
+}
+
+func (w *World) noRequestHasID(ctx context.Context, id string) error {
+	resp, err := w.client.Status(ctx, statusdoc.ID(id))
+	if err != nil {
+		return err
+	}
+	if resp.Status != http.StatusNotFound {
+		return fmt.Errorf("precondition not reached: the id %q should name no export request, but its status answered:\n%s", id, resp.Describe())
+	}
+	w.requestID = statusdoc.ID(id)
+	return nil
+}
+
+func (w *World) requestRunningWithTables(ctx context.Context, id string, table *godog.Table) error {
+	rows, err := tableRows(table)
+	if err != nil {
+		return err
+	}
+	seed := fakeserver.Seed{ID: id, Progress: statusdoc.Processing}
+	for _, r := range rows {
+		seed.Tables = append(seed.Tables, fakeserver.TableSeed{
+			Name: r.name, Progress: r.progress, Records: r.records, Checksum: r.checksum,
+		})
+	}
+	got, err := w.target.Arranger.Seed(ctx, seed)
+	if err != nil {
+		return fmt.Errorf("arrange export request %s: %w", id, err)
+	}
+	return w.adopt(ctx, got, isRunning, "still running")
+}
+
+// adopt makes id the scenario's export request and checks, through the API, that it is in the
+// state the step promised.
+func (w *World) adopt(ctx context.Context, id statusdoc.ID, ok func(statusdoc.Status) bool, want string) error {
+	w.requestID = id
+	doc, resp, err := w.status(ctx)
+	if err != nil {
+		return err
+	}
+	if !ok(doc) {
+		return fmt.Errorf("precondition not reached: export request %s should be %s, but its status is:\n%s", id, want, resp.Describe())
+	}
+	return nil
+}
+
+// status fetches the scenario's request's status document and requires a 200.
+func (w *World) status(ctx context.Context) (statusdoc.Status, *Response, error) {
+	resp, err := w.client.Status(ctx, w.requestID)
+	if err != nil {
+		return statusdoc.Status{}, nil, err
+	}
+	if resp.Status != http.StatusOK {
+		return statusdoc.Status{}, resp, fmt.Errorf("status of export request %s: want 200 OK, got:\n%s", w.requestID, resp.Describe())
+	}
+	doc, err := resp.StatusDocument()
+	return doc, resp, err
+}
+
+func isRunning(d statusdoc.Status) bool {
+	return !d.Completed && (d.Progress == statusdoc.Pending || d.Progress == statusdoc.Processing)
+}
+
+// finishedItems returns the items of d that have succeeded or failed, by name.
+func finishedItems(d statusdoc.Status) map[string]statusdoc.Item {
+	out := map[string]statusdoc.Item{}
+	for _, it := range d.Items() {
+		if it.Progress == statusdoc.Succeeded || it.Progress == statusdoc.Failed {
+			out[it.ItemName] = it
+		}
+	}
+	return out
+}
+
+// tableRow is one row of a "table | progress | records | checksum" data table.
+type tableRow struct {
+	name     string
+	progress statusdoc.Progress
+	records  int64
+	checksum string
+}
+
+func tableRows(t *godog.Table) ([]tableRow, error) {
+	if t == nil || len(t.Rows) < 2 {
+		return nil, errors.New("the step needs a table with a header row and at least one table")
+	}
+	col := map[string]int{}
+	for i, c := range t.Rows[0].Cells {
+		col[strings.TrimSpace(c.Value)] = i
+	}
+	for _, need := range []string{"table", "progress"} {
+		if _, ok := col[need]; !ok {
+			return nil, fmt.Errorf("the data table needs a %q column", need)
+		}
+	}
+	var out []tableRow
+	for _, tr := range t.Rows[1:] {
+		r := make([]string, len(tr.Cells))
+		for i, c := range tr.Cells {
+			r[i] = c.Value
+		}
+		cell := func(name string) string {
+			i, ok := col[name]
+			if !ok || i >= len(r) {
+				return ""
+			}
+			return strings.TrimSpace(r[i])
+		}
+		row := tableRow{name: cell("table"), progress: statusdoc.Progress(cell("progress")), checksum: cell("checksum")}
+		if !row.progress.Known() {
+			return nil, fmt.Errorf("table %s: %q is not a progress value", row.name, row.progress)
+		}
+		if s := cell("records"); s != "" {
+			n, err := strconv.ParseInt(s, 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("table %s: records %q is not a number", row.name, s)
+			}
+			row.records = n
+		}
+		out = append(out, row)
+	}
+	return out, nil
+}

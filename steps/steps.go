@@ -1,0 +1,41 @@
+package steps
+
+import "github.com/cucumber/godog"
+
+// register lists every step of the features in one place. Patterns are anchored and their
+// choices closed, so a typo in a feature is an undefined step, not a silent match.
+func (w *World) register(sc *godog.ScenarioContext) {
+	// Preconditions.
+	sc.Step(`^I am an authorised integration user$`, w.authorisedUser)
+	sc.Step(`^an export request that is still running$`, w.aRunningRequest)
+	sc.Step(`^an export request that is still running, with at least one table finished$`, w.aRunningRequestWithAFinishedTable)
+	sc.Step(`^an export request that has completed with progress "(succeeded|failed|cancelled)"$`, w.aCompletedRequest)
+	sc.Step(`^an export request that is being cancelled$`, w.aRequestBeingCancelled)
+	sc.Step(`^no export request has the id "([^"]*)"$`, w.noRequestHasID)
+	sc.Step(`^export request (\d+) is running with these tables:$`, w.requestRunningWithTables)
+
+	// Actions.
+	sc.Step(`^I submit an export request$`, w.submitExport)
+	sc.Step(`^I cancel the export request(?: again)?$`, w.cancelTheRequest)
+	sc.Step(`^I cancel the export request without credentials$`, w.cancelWithoutCredentials)
+	sc.Step(`^I cancel export request "([^"]*)"$`, w.cancelByID)
+	sc.Step(`^I check the status of export request "([^"]*)"$`, w.statusByID)
+	sc.Step(`^I check the status of the export request without credentials$`, w.statusWithoutCredentials)
+
+	// Outcomes.
+	sc.Step(`^the answer is (200 OK|202 Accepted|400 Bad Request|401 Unauthorized|404 Not Found)$`, w.theAnswerIs)
+	sc.Step(`^the answer is the status document of a new request$`, w.answerIsNewRequest)
+	sc.Step(`^the error message says the request is in an invalid state for cancellation$`, w.errorSaysInvalidState)
+	sc.Step(`^the error message says the request does not exist$`, w.errorSaysNotFound)
+	sc.Step(`^the answer asks for credentials$`, w.answerAsksForCredentials)
+	sc.Step(`^the request is marked as cancelling$`, w.requestIsMarkedCancelling)
+	sc.Step(`^the request shows progress "(pending|processing|cancelling|cancelled|succeeded|failed)"$`, w.requestShowsProgress)
+	sc.Step(`^the request still shows progress "(succeeded|failed|cancelled)"$`, w.requestShowsCompletedProgress)
+	sc.Step(`^eventually, within (\d+) seconds, the request (is cancelled|has succeeded)$`, w.eventuallyRequestIs)
+	sc.Step(`^the request is completed$`, w.requestIsCompleted)
+	sc.Step(`^the request has not been cancelled$`, w.requestNotCancelled)
+	sc.Step(`^its tables show:$`, w.tablesShow)
+	sc.Step(`^every table that had finished before the cancellation kept its progress, parts and checksums$`, w.finishedTablesKept)
+	sc.Step(`^no table is still pending or processing$`, w.noTableStillRunning)
+	sc.Step(`^every table has succeeded with its parts, record counts and checksums$`, w.everyTableSucceededWithParts)
+}

@@ -1,0 +1,98 @@
+package steps
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"conform/internal/statusdoc"
+)
+
+func (w *World) submitExport(ctx context.Context) error {
+	body := w.target.QuickExport
+	if body == nil {
+		body = DefaultQuickExport
+	}
+	resp, err := w.client.CreateRaw(ctx, body)
+	if err != nil {
+		return err
+	}
+	w.last = resp
+	if resp.Status == http.StatusAccepted {
+		if doc, err := resp.StatusDocument(); err == nil && doc.RequestID() != "" {
+			w.requestID = doc.RequestID()
+		}
+	}
+	return nil
+}
+
+// cancelTheRequest cancels the scenario's request. It first notes which tables have finished,
+// so that a later step can check that they kept their results.
+func (w *World) cancelTheRequest(ctx context.Context) error {
+	if w.requestID == "" {
+		return fmt.Errorf("no export request to cancel: an earlier step must name one")
+	}
+	if w.beforeItems == nil {
+		if err := w.noteFinishedTables(ctx); err != nil {
+			return err
+		}
+	}
+	resp, err := w.client.Cancel(ctx, w.requestID)
+	if err != nil {
+		return err
+	}
+	w.last = resp
+	return nil
+}
+
+func (w *World) cancelWithoutCredentials(ctx context.Context) error {
+	resp, err := w.client.Cancel(ctx, w.requestID, callOptions{anonymous: true})
+	if err != nil {
+		return err
+	}
+	w.last = resp
+	return nil
+}
+
+func (w *World) cancelByID(ctx context.Context, id string) error {
+	w.requestID = statusdoc.ID(id)
+	return w.cancelTheRequest(ctx)
+}
+
+func (w *World) statusByID(ctx context.Context, id string) error {
+	w.requestID = statusdoc.ID(id)
+	resp, err := w.client.Status(ctx, w.requestID)
+	if err != nil {
+		return err
+	}
+	w.last = resp
+	return nil
+}
+
+func (w *World) statusWithoutCredentials(ctx context.Context) error {
+	resp, err := w.client.Status(ctx, w.requestID, callOptions{anonymous: true})
+	if err != nil {
+		return err
+	}
+	w.last = resp
+	return nil
+}
+
+// noteFinishedTables remembers which tables had finished before the cancel went out. A request
+// whose status cannot be read (an unknown id) simply has none.
+func (w *World) noteFinishedTables(ctx context.Context) error {
+	resp, err := w.client.Status(ctx, w.requestID)
+	if err != nil {
+		return err
+	}
+	w.beforeItems = map[string]statusdoc.Item{}
+	if resp.Status != http.StatusOK {
+		return nil
+	}
+	doc, err := resp.StatusDocument()
+	if err != nil {
+		return err
+	}
+	w.beforeItems = finishedItems(doc)
+	return nil
+}

@@ -1,0 +1,207 @@
+// Package steps holds the godog step definitions of conform's features, the per-scenario world
+// they share, the API client whose transport validates every exchange, polling, the invariant
+// oracle's wiring and the arrangers that make a scenario's preconditions true.
+//
+// Steps speak only HTTP to the target. Only arrangers may reach into the bundled fake.
+package steps
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cucumber/godog"
+
+	"conform/internal/statusdoc"
+	"conform/openapi"
+	"conform/steps/oracle"
+)
+
+// Target is what one scenario talks to: the API root, how to reach it, and how to arrange and
+// wait on it.
+type Target struct {
+	Root      string            // API root URL, e.g. http://127.0.0.1:8080/logisticsRestApi/data/v1
+	Transport http.RoundTripper // how requests reach the target
+	Auth      func(*http.Request)
+	Arranger  Arranger
+	Waiter    Waiter
+	Now       func() time.Time // the target's idea of now: the manual clock for the bundled fake
+	Close     func()           // called when the scenario ends; may be nil
+	// QuickExport is the body of "I submit an export request": an export that completes
+	// within the features' time limits. Nil means DefaultQuickExport.
+	QuickExport []byte
+}
+
+// DefaultQuickExport is the export submitted when the target names none: two small tables.
+var DefaultQuickExport = []byte(`{"tables":{"items":[{"tableName":"SHIPMENT"},{"tableName":"SHIPMENT_REFNUM"}]}}`)
+
+// Config wires the steps to a run.
+type Config struct {
+	// NewTarget is called once per scenario, so that scenarios can run concurrently.
+	NewTarget func(ctx context.Context) (*Target, error)
+	// Validator checks every exchange; required.
+	Validator *openapi.Validator
+	// PollInterval is the pause between two polls of "eventually" steps; 0 means 1s.
+	PollInterval time.Duration
+	// MaxResponseBytes caps one response body; 0 means DefaultMaxResponseBytes.
+	MaxResponseBytes int64
+}
+
+// World is the state of one scenario.
+type World struct {
+	cfg    Config
+	target *Target
+	client *Client
+	rec    *recorder
+	oracle *oracle.Oracle
+
+	mu       sync.Mutex // guards findings and reported
+	findings []string   // violations of the spec or of an invariant, in the order found
+	reported int        // how many findings have already failed a step
+
+	last        *Response
+	requestID   statusdoc.ID
+	beforeItems map[string]statusdoc.Item // items as last seen before the cancel was sent
+}
+
+// Initializer returns godog's scenario initializer for cfg: it creates a fresh World for each
+// scenario and registers every step.
+func Initializer(cfg Config) func(*godog.ScenarioContext) {
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = time.Second
+	}
+	if cfg.MaxResponseBytes <= 0 {
+		cfg.MaxResponseBytes = DefaultMaxResponseBytes
+	}
+	return func(sc *godog.ScenarioContext) {
+		w := &World{cfg: cfg}
+		sc.Before(func(ctx context.Context, _ *godog.Scenario) (context.Context, error) {
+			return ctx, w.start(ctx)
+		})
+		sc.StepContext().After(func(ctx context.Context, _ *godog.Step, _ godog.StepResultStatus, err error) (context.Context, error) {
+			return ctx, w.failOnFindings(err)
+		})
+		sc.After(func(ctx context.Context, _ *godog.Scenario, err error) (context.Context, error) {
+			w.stop()
+			return ctx, err
+		})
+		w.register(sc)
+	}
+}
+
+func (w *World) start(ctx context.Context) error {
+	t, err := w.cfg.NewTarget(ctx)
+	if err != nil {
+		return fmt.Errorf("set up the target: %w", err)
+	}
+	w.target = t
+	w.oracle = oracle.New()
+	w.rec = &recorder{observe: w.observe}
+	w.client = &Client{
+		root: strings.TrimSuffix(t.Root, "/"),
+		auth: t.Auth,
+		http: &http.Client{Transport: &validatingTransport{
+			next:      t.Transport,
+			validator: w.cfg.Validator,
+			rec:       w.rec,
+			now:       t.Now,
+			maxBytes:  w.cfg.MaxResponseBytes,
+		}},
+	}
+	return nil
+}
+
+func (w *World) stop() {
+	if w.target != nil && w.target.Close != nil {
+		w.target.Close()
+	}
+}
+
+// Exchanges returns every exchange of the scenario so far, in order.
+func (w *World) Exchanges() []Exchange { return w.rec.all() }
+
+// observe runs on every exchange: spec violations become findings, and every status document
+// goes to the invariant oracle.
+func (w *World) observe(ex Exchange) {
+	for _, v := range ex.Violations {
+		w.addFinding("the answer breaks the spec: " + v.String())
+	}
+	asked, ok := askedID(ex)
+	if !ok || ex.Status/100 != 2 || len(ex.RespBody) == 0 {
+		return
+	}
+	var doc statusdoc.Status
+	if err := json.Unmarshal(ex.RespBody, &doc); err != nil {
+		return // the spec violation already says why
+	}
+	if asked == "" { // a create names its own id
+		asked = doc.RequestID()
+	}
+	obs := oracle.Observation{
+		Seq:    ex.Seq,
+		At:     ex.At,
+		Source: fmt.Sprintf("%s %s → %d", ex.Method, ex.URL, ex.Status),
+		Doc:    doc,
+		Raw:    ex.RespBody,
+	}
+	for _, v := range w.oracle.Observe(asked, obs) {
+		w.addFinding(v.Error())
+	}
+}
+
+// askedID tells which request an exchange was about: the id in a status or cancel path, "" for
+// a create, and ok=false for anything else.
+func askedID(ex Exchange) (statusdoc.ID, bool) {
+	path := ex.URL
+	if i := strings.IndexAny(path, "?#"); i >= 0 {
+		path = path[:i]
+	}
+	for _, p := range []string{"/exportStatuses/", "/custom-actions/cancel/exportRequests/"} {
+		if i := strings.LastIndex(path, p); i >= 0 {
+			id := path[i+len(p):]
+			if un, err := url.PathUnescape(id); err == nil {
+				id = un
+			}
+			return statusdoc.ID(id), true
+		}
+	}
+	if strings.HasSuffix(path, "/exportRequests") && ex.Method == http.MethodPost {
+		return "", true
+	}
+	return "", false
+}
+
+func (w *World) addFinding(s string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.findings = append(w.findings, s)
+}
+
+// failOnFindings fails the step that just ran when it produced spec or invariant violations,
+// naming each, in addition to the step's own error.
+func (w *World) failOnFindings(stepErr error) error {
+	w.mu.Lock()
+	fresh := w.findings[w.reported:]
+	w.reported = len(w.findings)
+	w.mu.Unlock()
+	if len(fresh) == 0 {
+		return stepErr
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d violation(s):", len(fresh))
+	for _, f := range fresh {
+		b.WriteString("\n- ")
+		b.WriteString(strings.ReplaceAll(f, "\n", "\n  "))
+	}
+	found := errors.New(b.String())
+	if stepErr == nil {
+		return found
+	}
+	return fmt.Errorf("%w\n%w", stepErr, found)
+}

@@ -285,4 +285,3 @@ func (w *World) everyTableSucceededWithParts(ctx context.Context) error {
 	}
 	return nil
 }
-

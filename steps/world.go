@@ -87,9 +87,11 @@ func Initializer(cfg Config) func(*godog.ScenarioContext) {
 		sc.StepContext().After(func(ctx context.Context, _ *godog.Step, _ godog.StepResultStatus, err error) (context.Context, error) {
 			return ctx, w.failOnFindings(err)
 		})
-		sc.After(func(ctx context.Context, _ *godog.Scenario, err error) (context.Context, error) {
+		sc.After(func(ctx context.Context, _ *godog.Scenario, _ error) (context.Context, error) {
+			// Return only the hook's own failures: godog already reports the step's error,
+			// and echoing it here would print every finding twice.
 			w.stop()
-			return ctx, err
+			return ctx, nil
 		})
 		w.register(sc)
 	}

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// conform runs the command in-process and returns its exit code, stdout and stderr.
+func conform(t testing.TB, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), args, strings.NewReader(""), &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func TestRunPassesAgainstTheBundledFake(t *testing.T) {
+	code, out, errOut := conform(t, "run")
+	require.Equal(t, exitPass, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+	require.Contains(t, out, "passed)")
+	require.NotContains(t, out, "failed")
+	require.NotContains(t, out, "\x1b[", "no colour codes when stdout is not a terminal")
+}
+
+func TestRunColourAlways(t *testing.T) {
+	code, out, _ := conform(t, "run", "--color", "always", "--tags", "@fake-only")
+	require.Equal(t, exitPass, code)
+	require.Contains(t, out, "\x1b[")
+}
+
+func TestRunTagExpressions(t *testing.T) {
+	tests := []struct {
+		tags      string
+		scenarios string
+	}{
+		{"@fake-only", "2 scenarios (2 passed)"},
+		{"not @fake-only", "12 scenarios (12 passed)"},
+		{"@fake-only and not @needs-slow-cancel", "2 scenarios (2 passed)"},
+		{"@fake-only or @needs-slow-cancel", "3 scenarios (3 passed)"},
+		{"not (@fake-only or @needs-slow-cancel)", "11 scenarios (11 passed)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.tags, func(t *testing.T) {
+			code, out, errOut := conform(t, "run", "--format", "progress", "--tags", tt.tags)
+			require.Equal(t, exitPass, code, errOut)
+			require.Contains(t, out, tt.scenarios)
+		})
+	}
+}
+
+func TestRunUsageErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"filter matching nothing", []string{"run", "--tags", "@no-such-tag"}, "selects no scenario"},
+		{"bad tag expression", []string{"run", "--tags", "@a and"}, "--tags"},
+		{"godog tag syntax", []string{"run", "--tags", "@a && ~@b"}, "--tags"},
+		{"unknown formatter", []string{"run", "--format", "html"}, `unknown formatter "html"`},
+		{"empty formatter", []string{"run", "--format", ":out.xml"}, "names no formatter"},
+		{"bad concurrency", []string{"run", "--concurrency", "0"}, "--concurrency must be at least 1"},
+		{"bad seed", []string{"run", "--seed", "soon"}, "random"},
+		{"bad colour", []string{"run", "--color", "pink"}, "--color must be"},
+		{"unknown flag", []string{"run", "--base"}, "flag provided but not defined"},
+		{"stray argument", []string{"run", "features/x.feature"}, "unexpected argument"},
+		{"unknown command", []string{"frobnicate"}, `unknown command "frobnicate"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := conform(t, tt.args...)
+			require.Equal(t, exitUsage, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+			require.Contains(t, errOut, tt.want)
+			require.Contains(t, errOut, "Usage:")
+		})
+	}
+}
+
+func TestNoArgumentsIsAUsageError(t *testing.T) {
+	code, _, errOut := conform(t)
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errOut, "Commands:")
+}
+
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"help"}, {"run", "--help"}, {"spec", "-h"}, {"version", "--help"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			code, out, errOut := conform(t, args...)
+			require.Equal(t, exitPass, code)
+			require.Contains(t, out, "Usage:")
+			require.Empty(t, errOut)
+		})
+	}
+	_, out, _ := conform(t, "run", "--help")
+	for _, flag := range []string{"-tags", "-format", "-concurrency", "-seed", "-color"} {
+		require.Contains(t, out, flag)
+	}
+}
+
+func TestSpecPrintsTheEmbeddedSpec(t *testing.T) {
+	code, out, _ := conform(t, "spec")
+	require.Equal(t, exitPass, code)
+	require.True(t, strings.HasPrefix(out, "openapi: 3.0.3"))
+	require.Contains(t, out, "/custom-actions/cancel/exportRequests/{requestID}:")
+}
+
+func TestVersion(t *testing.T) {
+	code, out, _ := conform(t, "version")
+	require.Equal(t, exitPass, code)
+	require.Regexp(t, `^conform \S+ \(go1\.`, out)
+}
+
+func TestReportFilesInNewDirectories(t *testing.T) {
+	dir := t.TempDir()
+	junit := filepath.Join(dir, "reports", "deep", "junit.xml")
+	cucumber := filepath.Join(dir, "cucumber", "out.json")
+	code, out, errOut := conform(t, "run", "--format", "progress", "--format", "junit:"+junit, "--format", "cucumber:"+cucumber)
+	require.Equal(t, exitPass, code, errOut)
+	require.Contains(t, out, "scenarios")
+
+	b, err := os.ReadFile(junit)
+	require.NoError(t, err)
+	var suites struct {
+		Tests    int `xml:"tests,attr"`
+		Failures int `xml:"failures,attr"`
+	}
+	require.NoError(t, xml.Unmarshal(b, &suites))
+	require.Equal(t, 14, suites.Tests)
+	require.Zero(t, suites.Failures)
+
+	b, err = os.ReadFile(cucumber)
+	require.NoError(t, err)
+	var feats []struct {
+		Name     string `json:"name"`
+		Elements []any  `json:"elements"`
+	}
+	require.NoError(t, json.Unmarshal(b, &feats))
+	require.NotEmpty(t, feats)
+}
+
+func TestRandomOrderAndConcurrency(t *testing.T) {
+	code, out, errOut := conform(t, "run", "--format", "progress", "--seed", "42", "--concurrency", "4")
+	require.Equal(t, exitPass, code, errOut)
+	require.Contains(t, out, "14 scenarios (14 passed)")
+	require.Contains(t, out, "42", "the seed is printed so the order can be replayed")
+}

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"conform/internal/suite"
+)
+
+const runSynopsis = "conform run [--tags EXPR] [--format NAME[:FILE]]... [--concurrency N] [--seed N|random] [--color auto|always|never]"
+
+// runFlags are the parsed flags of `conform run`.
+type runFlags struct {
+	tags        string
+	formats     []suite.Format
+	concurrency int
+	seed        int64
+	color       string
+}
+
+// formatList collects repeated --format flags.
+type formatList struct{ formats *[]suite.Format }
+
+func (f formatList) String() string {
+	if f.formats == nil {
+		return ""
+	}
+	var parts []string
+	for _, x := range *f.formats {
+		parts = append(parts, x.Name+":"+x.Path)
+	}
+	return strings.Join(parts, ",")
+}
+
+func (f formatList) Set(s string) error {
+	for _, one := range strings.Split(s, ",") {
+		fm, err := suite.ParseFormat(one)
+		if err != nil {
+			return err
+		}
+		*f.formats = append(*f.formats, fm)
+	}
+	return nil
+}
+
+// seedValue reads --seed: a number, or "random" for a seed chosen (and printed) by the run.
+type seedValue struct{ seed *int64 }
+
+func (s seedValue) String() string {
+	if s.seed == nil {
+		return "0"
+	}
+	return strconv.FormatInt(*s.seed, 10)
+}
+
+func (s seedValue) Set(v string) error {
+	if v == "random" {
+		*s.seed = -1
+		return nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return fmt.Errorf("want a non-negative number or \"random\", got %q", v)
+	}
+	*s.seed = n
+	return nil
+}
+
+// parseRunFlags parses and checks the flags of `conform run`. The usage it returns prints the
+// flags, for errors found later in the run.
+func parseRunFlags(args []string, stdout io.Writer) (runFlags, func(io.Writer), error) {
+	var rf runFlags
+	fs := newFlagSet("run")
+	fs.StringVar(&rf.tags, "tags", "", "run only the scenarios whose tags match this Cucumber tag expression,\ne.g. '@fake-only', 'not @needs-slow-cancel', '@a and (@b or not @c)'")
+	fs.Var(formatList{&rf.formats}, "format", "a report to write: `NAME[:FILE]`, repeatable; NAME is pretty, progress, junit or cucumber\n(JSON); without FILE it goes to stdout; missing directories are created (default pretty)")
+	fs.IntVar(&rf.concurrency, "concurrency", 1, "how many scenarios run at once")
+	fs.Var(seedValue{&rf.seed}, "seed", "shuffle scenarios within each feature with this seed, or \"random\" (0 keeps file order)")
+	fs.StringVar(&rf.color, "color", "auto", "colour the console report: auto (only on a terminal), always or never")
+	usage := printUsage(fs, runSynopsis)
+	if err := parseFlags(fs, runSynopsis, args, stdout); err != nil {
+		return rf, usage, err
+	}
+	if rf.concurrency < 1 {
+		return rf, usage, &usageError{err: fmt.Errorf("--concurrency must be at least 1, got %d", rf.concurrency), usage: usage}
+	}
+	switch rf.color {
+	case "auto", "always", "never":
+	default:
+		return rf, usage, &usageError{err: fmt.Errorf("--color must be auto, always or never, got %q", rf.color), usage: usage}
+	}
+	return rf, usage, nil
+}
+
+func runCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	rf, usage, err := parseRunFlags(args, stdout)
+	if err != nil {
+		return err
+	}
+	res, err := suite.Run(ctx, suite.Options{
+		Tags:        rf.tags,
+		Formats:     rf.formats,
+		Concurrency: rf.concurrency,
+		Seed:        rf.seed,
+		Output:      stdout,
+		Colour:      rf.color == "always" || (rf.color == "auto" && isTerminal(stdout)),
+	})
+	var ue *suite.UsageError
+	switch {
+	case errors.As(err, &ue):
+		return &usageError{err: ue, usage: usage}
+	case err != nil:
+		return err
+	case !res.Passed:
+		return errNotConforming
+	}
+	return nil
+}
+
+// isTerminal reports whether w is a terminal (a character device), where colours are welcome.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+

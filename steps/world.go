@@ -84,8 +84,8 @@ func Initializer(cfg Config) func(*godog.ScenarioContext) {
 		sc.Before(func(ctx context.Context, _ *godog.Scenario) (context.Context, error) {
 			return ctx, w.start(ctx)
 		})
-		sc.StepContext().After(func(ctx context.Context, _ *godog.Step, _ godog.StepResultStatus, err error) (context.Context, error) {
-			return ctx, w.failOnFindings(err)
+		sc.StepContext().After(func(ctx context.Context, _ *godog.Step, _ godog.StepResultStatus, _ error) (context.Context, error) {
+			return ctx, w.failOnFindings()
 		})
 		sc.After(func(ctx context.Context, _ *godog.Scenario, _ error) (context.Context, error) {
 			// Return only the hook's own failures: godog already reports the step's error,
@@ -186,14 +186,14 @@ func (w *World) addFinding(s string) {
 }
 
 // failOnFindings fails the step that just ran when it produced spec or invariant violations,
-// naming each, in addition to the step's own error.
-func (w *World) failOnFindings(stepErr error) error {
+// naming each. godog joins the returned error with the step's own one, so it is not repeated.
+func (w *World) failOnFindings() error {
 	w.mu.Lock()
 	fresh := w.findings[w.reported:]
 	w.reported = len(w.findings)
 	w.mu.Unlock()
 	if len(fresh) == 0 {
-		return stepErr
+		return nil
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d violation(s):", len(fresh))
@@ -201,9 +201,6 @@ func (w *World) failOnFindings(stepErr error) error {
 		b.WriteString("\n- ")
 		b.WriteString(strings.ReplaceAll(f, "\n", "\n  "))
 	}
-	found := errors.New(b.String())
-	if stepErr == nil {
-		return found
-	}
-	return fmt.Errorf("%w\n%w", stepErr, found)
+	b.WriteString("\n")
+	return errors.New(b.String())
 }

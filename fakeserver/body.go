@@ -1,0 +1,95 @@
+package fakeserver
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"reflect"
+	"strings"
+
+	"conform/internal/statusdoc"
+)
+
+// createExample is shown in the detail of a body that is not even close.
+const createExample = `{"tables":{"items":[{"tableName":"SHIPMENT"}]}}`
+
+// decodeCreate reads the body of a create and returns the table names in order. Fields the fake
+// does not use (filters, fields) are allowed, as the vendor allows them. Every error is a
+// CodeInvalidRequest or CodeTooLarge whose message says what is wrong.
+func decodeCreate(body io.Reader) ([]string, error) {
+	b, err := io.ReadAll(body)
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, &Error{Code: CodeTooLarge, Message: fmt.Sprintf("request body is larger than %d bytes", tooLarge.Limit), Err: err}
+		}
+		return nil, &Error{Code: CodeInvalidRequest, Message: "request body could not be read", Err: err}
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil, errorf(CodeInvalidRequest, "request body is empty: want a JSON object such as %s", createExample)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	var req statusdoc.CreateRequest
+	if err := dec.Decode(&req); err != nil {
+		return nil, &Error{Code: CodeInvalidRequest, Message: describeJSONError(err), Err: err}
+	}
+	end := dec.InputOffset()
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errorf(CodeInvalidRequest, "request body has more after the JSON object ending at byte %d: send one JSON object", end)
+	}
+	items := req.Tables.Items
+	if len(items) == 0 {
+		return nil, errorf(CodeInvalidRequest, "tables.items must list at least one table, as in %s", createExample)
+	}
+	seen := make(map[string]int, len(items))
+	tables := make([]string, 0, len(items))
+	for i, it := range items {
+		name := it.TableName
+		if strings.TrimSpace(name) == "" {
+			return nil, errorf(CodeInvalidRequest, "tables.items[%d].tableName is missing or empty", i)
+		}
+		if j, dup := seen[name]; dup {
+			return nil, errorf(CodeInvalidRequest, "tables.items[%d].tableName %q repeats tables.items[%d]: name each table once", i, name, j)
+		}
+		seen[name] = i
+		tables = append(tables, name)
+	}
+	return tables, nil
+}
+
+// describeJSONError turns a decoding error into a message that says where and what.
+func describeJSONError(err error) string {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return fmt.Sprintf("request body is not valid JSON: %v (at byte %d)", syntax, syntax.Offset)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "request body is not valid JSON: it ends too early"
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			field = "request body"
+		}
+		return fmt.Sprintf("%s must be %s, not a JSON %s", field, jsonKind(typ.Type.Kind()), typ.Value)
+	}
+	return fmt.Sprintf("request body is not a valid export request: %v", err)
+}
+
+// jsonKind names the JSON shape a Go kind decodes from.
+func jsonKind(kind reflect.Kind) string {
+	switch kind {
+	case reflect.Struct, reflect.Map:
+		return "a JSON object"
+	case reflect.Slice, reflect.Array:
+		return "a JSON array"
+	case reflect.String:
+		return "a JSON string"
+	case reflect.Bool:
+		return "a JSON boolean"
+	}
+	return "a JSON number"
+}

@@ -1,0 +1,90 @@
+package fakeserver
+
+import (
+	"crypto/md5"
+	"encoding/hex"
+	"fmt"
+	"hash/fnv"
+	"net/url"
+	"strconv"
+	"time"
+
+	"conform/internal/statusdoc"
+)
+
+// statusPath is the path of the status document of request id, used in links and Location.
+func statusPath(id string) string {
+	return Root + "/exportStatuses/" + url.PathEscape(id)
+}
+
+// wireTime formats t as the vendor does: RFC 3339 in UTC with whole seconds.
+func wireTime(t time.Time) string {
+	return t.UTC().Truncate(time.Second).Format(time.RFC3339)
+}
+
+// partName names the single part an item produces, in the vendor's pattern.
+func partName(requestID, table string) string {
+	return fmt.Sprintf("DATA_%s_%s_1_1.csv", requestID, table)
+}
+
+// derivedRecords is the record count of a table when nobody chose one: stable for a name, so
+// runs are repeatable, and between 1 and 1000.
+func derivedRecords(table string) int64 {
+	h := fnv.New32a()
+	h.Write([]byte(table))
+	return int64(h.Sum32()%1000) + 1
+}
+
+// derivedChecksum stands in for the md5 of a part's content, which the fake never writes.
+func derivedChecksum(part string, records int64) string {
+	sum := md5.Sum([]byte(part + "\n" + strconv.FormatInt(records, 10)))
+	return hex.EncodeToString(sum[:])
+}
+
+// document renders the export as its status document. It shares no memory with the export.
+func (e *export) document() statusdoc.Status {
+	doc := statusdoc.Status{
+		Progress:  e.progress,
+		Completed: e.completed(),
+		Result: &statusdoc.Result{Body: statusdoc.Body{
+			RequestID:  statusdoc.ID(e.id),
+			SubmitDate: wireTime(e.submitted),
+			Tables:     statusdoc.Tables{Items: make([]statusdoc.Item, 0, len(e.items))},
+		}},
+		Links: []statusdoc.Link{{Rel: "self", Href: statusPath(e.id)}},
+	}
+	if !e.started.IsZero() {
+		doc.StartTime = &statusdoc.TimeValue{Value: wireTime(e.started)}
+	}
+	for i, it := range e.items {
+		doc.Result.Body.Tables.Items = append(doc.Result.Body.Tables.Items, it.document(e.id, i+1))
+	}
+	return doc
+}
+
+// document renders the item with the given 1-based id. Only a succeeded item has counts and a
+// part; every other item has an empty part list, never null.
+func (it *item) document(requestID string, id int) statusdoc.Item {
+	d := statusdoc.Item{
+		ItemID:   statusdoc.ID(strconv.Itoa(id)),
+		ItemName: it.name,
+		Progress: it.progress,
+		Parts:    statusdoc.Parts{Count: 0, Items: []statusdoc.Part{}},
+	}
+	if !it.start.IsZero() {
+		d.StartTime = wireTime(it.start)
+	}
+	if !it.end.IsZero() {
+		d.EndTime = wireTime(it.end)
+	}
+	if it.progress == statusdoc.Succeeded {
+		results, offset, total := it.records, int64(0), it.records
+		d.TotalResults, d.Offset, d.TotalRecordCount = &results, &offset, &total
+		d.Parts = statusdoc.Parts{Count: 1, Items: []statusdoc.Part{{
+			PartName:    partName(requestID, it.name),
+			RecordCount: it.records,
+			Checksum:    it.checksum,
+		}}}
+	}
+	return d
+}

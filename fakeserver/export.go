@@ -1,0 +1,230 @@
+package fakeserver
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"conform/internal/statusdoc"
+)
+
+// transitions maps a progress to the progresses it may move to next. A progress that is not a
+// key is final.
+type transitions map[statusdoc.Progress][]statusdoc.Progress
+
+// allows reports whether the table permits from → to.
+func (t transitions) allows(from, to statusdoc.Progress) bool {
+	return slices.Contains(t[from], to)
+}
+
+// requestTransitions is the request state machine of DESIGN §2: pending → processing →
+// succeeded | failed, and pending | processing → cancelling → cancelled.
+var requestTransitions = transitions{
+	statusdoc.Pending:    {statusdoc.Processing, statusdoc.Cancelling},
+	statusdoc.Processing: {statusdoc.Succeeded, statusdoc.Failed, statusdoc.Cancelling},
+	statusdoc.Cancelling: {statusdoc.Cancelled},
+}
+
+// itemTransitions is the item state machine of DESIGN §2: pending → processing → succeeded |
+// failed; an item still pending or processing when a cancellation settles becomes cancelled.
+var itemTransitions = transitions{
+	statusdoc.Pending:    {statusdoc.Processing, statusdoc.Cancelled},
+	statusdoc.Processing: {statusdoc.Succeeded, statusdoc.Failed, statusdoc.Cancelled},
+}
+
+// schedule is how fast exports run: the same for every export of one server.
+type schedule struct {
+	startDelay    time.Duration // submit → processing
+	tableDuration time.Duration // each table, one after another
+	cancelDelay   time.Duration // cancelling → cancelled; always > 0 so cancelling is seen first
+}
+
+// item is the export of one table.
+type item struct {
+	name     string
+	progress statusdoc.Progress
+	start    time.Time // zero until the item starts processing
+	end      time.Time // zero until the item finishes
+	fails    bool      // the item ends failed instead of succeeded
+	records  int64     // record count of its single part once succeeded
+	checksum string    // md5 hex of that part
+}
+
+// export is one export request. It holds no clock: advance brings it to a given instant, lazily,
+// by applying every transition that falls due up to then, in order.
+type export struct {
+	id        string
+	sched     schedule
+	running   bool // false for a seeded export: it stays exactly as seeded until cancelled
+	progress  statusdoc.Progress
+	submitted time.Time
+	startAt   time.Time // when a pending export starts processing (running exports only)
+	started   time.Time // zero while pending
+	settleAt  time.Time // when a cancelling export becomes cancelled
+	items     []*item
+}
+
+// newExport returns a running export submitted at now, one item per table in the given order.
+// Tables named in fail end failed.
+func newExport(id string, tables []string, now time.Time, sched schedule, fail map[string]bool) *export {
+	e := &export{
+		id:        id,
+		sched:     sched,
+		running:   true,
+		progress:  statusdoc.Pending,
+		submitted: now,
+		startAt:   now.Add(sched.startDelay),
+	}
+	for _, name := range tables {
+		records := derivedRecords(name)
+		e.items = append(e.items, &item{
+			name:     name,
+			progress: statusdoc.Pending,
+			fails:    fail[name],
+			records:  records,
+			checksum: derivedChecksum(partName(id, name), records),
+		})
+	}
+	return e
+}
+
+// completed reports whether the export has reached a terminal progress; it never changes again.
+func (e *export) completed() bool { return e.progress.Terminal() }
+
+// advance applies every transition due at or before now. An error means the export tried a
+// transition its table forbids: a bug in the fake, not a client mistake.
+func (e *export) advance(now time.Time) error {
+	for {
+		at, ok := e.nextEvent()
+		if !ok || at.After(now) {
+			return nil
+		}
+		if err := e.step(at); err != nil {
+			return err
+		}
+	}
+}
+
+// nextEvent returns when the export next changes on its own, if it ever does.
+func (e *export) nextEvent() (time.Time, bool) {
+	switch e.progress {
+	case statusdoc.Pending:
+		if e.running {
+			return e.startAt, true
+		}
+	case statusdoc.Processing:
+		if it := e.current(); e.running && it != nil {
+			return it.start.Add(e.sched.tableDuration), true
+		}
+	case statusdoc.Cancelling:
+		return e.settleAt, true
+	}
+	return time.Time{}, false
+}
+
+// step applies the one transition that nextEvent announced for at.
+func (e *export) step(at time.Time) error {
+	switch e.progress {
+	case statusdoc.Pending:
+		if err := e.move(statusdoc.Processing); err != nil {
+			return err
+		}
+		e.started = at
+		return e.startNext(at)
+	case statusdoc.Processing:
+		it := e.current()
+		outcome := statusdoc.Succeeded
+		if it.fails {
+			outcome = statusdoc.Failed
+		}
+		if err := it.move(outcome, at); err != nil {
+			return err
+		}
+		return e.startNext(at)
+	case statusdoc.Cancelling:
+		for _, it := range e.items {
+			if it.progress == statusdoc.Pending || it.progress == statusdoc.Processing {
+				if err := it.move(statusdoc.Cancelled, at); err != nil {
+					return err
+				}
+			}
+		}
+		return e.move(statusdoc.Cancelled)
+	}
+	return fmt.Errorf("export %s: no transition is due from %s", e.id, e.progress)
+}
+
+// startNext starts the first pending item at at or, when none is left, completes the export:
+// failed if any item failed, succeeded otherwise.
+func (e *export) startNext(at time.Time) error {
+	for _, it := range e.items {
+		if it.progress == statusdoc.Pending {
+			return it.move(statusdoc.Processing, at)
+		}
+	}
+	outcome := statusdoc.Succeeded
+	for _, it := range e.items {
+		if it.progress == statusdoc.Failed {
+			outcome = statusdoc.Failed
+		}
+	}
+	return e.move(outcome)
+}
+
+// current returns the item being processed, or nil.
+func (e *export) current() *item {
+	for _, it := range e.items {
+		if it.progress == statusdoc.Processing {
+			return it
+		}
+	}
+	return nil
+}
+
+// cancel asks the export, brought to now, to stop. A completed export refuses with
+// CodeInvalidState. An export already cancelling stays as it is: a second cancel does not
+// postpone settling. Otherwise processing stops at now (no item moves on) and the export becomes
+// cancelled cancelDelay later.
+func (e *export) cancel(now time.Time) error {
+	if err := e.advance(now); err != nil {
+		return err
+	}
+	switch {
+	case e.completed():
+		return errorf(CodeInvalidState,
+			"export request %s is in an invalid state for a cancellation request: it has already completed (%s)",
+			e.id, e.progress)
+	case e.progress == statusdoc.Cancelling:
+		return nil
+	}
+	if err := e.move(statusdoc.Cancelling); err != nil {
+		return err
+	}
+	e.settleAt = now.Add(e.sched.cancelDelay)
+	return nil
+}
+
+// move changes the export's progress if the request table allows it.
+func (e *export) move(to statusdoc.Progress) error {
+	if !requestTransitions.allows(e.progress, to) {
+		return fmt.Errorf("export %s: illegal request transition %s → %s", e.id, e.progress, to)
+	}
+	e.progress = to
+	return nil
+}
+
+// move changes the item's progress at at if the item table allows it, and records when it started
+// or finished. An item cancelled before it started gets no times, as in the vendor's example.
+func (it *item) move(to statusdoc.Progress, at time.Time) error {
+	if !itemTransitions.allows(it.progress, to) {
+		return fmt.Errorf("item %s: illegal item transition %s → %s", it.name, it.progress, to)
+	}
+	switch {
+	case to == statusdoc.Processing:
+		it.start = at
+	case !it.start.IsZero():
+		it.end = at
+	}
+	it.progress = to
+	return nil
+}

@@ -1,0 +1,233 @@
+// Package fakeserver is the bundled fake of the vendor's export-request API: submit an export,
+// poll its status, cancel it. It keeps the state machine of DESIGN §2, evaluated lazily from an
+// injected Clock (no goroutines, no timers), so a ManualClock makes runs deterministic and
+// waiting free. A Server is an http.Handler; Put and Status let the harness's bundled arranger
+// place requests in exactly the state a scenario needs.
+package fakeserver
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"io"
+	"log/slog"
+	"net/http"
+	"path"
+	"time"
+
+	"conform/internal/statusdoc"
+)
+
+// Defaults of Options.
+const (
+	DefaultTableDuration       = 2 * time.Second
+	DefaultCancelDelay         = time.Second
+	DefaultUsername            = "conform"
+	DefaultPassword            = "conform"
+	DefaultMaxBodyBytes  int64 = 1 << 20
+)
+
+// realm is the Basic realm of the WWW-Authenticate challenge.
+const realm = "logisticsRestApi"
+
+// Options configure a Server. The zero value is a working fake on the real clock.
+type Options struct {
+	// Clock tells the time; nil means RealClock().
+	Clock Clock
+	// StartDelay is the time from a create to its start (pending → processing); 0 or less
+	// starts at once, so a create answers processing.
+	StartDelay time.Duration
+	// TableDuration is the time each table takes to process, tables one after another; 0 or
+	// less means DefaultTableDuration.
+	TableDuration time.Duration
+	// CancelDelay is the time from a cancel (cancelling) to cancelled; 0 or less means
+	// DefaultCancelDelay. A read at the instant of the cancel always shows cancelling.
+	CancelDelay time.Duration
+	// Username and Password are the accepted HTTP Basic credentials; both empty means
+	// DefaultUsername and DefaultPassword.
+	Username, Password string
+	// FailTables names tables (exact, case-sensitive) whose items end failed instead of
+	// succeeded in created requests; such a request ends failed.
+	FailTables []string
+	// MaxBodyBytes caps request bodies; 0 or less means DefaultMaxBodyBytes. A larger create
+	// body answers 400 with a detail saying so.
+	MaxBodyBytes int64
+	// Logger receives a Debug record per request and an Error record per internal error; nil
+	// discards.
+	Logger *slog.Logger
+}
+
+// Server is the fake API. It is an http.Handler and safe for concurrent use.
+type Server struct {
+	log          *slog.Logger
+	store        *store
+	maxBodyBytes int64
+	userHash     [sha256.Size]byte
+	passHash     [sha256.Size]byte
+	mux          *http.ServeMux
+	patterns     map[string]bool // the patterns of routes(), to tell a routed request from a 404/405
+}
+
+// New returns a Server configured by opts; see Options for the defaults.
+func New(opts Options) *Server {
+	if opts.Clock == nil {
+		opts.Clock = RealClock()
+	}
+	if opts.TableDuration <= 0 {
+		opts.TableDuration = DefaultTableDuration
+	}
+	if opts.CancelDelay <= 0 {
+		opts.CancelDelay = DefaultCancelDelay
+	}
+	if opts.StartDelay < 0 {
+		opts.StartDelay = 0
+	}
+	if opts.Username == "" && opts.Password == "" {
+		opts.Username, opts.Password = DefaultUsername, DefaultPassword
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	fail := make(map[string]bool, len(opts.FailTables))
+	for _, t := range opts.FailTables {
+		fail[t] = true
+	}
+	s := &Server{
+		log: opts.Logger,
+		store: newStore(opts.Clock, schedule{
+			startDelay:    opts.StartDelay,
+			tableDuration: opts.TableDuration,
+			cancelDelay:   opts.CancelDelay,
+		}, fail),
+		maxBodyBytes: opts.MaxBodyBytes,
+		userHash:     sha256.Sum256([]byte(opts.Username)),
+		passHash:     sha256.Sum256([]byte(opts.Password)),
+		mux:          http.NewServeMux(),
+		patterns:     map[string]bool{},
+	}
+	for _, rt := range s.routes() {
+		s.mux.HandleFunc(rt.pattern, rt.handler)
+		s.patterns[rt.pattern] = true
+	}
+	return s
+}
+
+// ServeHTTP answers one call of the API. Every call needs the configured Basic credentials (401
+// otherwise); an unknown path answers 404 and a known path with the wrong method 405 with Allow,
+// both with an error document.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	sw := &statusWriter{ResponseWriter: w}
+	defer func() {
+		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.status)
+	}()
+	if !s.authorized(r) {
+		sw.Header().Set("WWW-Authenticate", `Basic realm="`+realm+`"`)
+		s.writeError(sw, r, errorf(CodeUnauthorized, "credentials are missing or wrong: send HTTP Basic credentials"))
+		return
+	}
+	if _, pattern := s.mux.Handler(r); !s.patterns[pattern] || !isClean(r) {
+		s.unrouted(sw, r)
+		return
+	}
+	s.mux.ServeHTTP(sw, r)
+}
+
+// isClean reports whether the request path is already clean. ServeMux would redirect an unclean
+// one ("//", "/./", "/..") to its cleaned form; the vendor's API has no such paths, and an id of
+// ".." must be a 404 like any other odd id.
+func isClean(r *http.Request) bool {
+	p := r.URL.EscapedPath()
+	return p == path.Clean(p)
+}
+
+// unrouted answers a request no route takes. ServeMux already knows whether the path exists
+// with other methods; ask it, then answer with an error document instead of its plain text.
+func (s *Server) unrouted(w http.ResponseWriter, r *http.Request) {
+	h, _ := s.mux.Handler(r)
+	probe := &probeWriter{header: http.Header{}}
+	h.ServeHTTP(probe, r)
+	if probe.status == http.StatusMethodNotAllowed && isClean(r) {
+		allow := probe.header.Get("Allow")
+		w.Header().Set("Allow", allow)
+		s.writeError(w, r, errorf(CodeMethodNotAllowed, "method %s is not allowed on %s: use %s", r.Method, r.URL.Path, allow))
+		return
+	}
+	s.writeError(w, r, errorf(CodeNotFound, "no such path %s: the API is under %s", shorten(r.URL.Path), Root))
+}
+
+// authorized compares the request's Basic credentials with the configured ones in constant
+// time; hashing first hides the lengths too.
+func (s *Server) authorized(r *http.Request) bool {
+	user, pass, ok := r.BasicAuth()
+	if !ok {
+		return false
+	}
+	u := sha256.Sum256([]byte(user))
+	p := sha256.Sum256([]byte(pass))
+	return subtle.ConstantTimeCompare(u[:], s.userHash[:])&subtle.ConstantTimeCompare(p[:], s.passHash[:]) == 1
+}
+
+// Put stores an export request exactly as seed describes it and returns its id. The request
+// stays as seeded until it is cancelled; a cancelling seed settles CancelDelay after Put. The
+// error, a CodeInvalidSeed *Error, says why a seed is inconsistent (say, succeeded with a
+// pending table) or why its id cannot be used (taken, or unfit for a URL path).
+func (s *Server) Put(seed Seed) (statusdoc.ID, error) {
+	return s.store.put(seed)
+}
+
+// Status returns the status document of request id as GET would answer it now, and false when
+// there is no such request.
+func (s *Server) Status(id string) (statusdoc.Status, bool) {
+	doc, err := s.store.status(id)
+	if err != nil {
+		if ErrorCode(err) != CodeNotFound {
+			s.log.Error("internal error", "op", "status", "id", id, "err", err)
+		}
+		return statusdoc.Status{}, false
+	}
+	return doc, true
+}
+
+// statusWriter remembers the status answered, for the request log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// probeWriter records what a ServeMux fallback handler would answer, and discards its body.
+type probeWriter struct {
+	header http.Header
+	status int
+}
+
+func (p *probeWriter) Header() http.Header { return p.header }
+
+func (p *probeWriter) WriteHeader(code int) {
+	if p.status == 0 {
+		p.status = code
+	}
+}
+
+func (p *probeWriter) Write(b []byte) (int, error) {
+	p.WriteHeader(http.StatusOK)
+	return len(b), nil
+}

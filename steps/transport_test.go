@@ -1,0 +1,120 @@
+package steps
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"conform/openapi"
+)
+
+func testValidator(t testing.TB) *openapi.Validator {
+	t.Helper()
+	v, err := openapi.NewValidator()
+	require.NoError(t, err)
+	return v
+}
+
+// fixed answers every request with the same status, content type and body.
+func fixed(status int, ct, body string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if ct != "" {
+			w.Header().Set("Content-Type", ct)
+		}
+		w.WriteHeader(status)
+		w.Write([]byte(body))
+	})
+}
+
+func testClient(t testing.TB, h http.Handler, maxBytes int64) (*Client, *recorder) {
+	t.Helper()
+	rec := &recorder{}
+	now := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
+	return &Client{
+		root: "http://target.test/logisticsRestApi/data/v1",
+		http: &http.Client{Transport: &validatingTransport{
+			next: handlerTransport{h: h}, validator: testValidator(t), rec: rec,
+			now: func() time.Time { return now }, maxBytes: maxBytes,
+		}},
+		auth: func(r *http.Request) { r.SetBasicAuth("u", "p") },
+	}, rec
+}
+
+func TestTransportRecordsAndValidatesEveryExchange(t *testing.T) {
+	c, rec := testClient(t, fixed(http.StatusInternalServerError, "application/json", `{"oops":true}`), DefaultMaxResponseBytes)
+	resp, err := c.Cancel(context.Background(), "7")
+	require.NoError(t, err)
+	require.Equal(t, http.StatusInternalServerError, resp.Status)
+	require.Equal(t, `{"oops":true}`, string(resp.Body), "the body is handed on after validation")
+
+	all := rec.all()
+	require.Len(t, all, 1)
+	ex := all[0]
+	require.Equal(t, 1, ex.Seq)
+	require.Equal(t, http.MethodPost, ex.Method)
+	require.Equal(t, "http://target.test/logisticsRestApi/data/v1/custom-actions/cancel/exportRequests/7", ex.URL)
+	require.Len(t, ex.Violations, 1)
+	require.Equal(t, "status is not supported", ex.Violations[0].Reason)
+}
+
+func TestTransportSendsTheCreateBodyAndValidatesIt(t *testing.T) {
+	c, rec := testClient(t, fixed(http.StatusBadRequest, "application/json", `{"title":"Bad Request","status":400}`), DefaultMaxResponseBytes)
+	_, err := c.CreateRaw(context.Background(), []byte(`{"tables":{"items":[]}}`))
+	require.NoError(t, err)
+	ex := rec.all()[0]
+	require.Equal(t, `{"tables":{"items":[]}}`, string(ex.ReqBody))
+	require.Equal(t, "respond-async", ex.ReqHeader.Get("Prefer"))
+	require.Len(t, ex.Violations, 1)
+	require.Equal(t, "request", ex.Violations[0].Where)
+}
+
+func TestTransportCapsResponseBodies(t *testing.T) {
+	c, rec := testClient(t, fixed(http.StatusOK, "application/json", strings.Repeat("x", 101)), 100)
+	_, err := c.Status(context.Background(), "1")
+	require.ErrorIs(t, err, ErrResponseTooLarge)
+	require.ErrorContains(t, err, "more than 100 bytes")
+	require.ErrorIs(t, rec.all()[0].Err, ErrResponseTooLarge)
+}
+
+func TestClientEscapesIDsAndCanOmitCredentials(t *testing.T) {
+	var got *http.Request
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r
+		w.Header().Set("WWW-Authenticate", "Basic")
+		w.WriteHeader(http.StatusUnauthorized)
+	})
+	c, _ := testClient(t, h, DefaultMaxResponseBytes)
+	_, err := c.Status(context.Background(), "a/b c", callOptions{anonymous: true})
+	require.NoError(t, err)
+	require.Equal(t, "/logisticsRestApi/data/v1/exportStatuses/a%2Fb%20c", got.URL.EscapedPath())
+	_, _, ok := got.BasicAuth()
+	require.False(t, ok, "an anonymous call carries no credentials")
+
+	_, err = c.Status(context.Background(), "1")
+	require.NoError(t, err)
+	user, _, ok := got.BasicAuth()
+	require.True(t, ok)
+	require.Equal(t, "u", user)
+}
+
+func TestAskedID(t *testing.T) {
+	tests := []struct {
+		method, url string
+		want        string
+		ok          bool
+	}{
+		{"GET", "http://h/logisticsRestApi/data/v1/exportStatuses/12345", "12345", true},
+		{"POST", "http://h/logisticsRestApi/data/v1/custom-actions/cancel/exportRequests/a%2Fb?x=1", "a/b", true},
+		{"POST", "http://h/logisticsRestApi/data/v1/exportRequests", "", true},
+		{"GET", "http://h/logisticsRestApi/data/v1/somethingElse", "", false},
+	}
+	for _, tt := range tests {
+		id, ok := askedID(Exchange{Method: tt.method, URL: tt.url})
+		require.Equal(t, tt.ok, ok, tt.url)
+		require.Equal(t, tt.want, string(id), tt.url)
+	}
+}

@@ -1,6 +1,6 @@
 module conform
 
-go 1.25
+go 1.25.0
 
 require (
 	github.com/cucumber/godog v0.16.0

@@ -32,7 +32,7 @@ func BundledTarget(opts fakeserver.Options) func(context.Context) (*Target, erro
 		return &Target{
 			Root:      "http://bundled-fake" + fakeserver.Root,
 			Transport: handlerTransport{h: srv},
-			Auth:      func(r *http.Request) { r.SetBasicAuth(bundledUser, bundledPassword) },
+			Auth:      func(r *http.Request) error { r.SetBasicAuth(bundledUser, bundledPassword); return nil },
 			Arranger:  bundledArranger{srv: srv},
 			Waiter:    clockWaiter{clock: clock},
 			Now:       clock.Now,
@@ -54,22 +54,22 @@ func (w clockWaiter) Wait(ctx context.Context, d time.Duration) error {
 // bundledArranger puts requests into the fake in exactly the state a step asks for.
 type bundledArranger struct{ srv *fakeserver.Server }
 
-func (a bundledArranger) Running(_ context.Context, _ *Client) (statusdoc.ID, error) {
-	return a.srv.Put(fakeserver.Seed{Progress: statusdoc.Processing, Tables: []fakeserver.TableSeed{
+func (a bundledArranger) Running(_ context.Context, c *Client) (statusdoc.ID, error) {
+	return a.put(c, fakeserver.Seed{Progress: statusdoc.Processing, Tables: []fakeserver.TableSeed{
 		{Name: "SHIPMENT", Progress: statusdoc.Processing},
 		{Name: "SHIPMENT_REFNUM", Progress: statusdoc.Pending},
 	}})
 }
 
-func (a bundledArranger) RunningWithFinishedTable(_ context.Context, _ *Client) (statusdoc.ID, error) {
-	return a.srv.Put(fakeserver.Seed{Progress: statusdoc.Processing, Tables: []fakeserver.TableSeed{
+func (a bundledArranger) RunningWithFinishedTable(_ context.Context, c *Client) (statusdoc.ID, error) {
+	return a.put(c, fakeserver.Seed{Progress: statusdoc.Processing, Tables: []fakeserver.TableSeed{
 		{Name: "SHIPMENT", Progress: statusdoc.Succeeded},
 		{Name: "ORDER_RELEASE", Progress: statusdoc.Processing},
 		{Name: "SHIPMENT_REFNUM", Progress: statusdoc.Pending},
 	}})
 }
 
-func (a bundledArranger) Completed(_ context.Context, _ *Client, outcome statusdoc.Progress) (statusdoc.ID, error) {
+func (a bundledArranger) Completed(_ context.Context, c *Client, outcome statusdoc.Progress) (statusdoc.ID, error) {
 	var second statusdoc.Progress
 	switch outcome {
 	case statusdoc.Succeeded:
@@ -81,12 +81,22 @@ func (a bundledArranger) Completed(_ context.Context, _ *Client, outcome statusd
 	default:
 		return "", fmt.Errorf("cannot arrange a request completed as %q", outcome)
 	}
-	return a.srv.Put(fakeserver.Seed{Progress: outcome, Tables: []fakeserver.TableSeed{
+	return a.put(c, fakeserver.Seed{Progress: outcome, Tables: []fakeserver.TableSeed{
 		{Name: "SHIPMENT", Progress: statusdoc.Succeeded},
 		{Name: "SHIPMENT_REFNUM", Progress: second},
 	}})
 }
 
-func (a bundledArranger) Seed(_ context.Context, seed fakeserver.Seed) (statusdoc.ID, error) {
-	return a.srv.Put(seed)
+func (a bundledArranger) Seed(_ context.Context, c *Client, seed fakeserver.Seed) (statusdoc.ID, error) {
+	return a.put(c, seed)
+}
+
+// put stores seed in the fake and tells the client it may cancel it: the scenario made it.
+func (a bundledArranger) put(c *Client, seed fakeserver.Seed) (statusdoc.ID, error) {
+	id, err := a.srv.Put(seed)
+	if err != nil {
+		return "", err
+	}
+	c.own(id)
+	return id, nil
 }

@@ -4,21 +4,74 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
+	"sync"
 
 	"conform/internal/statusdoc"
 )
 
 // Client calls the three operations of the export API. Every call goes through the scenario's
 // validating transport, so every exchange is checked and recorded.
+//
+// The client guards the target: it sends a cancel only for a request this client created (or
+// an arranger made for it), or for an id whose status it has just seen answer 404. A harness
+// pointed at a real system must never cancel somebody else's export.
 type Client struct {
 	root string // API root URL without a trailing slash
 	http *http.Client
-	auth func(*http.Request)
+	auth func(*http.Request) error
+
+	mu      sync.Mutex // guards owned and unknown
+	owned   []statusdoc.ID
+	unknown map[statusdoc.ID]bool // ids whose latest status answer was 404
+}
+
+// ErrCancelRefused is returned when a cancel would touch a request the run did not create.
+var ErrCancelRefused = errors.New("refusing to cancel")
+
+func (c *Client) own(id statusdoc.ID) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !slices.Contains(c.owned, id) {
+		c.owned = append(c.owned, id)
+	}
+}
+
+// Owned returns the requests this client created, in order.
+func (c *Client) Owned() []statusdoc.ID {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.owned)
+}
+
+// mayCancel reports whether the guard lets a cancel for id go out.
+func (c *Client) mayCancel(id statusdoc.ID) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if slices.Contains(c.owned, id) || c.unknown[id] {
+		return nil
+	}
+	return fmt.Errorf("%w export request %q: this run did not create it, and has not just seen its status answer 404", ErrCancelRefused, id)
+}
+
+// noteStatus remembers whether id is unknown to the target, from a status answer.
+func (c *Client) noteStatus(id statusdoc.ID, status int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.unknown == nil {
+		c.unknown = map[statusdoc.ID]bool{}
+	}
+	if status == http.StatusNotFound {
+		c.unknown[id] = true
+	} else {
+		delete(c.unknown, id)
+	}
 }
 
 // Response is one answer of the API, read whole.
@@ -80,16 +133,31 @@ func (c *Client) Create(ctx context.Context, tables []string) (*Response, error)
 // CreateRaw submits an export with the body as given (a user's configured export).
 func (c *Client) CreateRaw(ctx context.Context, body []byte) (*Response, error) {
 	h := http.Header{"Content-Type": {"application/json"}, "Prefer": {"respond-async"}}
-	return c.do(ctx, http.MethodPost, "/exportRequests", h, body, callOptions{})
+	resp, err := c.do(ctx, http.MethodPost, "/exportRequests", h, body, callOptions{})
+	if err == nil && resp.Status == http.StatusAccepted {
+		if doc, derr := resp.StatusDocument(); derr == nil && doc.RequestID() != "" {
+			c.own(doc.RequestID())
+		}
+	}
+	return resp, err
 }
 
 // Status asks for the status document of a request.
 func (c *Client) Status(ctx context.Context, id statusdoc.ID, opts ...callOptions) (*Response, error) {
-	return c.do(ctx, http.MethodGet, "/exportStatuses/"+url.PathEscape(string(id)), nil, nil, merge(opts))
+	o := merge(opts)
+	resp, err := c.do(ctx, http.MethodGet, "/exportStatuses/"+url.PathEscape(string(id)), nil, nil, o)
+	if err == nil && !o.anonymous {
+		c.noteStatus(id, resp.Status)
+	}
+	return resp, err
 }
 
-// Cancel sends the cancel action for a request. It sends no body, as the vendor documents.
+// Cancel sends the cancel action for a request. It sends no body, as the vendor documents. It
+// returns ErrCancelRefused, sending nothing, for a request the guard does not let it touch.
 func (c *Client) Cancel(ctx context.Context, id statusdoc.ID, opts ...callOptions) (*Response, error) {
+	if err := c.mayCancel(id); err != nil {
+		return nil, err
+	}
 	return c.do(ctx, http.MethodPost, "/custom-actions/cancel/exportRequests/"+url.PathEscape(string(id)), nil, nil, merge(opts))
 }
 
@@ -115,7 +183,9 @@ func (c *Client) do(ctx context.Context, method, path string, h http.Header, bod
 	}
 	req.Header.Set("Accept", "application/json")
 	if !o.anonymous && c.auth != nil {
-		c.auth(req)
+		if err := c.auth(req); err != nil {
+			return nil, fmt.Errorf("%s %s: credentials: %w", method, path, err)
+		}
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

@@ -96,7 +96,7 @@ func (w *World) requestRunningWithTables(ctx context.Context, id string, table *
 			Name: r.name, Progress: r.progress, Records: r.records, Checksum: r.checksum,
 		})
 	}
-	got, err := w.target.Arranger.Seed(ctx, seed)
+	got, err := w.target.Arranger.Seed(ctx, w.client, seed)
 	if err != nil {
 		return fmt.Errorf("arrange export request %s: %w", id, err)
 	}
@@ -119,12 +119,17 @@ func (w *World) adopt(ctx context.Context, id statusdoc.ID, ok func(statusdoc.St
 
 // status fetches the scenario's request's status document and requires a 200.
 func (w *World) status(ctx context.Context) (statusdoc.Status, *Response, error) {
-	resp, err := w.client.Status(ctx, w.requestID)
+	return w.statusOf(ctx, w.requestID)
+}
+
+// statusOf fetches the status document of id and requires a 200.
+func (w *World) statusOf(ctx context.Context, id statusdoc.ID) (statusdoc.Status, *Response, error) {
+	resp, err := w.client.Status(ctx, id)
 	if err != nil {
 		return statusdoc.Status{}, nil, err
 	}
 	if resp.Status != http.StatusOK {
-		return statusdoc.Status{}, resp, fmt.Errorf("status of export request %s: want 200 OK, got:\n%s", w.requestID, resp.Describe())
+		return statusdoc.Status{}, resp, fmt.Errorf("status of export request %s: want 200 OK, got:\n%s", id, resp.Describe())
 	}
 	doc, err := resp.StatusDocument()
 	return doc, resp, err

@@ -40,12 +40,13 @@ func testClient(t testing.TB, h http.Handler, maxBytes int64) (*Client, *recorde
 			next: handlerTransport{h: h}, validator: testValidator(t), rec: rec,
 			now: func() time.Time { return now }, maxBytes: maxBytes,
 		}},
-		auth: func(r *http.Request) { r.SetBasicAuth("u", "p") },
+		auth: func(r *http.Request) error { r.SetBasicAuth("u", "p"); return nil },
 	}, rec
 }
 
 func TestTransportRecordsAndValidatesEveryExchange(t *testing.T) {
 	c, rec := testClient(t, fixed(http.StatusInternalServerError, "application/json", `{"oops":true}`), DefaultMaxResponseBytes)
+	c.own("7")
 	resp, err := c.Cancel(context.Background(), "7")
 	require.NoError(t, err)
 	require.Equal(t, http.StatusInternalServerError, resp.Status)

@@ -28,7 +28,7 @@ import (
 type Target struct {
 	Root      string            // API root URL, e.g. http://127.0.0.1:8080/logisticsRestApi/data/v1
 	Transport http.RoundTripper // how requests reach the target
-	Auth      func(*http.Request)
+	Auth      func(*http.Request) error // adds credentials; nil sends none
 	Arranger  Arranger
 	Waiter    Waiter
 	Now       func() time.Time // the target's idea of now: the manual clock for the bundled fake
@@ -90,8 +90,9 @@ func Initializer(cfg Config) func(*godog.ScenarioContext) {
 		sc.After(func(ctx context.Context, _ *godog.Scenario, _ error) (context.Context, error) {
 			// Return only the hook's own failures: godog already reports the step's error,
 			// and echoing it here would print every finding twice.
+			err := w.cleanup(ctx)
 			w.stop()
-			return ctx, nil
+			return ctx, err
 		})
 		w.register(sc)
 	}
@@ -115,6 +116,47 @@ func (w *World) start(ctx context.Context) error {
 			now:       t.Now,
 			maxBytes:  w.cfg.MaxResponseBytes,
 		}},
+	}
+	return nil
+}
+
+// cleanupTimeout bounds the clean-up of one scenario, which runs even when the run is being
+// interrupted: an export left running on a real system costs its owner.
+const cleanupTimeout = 30 * time.Second
+
+// cleanup cancels every request the scenario created that is still running. A request that
+// completed in the meantime is left alone; a cancel that fails is reported, naming the id, so
+// the user can cancel it by hand.
+func (w *World) cleanup(ctx context.Context) error {
+	if w.client == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	var problems []string
+	for _, id := range w.client.Owned() {
+		resp, err := w.client.Status(ctx, id)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("request %s: %v", id, err))
+			continue
+		}
+		doc, err := resp.StatusDocument()
+		if resp.Status != http.StatusOK || err != nil {
+			continue // nothing known to cancel
+		}
+		if doc.Completed || doc.Progress == statusdoc.Cancelling || doc.Progress == statusdoc.Cancelled {
+			continue
+		}
+		cresp, err := w.client.Cancel(ctx, id)
+		switch {
+		case err != nil:
+			problems = append(problems, fmt.Sprintf("request %s: %v", id, err))
+		case cresp.Status != http.StatusOK && cresp.Status != http.StatusBadRequest:
+			problems = append(problems, fmt.Sprintf("request %s: the cancel answered %d", id, cresp.Status))
+		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("clean-up could not cancel what this scenario created and left running; cancel it by hand:\n%s", strings.Join(problems, "\n"))
 	}
 	return nil
 }

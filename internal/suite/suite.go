@@ -61,11 +61,15 @@ type Options struct {
 	PollInterval time.Duration
 	// TestingT, when set, runs each scenario as a subtest of it (from `go test`).
 	TestingT *testing.T
+	// LeaveOut names tags whose scenarios this run cannot run (a live target leaves out
+	// @fake-only); they are not run and are counted in Result.LeftOut.
+	LeaveOut []string
 }
 
 // Result is what a run found.
 type Result struct {
 	Scenarios int  // scenarios selected to run
+	LeftOut   int  // scenarios the tags selected but LeaveOut removed
 	Passed    bool // every selected scenario passed
 }
 
@@ -79,13 +83,15 @@ func (e *UsageError) Unwrap() error { return e.Err }
 // Run runs the selected scenarios and reports whether they passed. It returns a *UsageError
 // for a run that was asked for wrongly, and another error when the run could not be made.
 func Run(ctx context.Context, o Options) (Result, error) {
-	expr, err := tagexpr.Parse(o.Tags)
+	wanted, err := godogFilter(o.Tags)
 	if err != nil {
-		return Result{}, &UsageError{Err: fmt.Errorf("--tags: %w", err)}
+		return Result{}, err
 	}
-	filter, err := expr.Godog()
-	if err != nil {
-		return Result{}, &UsageError{Err: fmt.Errorf("--tags: %w", err)}
+	filter := wanted
+	if len(o.LeaveOut) > 0 {
+		if filter, err = godogFilter(withoutTags(o.Tags, o.LeaveOut)); err != nil {
+			return Result{}, err
+		}
 	}
 	validator, err := openapi.NewValidator()
 	if err != nil {
@@ -116,12 +122,20 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		DefaultContext: ctx,
 		TestingT:       o.TestingT,
 	}
-	n, err := countScenarios(opts)
+	n, err := countScenarios(opts, filter)
 	if err != nil {
 		return Result{}, err
 	}
-	if n == 0 {
+	all, err := countScenarios(opts, wanted)
+	if err != nil {
+		return Result{}, err
+	}
+	switch {
+	case all == 0:
 		return Result{}, &UsageError{Err: fmt.Errorf("--tags %q selects no scenario", o.Tags)}
+	case n == 0:
+		return Result{LeftOut: all}, &UsageError{Err: fmt.Errorf("--tags %q selects only scenarios tagged %s, which this target cannot run",
+			o.Tags, strings.Join(o.LeaveOut, ", "))}
 	}
 	ts := godog.TestSuite{
 		Name: "conform",
@@ -134,17 +148,43 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	}
 	switch code := ts.Run(); code {
 	case 0:
-		return Result{Scenarios: n, Passed: true}, nil
+		return Result{Scenarios: n, LeftOut: all - n, Passed: true}, nil
 	case 1:
-		return Result{Scenarios: n, Passed: false}, nil
+		return Result{Scenarios: n, LeftOut: all - n, Passed: false}, nil
 	default:
-		return Result{Scenarios: n}, &UsageError{Err: fmt.Errorf("godog rejected the run options (exit %d); see its message above", code)}
+		return Result{Scenarios: n, LeftOut: all - n}, &UsageError{Err: fmt.Errorf("godog rejected the run options (exit %d); see its message above", code)}
 	}
 }
 
-// countScenarios counts the pickles the tag filter selects, with godog's own parser and filter.
-func countScenarios(opts *godog.Options) (int, error) {
+// godogFilter turns a Cucumber tag expression into godog's filter syntax.
+func godogFilter(tags string) (string, error) {
+	expr, err := tagexpr.Parse(tags)
+	if err != nil {
+		return "", &UsageError{Err: fmt.Errorf("--tags: %w", err)}
+	}
+	filter, err := expr.Godog()
+	if err != nil {
+		return "", &UsageError{Err: fmt.Errorf("--tags: %w", err)}
+	}
+	return filter, nil
+}
+
+// withoutTags returns the expression tags with every scenario carrying one of leaveOut removed.
+func withoutTags(tags string, leaveOut []string) string {
+	var parts []string
+	if strings.TrimSpace(tags) != "" {
+		parts = append(parts, "("+tags+")")
+	}
+	for _, t := range leaveOut {
+		parts = append(parts, "not "+t)
+	}
+	return strings.Join(parts, " and ")
+}
+
+// countScenarios counts the pickles filter selects, with godog's own parser and filter.
+func countScenarios(opts *godog.Options, filter string) (int, error) {
 	copyOpts := *opts
+	copyOpts.Tags = filter
 	feats, err := godog.TestSuite{Options: &copyOpts}.RetrieveFeatures()
 	if err != nil {
 		return 0, fmt.Errorf("read the features: %w", err)

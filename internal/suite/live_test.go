@@ -1,0 +1,82 @@
+package suite
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"conform/fakeserver"
+	"conform/steps"
+)
+
+// liveFake serves the fake over real HTTP on 127.0.0.1 with the real clock and short
+// durations, and returns a live target factory for it.
+func liveFake(t testing.TB, opts fakeserver.Options) func(context.Context) (*steps.Target, error) {
+	t.Helper()
+	if opts.TableDuration == 0 {
+		opts.TableDuration = 150 * time.Millisecond
+	}
+	if opts.CancelDelay == 0 {
+		opts.CancelDelay = 100 * time.Millisecond
+	}
+	opts.Username, opts.Password = "live-user", "live-password"
+	srv := httptest.NewServer(fakeserver.New(opts))
+	t.Cleanup(srv.Close)
+	return steps.LiveTarget(steps.LiveConfig{
+		Root:         srv.URL + fakeserver.Root,
+		Transport:    srv.Client().Transport,
+		Auth:         func(r *http.Request) error { r.SetBasicAuth("live-user", "live-password"); return nil },
+		PollInterval: 10 * time.Millisecond,
+		PollTimeout:  10 * time.Second,
+	})
+}
+
+// TestFeaturesAgainstALiveFake runs the suite in live mode: the live arranger uses only the
+// public API of the fake, served over HTTP with its real clock.
+func TestFeaturesAgainstALiveFake(t *testing.T) {
+	var out bytes.Buffer
+	res, err := Run(context.Background(), Options{
+		NewTarget:    liveFake(t, fakeserver.Options{}),
+		LeaveOut:     []string{"@fake-only"},
+		PollInterval: 20 * time.Millisecond,
+		Formats:      []Format{{Name: "progress"}},
+		Output:       &out,
+		Concurrency:  2,
+	})
+	require.NoError(t, err, out.String())
+	require.True(t, res.Passed, out.String())
+	require.Equal(t, 2, res.LeftOut, "the worked example and the failed export are fake-only")
+	require.Equal(t, 12, res.Scenarios)
+}
+
+func TestOnlyFakeOnlyScenariosIsAUsageErrorInLiveMode(t *testing.T) {
+	_, err := Run(context.Background(), Options{
+		NewTarget: liveFake(t, fakeserver.Options{}),
+		LeaveOut:  []string{"@fake-only"},
+		Tags:      "@fake-only",
+	})
+	var ue *UsageError
+	require.ErrorAs(t, err, &ue)
+	require.ErrorContains(t, err, "selects only scenarios tagged @fake-only")
+}
+
+// TestLivePreconditionThatCannotBeReached: an export that finishes before the cancel can go
+// out fails the scenario with advice, never a silent skip.
+func TestLivePreconditionThatCannotBeReached(t *testing.T) {
+	var out bytes.Buffer
+	res, err := Run(context.Background(), Options{
+		NewTarget: liveFake(t, fakeserver.Options{TableDuration: time.Nanosecond}),
+		LeaveOut:  []string{"@fake-only"},
+		Tags:      "not @needs-slow-cancel",
+		Output:    &out,
+	})
+	require.NoError(t, err)
+	require.False(t, res.Passed)
+	require.Contains(t, out.String(), "precondition not reached: wanted a running export request")
+	require.Contains(t, out.String(), "--running-export FILE")
+}

@@ -1,0 +1,100 @@
+package steps
+
+import (
+	"context"
+	"net/http"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"conform/fakeserver"
+	"conform/internal/statusdoc"
+	"conform/openapi"
+)
+
+// countingCancels answers status calls with the given status and counts cancels that arrive.
+func countingCancels(status *atomic.Int32, cancels *atomic.Int32) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			cancels.Add(1)
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(int(status.Load()))
+		w.Write([]byte(`{"title":"x","status":404}`))
+	})
+}
+
+func TestCancelGuard(t *testing.T) {
+	var status, cancels atomic.Int32
+	status.Store(http.StatusNotFound)
+	c, _ := testClient(t, countingCancels(&status, &cancels), DefaultMaxResponseBytes)
+	ctx := context.Background()
+
+	_, err := c.Cancel(ctx, "4711")
+	require.ErrorIs(t, err, ErrCancelRefused, "an id the run neither created nor confirmed unknown")
+	require.ErrorContains(t, err, `"4711"`)
+	require.Zero(t, cancels.Load(), "a refused cancel sends nothing")
+
+	_, err = c.Status(ctx, "4711")
+	require.NoError(t, err)
+	_, err = c.Cancel(ctx, "4711")
+	require.NoError(t, err, "the id was just confirmed unknown (404)")
+	require.EqualValues(t, 1, cancels.Load())
+
+	status.Store(http.StatusOK) // somebody created 4711 meanwhile
+	_, err = c.Status(ctx, "4711")
+	require.NoError(t, err)
+	_, err = c.Cancel(ctx, "4711")
+	require.ErrorIs(t, err, ErrCancelRefused, "an id that now exists and is not ours")
+
+	status.Store(http.StatusNotFound)
+	_, err = c.Status(ctx, "4711", callOptions{anonymous: true})
+	require.NoError(t, err)
+	_, err = c.Cancel(ctx, "4711")
+	require.ErrorIs(t, err, ErrCancelRefused, "an anonymous 404 proves nothing")
+	require.EqualValues(t, 1, cancels.Load())
+}
+
+func TestCreatedRequestsAreOwned(t *testing.T) {
+	srv := fakeserver.New(fakeserver.Options{Clock: fakeserver.NewManualClock(BundledEpoch)})
+	c, _ := testClient(t, srv, DefaultMaxResponseBytes)
+	c.auth = func(r *http.Request) error { r.SetBasicAuth(fakeserver.DefaultUsername, fakeserver.DefaultPassword); return nil }
+	resp, err := c.Create(context.Background(), []string{"SHIPMENT"})
+	require.NoError(t, err)
+	require.Equal(t, http.StatusAccepted, resp.Status)
+	doc, err := resp.StatusDocument()
+	require.NoError(t, err)
+	require.Equal(t, []statusdoc.ID{doc.RequestID()}, c.Owned())
+	resp, err = c.Cancel(context.Background(), doc.RequestID())
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.Status)
+}
+
+func TestCleanupCancelsWhatTheScenarioLeftRunning(t *testing.T) {
+	v, err := openapi.NewValidator()
+	require.NoError(t, err)
+	w := &World{cfg: Config{NewTarget: BundledTarget(fakeserver.Options{}), Validator: v, MaxResponseBytes: DefaultMaxResponseBytes}}
+	ctx := context.Background()
+	require.NoError(t, w.start(ctx))
+	running, err := w.target.Arranger.Running(ctx, w.client)
+	require.NoError(t, err)
+	done, err := w.target.Arranger.Completed(ctx, w.client, statusdoc.Succeeded)
+	require.NoError(t, err)
+
+	require.NoError(t, w.cleanup(ctx))
+
+	var cancels []string
+	for _, ex := range w.Exchanges() {
+		if ex.Method == http.MethodPost {
+			cancels = append(cancels, ex.URL)
+		}
+	}
+	require.Equal(t, []string{"http://bundled-fake/logisticsRestApi/data/v1/custom-actions/cancel/exportRequests/" + string(running)}, cancels,
+		"only the running request is cancelled, not the completed %s", done)
+	doc, _, err := w.statusOf(ctx, running)
+	require.NoError(t, err)
+	require.Equal(t, statusdoc.Cancelling, doc.Progress)
+}

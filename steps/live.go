@@ -1,0 +1,174 @@
+package steps
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"conform/fakeserver"
+	"conform/internal/statusdoc"
+)
+
+// DefaultRunningExport is the export the live arranger submits when a step needs a request that
+// is still running: several tables, so that it runs long enough to be cancelled, and so that
+// one table can finish while the others still run.
+var DefaultRunningExport = []byte(`{"tables":{"items":[` +
+	`{"tableName":"SHIPMENT"},{"tableName":"SHIPMENT_REFNUM"},{"tableName":"ORDER_RELEASE"},` +
+	`{"tableName":"ORDER_RELEASE_REFNUM"},{"tableName":"SHIPMENT_STOP"},{"tableName":"LOCATION"}]}}`)
+
+// LiveConfig describes a real endpoint and how to arrange preconditions on it.
+type LiveConfig struct {
+	Root      string              // API root URL
+	Transport http.RoundTripper   // TLS, proxy, timeouts and retries
+	Auth      func(*http.Request) error
+	// RunningExport is submitted for "a request that is still running"; nil means
+	// DefaultRunningExport.
+	RunningExport []byte
+	// QuickExport is submitted for "a request that has succeeded" and by "I submit an export
+	// request"; nil means DefaultQuickExport.
+	QuickExport []byte
+	// PollTimeout bounds how long the arranger waits for a state; 0 means 10 minutes.
+	PollTimeout time.Duration
+	// PollInterval is the pause between two polls of the arranger; 0 means 2 seconds.
+	PollInterval time.Duration
+	// Waiter pauses between polls; nil means RealWaiter.
+	Waiter Waiter
+}
+
+// LiveTarget returns a target factory for a real endpoint. Its arranger uses only the public API.
+func LiveTarget(cfg LiveConfig) func(context.Context) (*Target, error) {
+	if cfg.RunningExport == nil {
+		cfg.RunningExport = DefaultRunningExport
+	}
+	if cfg.QuickExport == nil {
+		cfg.QuickExport = DefaultQuickExport
+	}
+	if cfg.PollTimeout <= 0 {
+		cfg.PollTimeout = 10 * time.Minute
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = 2 * time.Second
+	}
+	if cfg.Waiter == nil {
+		cfg.Waiter = RealWaiter{}
+	}
+	return func(context.Context) (*Target, error) {
+		t := &Target{
+			Root:        cfg.Root,
+			Transport:   cfg.Transport,
+			Auth:        cfg.Auth,
+			Waiter:      cfg.Waiter,
+			Now:         time.Now,
+			QuickExport: cfg.QuickExport,
+		}
+		t.Arranger = &liveArranger{cfg: cfg, target: t}
+		return t, nil
+	}
+}
+
+// liveArranger submits its own export requests and polls until the state a step needs is seen.
+type liveArranger struct {
+	cfg    LiveConfig
+	target *Target
+}
+
+const adviceRunning = "give an export that runs longer (more or larger tables) with --running-export FILE"
+
+func (a *liveArranger) Running(ctx context.Context, c *Client) (statusdoc.ID, error) {
+	return a.createAndAwait(ctx, c, a.cfg.RunningExport, "a running export request (pending or processing)", adviceRunning,
+		func(d statusdoc.Status) (bool, bool) { return isRunning(d), !isRunning(d) })
+}
+
+func (a *liveArranger) RunningWithFinishedTable(ctx context.Context, c *Client) (statusdoc.ID, error) {
+	return a.createAndAwait(ctx, c, a.cfg.RunningExport, "a running export request with at least one table finished",
+		"give an export with more tables, whose first table finishes well before the last, with --running-export FILE",
+		func(d statusdoc.Status) (bool, bool) {
+			return isRunning(d) && len(finishedItems(d)) > 0, !isRunning(d)
+		})
+}
+
+func (a *liveArranger) Completed(ctx context.Context, c *Client, outcome statusdoc.Progress) (statusdoc.ID, error) {
+	switch outcome {
+	case statusdoc.Succeeded:
+		return a.createAndAwait(ctx, c, a.cfg.QuickExport, "an export request that has succeeded",
+			"give an export that succeeds on this target with --quick-export FILE",
+			func(d statusdoc.Status) (bool, bool) { return d.Progress == statusdoc.Succeeded, d.Completed })
+	case statusdoc.Cancelled:
+		id, err := a.Running(ctx, c)
+		if err != nil {
+			return "", err
+		}
+		resp, err := c.Cancel(ctx, id)
+		if err != nil {
+			return "", err
+		}
+		if resp.Status != http.StatusOK {
+			return "", &PreconditionError{
+				Want:   "a cancelled export request",
+				Got:    fmt.Sprintf("the cancel of request %s answered %d", id, resp.Status),
+				Advice: adviceRunning,
+			}
+		}
+		return id, a.await(ctx, c, id, "a cancelled export request", adviceRunning,
+			func(d statusdoc.Status) (bool, bool) { return d.Progress == statusdoc.Cancelled, d.Completed })
+	default:
+		return "", fmt.Errorf("a request completed as %q: %w", outcome, ErrFakeOnly)
+	}
+}
+
+func (a *liveArranger) Seed(context.Context, *Client, fakeserver.Seed) (statusdoc.ID, error) {
+	return "", ErrFakeOnly
+}
+
+// createAndAwait submits body and polls the new request until ready says it is in the wanted
+// state, or hopeless says it never will be.
+func (a *liveArranger) createAndAwait(ctx context.Context, c *Client, body []byte, want, advice string,
+	check func(statusdoc.Status) (ready, hopeless bool)) (statusdoc.ID, error) {
+	resp, err := c.CreateRaw(ctx, body)
+	if err != nil {
+		return "", err
+	}
+	if resp.Status != http.StatusAccepted {
+		return "", fmt.Errorf("submitting an export for %s: want 202 Accepted, got:\n%s", want, resp.Describe())
+	}
+	doc, err := resp.StatusDocument()
+	if err != nil {
+		return "", err
+	}
+	id := doc.RequestID()
+	if id == "" {
+		return "", fmt.Errorf("submitting an export for %s: the answer names no request id:\n%s", want, resp.Describe())
+	}
+	return id, a.await(ctx, c, id, want, advice, check)
+}
+
+func (a *liveArranger) await(ctx context.Context, c *Client, id statusdoc.ID, want, advice string,
+	check func(statusdoc.Status) (ready, hopeless bool)) error {
+	return eventually(ctx, a.target, a.cfg.PollTimeout, a.cfg.PollInterval, fmt.Sprintf("request %s becoming %s", id, want),
+		func() (bool, string, error) {
+			resp, err := c.Status(ctx, id)
+			if err != nil {
+				return false, "", err
+			}
+			if resp.Status != http.StatusOK {
+				return false, "", fmt.Errorf("status of request %s: want 200 OK, got:\n%s", id, resp.Describe())
+			}
+			doc, err := resp.StatusDocument()
+			if err != nil {
+				return false, "", err
+			}
+			ready, hopeless := check(doc)
+			switch {
+			case ready:
+				return true, "", nil
+			case hopeless:
+				return false, "", &PreconditionError{
+					Want:   want,
+					Got:    fmt.Sprintf("request %s is %q (completed %t) before that was seen", id, doc.Progress, doc.Completed),
+					Advice: advice,
+				}
+			}
+			return false, fmt.Sprintf("progress %q", doc.Progress), nil
+		})
+}

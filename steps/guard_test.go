@@ -61,7 +61,10 @@ func TestCancelGuard(t *testing.T) {
 func TestCreatedRequestsAreOwned(t *testing.T) {
 	srv := fakeserver.New(fakeserver.Options{Clock: fakeserver.NewManualClock(BundledEpoch)})
 	c, _ := testClient(t, srv, DefaultMaxResponseBytes)
-	c.auth = func(r *http.Request) error { r.SetBasicAuth(fakeserver.DefaultUsername, fakeserver.DefaultPassword); return nil }
+	c.auth = func(r *http.Request) error {
+		r.SetBasicAuth(fakeserver.DefaultUsername, fakeserver.DefaultPassword)
+		return nil
+	}
 	resp, err := c.Create(context.Background(), []string{"SHIPMENT"})
 	require.NoError(t, err)
 	require.Equal(t, http.StatusAccepted, resp.Status)

@@ -19,8 +19,8 @@ var DefaultRunningExport = []byte(`{"tables":{"items":[` +
 
 // LiveConfig describes a real endpoint and how to arrange preconditions on it.
 type LiveConfig struct {
-	Root      string              // API root URL
-	Transport http.RoundTripper   // TLS, proxy, timeouts and retries
+	Root      string            // API root URL
+	Transport http.RoundTripper // TLS, proxy, timeouts and retries
 	Auth      func(*http.Request) error
 	// RunningExport is submitted for "a request that is still running"; nil means
 	// DefaultRunningExport.

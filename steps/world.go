@@ -26,8 +26,8 @@ import (
 // Target is what one scenario talks to: the API root, how to reach it, and how to arrange and
 // wait on it.
 type Target struct {
-	Root      string            // API root URL, e.g. http://127.0.0.1:8080/logisticsRestApi/data/v1
-	Transport http.RoundTripper // how requests reach the target
+	Root      string                    // API root URL, e.g. http://127.0.0.1:8080/logisticsRestApi/data/v1
+	Transport http.RoundTripper         // how requests reach the target
 	Auth      func(*http.Request) error // adds credentials; nil sends none
 	Arranger  Arranger
 	Waiter    Waiter

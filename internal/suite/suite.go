@@ -61,6 +61,9 @@ type Options struct {
 	PollInterval time.Duration
 	// TestingT, when set, runs each scenario as a subtest of it (from `go test`).
 	TestingT *testing.T
+	// Redact, when set, is applied to every report file before it is written to its path (the
+	// caller wraps Output itself). A live run redacts its secrets this way.
+	Redact func([]byte) []byte
 	// LeaveOut names tags whose scenarios this run cannot run (a live target leaves out
 	// @fake-only); they are not run and are counted in Result.LeftOut.
 	LeaveOut []string
@@ -97,7 +100,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	format, err := formatString(o.Formats)
+	format, finishReports, err := prepareReports(o.Formats, o.Redact)
 	if err != nil {
 		return Result{}, err
 	}
@@ -146,7 +149,11 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		}),
 		Options: opts,
 	}
-	switch code := ts.Run(); code {
+	code := ts.Run()
+	if err := finishReports(); err != nil {
+		return Result{}, err
+	}
+	switch code {
 	case 0:
 		return Result{Scenarios: n, LeftOut: all - n, Passed: true}, nil
 	case 1:
@@ -196,11 +203,29 @@ func countScenarios(opts *godog.Options, filter string) (int, error) {
 	return n, nil
 }
 
-// formatString turns formats into godog's "name:path,name" form, creating the directories of
-// report files (godog does not) and checking each can be written before the run starts.
-func formatString(formats []Format) (string, error) {
+// prepareReports turns formats into godog's "name:path,name" form, creating the directories of
+// report files (godog does not). With redact set, godog writes each file next to its final
+// path and finish redacts it into place, so that no unredacted report is left behind.
+func prepareReports(formats []Format, redact func([]byte) []byte) (format string, finish func() error, err error) {
+	type pending struct{ tmp, final string }
+	var files []pending
+	finish = func() error {
+		for _, p := range files {
+			b, err := os.ReadFile(p.tmp)
+			if err != nil {
+				return fmt.Errorf("read report %s: %w", p.tmp, err)
+			}
+			if err := os.WriteFile(p.final, redact(b), 0o644); err != nil {
+				return fmt.Errorf("write report %s: %w", p.final, err)
+			}
+			if err := os.Remove(p.tmp); err != nil {
+				return fmt.Errorf("remove %s: %w", p.tmp, err)
+			}
+		}
+		return nil
+	}
 	if len(formats) == 0 {
-		return "pretty", nil
+		return "pretty", finish, nil
 	}
 	known := map[string]bool{}
 	for name := range godog.AvailableFormatters() {
@@ -209,21 +234,26 @@ func formatString(formats []Format) (string, error) {
 	var parts []string
 	for _, f := range formats {
 		if !known[f.Name] {
-			return "", &UsageError{Err: fmt.Errorf("--format: unknown formatter %q (have %s)", f.Name, strings.Join(slices.Sorted(maps.Keys(known)), ", "))}
+			return "", nil, &UsageError{Err: fmt.Errorf("--format: unknown formatter %q (have %s)", f.Name, strings.Join(slices.Sorted(maps.Keys(known)), ", "))}
 		}
 		if f.Path == "" {
 			parts = append(parts, f.Name)
 			continue
 		}
 		if strings.Contains(f.Path, ",") {
-			return "", &UsageError{Err: fmt.Errorf("--format: report path %q must not contain a comma", f.Path)}
+			return "", nil, &UsageError{Err: fmt.Errorf("--format: report path %q must not contain a comma", f.Path)}
 		}
 		if dir := filepath.Dir(f.Path); dir != "." {
 			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return "", &UsageError{Err: fmt.Errorf("--format %s: create report directory: %w", f.Name, err)}
+				return "", nil, &UsageError{Err: fmt.Errorf("--format %s: create report directory: %w", f.Name, err)}
 			}
 		}
-		parts = append(parts, f.Name+":"+f.Path)
+		path := f.Path
+		if redact != nil {
+			path = f.Path + ".partial"
+			files = append(files, pending{tmp: path, final: f.Path})
+		}
+		parts = append(parts, f.Name+":"+path)
 	}
-	return strings.Join(parts, ","), nil
+	return strings.Join(parts, ","), finish, nil
 }

@@ -1,0 +1,211 @@
+package credentials
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+var redactCases = []struct {
+	name    string
+	secrets []string
+	in      string
+	want    string
+}{
+	{name: "no secrets", in: "hello", want: "hello"},
+	{name: "nothing to replace", secrets: []string{"hunter2"}, in: "hello", want: "hello"},
+	{name: "empty secret ignored", secrets: []string{""}, in: "hello", want: "hello"},
+	{name: "one", secrets: []string{"hunter2"}, in: "pw=hunter2;", want: "pw=[REDACTED];"},
+	{name: "repeated", secrets: []string{"hunter2"}, in: "hunter2 hunter2", want: "[REDACTED] [REDACTED]"},
+	{name: "adjacent", secrets: []string{"hunter2"}, in: "hunter2hunter2", want: "[REDACTED][REDACTED]"},
+	{name: "short secret still redacted", secrets: []string{"x"}, in: "axb", want: "a[REDACTED]b"},
+	{name: "one secret inside another", secrets: []string{"abc", "xabcx"}, in: "1xabcx2abc3", want: "1[REDACTED]2[REDACTED]3"},
+	{name: "overlapping secrets leave no part", secrets: []string{"abcd", "cdef"}, in: "xabcdefx", want: "x[REDACTED]x"},
+	{name: "self-overlapping occurrences", secrets: []string{"abcab"}, in: "zabcabcabz", want: "z[REDACTED]z"},
+	{name: "whole text", secrets: []string{"hunter2"}, in: "hunter2", want: "[REDACTED]"},
+}
+
+func TestRedactorStringAndBytes(t *testing.T) {
+	for _, tt := range redactCases {
+		t.Run(tt.name, func(t *testing.T) {
+			r := NewRedactor(tt.secrets...)
+			require.Equal(t, tt.want, r.String(tt.in))
+
+			in := []byte(tt.in)
+			require.Equal(t, tt.want, string(r.Bytes(in)))
+			require.Equal(t, tt.in, string(in), "Bytes must not modify its argument")
+		})
+	}
+}
+
+func TestRedactorConcurrentAdd(t *testing.T) {
+	r := NewRedactor()
+	const n = 50
+	var wg sync.WaitGroup
+	seen := make([]string, n)
+	for i := range n {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			r.Add(fmt.Sprintf("token-%03d", i))
+		}()
+		go func() {
+			defer wg.Done()
+			seen[i] = r.String(fmt.Sprintf("plain token-%03d", i))
+		}()
+	}
+	wg.Wait()
+
+	for i, got := range seen {
+		// Depending on the interleaving the token was known or not yet; nothing else may change.
+		require.Contains(t, []string{"plain " + Redacted, fmt.Sprintf("plain token-%03d", i)}, got)
+	}
+	for i := range n {
+		require.Equal(t, "a "+Redacted, r.String(fmt.Sprintf("a token-%03d", i)))
+	}
+}
+
+// closeRecorder is an io.WriteCloser that records whether it was closed.
+type closeRecorder struct {
+	bytes.Buffer
+	closed bool
+}
+
+func (c *closeRecorder) Close() error {
+	c.closed = true
+	return nil
+}
+
+func TestRedactorWriterSplitAtEveryPoint(t *testing.T) {
+	for _, tt := range redactCases {
+		t.Run(tt.name, func(t *testing.T) {
+			r := NewRedactor(tt.secrets...)
+			in := []byte(tt.in)
+			// Every way of cutting the text into three writes, empty writes included.
+			for i := 0; i <= len(in); i++ {
+				for j := i; j <= len(in); j++ {
+					var out closeRecorder
+					w := r.Writer(&out)
+					for _, part := range [][]byte{in[:i], in[i:j], in[j:]} {
+						n, err := w.Write(part)
+						require.NoError(t, err)
+						require.Equal(t, len(part), n)
+					}
+					require.NoError(t, w.Close())
+					require.Equal(t, tt.want, out.String(), "writes split at %d and %d", i, j)
+					require.False(t, out.closed, "Close must not close the underlying writer")
+				}
+			}
+		})
+	}
+}
+
+func TestRedactorWriterHoldsBackOnlyWhatCouldBeASecret(t *testing.T) {
+	r := NewRedactor("secret")
+	var out bytes.Buffer
+	w := r.Writer(&out)
+
+	_, err := w.Write([]byte("partial secr"))
+	require.NoError(t, err)
+	require.Equal(t, "partial ", out.String(), "the possible start of a secret is kept back")
+
+	_, err = w.Write([]byte("ation"))
+	require.NoError(t, err)
+	require.Equal(t, "partial secration", out.String(), "no secret after all: written out")
+
+	_, err = w.Write([]byte(" then sec"))
+	require.NoError(t, err)
+	require.Equal(t, "partial secration then ", out.String())
+
+	require.NoError(t, w.Close())
+	require.Equal(t, "partial secration then sec", out.String(), "Close flushes the tail")
+}
+
+func TestRedactorWriterLearnsSecretsWhileInUse(t *testing.T) {
+	r := NewRedactor()
+	var out bytes.Buffer
+	w := r.Writer(&out)
+
+	_, err := w.Write([]byte("before tok"))
+	require.NoError(t, err)
+	r.Add("token-1")
+	_, err = w.Write([]byte("en-1 after"))
+	require.NoError(t, err)
+	require.NoError(t, w.Close())
+
+	// "before tok" went out before the token was known; only what followed could be caught.
+	require.Equal(t, "before token-1 after", out.String())
+
+	out.Reset()
+	_, err = w.Write([]byte("again token-1"))
+	require.NoError(t, err)
+	require.NoError(t, w.Close())
+	require.Equal(t, "again "+Redacted, out.String())
+}
+
+// TestRedactorWriterMatchesString feeds random text full of near-misses in random pieces and
+// compares with redacting the whole text at once.
+func TestRedactorWriterMatchesString(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	secrets := []string{"abcab", "bca", "zzzz", "cabd"}
+	r := NewRedactor(secrets...)
+	for round := range 300 {
+		var text strings.Builder
+		for range 1 + rng.IntN(20) {
+			if rng.IntN(2) == 0 {
+				s := secrets[rng.IntN(len(secrets))]
+				text.WriteString(s[:1+rng.IntN(len(s))]) // a secret or a prefix of one
+			} else {
+				text.WriteByte("abcdz."[rng.IntN(6)])
+			}
+		}
+		in := text.String()
+		var out bytes.Buffer
+		w := r.Writer(&out)
+		for rest := in; rest != ""; {
+			k := min(len(rest), rng.IntN(6))
+			_, err := w.Write([]byte(rest[:k]))
+			require.NoError(t, err)
+			rest = rest[k:]
+		}
+		require.NoError(t, w.Close())
+		require.Equal(t, r.String(in), out.String(), "round %d, text %q", round, in)
+	}
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+func TestRedactorWriterReportsWriteErrors(t *testing.T) {
+	w := NewRedactor("secret").Writer(failingWriter{})
+
+	n, err := w.Write([]byte("hello"))
+
+	require.EqualError(t, err, "disk full")
+	require.Zero(t, n)
+}
+
+func TestRedactorWriterConcurrentWrites(t *testing.T) {
+	r := NewRedactor("hunter2")
+	var out bytes.Buffer
+	w := r.Writer(&out)
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _ = w.Write([]byte("line hunter2\n"))
+		}()
+	}
+	wg.Wait()
+	require.NoError(t, w.Close())
+
+	require.Equal(t, strings.Repeat("line "+Redacted+"\n", 20), out.String())
+}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"conform/internal/credentials"
 )
 
 // Exit codes, as DESIGN §4 and the README document them.
@@ -40,7 +42,16 @@ func exitCode(err error, stderr io.Writer) int {
 	}
 	var ue *usageError
 	var ce *configError
+	var te *targetError
+	var rejected *credentials.RejectedError
+	var unreachable *credentials.UnreachableError
 	switch {
+	case errors.As(err, &te) && te.rejected, errors.As(err, &rejected):
+		fmt.Fprintf(stderr, "conform: credentials rejected: %v\n", err)
+		return exitUnreachable
+	case errors.As(err, &te), errors.As(err, &unreachable):
+		fmt.Fprintf(stderr, "conform: target unreachable: %v\n", err)
+		return exitUnreachable
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "conform: %v\n\n", ue.err)
 		if ue.usage != nil {

@@ -12,7 +12,7 @@ import (
 	"conform/internal/suite"
 )
 
-const runSynopsis = "conform run [--tags EXPR] [--format NAME[:FILE]]... [--concurrency N] [--seed N|random] [--color auto|always|never]"
+const runSynopsis = "conform run [--base-url URL] [--tags EXPR] [--format NAME[:FILE]]... [--concurrency N] [--seed N|random] [flags]"
 
 // runFlags are the parsed flags of `conform run`.
 type runFlags struct {
@@ -21,6 +21,7 @@ type runFlags struct {
 	concurrency int
 	seed        int64
 	color       string
+	live        liveFlags
 }
 
 // formatList collects repeated --format flags.
@@ -81,12 +82,19 @@ func parseRunFlags(args []string, stdout io.Writer) (runFlags, func(io.Writer), 
 	fs.IntVar(&rf.concurrency, "concurrency", 1, "how many scenarios run at once")
 	fs.Var(seedValue{&rf.seed}, "seed", "shuffle scenarios within each feature with this seed, or \"random\" (0 keeps file order)")
 	fs.StringVar(&rf.color, "color", "auto", "colour the console report: auto (only on a terminal), always or never")
+	rf.live.register(fs)
 	usage := printUsage(fs, runSynopsis)
 	if err := parseFlags(fs, runSynopsis, args, stdout); err != nil {
 		return rf, usage, err
 	}
 	if rf.concurrency < 1 {
 		return rf, usage, &usageError{err: fmt.Errorf("--concurrency must be at least 1, got %d", rf.concurrency), usage: usage}
+	}
+	if rf.live.baseURL == "" {
+		rf.live.baseURL = os.Getenv("CONFORM_BASE_URL")
+	}
+	if f := rf.live.liveOnly(); f != "" && rf.live.baseURL == "" {
+		return rf, usage, &usageError{err: fmt.Errorf("%s applies only to a run against a target: give --base-url", f), usage: usage}
 	}
 	switch rf.color {
 	case "auto", "always", "never":
@@ -101,14 +109,36 @@ func runCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 	if err != nil {
 		return err
 	}
-	res, err := suite.Run(ctx, suite.Options{
+	opts := suite.Options{
 		Tags:        rf.tags,
 		Formats:     rf.formats,
 		Concurrency: rf.concurrency,
 		Seed:        rf.seed,
 		Output:      stdout,
 		Colour:      rf.color == "always" || (rf.color == "auto" && isTerminal(stdout)),
-	})
+	}
+	if rf.live.baseURL != "" {
+		live, err := setUpLive(ctx, rf.live, os.Getenv, stderr)
+		if err != nil {
+			return err
+		}
+		// Secrets must never reach an output: every writer and report file is redacted.
+		out, errOut := live.redactor.Writer(stdout), live.redactor.Writer(stderr)
+		defer out.Close()
+		defer errOut.Close()
+		opts.Output = out
+		opts.Redact = live.redactor.Bytes
+		opts.NewTarget = live.target
+		opts.LeaveOut = []string{fakeOnlyTag}
+		opts.PollInterval = rf.live.pollInterval
+		stderr = errOut
+		fmt.Fprintf(stderr, "conform: running against %s\n", live.describe)
+	}
+	res, err := suite.Run(ctx, opts)
+	if res.LeftOut > 0 {
+		fmt.Fprintf(stderr, "conform: left out %d scenario(s) tagged %s: they pin values only the bundled fake can produce "+
+			"(the vendor's example ids and checksums, an export that fails on purpose)\n", res.LeftOut, fakeOnlyTag)
+	}
 	var ue *suite.UsageError
 	switch {
 	case errors.As(err, &ue):
@@ -120,6 +150,9 @@ func runCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 	}
 	return nil
 }
+
+// fakeOnlyTag marks scenarios that only the bundled fake can run.
+const fakeOnlyTag = "@fake-only"
 
 // isTerminal reports whether w is a terminal (a character device), where colours are welcome.
 func isTerminal(w io.Writer) bool {

@@ -1,0 +1,247 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"conform/internal/credentials"
+	"conform/internal/transport"
+	"conform/openapi"
+	"conform/steps"
+)
+
+// liveFlags are the flags of `conform run` that point it at a real endpoint.
+type liveFlags struct {
+	baseURL          string
+	runningExport    string
+	quickExport      string
+	pollTimeout      time.Duration
+	pollInterval     time.Duration
+	requestTimeout   time.Duration
+	retries          int
+	maxRetryAfter    time.Duration
+	maxResponseBytes int64
+	caFile           string
+	insecure         bool
+	passwordFile     string
+	tokenURL         string
+	clientID         string
+	clientSecretFile string
+	scopes           stringList
+}
+
+// stringList collects a repeatable string flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+func (lf *liveFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&lf.baseURL, "base-url", "", "run against this endpoint instead of the bundled fake (also CONFORM_BASE_URL):\na host such as https://host, or the API root ending in "+openapi.Root)
+	fs.StringVar(&lf.runningExport, "running-export", "", "`FILE` with the JSON body of an export that runs long enough to be cancelled\n(default: six tables; see the README)")
+	fs.StringVar(&lf.quickExport, "quick-export", "", "`FILE` with the JSON body of an export that succeeds quickly (default: two tables)")
+	fs.DurationVar(&lf.pollTimeout, "poll-timeout", 10*time.Minute, "how long to wait for an export to reach the state a scenario needs")
+	fs.DurationVar(&lf.pollInterval, "poll-interval", 2*time.Second, "pause between two status polls")
+	fs.DurationVar(&lf.requestTimeout, "request-timeout", 30*time.Second, "timeout of one HTTP request, body included")
+	fs.IntVar(&lf.retries, "retries", 3, "retries of a status poll answered 429/502/503/504 or dropped (never of a create or cancel)")
+	fs.DurationVar(&lf.maxRetryAfter, "max-retry-after", 30*time.Second, "the longest Retry-After honoured; a longer one ends the retries")
+	fs.Int64Var(&lf.maxResponseBytes, "max-response-bytes", steps.DefaultMaxResponseBytes, "the largest response body read")
+	fs.StringVar(&lf.caFile, "ca-file", "", "`PEM` file of CA certificates trusted besides the system's")
+	fs.BoolVar(&lf.insecure, "insecure-skip-verify", false, "do not verify the target's TLS certificate (prints a warning)")
+	fs.StringVar(&lf.passwordFile, "password-file", "", "`FILE` holding the HTTP Basic password (also CONFORM_PASSWORD_FILE; or CONFORM_PASSWORD)")
+	fs.StringVar(&lf.tokenURL, "oauth2-token-url", "", "use OAuth2 client credentials from this token `URL` (also CONFORM_OAUTH2_TOKEN_URL)")
+	fs.StringVar(&lf.clientID, "oauth2-client-id", "", "OAuth2 client id (also CONFORM_OAUTH2_CLIENT_ID)")
+	fs.StringVar(&lf.clientSecretFile, "oauth2-client-secret-file", "", "`FILE` holding the OAuth2 client secret (also CONFORM_OAUTH2_CLIENT_SECRET_FILE;\nor CONFORM_OAUTH2_CLIENT_SECRET)")
+	fs.Var(&lf.scopes, "oauth2-scope", "OAuth2 scope, repeatable (also CONFORM_OAUTH2_SCOPES)")
+}
+
+// liveOnly lists flags that mean nothing without a target, so using one alone is a mistake.
+func (lf *liveFlags) liveOnly() string {
+	switch {
+	case lf.runningExport != "":
+		return "--running-export"
+	case lf.quickExport != "":
+		return "--quick-export"
+	case lf.caFile != "":
+		return "--ca-file"
+	case lf.insecure:
+		return "--insecure-skip-verify"
+	case lf.passwordFile != "":
+		return "--password-file"
+	case lf.tokenURL != "":
+		return "--oauth2-token-url"
+	case lf.clientID != "":
+		return "--oauth2-client-id"
+	case lf.clientSecretFile != "":
+		return "--oauth2-client-secret-file"
+	case len(lf.scopes) > 0:
+		return "--oauth2-scope"
+	}
+	return ""
+}
+
+// targetError means the target could not be reached, or refused the credentials: exit 3.
+type targetError struct {
+	rejected bool
+	err      error
+}
+
+func (e *targetError) Error() string { return e.err.Error() }
+func (e *targetError) Unwrap() error { return e.err }
+
+// apiRoot turns what the user gave into the API root URL: a bare host gets the root appended,
+// a URL that already ends with it is kept. Credentials in the URL are refused, so that they
+// cannot end up in a report.
+func apiRoot(raw string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return "", fmt.Errorf("--base-url: %w", err)
+	}
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "", fmt.Errorf("--base-url %q: want an http:// or https:// URL", u.Redacted())
+	case u.Host == "":
+		return "", fmt.Errorf("--base-url %q: names no host", u.Redacted())
+	case u.User != nil:
+		return "", fmt.Errorf("--base-url %q: put credentials in CONFORM_USERNAME and CONFORM_PASSWORD, not in the URL", u.Redacted())
+	case u.RawQuery != "" || u.Fragment != "":
+		return "", fmt.Errorf("--base-url %q: must not have a query or a fragment", u.Redacted())
+	}
+	p := strings.TrimSuffix(u.Path, "/")
+	if !strings.HasSuffix(p, openapi.Root) {
+		p += openapi.Root
+	}
+	u.Path, u.RawPath = p, ""
+	return u.String(), nil
+}
+
+// liveRun holds what a live run is built from.
+type liveRun struct {
+	target   func(context.Context) (*steps.Target, error)
+	redactor *credentials.Redactor
+	describe string
+}
+
+// setUpLive checks the configuration, builds the transport and the credentials, and makes sure
+// the target answers and accepts the credentials before any scenario runs.
+func setUpLive(ctx context.Context, lf liveFlags, getenv func(string) string, stderr io.Writer) (*liveRun, error) {
+	root, err := apiRoot(lf.baseURL)
+	if err != nil {
+		return nil, &configError{err: err}
+	}
+	running, err := readOptional(lf.runningExport, "--running-export")
+	if err != nil {
+		return nil, err
+	}
+	quick, err := readOptional(lf.quickExport, "--quick-export")
+	if err != nil {
+		return nil, err
+	}
+	creds, err := credentials.Load(credentials.Sources{
+		Getenv:           getenv,
+		ReadFile:         os.ReadFile,
+		PasswordFile:     lf.passwordFile,
+		TokenURL:         lf.tokenURL,
+		ClientID:         lf.clientID,
+		Scopes:           lf.scopes,
+		ClientSecretFile: lf.clientSecretFile,
+	})
+	if err != nil {
+		return nil, &configError{err: err}
+	}
+	if creds.Basic == nil && creds.OAuth2 == nil {
+		return nil, &configError{err: errors.New("no credentials for " + root + ": set CONFORM_USERNAME and CONFORM_PASSWORD (or --password-file), or OAuth2 client credentials (see conform run --help)")}
+	}
+	red := credentials.NewRedactor(creds.Secrets()...)
+	rt, err := transport.New(transport.Options{
+		CAFile:             lf.caFile,
+		InsecureSkipVerify: lf.insecure,
+		Timeout:            lf.requestTimeout,
+		MaxRetries:         retriesOption(lf.retries),
+		MaxRetryAfter:      lf.maxRetryAfter,
+		Warn:               stderr,
+	})
+	if err != nil {
+		return nil, &configError{err: err}
+	}
+	auth := credentials.NewAuthenticator(ctx, creds, &http.Client{Transport: rt}, red)
+	if err := preflight(ctx, root, rt, auth); err != nil {
+		return nil, err
+	}
+	return &liveRun{
+		redactor: red,
+		describe: fmt.Sprintf("%s with %s", root, creds.Describe()),
+		target: steps.LiveTarget(steps.LiveConfig{
+			Root:          root,
+			Transport:     rt,
+			Auth:          auth.Authenticate,
+			RunningExport: running,
+			QuickExport:   quick,
+			PollTimeout:   lf.pollTimeout,
+			PollInterval:  lf.pollInterval,
+		}),
+	}, nil
+}
+
+// retriesOption maps the flag (0 = none) onto transport's option (0 = default, <0 = none).
+func retriesOption(n int) int {
+	if n <= 0 {
+		return -1
+	}
+	return n
+}
+
+func readOptional(path, flagName string) ([]byte, error) {
+	if path == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &configError{err: fmt.Errorf("%s: %w", flagName, err)}
+	}
+	if !jsonObject(b) {
+		return nil, &configError{err: fmt.Errorf("%s %s: want a JSON object (an export request body)", flagName, path)}
+	}
+	return b, nil
+}
+
+// preflightID is asked for before the run: no real request has it, so any answer but 401 or
+// 403 shows that the target is there and takes the credentials.
+const preflightID = "conform-preflight-check"
+
+// preflight asks the target for the status of an id no request has, with the credentials.
+func preflight(ctx context.Context, root string, rt http.RoundTripper, auth credentials.Authenticator) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, root+"/exportStatuses/"+preflightID, nil)
+	if err != nil {
+		return &configError{err: err}
+	}
+	if err := auth.Authenticate(req); err != nil {
+		var rejected *credentials.RejectedError
+		return &targetError{rejected: errors.As(err, &rejected), err: err}
+	}
+	resp, err := (&http.Client{Transport: rt}).Do(req)
+	if err != nil {
+		return &targetError{err: fmt.Errorf("cannot reach the target %s: %w", root, err)}
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20)) //nolint:errcheck // only the status matters
+	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
+		return &targetError{rejected: true, err: fmt.Errorf("the target %s rejects the credentials: it answered %d %s", root, resp.StatusCode, http.StatusText(resp.StatusCode))}
+	}
+	return nil
+}
+
+// jsonObject reports whether b is one well-formed JSON object.
+func jsonObject(b []byte) bool {
+	var v map[string]any
+	return json.Unmarshal(b, &v) == nil && v != nil
+}

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"net"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"conform/fakeserver"
+)
+
+// liveFake serves the fake on 127.0.0.1 with short durations and the given credentials.
+func liveFake(t testing.TB, user, password string) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(fakeserver.New(fakeserver.Options{
+		TableDuration: 150 * time.Millisecond,
+		CancelDelay:   100 * time.Millisecond,
+		Username:      user,
+		Password:      password,
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// fastLive are the flags that make a live run against liveFake quick.
+var fastLive = []string{"--poll-interval", "20ms", "--poll-timeout", "20s"}
+
+func TestAPIRoot(t *testing.T) {
+	tests := []struct{ in, want, err string }{
+		{in: "https://host", want: "https://host/logisticsRestApi/data/v1"},
+		{in: "https://host/", want: "https://host/logisticsRestApi/data/v1"},
+		{in: "http://127.0.0.1:8080/logisticsRestApi/data/v1", want: "http://127.0.0.1:8080/logisticsRestApi/data/v1"},
+		{in: "https://host/logisticsRestApi/data/v1/", want: "https://host/logisticsRestApi/data/v1"},
+		{in: "https://gw.example/vendor", want: "https://gw.example/vendor/logisticsRestApi/data/v1"},
+		{in: "host:8080", err: "want an http:// or https:// URL"},
+		{in: "https://", err: "names no host"},
+		{in: "https://alice:s3cret@host", err: "not in the URL"},
+		{in: "https://host/?x=1", err: "query or a fragment"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := apiRoot(tt.in)
+			if tt.err != "" {
+				require.ErrorContains(t, err, tt.err)
+				require.NotContains(t, err.Error(), "s3cret")
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tt.want, got)
+		})
+	}
+}
+
+func TestLiveRunAgainstTheFakeOverHTTP(t *testing.T) {
+	srv := liveFake(t, "alice", "wonderland")
+	t.Setenv("CONFORM_USERNAME", "alice")
+	t.Setenv("CONFORM_PASSWORD", "wonderland")
+	args := append([]string{"run", "--base-url", srv.URL, "--format", "progress"}, fastLive...)
+	code, out, errOut := conform(t, args...)
+	require.Equal(t, exitPass, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+	require.Contains(t, out, "12 scenarios (12 passed)")
+	require.Contains(t, errOut, "left out 2 scenario(s) tagged @fake-only")
+	require.Contains(t, errOut, `running against `+srv.URL+`/logisticsRestApi/data/v1 with HTTP Basic as "alice"`)
+}
+
+func TestLiveRunBaseURLFromTheEnvironment(t *testing.T) {
+	srv := liveFake(t, "alice", "wonderland")
+	t.Setenv("CONFORM_BASE_URL", srv.URL+"/logisticsRestApi/data/v1")
+	t.Setenv("CONFORM_USERNAME", "alice")
+	t.Setenv("CONFORM_PASSWORD", "wonderland")
+	args := append([]string{"run", "--format", "progress", "--tags", "not @needs-slow-cancel"}, fastLive...)
+	code, out, errOut := conform(t, args...)
+	require.Equal(t, exitPass, code, errOut)
+	require.Contains(t, out, "11 scenarios (11 passed)")
+}
+
+func TestLiveExitCodes(t *testing.T) {
+	srv := liveFake(t, "alice", "wonderland")
+	closed := func() string {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		addr := l.Addr().String()
+		require.NoError(t, l.Close())
+		return "http://" + addr
+	}()
+	tests := []struct {
+		name     string
+		baseURL  string
+		user     string
+		password string
+		code     int
+		want     string
+	}{
+		{"wrong password", srv.URL, "alice", "guess", exitUnreachable, "credentials rejected: the target " + srv.URL + "/logisticsRestApi/data/v1 rejects the credentials: it answered 401"},
+		{"nothing listening", closed, "alice", "wonderland", exitUnreachable, "target unreachable: cannot reach the target " + closed},
+		{"no credentials", srv.URL, "", "", exitUsage, "no credentials for"},
+		{"user without password", srv.URL, "alice", "", exitUsage, "CONFORM_PASSWORD"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("CONFORM_USERNAME", tt.user)
+			t.Setenv("CONFORM_PASSWORD", tt.password)
+			code, _, errOut := conform(t, "run", "--base-url", tt.baseURL, "--retries", "0")
+			require.Equal(t, tt.code, code, errOut)
+			require.Contains(t, errOut, tt.want)
+			if tt.password != "" {
+				require.NotContains(t, errOut, tt.password)
+			}
+		})
+	}
+}
+
+func TestLiveOnlyFlagsNeedATarget(t *testing.T) {
+	t.Setenv("CONFORM_BASE_URL", "")
+	code, _, errOut := conform(t, "run", "--insecure-skip-verify")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errOut, "--insecure-skip-verify applies only to a run against a target")
+}
+
+func TestLiveExportFiles(t *testing.T) {
+	srv := liveFake(t, "alice", "wonderland")
+	t.Setenv("CONFORM_USERNAME", "alice")
+	t.Setenv("CONFORM_PASSWORD", "wonderland")
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.json")
+	require.NoError(t, os.WriteFile(bad, []byte(`["SHIPMENT"]`), 0o600))
+	code, _, errOut := conform(t, "run", "--base-url", srv.URL, "--running-export", bad)
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errOut, "want a JSON object")
+
+	code, _, errOut = conform(t, "run", "--base-url", srv.URL, "--quick-export", filepath.Join(dir, "missing.json"))
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errOut, "--quick-export")
+
+	// An export of a single quick table cannot stay running long enough: the run says what to change.
+	quick := filepath.Join(dir, "one-table.json")
+	require.NoError(t, os.WriteFile(quick, []byte(`{"tables":{"items":[{"tableName":"SHIPMENT"}]}}`), 0o600))
+	args := append([]string{"run", "--base-url", srv.URL, "--running-export", quick, "--format", "progress",
+		"--tags", "not @needs-slow-cancel"}, fastLive...)
+	code, out, _ := conform(t, args...)
+	require.Equal(t, exitFail, code)
+	require.Contains(t, out, "wanted a running export request with at least one table finished")
+	require.Contains(t, out, "--running-export FILE")
+}
+

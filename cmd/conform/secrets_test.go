@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"conform/fakeserver"
+)
+
+// The canaries: if any of them appears in anything the run writes, a secret has leaked.
+const (
+	canaryUser     = "canary-user"
+	canaryPassword = "CANARY-PASSWORD-5e1b9c"
+	canarySecret   = "CANARY-CLIENT-SECRET-77aa01"
+	canaryToken    = "CANARY-TOKEN-3f0d2e"
+)
+
+// hostile wraps the fake in a server that echoes the Authorization header it got (and, for
+// Basic, the decoded user:password) into every JSON answer, and whose refusal of a cancel says
+// nothing of an invalid state, so that scenarios fail and their reports print the echo.
+// With OAuth2 it accepts the canary token in place of the fake's Basic credentials.
+func hostile(t testing.TB) *httptest.Server {
+	t.Helper()
+	fake := fakeserver.New(fakeserver.Options{Username: canaryUser, Password: canaryPassword,
+		TableDuration: 100 * time.Millisecond, CancelDelay: 50 * time.Millisecond})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		echo := auth
+		if user, pw, ok := r.BasicAuth(); ok {
+			echo += " = " + user + ":" + pw
+		}
+		if auth == "Bearer "+canaryToken {
+			r.SetBasicAuth(canaryUser, canaryPassword)
+		}
+		rec := httptest.NewRecorder()
+		fake.ServeHTTP(rec, r)
+		status, body := rec.Code, rec.Body.Bytes()
+		refusedCancel := strings.Contains(r.URL.Path, "/custom-actions/cancel/") && status == http.StatusBadRequest
+		var doc map[string]any
+		if json.Unmarshal(body, &doc) == nil {
+			doc["echo"] = echo
+			if refusedCancel {
+				doc["detail"] = "no: you sent " + echo
+			}
+			body, _ = json.Marshal(doc)
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.Header().Set("X-Echo", echo)
+		w.Header().Del("Content-Length")
+		w.WriteHeader(status)
+		w.Write(body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// tokenEndpoint issues the canary token to the canary client.
+func tokenEndpoint(t testing.TB) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, secret, ok := r.BasicAuth()
+		if !ok {
+			r.ParseForm()
+			id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+		}
+		w.Header().Set("Content-Type", "application/json")
+		if id != "canary-client" || secret != canarySecret {
+			w.WriteHeader(http.StatusUnauthorized)
+			json.NewEncoder(w).Encode(map[string]string{"error": "invalid_client", "error_description": "bad secret " + secret})
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]any{"access_token": canaryToken, "token_type": "Bearer", "expires_in": 3600})
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestNoSecretInAnyOutput runs every output format against a server that echoes the
+// credentials back, with Basic and with OAuth2, and searches everything written for them.
+func TestNoSecretInAnyOutput(t *testing.T) {
+	basicB64 := base64.StdEncoding.EncodeToString([]byte(canaryUser + ":" + canaryPassword))
+	canaries := []string{canaryPassword, basicB64, canarySecret, canaryToken}
+
+	for _, mode := range []string{"basic", "oauth2"} {
+		t.Run(mode, func(t *testing.T) {
+			srv := hostile(t)
+			dir := t.TempDir()
+			args := []string{"run", "--base-url", srv.URL, "--poll-interval", "20ms", "--color", "always",
+				"--format", "pretty", "--format", "progress:" + filepath.Join(dir, "progress.txt"),
+				"--format", "junit:" + filepath.Join(dir, "junit", "report.xml"),
+				"--format", "cucumber:" + filepath.Join(dir, "cucumber.json"),
+				"--format", "events:" + filepath.Join(dir, "events.ndjson")}
+			t.Setenv("CONFORM_USERNAME", "")
+			t.Setenv("CONFORM_PASSWORD", "")
+			t.Setenv("CONFORM_OAUTH2_CLIENT_SECRET", "")
+			switch mode {
+			case "basic":
+				t.Setenv("CONFORM_USERNAME", canaryUser)
+				t.Setenv("CONFORM_PASSWORD", canaryPassword)
+			case "oauth2":
+				t.Setenv("CONFORM_OAUTH2_CLIENT_SECRET", canarySecret)
+				args = append(args, "--oauth2-token-url", tokenEndpoint(t).URL, "--oauth2-client-id", "canary-client")
+			}
+
+			code, out, errOut := conform(t, args...)
+			require.Equal(t, exitFail, code, "the hostile server's refusals must fail the run:\n%s", errOut)
+
+			written := map[string][]byte{"stdout": []byte(out), "stderr": []byte(errOut)}
+			require.NoError(t, filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+				if err != nil || d.IsDir() {
+					return err
+				}
+				b, err := os.ReadFile(path)
+				written[path] = b
+				return err
+			}))
+			require.Len(t, written, 6, "stdout, stderr and four report files, no leftovers: %v", keys(written))
+			var redacted int
+			for name, b := range written {
+				for _, c := range canaries {
+					require.False(t, bytes.Contains(b, []byte(c)), "%s leaks the canary %q", name, c)
+				}
+				redacted += bytes.Count(b, []byte("[REDACTED]"))
+			}
+			require.Positive(t, redacted, "the echoed credentials must have reached the output, redacted")
+			require.Contains(t, out, "the error message should say that the request is in an invalid state", "the failures were reported")
+		})
+	}
+}
+
+func TestRejectedOAuth2ClientExits3WithoutTheSecret(t *testing.T) {
+	srv := hostile(t)
+	t.Setenv("CONFORM_USERNAME", "")
+	t.Setenv("CONFORM_PASSWORD", "")
+	t.Setenv("CONFORM_OAUTH2_CLIENT_SECRET", "WRONG-"+canarySecret)
+	code, out, errOut := conform(t, "run", "--base-url", srv.URL, "--oauth2-token-url", tokenEndpoint(t).URL, "--oauth2-client-id", "canary-client")
+	require.Equal(t, exitUnreachable, code, errOut)
+	require.Contains(t, errOut, "credentials rejected")
+	require.Contains(t, errOut, "invalid_client")
+	require.NotContains(t, errOut+out, canarySecret)
+}
+
+func keys(m map[string][]byte) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}

@@ -146,4 +146,3 @@ func TestLiveExportFiles(t *testing.T) {
 	require.Contains(t, out, "wanted a running export request with at least one table finished")
 	require.Contains(t, out, "--running-export FILE")
 }
-

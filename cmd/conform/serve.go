@@ -1,0 +1,247 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"conform/fakeserver"
+)
+
+const serveSynopsis = `conform serve [--addr HOST:PORT] [--table-duration D] [--cancel-delay D] [--start-delay D]
+                [--fail-table NAME]... [--max-body BYTES] [--log-format text|json] [--quiet]
+
+Serves the bundled fake of the export-request API on the real clock, until SIGINT or SIGTERM.
+
+Environment:
+  CONFORM_USERNAME, CONFORM_PASSWORD  the accepted HTTP Basic credentials; set both, or neither
+                                      to accept the default conform:conform`
+
+// Environment variables that hold the credentials the served fake accepts. They are read from the
+// environment only, never from flags, so the password stays out of shell history and ps.
+const (
+	envUsername = "CONFORM_USERNAME"
+	envPassword = "CONFORM_PASSWORD"
+)
+
+// serveShutdownGrace is how long in-flight requests get to finish once a shutdown is asked for.
+const serveShutdownGrace = 5 * time.Second
+
+// serveFlags are the parsed flags of `conform serve`.
+type serveFlags struct {
+	addr          string
+	tableDuration time.Duration
+	cancelDelay   time.Duration
+	startDelay    time.Duration
+	failTables    []string
+	maxBody       int64
+	logFormat     string
+	quiet         bool
+}
+
+// parseServeFlags parses and checks the flags of `conform serve`.
+func parseServeFlags(args []string, stdout io.Writer) (serveFlags, error) {
+	var sf serveFlags
+	fs := newFlagSet("serve")
+	fs.StringVar(&sf.addr, "addr", "127.0.0.1:8080", "listen on this `HOST:PORT`; port 0 picks a free one (the URL printed says which)")
+	fs.DurationVar(&sf.tableDuration, "table-duration", fakeserver.DefaultTableDuration, "how long each table of an export takes to process, tables one after another")
+	fs.DurationVar(&sf.cancelDelay, "cancel-delay", fakeserver.DefaultCancelDelay, "how long a request stays cancelling before it is cancelled")
+	fs.DurationVar(&sf.startDelay, "start-delay", 0, "how long a new request stays pending before it starts processing")
+	fs.Func("fail-table", "a table whose export fails, so requests naming it end failed: `NAME`, exact, repeatable", func(s string) error {
+		if strings.TrimSpace(s) == "" {
+			return errors.New("want a table name, got an empty one")
+		}
+		sf.failTables = append(sf.failTables, s)
+		return nil
+	})
+	fs.Int64Var(&sf.maxBody, "max-body", fakeserver.DefaultMaxBodyBytes, "the largest request body accepted, in `BYTES`; a larger create answers 400")
+	fs.StringVar(&sf.logFormat, "log-format", "text", "the format of the request log on stderr: text or json")
+	fs.BoolVar(&sf.quiet, "quiet", false, "do not log requests")
+	if err := parseFlags(fs, serveSynopsis, args, stdout); err != nil {
+		return sf, err
+	}
+	usage := printUsage(fs, serveSynopsis)
+	// The fake reads a zero or negative duration as "use the default"; refuse them here so the
+	// server never runs with other timings than the ones asked for.
+	switch {
+	case sf.tableDuration <= 0:
+		return sf, &usageError{err: fmt.Errorf("--table-duration must be positive, got %s", sf.tableDuration), usage: usage}
+	case sf.cancelDelay <= 0:
+		return sf, &usageError{err: fmt.Errorf("--cancel-delay must be positive, got %s", sf.cancelDelay), usage: usage}
+	case sf.startDelay < 0:
+		return sf, &usageError{err: fmt.Errorf("--start-delay must not be negative, got %s", sf.startDelay), usage: usage}
+	case sf.maxBody <= 0:
+		return sf, &usageError{err: fmt.Errorf("--max-body must be positive, got %d", sf.maxBody), usage: usage}
+	}
+	switch sf.logFormat {
+	case "text", "json":
+	default:
+		return sf, &usageError{err: fmt.Errorf("--log-format must be text or json, got %q", sf.logFormat), usage: usage}
+	}
+	return sf, nil
+}
+
+// serveCommand is `conform serve`. Its environment is injected so tests never read the real one.
+type serveCommand struct {
+	getenv func(string) string
+}
+
+// credentials returns the Basic credentials the fake accepts, from the environment. Neither
+// variable set means the fake's defaults, said on stderr; only one set is a configError.
+func (c serveCommand) credentials(stderr io.Writer) (user, pass string, err error) {
+	user, pass = c.getenv(envUsername), c.getenv(envPassword)
+	switch {
+	case user == "" && pass == "":
+		fmt.Fprintf(stderr, "conform serve: no %s/%s set: accepting the default credentials %s:%s — fine for a local mock\n",
+			envUsername, envPassword, fakeserver.DefaultUsername, fakeserver.DefaultPassword)
+		return fakeserver.DefaultUsername, fakeserver.DefaultPassword, nil
+	case pass == "":
+		return "", "", &configError{err: fmt.Errorf("%s is set but %s is not: set both, or neither to accept the default credentials", envUsername, envPassword)}
+	case user == "":
+		return "", "", &configError{err: fmt.Errorf("%s is set but %s is not: set both, or neither to accept the default credentials", envPassword, envUsername)}
+	}
+	return user, pass, nil
+}
+
+// serveCmd is `conform serve` on the process's environment.
+func serveCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	return serveCommand{getenv: os.Getenv}.run(ctx, args, stdin, stdout, stderr)
+}
+
+func (c serveCommand) run(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	sf, err := parseServeFlags(args, stdout)
+	if err != nil {
+		return err
+	}
+	user, pass, err := c.credentials(stderr)
+	if err != nil {
+		return err
+	}
+	var h slog.Handler = slog.NewTextHandler(stderr, nil)
+	if sf.logFormat == "json" {
+		h = slog.NewJSONHandler(stderr, nil)
+	}
+	log := slog.New(h)
+
+	var handler http.Handler = fakeserver.New(fakeserver.Options{
+		Clock:         fakeserver.RealClock(),
+		StartDelay:    sf.startDelay,
+		TableDuration: sf.tableDuration,
+		CancelDelay:   sf.cancelDelay,
+		Username:      user,
+		Password:      pass,
+		FailTables:    sf.failTables,
+		MaxBodyBytes:  sf.maxBody,
+		Logger:        log,
+	})
+	if !sf.quiet {
+		handler = logRequests(log, handler)
+	}
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", sf.addr)
+	if err != nil {
+		return &configError{err: fmt.Errorf("cannot listen on %s: %w", sf.addr, err)}
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(h, slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "conform serve: listening on http://%s%s\n", dialAddr(ln.Addr()), fakeserver.Root)
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve on %s: %w", sf.addr, err)
+	case <-ctx.Done():
+	}
+	// ctx is done; the grace period must not be.
+	graceCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), serveShutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(graceCtx); err != nil {
+		srv.Close()
+		return fmt.Errorf("shut down within %s: %w", serveShutdownGrace, err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve on %s: %w", sf.addr, err)
+	}
+	fmt.Fprintln(stderr, "conform serve: shut down")
+	return nil
+}
+
+// dialAddr is the host:port a client on this machine dials to reach a listener at a. A wildcard
+// address (":8080", "0.0.0.0:8080") is not somewhere to connect to, so it becomes loopback.
+func dialAddr(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok {
+		return a.String()
+	}
+	if tcp.IP == nil || tcp.IP.IsUnspecified() {
+		return net.JoinHostPort("127.0.0.1", fmt.Sprint(tcp.Port))
+	}
+	return tcp.String()
+}
+
+// logRequests logs one Info record per request after it is answered. It logs the method and path
+// only, never headers or the query, so credentials cannot reach the log.
+func logRequests(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &recorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r)
+		if rec.status == 0 {
+			rec.status = http.StatusOK // what net/http answers for a handler that writes nothing
+		}
+		log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.Int("status", rec.status),
+			slog.Duration("duration", time.Since(start)),
+			slog.Int64("bytes", rec.bytes),
+			slog.String("remote", r.RemoteAddr),
+		)
+	})
+}
+
+// recorder remembers the status and counts the body bytes of a response, for the request log.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *recorder) WriteHeader(code int) {
+	if w.status == 0 && code >= 200 { // a 1xx is not the answer yet
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *recorder) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *recorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }

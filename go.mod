@@ -5,6 +5,7 @@ go 1.25.0
 require (
 	github.com/cucumber/godog v0.16.0
 	github.com/getkin/kin-openapi v0.153.0
+	github.com/rogpeppe/go-internal v1.16.0
 	github.com/stretchr/testify v1.12.1
 	golang.org/x/oauth2 v0.36.0
 )
@@ -23,5 +24,7 @@ require (
 	github.com/spf13/pflag v1.0.10 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	go.yaml.in/yaml/v4 v4.0.0 // indirect
+	golang.org/x/sys v0.26.0 // indirect
 	golang.org/x/text v0.14.0 // indirect
+	golang.org/x/tools v0.26.0 // indirect
 )

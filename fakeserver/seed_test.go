@@ -251,3 +251,13 @@ func TestDefaultProcessingSeedIsTheVendorExample(t *testing.T) {
 	require.True(t, ok)
 	require.Equal(t, []statusdoc.Part{{PartName: "DATA_12345_SHIPMENT_1_1.csv", RecordCount: 92, Checksum: "c9179dae8947cb56abaed4f6c2ea09b3"}}, shipment.Parts.Items)
 }
+
+func TestIDsListsCreatedAndPutRequests(t *testing.T) {
+	srv := New(Options{Clock: NewManualClock(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))})
+	require.Empty(t, srv.IDs())
+	_, err := srv.Put(Seed{ID: "12345", Progress: statusdoc.Processing})
+	require.NoError(t, err)
+	id, err := srv.Put(Seed{Progress: statusdoc.Succeeded})
+	require.NoError(t, err)
+	require.Equal(t, []string{string(id), "12345"}, srv.IDs())
+}

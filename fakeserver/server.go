@@ -177,6 +177,11 @@ func (s *Server) Put(seed Seed) (statusdoc.ID, error) {
 	return s.store.put(seed)
 }
 
+// IDs returns the ids of every request the server holds, created or put, sorted as text.
+func (s *Server) IDs() []string {
+	return s.store.ids()
+}
+
 // Status returns the status document of request id as GET would answer it now, and false when
 // there is no such request.
 func (s *Server) Status(id string) (statusdoc.Status, bool) {

@@ -1,6 +1,8 @@
 package fakeserver
 
 import (
+	"maps"
+	"slices"
 	"strconv"
 	"sync"
 	"unicode/utf8"
@@ -64,6 +66,13 @@ func (s *store) cancel(id string) error {
 		return err
 	}
 	return e.cancel(s.clock.Now())
+}
+
+// ids returns the ids of every request, sorted.
+func (s *store) ids() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Sorted(maps.Keys(s.exports))
 }
 
 func (s *store) lookupLocked(id string) (*export, error) {

@@ -11,12 +11,20 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"conform/fakeserver"
+	"conform/internal/statusdoc"
 	"conform/steps"
 )
 
 // liveFake serves the fake over real HTTP on 127.0.0.1 with the real clock and short
 // durations, and returns a live target factory for it.
 func liveFake(t testing.TB, opts fakeserver.Options) func(context.Context) (*steps.Target, error) {
+	t.Helper()
+	target, _ := liveFakeServer(t, opts)
+	return target
+}
+
+// liveFakeServer is liveFake that also returns the fake, to look at what a run left on it.
+func liveFakeServer(t testing.TB, opts fakeserver.Options) (func(context.Context) (*steps.Target, error), *fakeserver.Server) {
 	t.Helper()
 	if opts.TableDuration == 0 {
 		opts.TableDuration = 150 * time.Millisecond
@@ -25,7 +33,8 @@ func liveFake(t testing.TB, opts fakeserver.Options) func(context.Context) (*ste
 		opts.CancelDelay = 100 * time.Millisecond
 	}
 	opts.Username, opts.Password = "live-user", "live-password"
-	srv := httptest.NewServer(fakeserver.New(opts))
+	fake := fakeserver.New(opts)
+	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
 	return steps.LiveTarget(steps.LiveConfig{
 		Root:         srv.URL + fakeserver.Root,
@@ -33,15 +42,16 @@ func liveFake(t testing.TB, opts fakeserver.Options) func(context.Context) (*ste
 		Auth:         func(r *http.Request) error { r.SetBasicAuth("live-user", "live-password"); return nil },
 		PollInterval: 10 * time.Millisecond,
 		PollTimeout:  10 * time.Second,
-	})
+	}), fake
 }
 
 // TestFeaturesAgainstALiveFake runs the suite in live mode: the live arranger uses only the
 // public API of the fake, served over HTTP with its real clock.
 func TestFeaturesAgainstALiveFake(t *testing.T) {
 	var out bytes.Buffer
+	target, fake := liveFakeServer(t, fakeserver.Options{})
 	res, err := Run(context.Background(), Options{
-		NewTarget:    liveFake(t, fakeserver.Options{}),
+		NewTarget:    target,
 		LeaveOut:     []string{"@fake-only"},
 		PollInterval: 20 * time.Millisecond,
 		Formats:      []Format{{Name: "progress"}},
@@ -52,6 +62,17 @@ func TestFeaturesAgainstALiveFake(t *testing.T) {
 	require.True(t, res.Passed, out.String())
 	require.Equal(t, 2, res.LeftOut, "the worked example and the failed export are fake-only")
 	require.Equal(t, 12, res.Scenarios)
+
+	// Every scenario cleaned up after itself: the one that leaves its request running on
+	// purpose (a cancel without credentials) had it cancelled at its end.
+	ids := fake.IDs()
+	require.Len(t, ids, 8, "one request per scenario that needs one")
+	for _, id := range ids {
+		doc, ok := fake.Status(id)
+		require.True(t, ok)
+		require.Contains(t, []statusdoc.Progress{statusdoc.Succeeded, statusdoc.Cancelling, statusdoc.Cancelled}, doc.Progress,
+			"request %s was left %s", id, doc.Progress)
+	}
 }
 
 func TestOnlyFakeOnlyScenariosIsAUsageErrorInLiveMode(t *testing.T) {

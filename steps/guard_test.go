@@ -79,7 +79,7 @@ func TestCreatedRequestsAreOwned(t *testing.T) {
 func TestCleanupCancelsWhatTheScenarioLeftRunning(t *testing.T) {
 	v, err := openapi.NewValidator()
 	require.NoError(t, err)
-	w := &World{cfg: Config{NewTarget: BundledTarget(fakeserver.Options{}), Validator: v, MaxResponseBytes: DefaultMaxResponseBytes}}
+	w := newWorld(Config{NewTarget: BundledTarget(fakeserver.Options{}), Validator: v, MaxResponseBytes: DefaultMaxResponseBytes})
 	ctx := context.Background()
 	require.NoError(t, w.start(ctx))
 	running, err := w.target.Arranger.Running(ctx, w.client)

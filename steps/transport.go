@@ -55,6 +55,22 @@ func (r *recorder) add(ex Exchange) Exchange {
 	return ex
 }
 
+func (r *recorder) len() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.exchanges)
+}
+
+// since returns the exchanges from index from on.
+func (r *recorder) since(from int) []Exchange {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if from >= len(r.exchanges) {
+		return nil
+	}
+	return append([]Exchange(nil), r.exchanges[from:]...)
+}
+
 func (r *recorder) all() []Exchange {
 	r.mu.Lock()
 	defer r.mu.Unlock()

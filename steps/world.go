@@ -51,6 +51,9 @@ type Config struct {
 	PollInterval time.Duration
 	// MaxResponseBytes caps one response body; 0 means DefaultMaxResponseBytes.
 	MaxResponseBytes int64
+	// Redact, when set, scrubs secrets from every attachment before it is attached: reports
+	// encode attachments (base64 in Cucumber JSON), where a later text redaction cannot see them.
+	Redact func([]byte) []byte
 }
 
 // World is the state of one scenario.
@@ -65,6 +68,7 @@ type World struct {
 	findings []string   // violations of the spec or of an invariant, in the order found
 	reported int        // how many findings have already failed a step
 
+	stepFrom    int // how many exchanges there were when the current step began
 	last        *Response
 	requestID   statusdoc.ID
 	beforeItems map[string]statusdoc.Item // items as last seen before the cancel was sent
@@ -80,22 +84,33 @@ func Initializer(cfg Config) func(*godog.ScenarioContext) {
 		cfg.MaxResponseBytes = DefaultMaxResponseBytes
 	}
 	return func(sc *godog.ScenarioContext) {
-		w := &World{cfg: cfg}
+		w := newWorld(cfg)
 		sc.Before(func(ctx context.Context, _ *godog.Scenario) (context.Context, error) {
 			return ctx, w.start(ctx)
 		})
+		sc.StepContext().Before(func(ctx context.Context, _ *godog.Step) (context.Context, error) {
+			w.stepFrom = w.rec.len()
+			return ctx, nil
+		})
 		sc.StepContext().After(func(ctx context.Context, _ *godog.Step, _ godog.StepResultStatus, _ error) (context.Context, error) {
+			ctx = attachExchanges(ctx, w.rec.since(w.stepFrom), w.cfg.Redact)
 			return ctx, w.failOnFindings()
 		})
 		sc.After(func(ctx context.Context, _ *godog.Scenario, _ error) (context.Context, error) {
 			// Return only the hook's own failures: godog already reports the step's error,
 			// and echoing it here would print every finding twice.
+			ctx = attachTimeline(ctx, w.rec.all(), w.cfg.Redact)
 			err := w.cleanup(ctx)
 			w.stop()
 			return ctx, err
 		})
 		w.register(sc)
 	}
+}
+
+// newWorld returns the world of one scenario, before its target is set up.
+func newWorld(cfg Config) *World {
+	return &World{cfg: cfg, rec: &recorder{}}
 }
 
 func (w *World) start(ctx context.Context) error {
@@ -105,7 +120,7 @@ func (w *World) start(ctx context.Context) error {
 	}
 	w.target = t
 	w.oracle = oracle.New()
-	w.rec = &recorder{observe: w.observe}
+	w.rec.observe = w.observe
 	w.client = &Client{
 		root: strings.TrimSuffix(t.Root, "/"),
 		auth: t.Auth,

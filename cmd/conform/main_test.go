@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/xml"
 	"os"
@@ -11,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"conform/internal/evidence"
 )
 
 // conform runs the command in-process and returns its exit code, stdout and stderr.
@@ -138,10 +141,35 @@ func TestReportFilesInNewDirectories(t *testing.T) {
 	require.NoError(t, err)
 	var feats []struct {
 		Name     string `json:"name"`
-		Elements []any  `json:"elements"`
+		Elements []struct {
+			Steps []struct {
+				Embeddings []struct {
+					MimeType string `json:"mime_type"`
+					Data     string `json:"data"`
+				} `json:"embeddings"`
+			} `json:"steps"`
+		} `json:"elements"`
 	}
 	require.NoError(t, json.Unmarshal(b, &feats))
 	require.NotEmpty(t, feats)
+
+	// Every step that called the API carries its exchanges; every scenario that saw a status
+	// document carries its timeline.
+	kinds := map[string]int{}
+	for _, f := range feats {
+		for _, e := range f.Elements {
+			for _, s := range e.Steps {
+				for _, emb := range s.Embeddings {
+					kinds[emb.MimeType]++
+					raw, err := base64.StdEncoding.DecodeString(emb.Data)
+					require.NoError(t, err)
+					require.True(t, json.Valid(raw))
+				}
+			}
+		}
+	}
+	require.Greater(t, kinds[evidence.ExchangeMediaType], 50)
+	require.Equal(t, 10, kinds[evidence.TimelineMediaType], "every scenario but the four unknown-id ones")
 }
 
 func TestRandomOrderAndConcurrency(t *testing.T) {

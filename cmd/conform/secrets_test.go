@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -127,6 +128,12 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 				return err
 			}))
 			require.Len(t, written, 6, "stdout, stderr and four report files, no leftovers: %v", keys(written))
+
+			// Attachments are base64 in Cucumber JSON: decode them and search them too.
+			for i, emb := range embeddings(t, written[filepath.Join(dir, "cucumber.json")]) {
+				written[fmt.Sprintf("cucumber.json attachment %d", i)] = emb
+			}
+			require.Greater(t, len(written), 6, "the Cucumber JSON carries attachments")
 			var redacted int
 			for name, b := range written {
 				for _, c := range canaries {
@@ -150,6 +157,34 @@ func TestRejectedOAuth2ClientExits3WithoutTheSecret(t *testing.T) {
 	require.Contains(t, errOut, "credentials rejected")
 	require.Contains(t, errOut, "invalid_client")
 	require.NotContains(t, errOut+out, canarySecret)
+}
+
+// embeddings returns the decoded attachments of a Cucumber JSON report.
+func embeddings(t testing.TB, report []byte) [][]byte {
+	t.Helper()
+	var feats []struct {
+		Elements []struct {
+			Steps []struct {
+				Embeddings []struct {
+					Data string `json:"data"`
+				} `json:"embeddings"`
+			} `json:"steps"`
+		} `json:"elements"`
+	}
+	require.NoError(t, json.Unmarshal(report, &feats))
+	var out [][]byte
+	for _, f := range feats {
+		for _, e := range f.Elements {
+			for _, s := range e.Steps {
+				for _, emb := range s.Embeddings {
+					b, err := base64.StdEncoding.DecodeString(emb.Data)
+					require.NoError(t, err)
+					out = append(out, b)
+				}
+			}
+		}
+	}
+	return out
 }
 
 func keys(m map[string][]byte) []string {

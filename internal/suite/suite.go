@@ -61,8 +61,8 @@ type Options struct {
 	PollInterval time.Duration
 	// TestingT, when set, runs each scenario as a subtest of it (from `go test`).
 	TestingT *testing.T
-	// Redact, when set, is applied to every report file before it is written to its path (the
-	// caller wraps Output itself). A live run redacts its secrets this way.
+	// Redact, when set, is applied to every attachment and to every report file before it is
+	// written to its path (the caller wraps Output itself). A live run redacts its secrets so.
 	Redact func([]byte) []byte
 	// LeaveOut names tags whose scenarios this run cannot run (a live target leaves out
 	// @fake-only); they are not run and are counted in Result.LeftOut.
@@ -146,6 +146,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 			NewTarget:    newTarget,
 			Validator:    validator,
 			PollInterval: o.PollInterval,
+			Redact:       o.Redact,
 		}),
 		Options: opts,
 	}

@@ -1,0 +1,177 @@
+package steps
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/cucumber/godog"
+
+	"conform/internal/evidence"
+	"conform/internal/statusdoc"
+)
+
+// MaxEvidenceBody caps each body shown in a report; the rest is cut and marked.
+const MaxEvidenceBody = 16 << 10
+
+// redactedHeaders are never shown: they carry credentials or sessions.
+var redactedHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie", "X-Api-Key", "X-Auth-Token"}
+
+// attachExchanges attaches exchanges to ctx, in order, each redacted by redact (may be nil).
+func attachExchanges(ctx context.Context, exchanges []Exchange, redact func([]byte) []byte) context.Context {
+	for _, ex := range exchanges {
+		body, err := json.Marshal(exchangeEvidence(ex))
+		if err != nil {
+			continue // every field is a plain value; cannot happen
+		}
+		ctx = godog.Attach(ctx, godog.Attachment{
+			Body:      redacted(body, redact),
+			FileName:  fmt.Sprintf("exchange-%03d.json", ex.Seq),
+			MediaType: evidence.ExchangeMediaType,
+		})
+	}
+	return ctx
+}
+
+// exchangeEvidence turns an exchange into what a report shows.
+func exchangeEvidence(ex Exchange) evidence.Exchange {
+	out := evidence.Exchange{
+		Seq:             ex.Seq,
+		At:              ex.At,
+		Method:          ex.Method,
+		URL:             ex.URL,
+		RequestHeaders:  shownHeaders(ex.ReqHeader),
+		Status:          ex.Status,
+		ResponseHeaders: shownHeaders(ex.RespHeader),
+		Verdict:         evidence.Conforms,
+	}
+	var cut bool
+	out.RequestBody, cut = shownBody(ex.ReqBody)
+	out.Truncated = cut
+	out.ResponseBody, cut = shownBody(ex.RespBody)
+	out.Truncated = out.Truncated || cut
+	for _, v := range ex.Violations {
+		out.Violations = append(out.Violations, evidence.Violation{
+			Operation: v.Operation, Where: v.Where, Pointer: v.Pointer, Reason: v.Reason, Text: v.String(),
+		})
+	}
+	switch {
+	case ex.Err != nil:
+		out.Verdict = evidence.Failed
+		out.Error = ex.Err.Error()
+	case len(ex.Violations) > 0:
+		out.Verdict = evidence.Violates
+	}
+	return out
+}
+
+func shownHeaders(h http.Header) map[string][]string {
+	if len(h) == 0 {
+		return nil
+	}
+	out := make(map[string][]string, len(h))
+	for k, v := range h {
+		if slices.ContainsFunc(redactedHeaders, func(r string) bool { return strings.EqualFold(r, k) }) {
+			out[k] = []string{redactHeaderValue(v)}
+			continue
+		}
+		out[k] = slices.Clone(v)
+	}
+	return out
+}
+
+// redactHeaderValue keeps the scheme of an Authorization value ("Basic", "Bearer"), which
+// helps reading a report, and drops the rest.
+func redactHeaderValue(v []string) string {
+	if len(v) == 0 {
+		return "[REDACTED]"
+	}
+	if scheme, _, ok := strings.Cut(v[0], " "); ok && len(scheme) <= 16 {
+		return scheme + " [REDACTED]"
+	}
+	return "[REDACTED]"
+}
+
+// shownBody pretty-prints a JSON body and cuts any body at MaxEvidenceBody bytes.
+func shownBody(b []byte) (string, bool) {
+	if len(b) == 0 {
+		return "", false
+	}
+	var buf bytes.Buffer
+	if json.Indent(&buf, b, "", "  ") == nil {
+		b = buf.Bytes()
+	}
+	if len(b) <= MaxEvidenceBody {
+		return string(b), false
+	}
+	return string(b[:MaxEvidenceBody]) + "\n… (cut)", true
+}
+
+// timeline reduces every status document the scenario saw to its progress values, per request,
+// in the order the requests were first seen.
+func timeline(exchanges []Exchange) evidence.Timeline {
+	var tl evidence.Timeline
+	index := map[statusdoc.ID]int{}
+	entry := func(id statusdoc.ID) *evidence.RequestTimeline {
+		i, ok := index[id]
+		if !ok {
+			i = len(tl.Requests)
+			index[id] = i
+			tl.Requests = append(tl.Requests, evidence.RequestTimeline{ID: string(id), Observations: []evidence.Observation{}})
+		}
+		return &tl.Requests[i]
+	}
+	for _, ex := range exchanges {
+		asked, ok := askedID(ex)
+		if !ok || ex.Status/100 != 2 {
+			continue
+		}
+		if ex.Method == http.MethodPost && asked != "" { // a cancel that was accepted
+			if rt := entry(asked); rt.CancelSentAt == nil {
+				at := ex.At
+				rt.CancelSentAt = &at
+			}
+			if len(ex.RespBody) == 0 {
+				continue
+			}
+		}
+		var doc statusdoc.Status
+		if json.Unmarshal(ex.RespBody, &doc) != nil {
+			continue
+		}
+		if asked == "" {
+			asked = doc.RequestID()
+		}
+		obs := evidence.Observation{Seq: ex.Seq, At: ex.At, Progress: string(doc.Progress), Completed: doc.Completed}
+		for _, it := range doc.Items() {
+			obs.Items = append(obs.Items, evidence.ItemState{Name: it.ItemName, Progress: string(it.Progress)})
+		}
+		rt := entry(asked)
+		rt.Observations = append(rt.Observations, obs)
+	}
+	return tl
+}
+
+// attachTimeline attaches the scenario's timeline, if it saw any status document.
+func attachTimeline(ctx context.Context, exchanges []Exchange, redact func([]byte) []byte) context.Context {
+	tl := timeline(exchanges)
+	if len(tl.Requests) == 0 {
+		return ctx
+	}
+	body, err := json.Marshal(tl)
+	if err != nil {
+		return ctx
+	}
+	return godog.Attach(ctx, godog.Attachment{Body: redacted(body, redact), FileName: "timeline.json", MediaType: evidence.TimelineMediaType})
+}
+
+func redacted(b []byte, redact func([]byte) []byte) []byte {
+	if redact == nil {
+		return b
+	}
+	return redact(b)
+}

@@ -27,6 +27,7 @@ var errorStatuses = map[string]int{
 	CodeUnauthorized:     http.StatusUnauthorized,
 	CodeNotFound:         http.StatusNotFound,
 	CodeMethodNotAllowed: http.StatusMethodNotAllowed,
+	codeConflict:         http.StatusConflict, // only ever from an injected defect
 }
 
 // errorTypes names each status's section of RFC 9110, the "type" of an error document.
@@ -35,6 +36,7 @@ var errorTypes = map[int]string{
 	http.StatusUnauthorized:        "https://tools.ietf.org/html/rfc9110#section-15.5.2",
 	http.StatusNotFound:            "https://tools.ietf.org/html/rfc9110#section-15.5.5",
 	http.StatusMethodNotAllowed:    "https://tools.ietf.org/html/rfc9110#section-15.5.6",
+	http.StatusConflict:            "https://tools.ietf.org/html/rfc9110#section-15.5.10",
 	http.StatusInternalServerError: "https://tools.ietf.org/html/rfc9110#section-15.6.1",
 }
 

@@ -62,6 +62,7 @@ type export struct {
 	started   time.Time // zero while pending
 	settleAt  time.Time // when a cancelling export becomes cancelled
 	items     []*item
+	defects   defectSet // how this export misbehaves on purpose; nil for a correct one
 }
 
 // newExport returns a running export submitted at now, one item per table in the given order.
@@ -117,7 +118,9 @@ func (e *export) nextEvent() (time.Time, bool) {
 			return it.start.Add(e.sched.tableDuration), true
 		}
 	case statusdoc.Cancelling:
-		return e.settleAt, true
+		if !e.defects.on(DefectStuckCancelling) {
+			return e.settleAt, true
+		}
 	}
 	return time.Time{}, false
 }
@@ -142,7 +145,11 @@ func (e *export) step(at time.Time) error {
 		}
 		return e.startNext(at)
 	case statusdoc.Cancelling:
+		e.defects.settleChanges(e)
 		for _, it := range e.items {
+			if it.progress == statusdoc.Pending && e.defects.on(DefectPendingNotCancelled) {
+				continue
+			}
 			if it.progress == statusdoc.Pending || it.progress == statusdoc.Processing {
 				if err := it.move(statusdoc.Cancelled, at); err != nil {
 					return err
@@ -194,7 +201,7 @@ func (e *export) cancel(now time.Time) error {
 		return errorf(CodeInvalidState,
 			"export request %s is in an invalid state for a cancellation request: it has already completed (%s)",
 			e.id, e.progress)
-	case e.progress == statusdoc.Cancelling:
+	case e.progress == statusdoc.Cancelling, e.defects.on(DefectCancelNoEffect):
 		return nil
 	}
 	if err := e.move(statusdoc.Cancelling); err != nil {

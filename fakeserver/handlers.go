@@ -25,27 +25,37 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 	if prefersAsync(r) {
 		w.Header().Set("Preference-Applied", "respond-async")
 	}
-	s.writeJSON(w, r, http.StatusAccepted, doc)
+	s.writeStatus(w, r, http.StatusAccepted, doc, "")
 }
 
 // handleStatus answers the status document of a request.
 func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
-	doc, err := s.store.status(r.PathValue("requestID"))
+	id := r.PathValue("requestID")
+	if err := s.defects.lookupFails(id); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	doc, err := s.store.status(id)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.writeJSON(w, r, http.StatusOK, doc)
+	s.writeStatus(w, r, http.StatusOK, doc, id)
 }
 
 // handleCancel cancels a request: 200 with no body, as the vendor's use case shows.
 func (s *Server) handleCancel(w http.ResponseWriter, r *http.Request) {
-	if err := s.store.cancel(r.PathValue("requestID")); err != nil {
+	id := r.PathValue("requestID")
+	if err := s.defects.lookupFails(id); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	if err := s.store.cancel(id); err != nil {
+		s.writeError(w, r, s.defects.cancelError(err))
+		return
+	}
 	w.Header().Set("Content-Length", "0")
-	w.WriteHeader(http.StatusOK)
+	w.WriteHeader(s.defects.cancelAccepted())
 }
 
 // prefersAsync reports whether the request carries the Prefer: respond-async preference.
@@ -68,7 +78,22 @@ func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v
 		s.writeError(w, r, err)
 		return
 	}
-	writeBody(w, status, body)
+	writeBody(w, status, jsonContentType, body)
+}
+
+// writeStatus answers status with the status document doc; asked is the id in the URL, "" for
+// a create. It is writeJSON unless a defect garbles status documents.
+func (s *Server) writeStatus(w http.ResponseWriter, r *http.Request, status int, doc statusdoc.Status, asked string) {
+	if s.defects == nil {
+		s.writeJSON(w, r, status, doc)
+		return
+	}
+	body, err := json.Marshal(s.defects.statusAnswer(doc, asked))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeBody(w, status, s.defects.statusContentType(), s.defects.statusBody(body))
 }
 
 // writeError answers err as an error document, with the status its code maps to. An error
@@ -79,19 +104,25 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if !known {
 		s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	body, _ := json.Marshal(statusdoc.Error{ // a struct of strings and an int always encodes
-		Type:   errorTypes[status],
-		Title:  http.StatusText(status),
-		Status: status,
-		Detail: detail,
-	})
-	writeBody(w, status, body)
+	body, garbled := s.defects.errorBody(status)
+	if !garbled {
+		body, _ = json.Marshal(statusdoc.Error{ // a struct of strings and an int always encodes
+			Type:   errorTypes[status],
+			Title:  http.StatusText(status),
+			Status: status,
+			Detail: detail,
+		})
+	}
+	writeBody(w, status, jsonContentType, body)
 }
 
-// writeBody sets the JSON headers before WriteHeader, as net/http requires, then writes body.
-func writeBody(w http.ResponseWriter, status int, body []byte) {
+// jsonContentType is the Content-Type of every JSON answer.
+const jsonContentType = "application/json; charset=utf-8"
+
+// writeBody sets the headers before WriteHeader, as net/http requires, then writes body.
+func writeBody(w http.ResponseWriter, status int, contentType string, body []byte) {
 	body = append(body, '\n')
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Type", contentType)
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	w.Write(body) //nolint:errcheck // the client has gone; nothing left to tell it

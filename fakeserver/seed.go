@@ -182,7 +182,7 @@ func (s *store) put(seed Seed) (statusdoc.ID, error) {
 		return "", errorf(CodeInvalidSeed, "seed id %s is already taken", shorten(id))
 	}
 	now := s.clock.Now()
-	e := &export{id: id, sched: s.sched, progress: seed.Progress, submitted: now}
+	e := &export{id: id, sched: s.sched, progress: seed.Progress, submitted: now, defects: s.defects}
 	finished := 0
 	for _, t := range tables {
 		if stage(t.Progress) == 0 {

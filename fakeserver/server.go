@@ -54,12 +54,18 @@ type Options struct {
 	// Logger receives a Debug record per request and an Error record per internal error; nil
 	// discards.
 	Logger *slog.Logger
+	// Defects are the ways the fake breaks the API's contract on purpose, to show that a
+	// harness catches them; none means a correct fake. They apply to created and put requests
+	// alike. New panics on a Defect that Defects does not list: take them from the constants
+	// or from ParseDefect.
+	Defects []Defect
 }
 
 // Server is the fake API. It is an http.Handler and safe for concurrent use.
 type Server struct {
 	log          *slog.Logger
 	store        *store
+	defects      defectSet
 	maxBodyBytes int64
 	userHash     [sha256.Size]byte
 	passHash     [sha256.Size]byte
@@ -67,8 +73,10 @@ type Server struct {
 	patterns     map[string]bool // the patterns of routes(), to tell a routed request from a 404/405
 }
 
-// New returns a Server configured by opts; see Options for the defaults.
+// New returns a Server configured by opts; see Options for the defaults. It panics on an
+// unknown defect in opts.Defects.
 func New(opts Options) *Server {
+	defects := newDefectSet(opts.Defects)
 	if opts.Clock == nil {
 		opts.Clock = RealClock()
 	}
@@ -101,12 +109,14 @@ func New(opts Options) *Server {
 			tableDuration: opts.TableDuration,
 			cancelDelay:   opts.CancelDelay,
 		}, fail),
+		defects:      defects,
 		maxBodyBytes: opts.MaxBodyBytes,
 		userHash:     sha256.Sum256([]byte(opts.Username)),
 		passHash:     sha256.Sum256([]byte(opts.Password)),
 		mux:          http.NewServeMux(),
 		patterns:     map[string]bool{},
 	}
+	s.store.defects = defects
 	for _, rt := range s.routes() {
 		s.mux.HandleFunc(rt.pattern, rt.handler)
 		s.patterns[rt.pattern] = true
@@ -123,6 +133,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.status)
 	}()
 	if !s.authorized(r) {
+		if id, ok := s.defects.cancelsWithoutCredentials(r); ok {
+			s.store.cancel(id) //nolint:errcheck // the broken server cancels what it can and answers 401 all the same
+		}
 		sw.Header().Set("WWW-Authenticate", `Basic realm="`+realm+`"`)
 		s.writeError(sw, r, errorf(CodeUnauthorized, "credentials are missing or wrong: send HTTP Basic credentials"))
 		return
@@ -183,7 +196,8 @@ func (s *Server) IDs() []string {
 }
 
 // Status returns the status document of request id as GET would answer it now, and false when
-// there is no such request.
+// there is no such request. Injected defects that only garble the answer (its encoding, its
+// Content-Type, a wrong id or flag) do not apply: Status shows the state the fake holds.
 func (s *Server) Status(id string) (statusdoc.Status, bool) {
 	doc, err := s.store.status(id)
 	if err != nil {

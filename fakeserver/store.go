@@ -16,9 +16,10 @@ const firstID = 1000
 // store holds every export request of one server. Each method reads the clock once, under the
 // lock, so the exports see time pass in the same order as the calls that touch them.
 type store struct {
-	clock Clock
-	sched schedule
-	fail  map[string]bool // table names whose items end failed
+	clock   Clock
+	sched   schedule
+	fail    map[string]bool // table names whose items end failed
+	defects defectSet       // given to every export, created or put
 
 	mu      sync.Mutex // guards exports, nextID and every export they hold
 	exports map[string]*export
@@ -35,6 +36,7 @@ func (s *store) create(tables []string) (statusdoc.Status, error) {
 	defer s.mu.Unlock()
 	now := s.clock.Now()
 	e := newExport(s.newIDLocked(), tables, now, s.sched, s.fail)
+	e.defects = s.defects
 	s.exports[e.id] = e
 	if err := e.advance(now); err != nil {
 		return statusdoc.Status{}, err

@@ -10,17 +10,22 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
+	"text/tabwriter"
 	"time"
 
 	"conform/fakeserver"
 )
 
 const serveSynopsis = `conform serve [--addr HOST:PORT] [--table-duration D] [--cancel-delay D] [--start-delay D]
-                [--fail-table NAME]... [--max-body BYTES] [--log-format text|json] [--quiet]
+                [--fail-table NAME]... [--defect NAME]... [--max-body BYTES] [--log-format text|json] [--quiet]
+  conform serve --list-defects
 
 Serves the bundled fake of the export-request API on the real clock, until SIGINT or SIGTERM.
+With --defect it breaks the API's contract on purpose, in the ways --list-defects describes, so
+that you can see a harness (conform run --base-url) catch it.
 
 Environment:
   CONFORM_USERNAME, CONFORM_PASSWORD  the accepted HTTP Basic credentials; set both, or neither
@@ -43,6 +48,8 @@ type serveFlags struct {
 	cancelDelay   time.Duration
 	startDelay    time.Duration
 	failTables    []string
+	defects       []fakeserver.Defect
+	listDefects   bool
 	maxBody       int64
 	logFormat     string
 	quiet         bool
@@ -63,6 +70,17 @@ func parseServeFlags(args []string, stdout io.Writer) (serveFlags, error) {
 		sf.failTables = append(sf.failTables, s)
 		return nil
 	})
+	fs.Func("defect", "inject the defect `NAME` (see --list-defects); repeatable", func(s string) error {
+		d, err := fakeserver.ParseDefect(s)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(sf.defects, d) {
+			sf.defects = append(sf.defects, d)
+		}
+		return nil
+	})
+	fs.BoolVar(&sf.listDefects, "list-defects", false, "describe every defect --defect can inject, and exit")
 	fs.Int64Var(&sf.maxBody, "max-body", fakeserver.DefaultMaxBodyBytes, "the largest request body accepted, in `BYTES`; a larger create answers 400")
 	fs.StringVar(&sf.logFormat, "log-format", "text", "the format of the request log on stderr: text or json")
 	fs.BoolVar(&sf.quiet, "quiet", false, "do not log requests")
@@ -122,6 +140,9 @@ func (c serveCommand) run(ctx context.Context, args []string, _ io.Reader, stdou
 	if err != nil {
 		return err
 	}
+	if sf.listDefects {
+		return listDefects(stdout)
+	}
 	user, pass, err := c.credentials(stderr)
 	if err != nil {
 		return err
@@ -142,6 +163,7 @@ func (c serveCommand) run(ctx context.Context, args []string, _ io.Reader, stdou
 		FailTables:    sf.failTables,
 		MaxBodyBytes:  sf.maxBody,
 		Logger:        log,
+		Defects:       sf.defects,
 	})
 	if !sf.quiet {
 		handler = logRequests(log, handler)
@@ -162,6 +184,13 @@ func (c serveCommand) run(ctx context.Context, args []string, _ io.Reader, stdou
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(h, slog.LevelWarn),
+	}
+	if len(sf.defects) > 0 {
+		names := make([]string, len(sf.defects))
+		for i, d := range sf.defects {
+			names[i] = string(d)
+		}
+		fmt.Fprintf(stderr, "conform serve: injecting defects: %s\n", strings.Join(names, ", "))
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -184,6 +213,15 @@ func (c serveCommand) run(ctx context.Context, args []string, _ io.Reader, stdou
 	}
 	fmt.Fprintln(stderr, "conform serve: shut down")
 	return nil
+}
+
+// listDefects writes the defects the fake can inject, one a line: the name, then what it does.
+func listDefects(stdout io.Writer) error {
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	for _, d := range fakeserver.Defects() {
+		fmt.Fprintf(tw, "%s\t%s\n", d.Name, d.Description)
+	}
+	return tw.Flush()
 }
 
 // dialAddr is the host:port a client on this machine dials to reach a listener at a. A wildcard

@@ -372,7 +372,8 @@ func TestServeHelp(t *testing.T) {
 	code, out, errOut := conform(t, "serve", "--help")
 	require.Equal(t, exitPass, code)
 	require.Empty(t, errOut)
-	for _, f := range []string{"-addr", "-table-duration", "-cancel-delay", "-start-delay", "-fail-table", "-max-body", "-log-format", "-quiet", envUsername, envPassword} {
+	for _, f := range []string{"-addr", "-table-duration", "-cancel-delay", "-start-delay", "-fail-table", "-defect", "-list-defects",
+		"-max-body", "-log-format", "-quiet", envUsername, envPassword} {
 		require.Contains(t, out, f)
 	}
 	_, out, _ = conform(t, "--help")
@@ -394,9 +395,11 @@ func TestParseServeFlags(t *testing.T) {
 	}{
 		{"defaults", nil, defaults},
 		{"every flag", []string{"--addr", ":0", "--table-duration", "150ms", "--cancel-delay", "3s", "--start-delay", "1s",
-			"--fail-table", "A", "--fail-table", "B", "--max-body", "512", "--log-format", "json", "--quiet"},
+			"--fail-table", "A", "--fail-table", "B", "--defect", "stuck-cancelling", "--defect", "wrong-content-type",
+			"--defect", "stuck-cancelling", "--list-defects", "--max-body", "512", "--log-format", "json", "--quiet"},
 			serveFlags{addr: ":0", tableDuration: 150 * time.Millisecond, cancelDelay: 3 * time.Second, startDelay: time.Second,
-				failTables: []string{"A", "B"}, maxBody: 512, logFormat: "json", quiet: true}},
+				failTables: []string{"A", "B"}, defects: []fakeserver.Defect{fakeserver.DefectStuckCancelling, fakeserver.DefectWrongContentType},
+				listDefects: true, maxBody: 512, logFormat: "json", quiet: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -418,6 +421,8 @@ func TestParseServeFlagsErrors(t *testing.T) {
 		{"negative start delay", []string{"--start-delay", "-1s"}, "--start-delay must not be negative"},
 		{"zero max body", []string{"--max-body", "0"}, "--max-body must be positive"},
 		{"empty fail table", []string{"--fail-table", " "}, "want a table name"},
+		{"unknown defect", []string{"--defect", "nope"}, `invalid value "nope" for flag -defect: unknown defect "nope": want one of cancel-completed-wrong-status, `},
+		{"defect in the wrong case", []string{"--defect", "Stuck-Cancelling"}, `unknown defect "Stuck-Cancelling"`},
 		{"unknown log format", []string{"--log-format", "xml"}, "--log-format must be text or json"},
 		{"not a duration", []string{"--table-duration", "fast"}, "table-duration"},
 		{"password flag", []string{"--password", "x"}, "flag provided but not defined"},
@@ -433,6 +438,67 @@ func TestParseServeFlagsErrors(t *testing.T) {
 			var stderr bytes.Buffer
 			require.Equal(t, exitUsage, exitCode(err, &stderr))
 			require.Contains(t, stderr.String(), "Usage:\n  conform serve")
+		})
+	}
+}
+
+func TestServeListDefects(t *testing.T) {
+	code, out, errOut := conform(t, "serve", "--list-defects")
+	require.Equal(t, exitPass, code, "stderr:\n%s", errOut)
+	require.Empty(t, errOut, "nothing is served, so no credentials note either")
+
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	defects := fakeserver.Defects()
+	require.Len(t, lines, len(defects), "one line per defect:\n%s", out)
+	column := len(lines[0]) - len(defects[0].Description)
+	for i, d := range defects {
+		require.Equal(t, string(d.Name), strings.TrimSpace(lines[i][:column]), "line %d names the defect", i+1)
+		require.Equal(t, d.Description, lines[i][column:], "line %d describes it, in one column", i+1)
+	}
+	require.Contains(t, out, "stuck-cancelling  ")
+}
+
+func TestServeUnknownDefectIsAUsageError(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	code := serveExit(ctx, aliceEnv, []string{"--addr", "127.0.0.1:0", "--defect", "stuck-cancelling", "--defect", "nope"}, &stdout, &stderr)
+	require.Equal(t, exitUsage, code, "stderr:\n%s", stderr.String())
+	require.Empty(t, stdout.String(), "it must not start")
+	require.Contains(t, stderr.String(), `unknown defect "nope": want one of `)
+	require.Contains(t, stderr.String(), "Usage:\n  conform serve")
+}
+
+func TestServeInjectsDefects(t *testing.T) {
+	tests := []struct {
+		name    string
+		defects []string
+		logged  string // "" means no defect line at all
+		status  int    // what a cancel of an unknown id answers
+	}{
+		{"none", nil, "", http.StatusNotFound},
+		{"two", []string{"cancel-unknown-wrong-status", "wrong-content-type"},
+			"conform serve: injecting defects: cancel-unknown-wrong-status, wrong-content-type\n", http.StatusBadRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var args []string
+			for _, d := range tt.defects {
+				args = append(args, "--defect", d)
+			}
+			s := startServe(t, aliceEnv, append(args, "--quiet")...)
+			if tt.logged == "" {
+				require.NotContains(t, s.stderr.String(), "injecting defects")
+			} else {
+				require.Contains(t, s.stderr.String(), tt.logged)
+			}
+			r := s.call(http.MethodPost, "/custom-actions/cancel/exportRequests/987654321987", "alice", canary, "")
+			require.Equal(t, tt.status, r.status, "body: %s", r.body)
+			created := s.call(http.MethodPost, "/exportRequests", "alice", canary, createBody("SHIPMENT"))
+			require.Equal(t, http.StatusAccepted, created.status, "body: %s", created.body)
+			wantType := map[bool]string{false: "application/json; charset=utf-8", true: "text/plain; charset=utf-8"}[tt.defects != nil]
+			require.Equal(t, wantType, created.header.Get("Content-Type"))
+			require.Equal(t, exitPass, s.stop())
 		})
 	}
 }

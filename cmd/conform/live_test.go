@@ -18,7 +18,7 @@ func liveFake(t testing.TB, user, password string) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewServer(fakeserver.New(fakeserver.Options{
 		TableDuration: 150 * time.Millisecond,
-		CancelDelay:   100 * time.Millisecond,
+		CancelDelay:   400 * time.Millisecond,
 		Username:      user,
 		Password:      password,
 	}))

@@ -30,7 +30,7 @@ func liveFakeServer(t testing.TB, opts fakeserver.Options) (func(context.Context
 		opts.TableDuration = 150 * time.Millisecond
 	}
 	if opts.CancelDelay == 0 {
-		opts.CancelDelay = 100 * time.Millisecond
+		opts.CancelDelay = 400 * time.Millisecond
 	}
 	opts.Username, opts.Password = "live-user", "live-password"
 	fake := fakeserver.New(opts)

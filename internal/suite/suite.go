@@ -16,6 +16,8 @@ import (
 
 	"github.com/cucumber/godog"
 
+	_ "conform/internal/messages" // registers the "messages" formatter (Cucumber Messages NDJSON)
+
 	"conform/fakeserver"
 	"conform/features"
 	"conform/internal/tagexpr"
@@ -56,6 +58,7 @@ type Options struct {
 	// Output receives the reports that have no file; nil means os.Stdout.
 	Output io.Writer
 	// Colour turns on ANSI colours on Output; decide it from whether Output is a terminal.
+	// Report files never have colours.
 	Colour bool
 	// PollInterval is the pause between polls in "eventually" steps; 0 means steps' default.
 	PollInterval time.Duration
@@ -108,17 +111,22 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if out == nil {
 		out = os.Stdout
 	}
+	if !o.Colour {
+		out = &plainWriter{w: out}
+	}
 	newTarget := o.NewTarget
 	if newTarget == nil {
 		newTarget = steps.BundledTarget(fakeserver.Options{})
 	}
 	opts := &godog.Options{
-		Format:         format,
-		Tags:           filter,
-		Concurrency:    max(o.Concurrency, 1),
-		Randomize:      o.Seed,
-		Strict:         true,
-		NoColors:       !o.Colour,
+		Format:      format,
+		Tags:        filter,
+		Concurrency: max(o.Concurrency, 1),
+		Randomize:   o.Seed,
+		Strict:      true,
+		// godog's uncoloured writer writes one character at a time; colour codes are taken
+		// out by plainWriter and by the report post-processing instead.
+		NoColors:       false,
 		Output:         out,
 		FS:             features.FS,
 		Paths:          []string{"."},
@@ -205,8 +213,9 @@ func countScenarios(opts *godog.Options, filter string) (int, error) {
 }
 
 // prepareReports turns formats into godog's "name:path,name" form, creating the directories of
-// report files (godog does not). With redact set, godog writes each file next to its final
-// path and finish redacts it into place, so that no unredacted report is left behind.
+// report files (godog does not). godog writes each file next to its final path, and finish
+// moves it into place without colour codes and, with redact set, redacted: no unredacted
+// report is ever left behind.
 func prepareReports(formats []Format, redact func([]byte) []byte) (format string, finish func() error, err error) {
 	type pending struct{ tmp, final string }
 	var files []pending
@@ -216,7 +225,11 @@ func prepareReports(formats []Format, redact func([]byte) []byte) (format string
 			if err != nil {
 				return fmt.Errorf("read report %s: %w", p.tmp, err)
 			}
-			if err := os.WriteFile(p.final, redact(b), 0o644); err != nil {
+			b = stripANSI(b)
+			if redact != nil {
+				b = redact(b)
+			}
+			if err := os.WriteFile(p.final, b, 0o644); err != nil {
 				return fmt.Errorf("write report %s: %w", p.final, err)
 			}
 			if err := os.Remove(p.tmp); err != nil {
@@ -249,11 +262,8 @@ func prepareReports(formats []Format, redact func([]byte) []byte) (format string
 				return "", nil, &UsageError{Err: fmt.Errorf("--format %s: create report directory: %w", f.Name, err)}
 			}
 		}
-		path := f.Path
-		if redact != nil {
-			path = f.Path + ".partial"
-			files = append(files, pending{tmp: path, final: f.Path})
-		}
+		path := f.Path + ".partial"
+		files = append(files, pending{tmp: path, final: f.Path})
 		parts = append(parts, f.Name+":"+path)
 	}
 	return strings.Join(parts, ","), finish, nil

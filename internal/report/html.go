@@ -1,0 +1,172 @@
+// Package report renders a run's Cucumber Messages stream as one self-contained HTML page for
+// people: a summary with the verdict, every feature, scenario and step with its result, each
+// step's HTTP exchanges with the spec's verdict, a timeline of the progress values each
+// scenario observed, and the state machine the harness enforces.
+//
+// The page loads nothing from elsewhere: its stylesheet and pictures are inline, and it needs no
+// script (exchanges collapse with <details>). It renders what the stream holds: the caller
+// redacts secrets from the stream first.
+package report
+
+import (
+	"bytes"
+	_ "embed"
+	"fmt"
+	"html/template"
+	"io"
+	"reflect"
+	"regexp"
+	"strings"
+	"time"
+
+	messages "github.com/cucumber/messages/go/v34"
+)
+
+// Info is what the stream does not say about a run: what was tested and against which spec.
+// Empty fields show as "not named".
+type Info struct {
+	Target      string // the API root the run was made against, shown as text, never as a link
+	SpecTitle   string
+	SpecVersion string
+
+	// Redact, when set, is applied to every text the page shows, after it is decoded from the
+	// stream (credentials.Redactor's String fits). Redacting the stream's bytes first is still
+	// the caller's job, but it cannot see a secret inside a BASE64 attachment, nor one with a
+	// character that JSON escapes (" \ < > &), which appears escaped in the stream.
+	Redact func(string) string
+}
+
+var (
+	//go:embed style.css
+	css string
+	//go:embed statemachine.svg
+	stateMachineSVG string
+	//go:embed report.html.tmpl
+	reportTemplate string
+)
+
+// CSS returns the stylesheet of conform's HTML pages, for other pages (the feature
+// documentation) to inline so that they look the same.
+func CSS() template.CSS { return template.CSS(css) }
+
+var reportPage = template.Must(template.New("report").Funcs(template.FuncMap{
+	"css":           CSS,
+	"stateMachine":  func() template.HTML { return template.HTML(stateMachineSVG) },
+	"instant":       instant,
+	"duration":      duration,
+	"stepText":      HighlightStep,
+	"mark":          mark,
+	"progressClass": progressClass,
+	"inc":           func(n int64) int64 { return n + 1 },
+	"add":           func(a, b float64) float64 { return a + b },
+}).Parse(reportTemplate))
+
+// WriteHTML renders envs, a run's Cucumber Messages in stream order, as one HTML page. The
+// start, duration, counts and verdict come from the stream; a stream that stops early gives a
+// report of what it holds, with the verdict "incomplete". It fails only when w does.
+func WriteHTML(w io.Writer, envs []*messages.Envelope, info Info) error {
+	p := buildPage(envs, info)
+	if info.Redact != nil {
+		redactStrings(reflect.ValueOf(p), info.Redact)
+	}
+	var buf bytes.Buffer
+	if err := reportPage.Execute(&buf, p); err != nil {
+		return fmt.Errorf("render report: %w", err)
+	}
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	return nil
+}
+
+// redactStrings applies redact to every string reachable from v through exported fields,
+// pointers, slices and map values.
+func redactStrings(v reflect.Value, redact func(string) string) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			redactStrings(v.Elem(), redact)
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				redactStrings(v.Field(i), redact)
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			redactStrings(v.Index(i), redact)
+		}
+	case reflect.Map:
+		for _, k := range v.MapKeys() {
+			e := reflect.New(v.Type().Elem()).Elem()
+			e.Set(v.MapIndex(k))
+			redactStrings(e, redact)
+			v.SetMapIndex(k, e)
+		}
+	case reflect.String:
+		if v.CanSet() {
+			v.SetString(redact(v.String()))
+		}
+	}
+}
+
+// instant shows a point in time in UTC; the datetime attribute lets tests find every time.
+func instant(t time.Time) template.HTML {
+	t = t.UTC()
+	return template.HTML(fmt.Sprintf(`<time datetime="%s">%s</time>`,
+		t.Format(time.RFC3339Nano), t.Format("2006-01-02 15:04:05 UTC")))
+}
+
+// duration shows a length of time to a precision that suits it.
+func duration(d time.Duration) template.HTML {
+	var s string
+	switch {
+	case d < time.Millisecond:
+		s = fmt.Sprintf("%d µs", d.Microseconds())
+	case d < time.Second:
+		s = fmt.Sprintf("%d ms", d.Milliseconds())
+	case d < time.Minute:
+		s = fmt.Sprintf("%.2f s", d.Seconds())
+	default:
+		s = d.Round(time.Second).String()
+	}
+	return template.HTML(fmt.Sprintf(`<time datetime="PT%gS">%s</time>`, d.Seconds(), s))
+}
+
+func mark(status string) string {
+	switch status {
+	case "passed":
+		return "✓"
+	case "failed":
+		return "✗"
+	case "skipped":
+		return "–"
+	case "undefined", "ambiguous":
+		return "?"
+	case "pending":
+		return "…"
+	}
+	return "·"
+}
+
+// stepArgs finds what a step's text is about: quoted strings and <placeholders> of an outline.
+var stepArgs = regexp.MustCompile(`"[^"]*"|<[^<>\s][^<>]*>`)
+
+// HighlightStep returns a step's text as HTML, its quoted strings and the <placeholders> of a
+// scenario outline marked so that they stand out.
+func HighlightStep(text string) template.HTML {
+	var b strings.Builder
+	last := 0
+	for _, m := range stepArgs.FindAllStringIndex(text, -1) {
+		b.WriteString(template.HTMLEscapeString(text[last:m[0]]))
+		class := "arg"
+		if text[m[0]] == '<' {
+			class = "placeholder"
+		}
+		fmt.Fprintf(&b, `<span class="%s">%s</span>`, class, template.HTMLEscapeString(text[m[0]:m[1]]))
+		last = m[1]
+	}
+	b.WriteString(template.HTMLEscapeString(text[last:]))
+	return template.HTML(b.String())
+}

@@ -178,3 +178,23 @@ func TestRandomOrderAndConcurrency(t *testing.T) {
 	require.Contains(t, out, "14 scenarios (14 passed)")
 	require.Contains(t, out, "42", "the seed is printed so the order can be replayed")
 }
+
+func TestRunWritesAnHTMLReport(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp) // where the run keeps its messages stream while it runs
+	path := filepath.Join(t.TempDir(), "out", "report.html")
+	code, out, errOut := conform(t, "run", "--format", "progress", "--report", path)
+	require.Equal(t, exitPass, code, errOut)
+	require.Contains(t, out, "14 scenarios (14 passed)", "the console report is still written")
+	require.Contains(t, errOut, "report written to "+path)
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	page := string(b)
+	require.Contains(t, page, "Conformance report")
+	require.Contains(t, page, "the bundled fake")
+	require.Contains(t, page, "The vendor&#39;s worked example: request 12345 is cancelled half-way")
+	require.NotRegexp(t, `(?i)(src|href)="https?:`, page, "the page loads nothing from elsewhere")
+	left, err := os.ReadDir(tmp)
+	require.NoError(t, err)
+	require.Empty(t, left, "the temporary messages stream is removed")
+}

@@ -1,15 +1,20 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
+	"conform/internal/report"
 	"conform/internal/suite"
+	"conform/openapi"
 )
 
 const runSynopsis = "conform run [--base-url URL] [--tags EXPR] [--format NAME[:FILE]]... [--concurrency N] [--seed N|random] [flags]"
@@ -21,6 +26,7 @@ type runFlags struct {
 	concurrency int
 	seed        int64
 	color       string
+	report      string
 	live        liveFlags
 }
 
@@ -82,6 +88,7 @@ func parseRunFlags(args []string, stdout io.Writer) (runFlags, func(io.Writer), 
 	fs.IntVar(&rf.concurrency, "concurrency", 1, "how many scenarios run at once")
 	fs.Var(seedValue{&rf.seed}, "seed", "shuffle scenarios within each feature with this seed, or \"random\" (0 keeps file order)")
 	fs.StringVar(&rf.color, "color", "auto", "colour the console report: auto (only on a terminal), always or never")
+	fs.StringVar(&rf.report, "report", "", "also write a self-contained HTML report of the run to `FILE.html`")
 	rf.live.register(fs)
 	usage := printUsage(fs, runSynopsis)
 	if err := parseFlags(fs, runSynopsis, args, stdout); err != nil {
@@ -117,6 +124,7 @@ func runCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 		Output:      stdout,
 		Colour:      rf.color == "always" || (rf.color == "auto" && isTerminal(stdout)),
 	}
+	target, redact := "the bundled fake", (func(string) string)(nil)
 	if rf.live.baseURL != "" {
 		live, err := setUpLive(ctx, rf.live, os.Getenv, stderr)
 		if err != nil {
@@ -132,9 +140,30 @@ func runCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 		opts.LeaveOut = []string{fakeOnlyTag}
 		opts.PollInterval = rf.live.pollInterval
 		stderr = errOut
+		target, redact = live.describe, live.redactor.String
 		fmt.Fprintf(stderr, "conform: running against %s\n", live.describe)
 	}
+	var stream string
+	if rf.report != "" {
+		f, err := os.CreateTemp("", "conform-messages-*.ndjson")
+		if err != nil {
+			return fmt.Errorf("--report: %w", err)
+		}
+		f.Close()
+		stream = f.Name()
+		defer os.Remove(stream)
+		opts.Formats = append(slices.Clone(opts.Formats), suite.Format{Name: "messages", Path: stream})
+		if len(rf.formats) == 0 {
+			opts.Formats = append(opts.Formats, suite.Format{Name: "pretty"})
+		}
+	}
 	res, err := suite.Run(ctx, opts)
+	if err == nil && rf.report != "" {
+		if rerr := writeReport(rf.report, stream, target, redact); rerr != nil {
+			return rerr
+		}
+		fmt.Fprintf(stderr, "conform: report written to %s\n", rf.report)
+	}
 	if res.LeftOut > 0 {
 		fmt.Fprintf(stderr, "conform: left out %d scenario(s) tagged %s: they pin values only the bundled fake can produce "+
 			"(the vendor's example ids and checksums, an export that fails on purpose)\n", res.LeftOut, fakeOnlyTag)
@@ -147,6 +176,38 @@ func runCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 		return err
 	case !res.Passed:
 		return errNotConforming
+	}
+	return nil
+}
+
+// writeReport renders the messages stream of a run into the HTML report at path.
+func writeReport(path, stream, target string, redact func(string) string) error {
+	f, err := os.Open(stream)
+	if err != nil {
+		return fmt.Errorf("--report: %w", err)
+	}
+	defer f.Close()
+	envs, err := report.ReadMessages(f)
+	if err != nil {
+		return fmt.Errorf("--report: %w", err)
+	}
+	spec, err := openapi.Load()
+	if err != nil {
+		return err
+	}
+	var page bytes.Buffer
+	if err := report.WriteHTML(&page, envs, report.Info{
+		Target: target, SpecTitle: spec.Info.Title, SpecVersion: spec.Info.Version, Redact: redact,
+	}); err != nil {
+		return fmt.Errorf("--report: %w", err)
+	}
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return &configError{err: fmt.Errorf("--report: %w", err)}
+		}
+	}
+	if err := os.WriteFile(path, page.Bytes(), 0o644); err != nil {
+		return &configError{err: fmt.Errorf("--report: %w", err)}
 	}
 	return nil
 }

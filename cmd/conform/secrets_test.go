@@ -102,7 +102,9 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 				"--format", "pretty", "--format", "progress:" + filepath.Join(dir, "progress.txt"),
 				"--format", "junit:" + filepath.Join(dir, "junit", "report.xml"),
 				"--format", "cucumber:" + filepath.Join(dir, "cucumber.json"),
-				"--format", "events:" + filepath.Join(dir, "events.ndjson")}
+				"--format", "events:" + filepath.Join(dir, "events.ndjson"),
+				"--format", "messages:" + filepath.Join(dir, "messages.ndjson"),
+				"--report", filepath.Join(dir, "html", "report.html")}
 			t.Setenv("CONFORM_USERNAME", "")
 			t.Setenv("CONFORM_PASSWORD", "")
 			t.Setenv("CONFORM_OAUTH2_CLIENT_SECRET", "")
@@ -127,13 +129,13 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 				written[path] = b
 				return err
 			}))
-			require.Len(t, written, 6, "stdout, stderr and four report files, no leftovers: %v", keys(written))
+			require.Len(t, written, 8, "stdout, stderr and six report files, no leftovers: %v", keys(written))
 
 			// Attachments are base64 in Cucumber JSON: decode them and search them too.
 			for i, emb := range embeddings(t, written[filepath.Join(dir, "cucumber.json")]) {
 				written[fmt.Sprintf("cucumber.json attachment %d", i)] = emb
 			}
-			require.Greater(t, len(written), 6, "the Cucumber JSON carries attachments")
+			require.Greater(t, len(written), 8, "the Cucumber JSON carries attachments")
 			var redacted int
 			for name, b := range written {
 				for _, c := range canaries {

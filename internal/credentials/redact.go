@@ -2,6 +2,7 @@ package credentials
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"slices"
 	"sync"
@@ -31,18 +32,42 @@ func NewRedactor(secrets ...string) *Redactor {
 	return r
 }
 
-// Add makes r redact secret from now on. An empty or already known secret is ignored.
+// Add makes r redact secret from now on, as it is and in the forms a JSON report would give it
+// (`"`, `\`, `<`, `>`, `&` and control characters escaped): reports are JSON, and a password
+// with an ampersand must not slip through as \u0026. An empty or known secret is ignored.
 func (r *Redactor) Add(secret string) {
 	if secret == "" {
 		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if slices.ContainsFunc(r.secrets, func(s []byte) bool { return string(s) == secret }) {
-		return
+	for _, form := range jsonForms(secret) {
+		if slices.ContainsFunc(r.secrets, func(s []byte) bool { return string(s) == form }) {
+			continue
+		}
+		r.secrets = append(r.secrets, []byte(form))
+		r.maxLen = max(r.maxLen, len(form))
 	}
-	r.secrets = append(r.secrets, []byte(secret))
-	r.maxLen = max(r.maxLen, len(secret))
+}
+
+// jsonForms returns secret and its escaped forms inside a JSON string, with and without the
+// HTML escaping that encoding/json does by default.
+func jsonForms(secret string) []string {
+	forms := []string{secret}
+	for _, html := range []bool{true, false} {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(html)
+		if enc.Encode(secret) != nil {
+			continue
+		}
+		quoted := bytes.TrimSpace(buf.Bytes())
+		form := string(quoted[1 : len(quoted)-1])
+		if !slices.Contains(forms, form) {
+			forms = append(forms, form)
+		}
+	}
+	return forms
 }
 
 // snapshot returns the current secrets; the slices it returns are never modified.

@@ -2,6 +2,7 @@ package credentials
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -208,4 +209,18 @@ func TestRedactorWriterConcurrentWrites(t *testing.T) {
 	require.NoError(t, w.Close())
 
 	require.Equal(t, strings.Repeat("line "+Redacted+"\n", 20), out.String())
+}
+
+func TestRedactorCatchesJSONEscapedSecrets(t *testing.T) {
+	secret := `p&ss"w<rd>\x`
+	r := NewRedactor(secret)
+	for _, html := range []bool{true, false} {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(html)
+		require.NoError(t, enc.Encode(map[string]string{"detail": "you sent " + secret}))
+		out := r.String(buf.String())
+		require.NotContains(t, out, `ss`, "escaped form (html=%t) must be redacted: %s", html, out)
+		require.Contains(t, out, Redacted)
+	}
 }

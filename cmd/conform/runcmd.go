@@ -84,7 +84,7 @@ func parseRunFlags(args []string, stdout io.Writer) (runFlags, func(io.Writer), 
 	var rf runFlags
 	fs := newFlagSet("run")
 	fs.StringVar(&rf.tags, "tags", "", "run only the scenarios whose tags match this Cucumber tag expression,\ne.g. '@fake-only', 'not @needs-slow-cancel', '@a and (@b or not @c)'")
-	fs.Var(formatList{&rf.formats}, "format", "a report to write: `NAME[:FILE]`, repeatable; NAME is pretty, progress, junit or cucumber\n(JSON); without FILE it goes to stdout; missing directories are created (default pretty)")
+	fs.Var(formatList{&rf.formats}, "format", "a report to write: `NAME[:FILE]`, repeatable; NAME is pretty, progress, junit,\ncucumber (JSON) or messages (Cucumber Messages NDJSON); without FILE it goes to stdout; missing directories are created (default pretty)")
 	fs.IntVar(&rf.concurrency, "concurrency", 1, "how many scenarios run at once")
 	fs.Var(seedValue{&rf.seed}, "seed", "shuffle scenarios within each feature with this seed, or \"random\" (0 keeps file order)")
 	fs.StringVar(&rf.color, "color", "auto", "colour the console report: auto (only on a terminal), always or never")

@@ -96,8 +96,8 @@ func (r *Response) Describe() string {
 
 // StatusDocument decodes the body as a status document.
 func (r *Response) StatusDocument() (statusdoc.Status, error) {
-	var doc statusdoc.Status
-	if err := json.Unmarshal(r.Body, &doc); err != nil {
+	doc, err := statusdoc.DecodeStatus(r.Body)
+	if err != nil {
 		return doc, fmt.Errorf("decode status document: %w\n%s", err, r.Describe())
 	}
 	return doc, nil

@@ -7,7 +7,6 @@ package steps
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -197,9 +196,14 @@ func (w *World) observe(ex Exchange) {
 	if !ok || ex.Status/100 != 2 || len(ex.RespBody) == 0 {
 		return
 	}
-	var doc statusdoc.Status
-	if err := json.Unmarshal(ex.RespBody, &doc); err != nil {
-		return // the spec violation already says why
+	doc, err := statusdoc.DecodeStatus(ex.RespBody)
+	if err != nil {
+		// Mostly a spec violation already says why; but a body the spec lets through (data
+		// after the document, a number too large, a key in another case) must not go unjudged.
+		if len(ex.Violations) == 0 {
+			w.addFinding(fmt.Sprintf("%s %s → %d: the status document cannot be read: %v", ex.Method, ex.URL, ex.Status, err))
+		}
+		return
 	}
 	if asked == "" { // a create names its own id
 		asked = doc.RequestID()

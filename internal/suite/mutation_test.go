@@ -140,3 +140,25 @@ func TestSuiteUsageErrors(t *testing.T) {
 		require.ErrorAs(t, err, &ue, "%+v", o)
 	}
 }
+
+// TestSuiteCatchesDocumentsTheSpecLetsThrough: bodies the spec validator accepts but that are
+// not one clean status document still fail the step that saw them.
+func TestSuiteCatchesDocumentsTheSpecLetsThrough(t *testing.T) {
+	for name, m := range map[string]mutation{
+		"data after the document": func(r *http.Request, status int, body []byte) (int, []byte) {
+			if r.Method == http.MethodGet && status == http.StatusOK {
+				body = append(body, []byte(`{"progress":"succeeded"}`)...)
+			}
+			return status, body
+		},
+		"a key in another case": replaceIn(`^\{"progress":"processing",`, `{"progress":"processing","PROGRESS":"cancelled",`),
+	} {
+		t.Run(name, func(t *testing.T) {
+			var out bytes.Buffer
+			res, err := Run(context.Background(), Options{NewTarget: brokenFake(m), Output: &out, Tags: "not @fake-only"})
+			require.NoError(t, err)
+			require.False(t, res.Passed, out.String())
+			require.Contains(t, out.String(), "the status document cannot be read")
+		})
+	}
+}

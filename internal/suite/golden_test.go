@@ -20,9 +20,9 @@ var normalisers = []struct {
 	re   *regexp.Regexp
 	with string
 }{
-	{regexp.MustCompile(`(?m)^\d+(\.\d+)?(ns|µs|ms|s|m\d+(\.\d+)?s)$`), "DURATION"},         // pretty/progress summary
-	{regexp.MustCompile(`time="[0-9.]+"`), `time="0"`},                                          // junit
-	{regexp.MustCompile(`"duration": \d+`), `"duration": 0`},                                   // cucumber
+	{regexp.MustCompile(`(?m)^\d+(\.\d+)?(ns|µs|ms|s|m\d+(\.\d+)?s)$`), "DURATION"},              // pretty/progress summary
+	{regexp.MustCompile(`time="[0-9.]+"`), `time="0"`},                                           // junit
+	{regexp.MustCompile(`"duration": \d+`), `"duration": 0`},                                     // cucumber
 	{regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)`), "TIMESTAMP"}, // any wall-clock time
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	"conform/internal/statusdoc"
 )
@@ -16,16 +17,35 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if s.defects == nil {
+		buf := getBuffer()
+		defer putBuffer(buf)
+		id, body, err := s.store.appendCreate(*buf, tables)
+		*buf = body
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		s.createdHeaders(w, r, id)
+		writeBody(w, http.StatusAccepted, jsonContentType, body)
+		return
+	}
 	doc, err := s.store.create(tables)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	w.Header().Set("Location", statusPath(string(doc.RequestID())))
+	s.createdHeaders(w, r, string(doc.RequestID()))
+	s.writeStatus(w, r, http.StatusAccepted, doc, "")
+}
+
+// createdHeaders sets the headers of a create's answer: Location, and Preference-Applied when
+// the client asked for asynchronous processing.
+func (s *Server) createdHeaders(w http.ResponseWriter, r *http.Request, id string) {
+	w.Header().Set("Location", statusPath(id))
 	if prefersAsync(r) {
 		w.Header().Set("Preference-Applied", "respond-async")
 	}
-	s.writeStatus(w, r, http.StatusAccepted, doc, "")
 }
 
 // handleStatus answers the status document of a request.
@@ -33,6 +53,20 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("requestID")
 	if err := s.defects.lookupFails(id); err != nil {
 		s.writeError(w, r, err)
+		return
+	}
+	if s.defects == nil {
+		// A correct fake encodes straight from its state into a pooled buffer: no document, no
+		// reflection, no allocation per poll.
+		buf := getBuffer()
+		defer putBuffer(buf)
+		body, err := s.store.appendStatus(*buf, id)
+		*buf = body
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeBody(w, http.StatusOK, jsonContentType, body)
 		return
 	}
 	doc, err := s.store.status(id)
@@ -119,11 +153,28 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 // jsonContentType is the Content-Type of every JSON answer.
 const jsonContentType = "application/json; charset=utf-8"
 
-// writeBody sets the headers before WriteHeader, as net/http requires, then writes body.
+// writeBody sets the headers before WriteHeader, as net/http requires, then writes body. It
+// appends a newline to body, in place when body has room.
 func writeBody(w http.ResponseWriter, status int, contentType string, body []byte) {
 	body = append(body, '\n')
-	w.Header().Set("Content-Type", contentType)
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	w.Write(body) //nolint:errcheck // the client has gone; nothing left to tell it
+}
+
+// buffers hold encoded answers between the encoder and the ResponseWriter, which copies them.
+var buffers = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
+
+func getBuffer() *[]byte { return buffers.Get().(*[]byte) }
+
+// putBuffer returns b to the pool, empty, unless an odd answer grew it large: the pool should
+// not keep such memory alive.
+func putBuffer(b *[]byte) {
+	if cap(*b) > 64<<10 {
+		return
+	}
+	*b = (*b)[:0]
+	buffers.Put(b)
 }

@@ -178,7 +178,7 @@ func (s *store) put(seed Seed) (statusdoc.ID, error) {
 	id := seed.ID
 	if id == "" {
 		id = s.newIDLocked()
-	} else if _, taken := s.exports[id]; taken {
+	} else if s.takenLocked(id) {
 		return "", errorf(CodeInvalidSeed, "seed id %s is already taken", shorten(id))
 	}
 	now := s.clock.Now()

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"conform/internal/statusdoc"
@@ -21,8 +22,9 @@ type store struct {
 	fail    map[string]bool // table names whose items end failed
 	defects defectSet       // given to every export, created or put
 
-	mu      sync.Mutex // guards exports, nextID and every export they hold
+	mu      sync.Mutex // guards exports, done, nextID and every export they hold
 	exports map[string]*export
+	done    compactStore // completed exports, compacted (see compact.go)
 	nextID  int64
 }
 
@@ -34,28 +36,116 @@ func newStore(clock Clock, sched schedule, fail map[string]bool) *store {
 func (s *store) create(tables []string) (statusdoc.Status, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.clock.Now()
-	e := newExport(s.newIDLocked(), tables, now, s.sched, s.fail)
-	e.defects = s.defects
-	s.exports[e.id] = e
-	if err := e.advance(now); err != nil {
+	e, err := s.createLocked(tables)
+	if err != nil {
 		return statusdoc.Status{}, err
 	}
 	return e.document(), nil
+}
+
+// appendCreate is create that appends the new request's status document, encoded, to b and
+// returns its id with it.
+func (s *store) appendCreate(b []byte, tables []string) (string, []byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, err := s.createLocked(tables)
+	if err != nil {
+		return "", b, err
+	}
+	return e.id, appendStatus(b, e), nil
+}
+
+// createLocked stores a new export of tables, brought to now, and compacts a few older ones
+// that have completed since anyone last asked for them.
+func (s *store) createLocked(tables []string) (*export, error) {
+	now := s.clock.Now()
+	// A load names the same few tables again and again: keep each name once.
+	names := make([]string, len(tables))
+	for i, name := range tables {
+		names[i] = s.done.names[s.done.intern(name)]
+	}
+	e := newExport(s.newIDLocked(), names, now, s.sched, s.fail)
+	e.defects = s.defects
+	s.exports[e.id] = e
+	if err := e.advance(now); err != nil {
+		return nil, err
+	}
+	if n, ok := numericID(e.id); ok && e.defects == nil {
+		s.done.queue(n)
+		s.sweepLocked(now)
+	}
+	return e, nil
+}
+
+// sweepLocked looks at the oldest created exports that are not compacted yet, brings each to
+// now and compacts it if it has completed; one still running goes to the back of the queue.
+// Bringing an export to now early changes nothing it will show: advance only applies what
+// falls due by then.
+func (s *store) sweepLocked(now time.Time) {
+	for range sweepPerCreate {
+		n, ok := s.done.next()
+		if !ok {
+			return
+		}
+		e, live := s.exports[strconv.FormatInt(n, 10)]
+		if !live {
+			continue // compacted when someone asked for it
+		}
+		if e.advance(now) != nil {
+			continue // a bug in the fake; the request answers it when asked for
+		}
+		if !s.compactLocked(e) {
+			s.done.queue(n)
+		}
+	}
+}
+
+// compactLocked moves e, a stored export, to the compact form if it can be kept there.
+func (s *store) compactLocked(e *export) bool {
+	n, ok := compactable(e)
+	if ok {
+		s.done.compact(n, e)
+		delete(s.exports, e.id)
+	}
+	return ok
 }
 
 // status returns the status document of request id as of now, or a CodeNotFound error.
 func (s *store) status(id string) (statusdoc.Status, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e, err := s.lookupLocked(id)
+	e, err := s.currentLocked(id)
 	if err != nil {
 		return statusdoc.Status{}, err
 	}
-	if err := e.advance(s.clock.Now()); err != nil {
-		return statusdoc.Status{}, err
-	}
 	return e.document(), nil
+}
+
+// appendStatus appends the status document of request id as of now to b, encoded as status
+// would return it, or returns a CodeNotFound error. It is status for the handler of a correct
+// fake: it builds no document, so a poll allocates nothing here.
+func (s *store) appendStatus(b []byte, id string) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, err := s.currentLocked(id)
+	if err != nil {
+		return b, err
+	}
+	return appendStatus(b, e), nil
+}
+
+// currentLocked returns request id brought to now, compacting it if it has completed. A
+// compacted export is returned expanded into a scratch export: read it before the lock is let go.
+func (s *store) currentLocked(id string) (*export, error) {
+	e, live, err := s.lookupLocked(id)
+	if err != nil || !live {
+		return e, err
+	}
+	if err := e.advance(s.clock.Now()); err != nil {
+		return nil, err
+	}
+	s.compactLocked(e)
+	return e, nil
 }
 
 // cancel cancels request id now: CodeNotFound for an unknown id, CodeInvalidState once it has
@@ -63,26 +153,40 @@ func (s *store) status(id string) (statusdoc.Status, error) {
 func (s *store) cancel(id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e, err := s.lookupLocked(id)
+	e, live, err := s.lookupLocked(id)
 	if err != nil {
 		return err
 	}
-	return e.cancel(s.clock.Now())
+	err = e.cancel(s.clock.Now())
+	if live {
+		s.compactLocked(e)
+	}
+	return err
 }
 
 // ids returns the ids of every request, sorted.
 func (s *store) ids() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return slices.Sorted(maps.Keys(s.exports))
+	return slices.Sorted(slices.Values(s.done.ids(slices.Collect(maps.Keys(s.exports)))))
 }
 
-func (s *store) lookupLocked(id string) (*export, error) {
-	e, ok := s.exports[id]
-	if !ok {
-		return nil, errorf(CodeNotFound, "export request %s does not exist", shorten(id))
+// lookupLocked returns request id, or a CodeNotFound error. live is false for a compacted
+// export, returned expanded into the scratch export: it has completed, so nothing changes it.
+func (s *store) lookupLocked(id string) (e *export, live bool, err error) {
+	if e, ok := s.exports[id]; ok {
+		return e, true, nil
 	}
-	return e, nil
+	if e, ok := s.done.lookup(id, s.sched, &s.done.scratch); ok {
+		return e, false, nil
+	}
+	return nil, false, errorf(CodeNotFound, "export request %s does not exist", shorten(id))
+}
+
+// takenLocked reports whether a request has id.
+func (s *store) takenLocked(id string) bool {
+	_, live := s.exports[id]
+	return live || s.done.has(id)
 }
 
 // newIDLocked returns the next free numeric id; seeds may have taken some.
@@ -90,7 +194,7 @@ func (s *store) newIDLocked() string {
 	for {
 		id := strconv.FormatInt(s.nextID, 10)
 		s.nextID++
-		if _, taken := s.exports[id]; !taken {
+		if !s.takenLocked(id) {
 			return id
 		}
 	}

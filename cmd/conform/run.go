@@ -20,6 +20,7 @@ func commands() []command {
 	return []command{
 		{"run", "run the conformance suite (against the bundled fake unless a target is given)", runCmd},
 		{"serve", "serve the bundled fake as a standalone HTTP server on the real clock", serveCmd},
+		{"load", "put a measured load on the bundled fake or an endpoint: throughput, latency, conformance", loadCmd},
 		{"docs", "render the features, without running them, as Markdown or HTML", docsCmd},
 		{"spec", "print the embedded OpenAPI spec", specCmd},
 		{"version", "print conform's version and the versions of its engines", versionCmd},

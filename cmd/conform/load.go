@@ -1,0 +1,342 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"time"
+
+	"conform/fakeserver"
+	"conform/internal/credentials"
+	"conform/internal/load"
+	"conform/internal/transport"
+	"conform/openapi"
+	"conform/steps"
+)
+
+const loadSynopsis = `conform load [--base-url URL --rate N] [--mix status|mix] [--duration D] [--concurrency N] [flags]
+
+Puts a load on the export-request API and reports the throughput, the latency percentiles
+(p50, p90, p99, max), the answers by operation and status, and every answer that does not
+conform (to the spec, or to the invariants one status document must keep).
+
+Without --base-url it starts the bundled fake in this process, on 127.0.0.1, and loads that.
+With --base-url it loads that endpoint, with the credentials conform run takes. Any host but
+127.0.0.1, localhost or ::1 also needs --rate: a load on a real endpoint is always bounded in
+rate (at most 1000 requests/s) and in time (--duration, at most 10m).
+
+The status mix creates --ids export requests first, polls their status round robin, and
+cancels them at the end; the mix mix repeats create, poll, cancel. Both create real export
+requests on a real endpoint, and cancel every one they create.
+
+Exit codes: 0 every answer checked conforms and every request was answered, 1 otherwise,
+2 usage or configuration error, 3 the target cannot be reached or rejects the credentials.`
+
+// maxRemoteRate is the highest --rate allowed against a host that is not this machine.
+const maxRemoteRate = 1000
+
+// loadFlags are the parsed flags of `conform load`.
+type loadFlags struct {
+	mix           string
+	duration      time.Duration
+	concurrency   int
+	rate          float64
+	ids           int
+	validateEvery int
+	format        string
+	export        string
+	// live holds --base-url and the credential, TLS and timeout flags, parsed exactly as
+	// `conform run` parses them.
+	live liveFlags
+}
+
+// borrowedRunFlags are the flags of `conform run` that `conform load` takes as they are.
+var borrowedRunFlags = []string{
+	"password-file", "oauth2-token-url", "oauth2-client-id", "oauth2-client-secret-file", "oauth2-scope",
+	"ca-file", "insecure-skip-verify", "request-timeout",
+}
+
+// parseLoadFlags parses and checks the flags of `conform load`.
+func parseLoadFlags(args []string, stdout io.Writer) (loadFlags, error) {
+	var lf loadFlags
+	fs := newFlagSet("load")
+	fs.StringVar(&lf.live.baseURL, "base-url", "", "load this endpoint (a host such as https://host, or the API root ending in "+openapi.Root+")\ninstead of the bundled fake; a host that is not loopback needs --rate")
+	fs.StringVar(&lf.mix, "mix", string(load.MixStatus), "the requests: status (polls of requests created first) or mix (create, poll, cancel)")
+	fs.DurationVar(&lf.duration, "duration", load.DefaultDuration, "how long to put the load on, at most "+load.MaxDuration.String())
+	fs.IntVar(&lf.concurrency, "concurrency", 8, fmt.Sprintf("how many requests are in flight at once, at most %d", load.MaxConcurrency))
+	fs.Float64Var(&lf.rate, "rate", 0, fmt.Sprintf("at most this many requests per second, setup and cleanup included; 0 is no limit,\nallowed only on loopback. Required for any other host, at most %d there", maxRemoteRate))
+	fs.IntVar(&lf.ids, "ids", load.DefaultIDs, fmt.Sprintf("how many export requests the status mix creates first, at most %d", load.MaxIDs))
+	fs.IntVar(&lf.validateEvery, "validate-every", 1, "check one answer in N against the spec and the invariants; 1 checks every answer, 0 none\n(setup and cleanup answers are always checked)")
+	fs.StringVar(&lf.format, "format", "text", "the report: text or json")
+	fs.StringVar(&lf.export, "export", "", "`FILE` with the JSON body of every create (default: the six tables conform run\nuses for a request that runs long enough to be cancelled)")
+	// The credential and TLS flags are conform run's own, so that both read them alike.
+	runFlags := newFlagSet("run")
+	lf.live.register(runFlags)
+	for _, name := range borrowedRunFlags {
+		f := runFlags.Lookup(name)
+		fs.Var(f.Value, f.Name, f.Usage)
+	}
+	if err := parseFlags(fs, loadSynopsis, args, stdout); err != nil {
+		return lf, err
+	}
+	usage := printUsage(fs, loadSynopsis)
+	fail := func(format string, a ...any) (loadFlags, error) {
+		return lf, &usageError{err: fmt.Errorf(format, a...), usage: usage}
+	}
+	switch {
+	case lf.mix != string(load.MixStatus) && lf.mix != string(load.MixCycle):
+		return fail("--mix must be %s or %s, got %q", load.MixStatus, load.MixCycle, lf.mix)
+	case lf.duration <= 0 || lf.duration > load.MaxDuration:
+		return fail("--duration must be more than 0 and at most %s, got %s", load.MaxDuration, lf.duration)
+	case lf.concurrency < 1 || lf.concurrency > load.MaxConcurrency:
+		return fail("--concurrency must be between 1 and %d, got %d", load.MaxConcurrency, lf.concurrency)
+	case lf.rate < 0:
+		return fail("--rate must not be negative, got %g", lf.rate)
+	case lf.ids < 1 || lf.ids > load.MaxIDs:
+		return fail("--ids must be between 1 and %d, got %d", load.MaxIDs, lf.ids)
+	case lf.validateEvery < 0:
+		return fail("--validate-every must not be negative, got %d", lf.validateEvery)
+	case lf.format != "text" && lf.format != "json":
+		return fail("--format must be text or json, got %q", lf.format)
+	}
+	if lf.live.baseURL == "" {
+		if f := lf.live.liveOnly(); f != "" {
+			return fail("%s applies only to a load on a target: give --base-url", f)
+		}
+		return lf, nil
+	}
+	root, err := apiRoot(lf.live.baseURL)
+	if err != nil {
+		return lf, &usageError{err: err, usage: usage}
+	}
+	// Checked before anything is sent: a load on someone else's server is always rate-limited.
+	if !isLoopback(root) {
+		switch {
+		case lf.rate == 0:
+			return fail("--base-url %s is not this machine: give --rate (requests per second, at most %d) to say how hard to load it", root, maxRemoteRate)
+		case lf.rate > maxRemoteRate:
+			return fail("--rate %g is more than %d requests per second, the most conform load sends to a host that is not this machine", lf.rate, maxRemoteRate)
+		}
+		// Besides --duration, a load creates and cancels its status requests (two per id), or
+		// finishes each worker's last cycle with a cancel, all at --rate: bound that too.
+		extra := lf.concurrency
+		if lf.mix == string(load.MixStatus) {
+			extra = 2 * lf.ids
+		}
+		if d := time.Duration(float64(extra) / lf.rate * float64(time.Second)); d > load.MaxDuration {
+			return fail("at --rate %g, the %d requests the load sends besides --duration (creating and cancelling its requests) would take %s, more than %s: "+
+				"raise --rate or lower --ids or --concurrency", lf.rate, extra, d.Round(time.Second), load.MaxDuration)
+		}
+	}
+	return lf, nil
+}
+
+// isLoopback reports whether the URL's host is this machine by name or by address: localhost,
+// or an IP address in 127.0.0.0/8 or ::1. No name is looked up.
+func isLoopback(rawURL string) bool {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return false
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// loadCommand is `conform load`. Its environment is injected so that tests never read the real
+// one.
+type loadCommand struct {
+	getenv func(string) string
+}
+
+// loadCmd is `conform load` on the process's environment.
+func loadCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	return loadCommand{getenv: os.Getenv}.run(ctx, args, stdin, stdout, stderr)
+}
+
+func (c loadCommand) run(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	lf, err := parseLoadFlags(args, stdout)
+	if err != nil {
+		return err
+	}
+	body := steps.DefaultRunningExport
+	if lf.export != "" {
+		if body, err = readOptional(lf.export, "--export"); err != nil {
+			return err
+		}
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	defer stop()
+
+	var tgt *loadTarget
+	if lf.live.baseURL == "" {
+		tgt, err = bundledLoadTarget(lf, stderr)
+	} else {
+		tgt, err = c.liveLoadTarget(ctx, lf, stderr)
+	}
+	if err != nil {
+		return err
+	}
+	defer tgt.close()
+
+	rep, err := load.Run(ctx, load.Config{
+		Root:          tgt.root,
+		Transport:     tgt.transport,
+		Auth:          tgt.auth,
+		Mix:           load.Mix(lf.mix),
+		Duration:      lf.duration,
+		Concurrency:   lf.concurrency,
+		Rate:          lf.rate,
+		IDs:           lf.ids,
+		CreateBody:    body,
+		ValidateEvery: lf.validateEvery,
+		MaxBodyBytes:  lf.live.maxResponseBytes,
+	})
+	var ce *load.ConfigError
+	switch {
+	case errors.As(err, &ce):
+		return &configError{err: err}
+	case err != nil:
+		return errors.New(tgt.redactor.String(err.Error()))
+	}
+	// Only the target's own words (violations, errors) can carry a secret it echoed: those are
+	// redacted, and the report's labels are left alone, so that a secret that is also a word
+	// (the fake's default password is "conform") cannot garble them.
+	for i, v := range rep.Violations {
+		rep.Violations[i] = tgt.redactor.String(v)
+	}
+	for i, e := range rep.Errors {
+		rep.Errors[i] = tgt.redactor.String(e)
+	}
+	if lf.format == "json" {
+		err = rep.WriteJSON(stdout)
+	} else {
+		err = rep.WriteText(stdout)
+	}
+	if err != nil {
+		return fmt.Errorf("write the report: %w", err)
+	}
+	switch {
+	case rep.NonConforming > 0:
+		return errNotConforming
+	case rep.Failed > 0:
+		return fmt.Errorf("%d of %d requests got no answer", rep.Failed, rep.Requests)
+	}
+	return nil
+}
+
+// loadTarget is what a load is sent to, and how.
+type loadTarget struct {
+	root      string
+	transport http.RoundTripper
+	auth      func(*http.Request) error
+	redactor  *credentials.Redactor
+	close     func()
+}
+
+// bundledLoadTarget starts the bundled fake, on the real clock, on a free port of 127.0.0.1.
+func bundledLoadTarget(lf loadFlags, stderr io.Writer) (*loadTarget, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, &configError{err: fmt.Errorf("start the bundled fake: %w", err)}
+	}
+	srv := &http.Server{Handler: fakeserver.New(fakeserver.Options{}), ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln) //nolint:errcheck // ends with ErrServerClosed when the load is over
+	root := "http://" + ln.Addr().String() + openapi.Root
+	fmt.Fprintf(stderr, "conform load: no --base-url: loading the bundled fake, started in this process at %s\n", root)
+	rt, base, err := loadTransport(lf, nil, stderr)
+	if err != nil {
+		srv.Close()
+		return nil, &configError{err: err}
+	}
+	return &loadTarget{
+		root:      root,
+		transport: rt,
+		auth: func(r *http.Request) error {
+			r.SetBasicAuth(fakeserver.DefaultUsername, fakeserver.DefaultPassword)
+			return nil
+		},
+		redactor: credentials.NewRedactor(),
+		close: func() {
+			srv.Close()
+			base.CloseIdleConnections()
+		},
+	}, nil
+}
+
+// liveLoadTarget checks the credentials and the target as `conform run --base-url` does, and
+// builds the transport for the load: no retries (a load counts failures; it does not hide them)
+// and an idle connection kept for every worker.
+func (c loadCommand) liveLoadTarget(ctx context.Context, lf loadFlags, stderr io.Writer) (*loadTarget, error) {
+	root, err := apiRoot(lf.live.baseURL)
+	if err != nil {
+		return nil, &configError{err: err}
+	}
+	creds, err := credentials.Load(credentials.Sources{
+		Getenv:           c.getenv,
+		ReadFile:         os.ReadFile,
+		PasswordFile:     lf.live.passwordFile,
+		TokenURL:         lf.live.tokenURL,
+		ClientID:         lf.live.clientID,
+		Scopes:           lf.live.scopes,
+		ClientSecretFile: lf.live.clientSecretFile,
+	})
+	if err != nil {
+		return nil, &configError{err: err}
+	}
+	if creds.Basic == nil && creds.OAuth2 == nil {
+		return nil, &configError{err: errors.New("no credentials for " + root + ": set CONFORM_USERNAME and CONFORM_PASSWORD (or --password-file), or OAuth2 client credentials (see conform load --help)")}
+	}
+	red := credentials.NewRedactor(creds.Secrets()...)
+	tlsConfig, err := transport.TLSConfig(transport.Options{CAFile: lf.live.caFile, InsecureSkipVerify: lf.live.insecure})
+	if err != nil {
+		return nil, &configError{err: err}
+	}
+	rt, base, err := loadTransport(lf, tlsConfig, stderr)
+	if err != nil {
+		return nil, &configError{err: err}
+	}
+	auth := credentials.NewAuthenticator(ctx, creds, &http.Client{Transport: rt}, red)
+	if err := preflight(ctx, root, rt, auth); err != nil {
+		return nil, err
+	}
+	if !isLoopback(root) {
+		fmt.Fprintf(stderr, "conform load: loading %s with %s: at most %g requests/s for %s (mix %s); "+
+			"it creates export requests there and cancels every one it creates\n", root, creds.Describe(), lf.rate, lf.duration, lf.mix)
+	}
+	return &loadTarget{root: root, transport: rt, auth: auth.Authenticate, redactor: red, close: base.CloseIdleConnections}, nil
+}
+
+// loadTransport is the transport of a load: http.DefaultTransport's settings with an idle
+// connection kept for each of concurrency workers (the default keeps two per host, and a load
+// would measure connection set-up), the per-request timeout of --request-timeout, and no
+// retries: a load counts failures, it does not hide them.
+func loadTransport(lf loadFlags, tlsConfig *tls.Config, warn io.Writer) (http.RoundTripper, *http.Transport, error) {
+	base := &http.Transport{ForceAttemptHTTP2: true, IdleConnTimeout: 90 * time.Second,
+		TLSHandshakeTimeout: 10 * time.Second, ExpectContinueTimeout: time.Second}
+	if d, ok := http.DefaultTransport.(*http.Transport); ok {
+		base = d.Clone()
+	}
+	base.Proxy = http.ProxyFromEnvironment
+	base.TLSClientConfig = tlsConfig
+	base.MaxIdleConns = max(base.MaxIdleConns, lf.concurrency)
+	base.MaxIdleConnsPerHost = lf.concurrency
+	rt, err := transport.New(transport.Options{
+		InsecureSkipVerify: lf.live.insecure, // only for the warning: base has the TLS settings
+		Timeout:            lf.live.requestTimeout,
+		MaxRetries:         -1,
+		Warn:               warn,
+		Base:               base,
+	})
+	return rt, base, err
+}

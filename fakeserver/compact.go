@@ -1,0 +1,239 @@
+package fakeserver
+
+import (
+	"encoding/binary"
+	"encoding/hex"
+	"math"
+	"slices"
+	"strconv"
+	"time"
+
+	"conform/internal/statusdoc"
+)
+
+// A completed export never changes again, and of its state only what its status document shows
+// still counts. The store keeps such exports in a compact form: a record of a few dozen bytes
+// per table in a pointer-free arena, found through a map from numeric id to record. Holding a
+// hundred thousand requests then costs little memory and, above all, nothing for the garbage
+// collector to trace, so answering a poll costs the same with a thousand requests stored as
+// with a hundred thousand.
+//
+// Only exports a client created on a correct fake are compacted: their ids are numbers, their
+// checksums are derived (lowercase md5 hex), and no defect changes how they are answered.
+// Seeded exports and every export of a fake with defects keep their full form.
+
+// Record layout, little-endian: progress (1 byte), submitted and started (Unix seconds, 8 bytes
+// each, noTime for a zero time), the number of items (4 bytes), then per item: its name's index
+// in the store's names (4), progress (1), start and end (8 each), records (8), checksum (16).
+const (
+	recordHeader = 1 + 8 + 8 + 4
+	recordItem   = 4 + 1 + 8 + 8 + 8 + 16
+	arenaChunk   = 1 << 20 // bytes per arena chunk, unless one record needs more
+	noTime       = math.MinInt64
+	// sweepPerCreate is how many of the oldest created exports each create looks at, to compact
+	// those that completed without anyone asking for them since.
+	sweepPerCreate = 2
+)
+
+// recordRef locates a record: arena chunk in the high 32 bits, offset in the low 32.
+type recordRef uint64
+
+// compactStore is the compact form of completed exports. Its methods are called with the
+// store's mu held.
+type compactStore struct {
+	records map[int64]recordRef // by numeric id
+	arena   [][]byte            // chunks of records; a chunk never moves once written
+	names   []string            // table names, interned: a load sends the same few again and again
+	nameIdx map[string]uint32
+	// created queues the ids of exports created on a correct fake, oldest first, until they are
+	// compacted; head is where the queue starts in it.
+	created []int64
+	head    int
+	scratch export // what lookups of compacted exports expand into, reused under mu
+}
+
+// progressCodes numbers the progress values for records.
+var progressCodes = func() map[statusdoc.Progress]byte {
+	m := map[statusdoc.Progress]byte{}
+	for i, p := range statusdoc.AllProgress {
+		m[p] = byte(i)
+	}
+	return m
+}()
+
+// compactable reports whether e can be kept in compact form, and its numeric id.
+func compactable(e *export) (int64, bool) {
+	if !e.running || e.defects != nil || !e.completed() {
+		return 0, false
+	}
+	n, ok := numericID(e.id)
+	if !ok {
+		return 0, false
+	}
+	for _, it := range e.items {
+		if len(it.checksum) != 2*16 || hex.EncodeToString(mustHex(it.checksum)) != it.checksum {
+			return 0, false // not the lowercase hex a record gives back
+		}
+	}
+	return n, true
+}
+
+func mustHex(s string) []byte {
+	b, _ := hex.DecodeString(s)
+	return b
+}
+
+// numericID returns the number id is the canonical decimal form of, if it is one: digits only,
+// no sign, no leading zero, within int64.
+func numericID(id string) (int64, bool) {
+	if len(id) == 0 || (id[0] == '0' && len(id) > 1) {
+		return 0, false
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] < '0' || id[i] > '9' {
+			return 0, false
+		}
+	}
+	n, err := strconv.ParseInt(id, 10, 64)
+	return n, err == nil
+}
+
+// compact stores e, which compactable accepted as n, as a record.
+func (c *compactStore) compact(n int64, e *export) {
+	size := recordHeader + recordItem*len(e.items)
+	if len(c.arena) == 0 || cap(c.arena[len(c.arena)-1])-len(c.arena[len(c.arena)-1]) < size {
+		c.arena = append(c.arena, make([]byte, 0, max(arenaChunk, size)))
+	}
+	chunk := len(c.arena) - 1
+	b := c.arena[chunk]
+	ref := recordRef(uint64(chunk)<<32 | uint64(len(b)))
+	b = append(b, progressCodes[e.progress])
+	b = binary.LittleEndian.AppendUint64(b, uint64(unixSeconds(e.submitted)))
+	b = binary.LittleEndian.AppendUint64(b, uint64(unixSeconds(e.started)))
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(e.items)))
+	for _, it := range e.items {
+		b = binary.LittleEndian.AppendUint32(b, c.intern(it.name))
+		b = append(b, progressCodes[it.progress])
+		b = binary.LittleEndian.AppendUint64(b, uint64(unixSeconds(it.start)))
+		b = binary.LittleEndian.AppendUint64(b, uint64(unixSeconds(it.end)))
+		b = binary.LittleEndian.AppendUint64(b, uint64(it.records))
+		b = append(b, mustHex(it.checksum)...)
+	}
+	c.arena[chunk] = b
+	if c.records == nil {
+		c.records = map[int64]recordRef{}
+	}
+	c.records[n] = ref
+}
+
+func (c *compactStore) intern(name string) uint32 {
+	if i, ok := c.nameIdx[name]; ok {
+		return i
+	}
+	if c.nameIdx == nil {
+		c.nameIdx = map[string]uint32{}
+	}
+	i := uint32(len(c.names))
+	c.names = append(c.names, name)
+	c.nameIdx[name] = i
+	return i
+}
+
+// lookup returns the compacted export id names, expanded into into; false when there is none.
+// The expanded export shows the same document as the export it was made from, and, being
+// completed, refuses a cancel with the same error.
+func (c *compactStore) lookup(id string, sched schedule, into *export) (*export, bool) {
+	n, ok := numericID(id)
+	if !ok {
+		return nil, false
+	}
+	ref, ok := c.records[n]
+	if !ok {
+		return nil, false
+	}
+	b := c.arena[ref>>32][uint32(ref):]
+	items := into.items[:cap(into.items)] // the scratch's items, allocated once and reused
+	*into = export{id: id, sched: sched, running: true}
+	into.progress = statusdoc.AllProgress[b[0]]
+	into.submitted = fromUnixSeconds(int64(binary.LittleEndian.Uint64(b[1:])))
+	into.started = fromUnixSeconds(int64(binary.LittleEndian.Uint64(b[9:])))
+	count := int(binary.LittleEndian.Uint32(b[17:]))
+	b = b[recordHeader:]
+	for i := range count {
+		if i == len(items) {
+			items = append(items, nil)
+			items = items[:cap(items)]
+		}
+		if items[i] == nil {
+			items[i] = &item{}
+		}
+		it := items[i]
+		*it = item{
+			name:     c.names[binary.LittleEndian.Uint32(b)],
+			progress: statusdoc.AllProgress[b[4]],
+			start:    fromUnixSeconds(int64(binary.LittleEndian.Uint64(b[5:]))),
+			end:      fromUnixSeconds(int64(binary.LittleEndian.Uint64(b[13:]))),
+			records:  int64(binary.LittleEndian.Uint64(b[21:])),
+		}
+		if it.progress == statusdoc.Succeeded { // only a succeeded item shows its checksum
+			var sum [2 * 16]byte
+			hex.Encode(sum[:], b[29:45])
+			it.checksum = string(sum[:])
+		}
+		b = b[recordItem:]
+	}
+	into.items = items[:count]
+	return into, true
+}
+
+// has reports whether id names a compacted export.
+func (c *compactStore) has(id string) bool {
+	n, ok := numericID(id)
+	if !ok {
+		return false
+	}
+	_, ok = c.records[n]
+	return ok
+}
+
+// ids appends the ids of every compacted export to out.
+func (c *compactStore) ids(out []string) []string {
+	for n := range c.records {
+		out = append(out, strconv.FormatInt(n, 10))
+	}
+	return out
+}
+
+// unixSeconds is t to the second, as its status document shows it, or noTime for a zero time.
+func unixSeconds(t time.Time) int64 {
+	if t.IsZero() {
+		return noTime
+	}
+	return t.Unix()
+}
+
+func fromUnixSeconds(s int64) time.Time {
+	if s == noTime {
+		return time.Time{}
+	}
+	return time.Unix(s, 0).UTC()
+}
+
+// queue remembers a created export for the sweep.
+func (c *compactStore) queue(n int64) {
+	if c.head > len(c.created)/2 && c.head > 1024 {
+		c.created = slices.Delete(c.created, 0, c.head)
+		c.head = 0
+	}
+	c.created = append(c.created, n)
+}
+
+// next takes the oldest queued id, if there is one.
+func (c *compactStore) next() (int64, bool) {
+	if c.head == len(c.created) {
+		return 0, false
+	}
+	n := c.created[c.head]
+	c.head++
+	return n, true
+}

@@ -1,0 +1,417 @@
+// Package load puts a measured load on an export-request API (the bundled fake, or any
+// endpoint) and reports the throughput, the latency percentiles, the answers by operation and
+// status, and every answer that does not conform: one that breaks the OpenAPI spec, or a status
+// document that breaks an invariant a single document must keep (DESIGN §2: 1, 5 and 6).
+//
+// Two mixes: MixStatus polls the status of a few requests created before the measurement
+// starts (and cancels them after it ends); MixCycle repeats create, poll, cancel. Every request
+// a load sends, its setup and cleanup included, goes through one rate limit when one is set.
+package load
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"conform/internal/statusdoc"
+	"conform/openapi"
+	"conform/steps/oracle"
+)
+
+// Mix names the requests a load sends.
+type Mix string
+
+// The mixes.
+const (
+	// MixStatus sends GET /exportStatuses/{id}, round robin over Config.IDs requests created
+	// before the measurement starts; they are cancelled once it ends.
+	MixStatus Mix = "status"
+	// MixCycle repeats a cycle of three requests per worker: create an export request, poll its
+	// status, cancel it. A cycle that was created is always cancelled, even after the deadline.
+	MixCycle Mix = "mix"
+)
+
+// Limits and defaults of Config.
+const (
+	DefaultDuration      = 10 * time.Second
+	MaxDuration          = 10 * time.Minute
+	MaxConcurrency       = 1024
+	DefaultIDs           = 10
+	MaxIDs               = 10000
+	DefaultMaxBodyBytes  = 4 << 20
+	DefaultMaxViolations = 10
+)
+
+// The operations, named as the spec's operationIds.
+const (
+	opCreate = "createExportRequest"
+	opStatus = "getExportStatus"
+	opCancel = "cancelExportRequest"
+)
+
+// Config describes one load.
+type Config struct {
+	// Root is the API root URL, ending in openapi.Root.
+	Root string
+	// Transport sends the requests; nil means http.DefaultTransport. Give it enough idle
+	// connections per host for Concurrency, or the load measures connection set-up.
+	Transport http.RoundTripper
+	// Auth adds the credentials to a request; nil adds none.
+	Auth func(*http.Request) error
+	// Mix is the requests sent; "" means MixStatus.
+	Mix Mix
+	// Duration is how long requests are started for; 0 means DefaultDuration. At most
+	// MaxDuration.
+	Duration time.Duration
+	// Concurrency is the number of workers, each with one request in flight; below 1 means 1.
+	// At most MaxConcurrency.
+	Concurrency int
+	// Rate caps the requests started per second, all workers together, setup and cleanup
+	// included; 0 means no cap.
+	Rate float64
+	// IDs is how many requests MixStatus creates before it starts; 0 means DefaultIDs. At most
+	// MaxIDs.
+	IDs int
+	// CreateBody is the JSON body of every create. Required.
+	CreateBody []byte
+	// ValidateEvery checks one answer in ValidateEvery (per worker) against the spec and the
+	// single-document invariants: 1 checks every answer, 0 none. Setup and cleanup answers are
+	// always checked.
+	ValidateEvery int
+	// Validator checks answers; nil means openapi.NewValidator().
+	Validator *openapi.Validator
+	// MaxBodyBytes caps the body read of one answer; 0 means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// MaxViolations is how many violations and errors the report quotes; 0 means
+	// DefaultMaxViolations.
+	MaxViolations int
+}
+
+// ConfigError is a Config that cannot be run.
+type ConfigError struct{ Err error }
+
+func (e *ConfigError) Error() string { return e.Err.Error() }
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+func (cfg *Config) check() error {
+	if cfg.Mix == "" {
+		cfg.Mix = MixStatus
+	}
+	if cfg.Duration == 0 {
+		cfg.Duration = DefaultDuration
+	}
+	cfg.Concurrency = max(cfg.Concurrency, 1)
+	if cfg.IDs == 0 {
+		cfg.IDs = DefaultIDs
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.MaxViolations <= 0 {
+		cfg.MaxViolations = DefaultMaxViolations
+	}
+	if cfg.Transport == nil {
+		cfg.Transport = http.DefaultTransport
+	}
+	switch {
+	case cfg.Mix != MixStatus && cfg.Mix != MixCycle:
+		return fmt.Errorf("mix %q: want %s or %s", cfg.Mix, MixStatus, MixCycle)
+	case cfg.Duration < 0 || cfg.Duration > MaxDuration:
+		return fmt.Errorf("duration %s: want more than 0 and at most %s", cfg.Duration, MaxDuration)
+	case cfg.Concurrency > MaxConcurrency:
+		return fmt.Errorf("concurrency %d: want at most %d", cfg.Concurrency, MaxConcurrency)
+	case cfg.Rate < 0:
+		return fmt.Errorf("rate %g: want a positive number of requests per second, or 0 for no limit", cfg.Rate)
+	case cfg.IDs < 0 || cfg.IDs > MaxIDs:
+		return fmt.Errorf("ids %d: want between 1 and %d", cfg.IDs, MaxIDs)
+	case cfg.ValidateEvery < 0:
+		return fmt.Errorf("validate-every %d: want 0 (none), 1 (every answer) or more", cfg.ValidateEvery)
+	case len(cfg.CreateBody) == 0:
+		return errors.New("no create body")
+	}
+	u, err := url.Parse(cfg.Root)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("root %q: want an http(s) URL", cfg.Root)
+	}
+	if cfg.Validator == nil {
+		if cfg.Validator, err = openapi.NewValidator(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Run puts the load cfg describes on its target and reports what came back. It returns a
+// *ConfigError for a Config that cannot run, and an error when the setup of MixStatus cannot
+// create its requests; a failed or non-conforming answer during the load is in the Report, not
+// an error. Run returns early, with what it saw so far, when ctx ends.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	if err := cfg.check(); err != nil {
+		return nil, &ConfigError{Err: err}
+	}
+	r := &runner{
+		cfg:    cfg,
+		client: &http.Client{Transport: cfg.Transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
+		pace:   newPacer(cfg.Rate),
+	}
+	outside := newStats(cfg.MaxViolations) // setup and cleanup
+	var ids []statusdoc.ID
+	if cfg.Mix == MixStatus {
+		var err error
+		ids, err = r.setUp(ctx, outside)
+		defer func() { r.cleanUp(context.WithoutCancel(ctx), ids, outside) }()
+		if err != nil {
+			return nil, err
+		}
+	}
+
+	start := time.Now()
+	deadline := start.Add(cfg.Duration)
+	workers := make([]*stats, cfg.Concurrency)
+	var wg sync.WaitGroup
+	for i := range workers {
+		workers[i] = newStats(cfg.MaxViolations)
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			if cfg.Mix == MixStatus {
+				r.pollLoop(ctx, deadline, ids, w, workers[w])
+			} else {
+				r.cycleLoop(ctx, deadline, workers[w])
+			}
+		}(i)
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+
+	total := newStats(cfg.MaxViolations)
+	for _, w := range workers {
+		total.merge(w)
+	}
+	rep := total.report(cfg, elapsed)
+	rep.Setup = len(ids)
+	r.cleanUp(context.WithoutCancel(ctx), ids, outside)
+	ids = nil // cleaned up; the deferred call has nothing left to do
+	rep.addOutside(outside)
+	return rep, nil
+}
+
+// runner sends the requests of one load.
+type runner struct {
+	cfg    Config
+	client *http.Client
+	pace   *pacer
+}
+
+// forever is the deadline of setup and cleanup requests: only the rate and ctx bound them.
+var forever = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// setUp creates the requests MixStatus polls, with the load's concurrency and rate.
+func (r *runner) setUp(ctx context.Context, st *stats) ([]statusdoc.ID, error) {
+	ids := make([]statusdoc.ID, r.cfg.IDs)
+	errs := make([]error, r.cfg.IDs)
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	var mu sync.Mutex // guards st
+	for range min(r.cfg.Concurrency, r.cfg.IDs) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			local := newStats(r.cfg.MaxViolations)
+			for i := range jobs {
+				if ok, err := r.pace.wait(ctx, forever); !ok {
+					errs[i] = err
+					continue
+				}
+				ids[i], errs[i] = r.create(ctx, local, 1)
+			}
+			mu.Lock()
+			st.merge(local)
+			mu.Unlock()
+		}()
+	}
+	for i := range ids {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	var created []statusdoc.ID
+	var first error
+	for i, id := range ids {
+		if errs[i] == nil {
+			created = append(created, id)
+		} else if first == nil {
+			first = errs[i]
+		}
+	}
+	if first != nil {
+		return created, fmt.Errorf("create the %d requests to poll: %w", r.cfg.IDs, first)
+	}
+	return created, nil
+}
+
+// cleanUp cancels the requests setUp created, so that a load leaves nothing running on a real
+// target. A request that has completed answers 400, which is fine.
+func (r *runner) cleanUp(ctx context.Context, ids []statusdoc.ID, st *stats) {
+	for _, id := range ids {
+		if ok, _ := r.pace.wait(ctx, forever); !ok {
+			return
+		}
+		r.do(ctx, st, 1, opCancel, http.MethodPost, "/custom-actions/cancel/exportRequests/"+url.PathEscape(string(id)), nil, id)
+	}
+}
+
+// pollLoop is one MixStatus worker.
+func (r *runner) pollLoop(ctx context.Context, deadline time.Time, ids []statusdoc.ID, w int, st *stats) {
+	for k := w; ; k++ {
+		if ok, _ := r.pace.wait(ctx, deadline); !ok {
+			return
+		}
+		id := ids[k%len(ids)]
+		r.do(ctx, st, r.cfg.ValidateEvery, opStatus, http.MethodGet, "/exportStatuses/"+url.PathEscape(string(id)), nil, id)
+	}
+}
+
+// cycleLoop is one MixCycle worker.
+func (r *runner) cycleLoop(ctx context.Context, deadline time.Time, st *stats) {
+	for {
+		if ok, _ := r.pace.wait(ctx, deadline); !ok {
+			return
+		}
+		id, err := r.create(ctx, st, r.cfg.ValidateEvery)
+		if err != nil {
+			continue // counted; there is nothing to poll or cancel
+		}
+		if ok, _ := r.pace.wait(ctx, deadline); ok {
+			r.do(ctx, st, r.cfg.ValidateEvery, opStatus, http.MethodGet, "/exportStatuses/"+url.PathEscape(string(id)), nil, id)
+		}
+		// Past the deadline too: a request this load created must not be left running.
+		if ok, _ := r.pace.wait(context.WithoutCancel(ctx), forever); ok {
+			r.do(context.WithoutCancel(ctx), st, r.cfg.ValidateEvery, opCancel, http.MethodPost, "/custom-actions/cancel/exportRequests/"+url.PathEscape(string(id)), nil, id)
+		}
+	}
+}
+
+// create submits an export and returns the new request's id.
+func (r *runner) create(ctx context.Context, st *stats, every int) (statusdoc.ID, error) {
+	a := r.do(ctx, st, every, opCreate, http.MethodPost, "/exportRequests", r.cfg.CreateBody, "")
+	switch {
+	case a.err != nil:
+		return "", a.err
+	case a.status != http.StatusAccepted:
+		return "", fmt.Errorf("create answered %d, not 202", a.status)
+	}
+	var doc statusdoc.Status
+	if err := json.Unmarshal(a.body, &doc); err != nil || doc.RequestID() == "" {
+		return "", errors.New("create answered 202 without a request id in its status document")
+	}
+	return doc.RequestID(), nil
+}
+
+// answer is what one request got. body is only valid until the worker's next request.
+type answer struct {
+	status int
+	body   []byte
+	err    error
+}
+
+// do sends one request, times it, reads the whole answer, counts it in st and, when its turn
+// comes (one in every), checks it. asked is the request id the path names ("" for a create).
+func (r *runner) do(ctx context.Context, st *stats, every int, op, method, path string, body []byte, asked statusdoc.ID) answer {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, r.cfg.Root+path, rd)
+	if err != nil {
+		st.fail(op, err)
+		return answer{err: err}
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Prefer", "respond-async")
+	}
+	if r.cfg.Auth != nil {
+		if err := r.cfg.Auth(req); err != nil {
+			st.fail(op, err)
+			return answer{err: err}
+		}
+	}
+	start := time.Now()
+	resp, err := r.client.Do(req)
+	if err != nil {
+		st.fail(op, err)
+		return answer{err: err}
+	}
+	// The worker's buffer: the body is only looked at before the worker's next request.
+	st.buf.Reset()
+	_, err = st.buf.ReadFrom(io.LimitReader(resp.Body, r.cfg.MaxBodyBytes+1))
+	resp.Body.Close()
+	took := time.Since(start)
+	respBody := st.buf.Bytes()
+	if err == nil && int64(len(respBody)) > r.cfg.MaxBodyBytes {
+		err = fmt.Errorf("%s answered more than %d bytes", op, r.cfg.MaxBodyBytes)
+	}
+	if err != nil {
+		st.fail(op, err)
+		return answer{err: err}
+	}
+	st.answered(op, resp.StatusCode, took)
+	if every > 0 && st.turn(every) {
+		ex := openapi.Exchange{Request: req, RequestBody: body, Status: resp.StatusCode, Header: resp.Header, Body: respBody}
+		st.check(r.describe(ex), r.check(ex, asked))
+	}
+	return answer{status: resp.StatusCode, body: respBody}
+}
+
+// describe names an exchange in a violation: method, path and status.
+func (r *runner) describe(ex openapi.Exchange) string {
+	return fmt.Sprintf("%s %s → %d", ex.Request.Method, ex.Request.URL.EscapedPath(), ex.Status)
+}
+
+// check returns what is wrong with one exchange: its spec violations and, for a status
+// document, the invariants one document must keep.
+func (r *runner) check(ex openapi.Exchange, asked statusdoc.ID) []string {
+	var out []string
+	for _, v := range r.cfg.Validator.Validate(ex) {
+		out = append(out, "spec: "+v.Where+pointerSuffix(v.Pointer)+": "+v.Reason)
+	}
+	if len(out) > 0 || !isStatusDocument(ex) {
+		return out // a document that breaks the spec is not worth decoding for invariants
+	}
+	var doc statusdoc.Status
+	if err := json.Unmarshal(ex.Body, &doc); err != nil {
+		return append(out, "status document does not decode: "+err.Error())
+	}
+	if asked == "" {
+		asked = doc.RequestID() // a create names its own request
+	}
+	for _, v := range oracle.CheckDocument(asked, oracle.Observation{Doc: doc}) {
+		out = append(out, fmt.Sprintf("invariant %d (%s): %s", v.Invariant, v.Name, v.Message))
+	}
+	return out
+}
+
+func pointerSuffix(p string) string {
+	if p == "" {
+		return ""
+	}
+	return " " + p
+}
+
+// isStatusDocument reports whether the answer carries a status document: a create's 202, a
+// status 200, or a cancel 200 with a body.
+func isStatusDocument(ex openapi.Exchange) bool {
+	if len(ex.Body) == 0 || !strings.HasPrefix(strings.ToLower(ex.Header.Get("Content-Type")), "application/json") {
+		return false
+	}
+	return ex.Status == http.StatusOK || ex.Status == http.StatusAccepted
+}

@@ -1,0 +1,228 @@
+package load
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"conform/fakeserver"
+	"conform/openapi"
+)
+
+var createBody = []byte(`{"tables":{"items":[{"tableName":"SHIPMENT"},{"tableName":"SHIPMENT_REFNUM"}]}}`)
+
+// target serves handler (the fake unless given) on 127.0.0.1 and returns a Config for it.
+func target(t *testing.T, handler http.Handler) Config {
+	t.Helper()
+	if handler == nil {
+		handler = fakeserver.New(fakeserver.Options{})
+	}
+	srv := httptest.NewServer(handler)
+	t.Cleanup(srv.Close)
+	tr := srv.Client().Transport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 16
+	t.Cleanup(tr.CloseIdleConnections)
+	return Config{
+		Root:      srv.URL + openapi.Root,
+		Transport: tr,
+		Auth: func(r *http.Request) error {
+			r.SetBasicAuth(fakeserver.DefaultUsername, fakeserver.DefaultPassword)
+			return nil
+		},
+		Duration:      300 * time.Millisecond,
+		Concurrency:   4,
+		CreateBody:    createBody,
+		ValidateEvery: 1,
+	}
+}
+
+func TestStatusMixAgainstTheFake(t *testing.T) {
+	fake := fakeserver.New(fakeserver.Options{})
+	cfg := target(t, fake)
+	cfg.IDs = 5
+	rep, err := Run(context.Background(), cfg)
+	require.NoError(t, err)
+	require.Positive(t, rep.Requests)
+	require.Zero(t, rep.Failed, rep.Errors)
+	require.Equal(t, []StatusCount{{Operation: opStatus, Status: 200, Count: rep.Requests}}, rep.Statuses)
+	require.Zero(t, rep.NonConforming, rep.Violations)
+	require.Equal(t, rep.Requests+2*5, rep.Validated, "every answer, setup and cleanup included")
+	require.Positive(t, rep.Throughput)
+	require.Positive(t, rep.Latency.P50)
+	require.LessOrEqual(t, rep.Latency.P50, rep.Latency.P99)
+	require.LessOrEqual(t, rep.Latency.P99, rep.Latency.Max)
+	require.Equal(t, 5, rep.Setup)
+	require.Len(t, fake.IDs(), 5, "the load created its requests")
+	for _, id := range fake.IDs() {
+		doc, ok := fake.Status(id)
+		require.True(t, ok)
+		require.Contains(t, []string{"cancelling", "cancelled"}, string(doc.Progress), "the load cancelled what it created")
+	}
+}
+
+func TestCycleMixCancelsWhatItCreates(t *testing.T) {
+	fake := fakeserver.New(fakeserver.Options{})
+	cfg := target(t, fake)
+	cfg.Mix = MixCycle
+	cfg.ValidateEvery = 3
+	rep, err := Run(context.Background(), cfg)
+	require.NoError(t, err)
+	require.Zero(t, rep.Failed, rep.Errors)
+	require.Zero(t, rep.NonConforming, rep.Violations)
+	counts := map[string]int64{}
+	for _, s := range rep.Statuses {
+		counts[s.Operation] += s.Count
+		want := map[string]int{opCreate: 202, opStatus: 200, opCancel: 200}[s.Operation]
+		require.Equal(t, want, s.Status, s.Operation)
+	}
+	require.Positive(t, counts[opCreate])
+	require.Equal(t, counts[opCreate], counts[opCancel], "every created request is cancelled")
+	require.Len(t, fake.IDs(), int(counts[opCreate]))
+	require.Less(t, rep.Validated, rep.Requests, "one answer in three")
+	require.Positive(t, rep.Validated)
+}
+
+func TestRateCapsTheLoad(t *testing.T) {
+	cfg := target(t, nil)
+	cfg.Rate = 40
+	cfg.Duration = 500 * time.Millisecond
+	cfg.IDs = 2
+	rep, err := Run(context.Background(), cfg)
+	require.NoError(t, err)
+	// 500 ms at 40/s is 20 starts; the two setup creates take the first two slots.
+	require.LessOrEqual(t, rep.Requests, int64(21))
+	require.GreaterOrEqual(t, rep.Requests, int64(10))
+}
+
+// corrupt rewrites the status documents the fake answers with edit.
+func corrupt(edit func(string) string) http.Handler {
+	fake := fakeserver.New(fakeserver.Options{})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		fake.ServeHTTP(rec, r)
+		body := rec.Body.String()
+		if r.Method == http.MethodGet {
+			body = edit(body)
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.Header().Del("Content-Length")
+		w.WriteHeader(rec.Code)
+		w.Write([]byte(body))
+	})
+}
+
+func TestNonConformingAnswersAreCountedAndQuoted(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(string) string
+		want string
+	}{
+		{"spec", func(s string) string {
+			return strings.Replace(s, `"progress":"processing"`, `"progress":"canceling"`, 1)
+		},
+			"spec: response /progress: response body doesn't match schema #/components/schemas/ExportStatus: value is not one of the allowed values"},
+		{"invariant", func(s string) string { return strings.Replace(s, `"completed":false`, `"completed":true`, 1) },
+			"invariant 1 (valid-progress): completed is true but progress \"processing\" is not terminal"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := target(t, corrupt(tt.edit))
+			cfg.Duration = 100 * time.Millisecond
+			cfg.MaxViolations = 3
+			rep, err := Run(context.Background(), cfg)
+			require.NoError(t, err)
+			require.Positive(t, rep.Requests)
+			require.Equal(t, rep.Requests, rep.NonConforming, "every status answer is broken")
+			require.Len(t, rep.Violations, 3)
+			require.Contains(t, rep.Violations[0], "GET /logisticsRestApi/data/v1/exportStatuses/")
+			require.Contains(t, rep.Violations[0], tt.want)
+			require.False(t, rep.Conforms())
+		})
+	}
+}
+
+func TestSetupThatCannotCreateIsAnError(t *testing.T) {
+	cfg := target(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "down", http.StatusServiceUnavailable)
+	}))
+	_, err := Run(context.Background(), cfg)
+	require.ErrorContains(t, err, "create the 10 requests to poll: create answered 503, not 202")
+}
+
+func TestFailuresAreCounted(t *testing.T) {
+	cfg := target(t, nil)
+	cfg.Mix = MixCycle
+	cfg.Root = "http://127.0.0.1:1" + openapi.Root // nothing listens on port 1
+	cfg.Duration = 50 * time.Millisecond
+	cfg.Concurrency = 1
+	rep, err := Run(context.Background(), cfg)
+	require.NoError(t, err)
+	require.Positive(t, rep.Failed)
+	require.Equal(t, rep.Requests, rep.Failed)
+	require.NotEmpty(t, rep.Errors)
+	require.False(t, rep.Conforms())
+}
+
+func TestConfigIsChecked(t *testing.T) {
+	base := Config{Root: "http://127.0.0.1:9" + openapi.Root, CreateBody: createBody}
+	tests := []struct {
+		name string
+		edit func(*Config)
+		want string
+	}{
+		{"mix", func(c *Config) { c.Mix = "burst" }, `mix "burst"`},
+		{"duration", func(c *Config) { c.Duration = time.Hour }, "duration 1h0m0s"},
+		{"concurrency", func(c *Config) { c.Concurrency = 5000 }, "concurrency 5000"},
+		{"rate", func(c *Config) { c.Rate = -1 }, "rate -1"},
+		{"ids", func(c *Config) { c.IDs = MaxIDs + 1 }, "ids 10001"},
+		{"body", func(c *Config) { c.CreateBody = nil }, "no create body"},
+		{"root", func(c *Config) { c.Root = "ftp://x" }, `root "ftp://x"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := base
+			tt.edit(&cfg)
+			_, err := Run(context.Background(), cfg)
+			var ce *ConfigError
+			require.ErrorAs(t, err, &ce)
+			require.ErrorContains(t, err, tt.want)
+		})
+	}
+}
+
+func TestReportFormats(t *testing.T) {
+	rep := &Report{
+		Target: "http://127.0.0.1:9/logisticsRestApi/data/v1", Mix: MixStatus, Concurrency: 2, Elapsed: 1500 * time.Millisecond,
+		Requests: 3000, Throughput: 2000, Latency: Latency{P50: 900 * time.Microsecond, P90: 2 * time.Millisecond, P99: 5123456, Max: 20 * time.Millisecond},
+		Statuses: []StatusCount{{opStatus, 200, 3000}}, ValidateEvery: 10, Validated: 300, Setup: 10,
+	}
+	var text bytes.Buffer
+	require.NoError(t, rep.WriteText(&text))
+	require.Equal(t, `target:      http://127.0.0.1:9/logisticsRestApi/data/v1
+load:        mix status, concurrency 2, rate no limit, 10 requests created first and cancelled after
+requests:    3000 in 1.5s (0 without an answer)
+throughput:  2000 answers/s
+latency:     p50 900µs  p90 2ms  p99 5.12ms  max 20ms
+answers:
+  getExportStatus      200  3000
+checked:     300 answers (one in 10) against the spec and the invariants
+nonconforming: 0
+`, text.String())
+
+	var js bytes.Buffer
+	require.NoError(t, rep.WriteJSON(&js))
+	var got map[string]any
+	require.NoError(t, json.Unmarshal(js.Bytes(), &got))
+	require.Equal(t, 1.5, got["elapsed_seconds"])
+	require.Equal(t, 3000.0, got["requests"])
+	require.Equal(t, map[string]any{"p50_ms": 0.9, "p90_ms": 2.0, "p99_ms": 5.123, "max_ms": 20.0}, got["latency"])
+}

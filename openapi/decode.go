@@ -1,0 +1,234 @@
+package openapi
+
+import (
+	"encoding/json"
+	"unicode/utf8"
+)
+
+// maxDepth is how deeply decodeJSON nests before it gives up, as encoding/json does at 10000.
+const maxDepth = 10000
+
+// decodeJSON decodes one JSON document into the values encoding/json gives an `any` with
+// UseNumber: map[string]any, []any, string, json.Number, bool and nil. It is a single pass over
+// b without reflection, for the one shape validation needs, and about twice as fast as
+// encoding/json for a status document.
+//
+// ok is false whenever the document is not plain valid JSON followed by nothing but
+// whitespace, and also for the rare forms it leaves to encoding/json (invalid UTF-8 in a string,
+// very deep nesting): the caller then decodes with encoding/json, which says what is wrong.
+// Whenever ok is true the value equals what encoding/json decodes; FuzzDecodeJSON checks this.
+func decodeJSON(b []byte) (v any, ok bool) {
+	d := decoder{b: b}
+	d.space()
+	v, ok = d.value(0)
+	if !ok {
+		return nil, false
+	}
+	d.space()
+	return v, d.i == len(d.b)
+}
+
+type decoder struct {
+	b []byte
+	i int
+}
+
+func (d *decoder) space() {
+	for d.i < len(d.b) {
+		switch d.b[d.i] {
+		case ' ', '\t', '\n', '\r':
+			d.i++
+		default:
+			return
+		}
+	}
+}
+
+func (d *decoder) value(depth int) (any, bool) {
+	if d.i >= len(d.b) {
+		return nil, false
+	}
+	switch c := d.b[d.i]; {
+	case c == '{':
+		return d.object(depth + 1)
+	case c == '[':
+		return d.array(depth + 1)
+	case c == '"':
+		s, ok := d.string()
+		return s, ok
+	case c == '-' || ('0' <= c && c <= '9'):
+		return d.number()
+	case c == 't':
+		return true, d.literal("true")
+	case c == 'f':
+		return false, d.literal("false")
+	case c == 'n':
+		return nil, d.literal("null")
+	}
+	return nil, false
+}
+
+func (d *decoder) literal(word string) bool {
+	if len(d.b)-d.i < len(word) || string(d.b[d.i:d.i+len(word)]) != word {
+		return false
+	}
+	d.i += len(word)
+	return true
+}
+
+func (d *decoder) object(depth int) (any, bool) {
+	if depth > maxDepth {
+		return nil, false
+	}
+	d.i++ // {
+	m := make(map[string]any)
+	d.space()
+	if d.i < len(d.b) && d.b[d.i] == '}' {
+		d.i++
+		return m, true
+	}
+	for {
+		if d.i >= len(d.b) || d.b[d.i] != '"' {
+			return nil, false
+		}
+		k, ok := d.string()
+		if !ok {
+			return nil, false
+		}
+		d.space()
+		if d.i >= len(d.b) || d.b[d.i] != ':' {
+			return nil, false
+		}
+		d.i++
+		d.space()
+		v, ok := d.value(depth)
+		if !ok {
+			return nil, false
+		}
+		m[k] = v
+		d.space()
+		if d.i >= len(d.b) {
+			return nil, false
+		}
+		switch d.b[d.i] {
+		case ',':
+			d.i++
+			d.space()
+		case '}':
+			d.i++
+			return m, true
+		default:
+			return nil, false
+		}
+	}
+}
+
+func (d *decoder) array(depth int) (any, bool) {
+	if depth > maxDepth {
+		return nil, false
+	}
+	d.i++ // [
+	a := []any{}
+	d.space()
+	if d.i < len(d.b) && d.b[d.i] == ']' {
+		d.i++
+		return a, true
+	}
+	for {
+		v, ok := d.value(depth)
+		if !ok {
+			return nil, false
+		}
+		a = append(a, v)
+		d.space()
+		if d.i >= len(d.b) {
+			return nil, false
+		}
+		switch d.b[d.i] {
+		case ',':
+			d.i++
+			d.space()
+		case ']':
+			d.i++
+			return a, true
+		default:
+			return nil, false
+		}
+	}
+}
+
+// string decodes a string at d.i. Plain ASCII and valid UTF-8 are copied as they are; a string
+// with escapes is handed to encoding/json, which knows every escape and surrogate rule.
+func (d *decoder) string() (string, bool) {
+	start := d.i
+	d.i++ // "
+	escaped := false
+	for d.i < len(d.b) {
+		c := d.b[d.i]
+		switch {
+		case c == '"':
+			d.i++
+			if escaped {
+				var s string
+				if json.Unmarshal(d.b[start:d.i], &s) != nil {
+					return "", false
+				}
+				return s, true
+			}
+			return string(d.b[start+1 : d.i-1]), true
+		case c == '\\':
+			escaped = true
+			d.i += 2 // the escaped byte cannot end the string; encoding/json checks the escape
+		case c < 0x20:
+			return "", false
+		case c < utf8.RuneSelf:
+			d.i++
+		default:
+			r, size := utf8.DecodeRune(d.b[d.i:])
+			if r == utf8.RuneError && size == 1 {
+				return "", false // encoding/json replaces it with U+FFFD; leave that to it
+			}
+			d.i += size
+		}
+	}
+	return "", false
+}
+
+// number checks the JSON number grammar at d.i and returns its text as a json.Number.
+func (d *decoder) number() (any, bool) {
+	start := d.i
+	if d.b[d.i] == '-' {
+		d.i++
+	}
+	switch {
+	case d.i < len(d.b) && d.b[d.i] == '0':
+		d.i++
+	case d.digits() == 0:
+		return nil, false
+	}
+	if d.i < len(d.b) && d.b[d.i] == '.' {
+		d.i++
+		if d.digits() == 0 {
+			return nil, false
+		}
+	}
+	if d.i < len(d.b) && (d.b[d.i] == 'e' || d.b[d.i] == 'E') {
+		d.i++
+		if d.i < len(d.b) && (d.b[d.i] == '+' || d.b[d.i] == '-') {
+			d.i++
+		}
+		if d.digits() == 0 {
+			return nil, false
+		}
+	}
+	return json.Number(d.b[start:d.i]), true
+}
+
+func (d *decoder) digits() int {
+	n := 0
+	for d.i < len(d.b) && '0' <= d.b[d.i] && d.b[d.i] <= '9' {
+		d.i++
+		n++
+	}
+	return n
+}

@@ -1,0 +1,194 @@
+package openapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/stretchr/testify/require"
+)
+
+// referenceValidate is Validate as it was before it was made fast: kin-openapi's router, a deep
+// clone of the request, and openapi3filter.ValidateResponse decoding the body itself. The fast
+// Validate must answer exactly as it does.
+func referenceValidate(v *Validator, ex Exchange) []Violation {
+	base := Violation{Method: ex.Request.Method, Path: ex.Request.URL.EscapedPath()}
+	route, params, err := referenceRoute(v, ex.Request)
+	if err != nil {
+		vi := base
+		vi.Status = ex.Status
+		vi.Where = "request"
+		vi.Reason = err.Error()
+		return []Violation{vi}
+	}
+	base.Operation = route.Operation.OperationID
+	ctx := context.Background()
+	reqCopy := ex.Request.Clone(ctx)
+	reqCopy.Body = io.NopCloser(bytes.NewReader(ex.RequestBody))
+	reqCopy.ContentLength = int64(len(ex.RequestBody))
+	reqInput := &openapi3filter.RequestValidationInput{
+		Request: reqCopy, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{MultiError: true, AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, SchemaValidationOptions: schemaOptions},
+	}
+	var out []Violation
+	if err := openapi3filter.ValidateRequest(ctx, reqInput); err != nil {
+		out = append(out, violations(base, "request", err)...)
+	}
+	respOpts := &openapi3filter.Options{MultiError: true, IncludeResponseStatus: true, SchemaValidationOptions: schemaOptions}
+	if len(ex.Body) == 0 && bodyMayBeEmpty(route.Operation, ex.Status) {
+		respOpts.ExcludeResponseBody = true
+	}
+	respInput := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: reqInput, Status: ex.Status, Header: ex.Header,
+		Body: io.NopCloser(bytes.NewReader(ex.Body)), Options: respOpts,
+	}
+	if respInput.Header == nil {
+		respInput.Header = http.Header{}
+	}
+	if err := openapi3filter.ValidateResponse(ctx, respInput); err != nil {
+		base.Status = ex.Status
+		out = append(out, violations(base, "response", err)...)
+	}
+	return out
+}
+
+func referenceRoute(v *Validator, r *http.Request) (*routers.Route, map[string]string, error) {
+	escaped := r.URL.EscapedPath()
+	i := strings.Index(escaped, Root+"/")
+	if i < 0 {
+		return nil, nil, fmt.Errorf("path is not under the API root %s", Root)
+	}
+	rel := escaped[i+len(Root):]
+	u := *r.URL
+	u.Scheme, u.Host = "", ""
+	u.RawPath = rel
+	p, err := url.PathUnescape(rel)
+	if err != nil {
+		return nil, nil, fmt.Errorf("path %q: %w", rel, err)
+	}
+	u.Path = p
+	route, params, err := v.router.FindRoute(&http.Request{Method: r.Method, URL: &u, Header: r.Header, Host: r.Host})
+	switch {
+	case errors.Is(err, routers.ErrMethodNotAllowed):
+		return nil, nil, fmt.Errorf("the spec declares no %s operation on this path", r.Method)
+	case errors.Is(err, routers.ErrPathNotFound):
+		return nil, nil, fmt.Errorf("the spec declares no operation on this path")
+	case err != nil:
+		return nil, nil, fmt.Errorf("find operation: %w", err)
+	}
+	return route, params, nil
+}
+
+// rawExchange builds an exchange for a raw request target, which httptest.NewRequest would
+// refuse for some of the odd paths below.
+func rawExchange(method, target string, status int, ct, body string) (Exchange, bool) {
+	u, err := url.ParseRequestURI(target)
+	if err != nil {
+		return Exchange{}, false
+	}
+	h := http.Header{}
+	if ct != "" {
+		h.Set("Content-Type", ct)
+	}
+	r := &http.Request{Method: method, URL: u, Header: http.Header{}, Host: "127.0.0.1:9"}
+	return Exchange{Request: r, Status: status, Header: h, Body: []byte(body)}, true
+}
+
+func TestFastPathMatchesKinOpenAPI(t *testing.T) {
+	v := mustValidator(t)
+	require.NotNil(t, v.paths, "the embedded spec must take the fast router")
+	seed := seedDoc(t)
+	errDoc := `{"type":"about:blank","title":"Not Found","status":404,"detail":"no"}`
+	status, cancel, create := Root+"/exportStatuses/12345", Root+"/custom-actions/cancel/exportRequests/12345", Root+"/exportRequests"
+	paths := []string{
+		status, cancel, create, Root + "/exportStatuses/", Root + "/exportStatuses/1/", Root + "/exportStatuses//1",
+		Root + "/exportStatuses/a%2Fb", Root + "/exportStatuses/%2e%2e", Root + "/exportStatuses/%25zz", Root + "/ExportStatuses/1",
+		Root + "/exportStatuses", Root + "/custom-actions/cancel/exportRequests/", Root + "/custom-actions/cancel/exportRequests",
+		Root + "/exportRequests/1", "/gw" + status, Root, Root + "/", "/x/exportStatuses/1", status + "?q=1",
+		Root + "/exportStatuses/%E2%9C%93", Root + "/exportStatuses/" + strings.Repeat("9", 300),
+	}
+	bodies := []string{
+		seed, "", "{", "{}", "null", "[]", `"x"`, "12", seed + " trailing", seed + "\n", "\ufeff" + seed,
+		strings.Replace(seed, `"cancelling"`, `"canc\u0065lling"`, 1),
+		strings.Replace(seed, `"cancelling"`, `"cancel\ud800ling"`, 1),
+		strings.Replace(seed, `"SHIPMENT"`, "\"SHIP\xffMENT\"", 1),
+		strings.Replace(seed, `"recordCount": 92`, `"recordCount": 9.2e1`, 1),
+		strings.Replace(seed, `"recordCount": 92`, `"recordCount": -0.5`, 1),
+		strings.Replace(seed, `"recordCount": 92`, `"recordCount": 01`, 1),
+		strings.Replace(seed, `"completed": false`, `"completed": false, "completed": true`, 1),
+		strings.Replace(seed, `"completed": false`, `"completed": nul`, 1),
+		strings.Replace(seed, `"cancelling"`, `"canceling"`, 1),
+		errDoc, `{"title":"Not Found"}`, strings.Repeat("[", 10001) + strings.Repeat("]", 10001),
+	}
+	cts := []string{jsonCT, "application/json", "APPLICATION/JSON; charset=utf-8", "application/problem+json", "text/plain", "*/*", ""}
+	statuses := []int{200, 202, 400, 401, 404, 500, 304}
+	methods := []string{"GET", "POST", "HEAD", "DELETE"}
+	n := 0
+	for _, p := range paths {
+		for _, m := range methods {
+			for _, st := range statuses {
+				for _, ct := range cts {
+					for _, body := range bodies {
+						// Every path, method, status and type with the seed; every body with one
+						// combination per operation: the product of all is needlessly long.
+						if body != seed && (ct != jsonCT || m == "DELETE" || st == 304 || p == Root) {
+							continue
+						}
+						ex, ok := rawExchange(m, p, st, ct, body)
+						require.True(t, ok, p)
+						require.Equal(t, referenceValidate(v, ex), v.Validate(ex), "%s %s → %d %s %.60q", m, p, st, ct, body)
+						n++
+					}
+				}
+			}
+		}
+	}
+	require.Greater(t, n, 1000)
+}
+
+// FuzzValidate compares Validate with referenceValidate on arbitrary paths and bodies.
+func FuzzValidate(f *testing.F) {
+	seed := seedDoc(f)
+	f.Add("GET", Root+"/exportStatuses/12345", 200, jsonCT, seed)
+	f.Add("POST", Root+"/custom-actions/cancel/exportRequests/1", 400, jsonCT, `{"title":"x","status":400}`)
+	f.Add("POST", Root+"/exportRequests", 202, "application/json", seed)
+	f.Add("GET", Root+"/exportStatuses/a%2F", 404, jsonCT, `{"status":404,"title":"\u00e9"}`)
+	v := mustValidator(f)
+	f.Fuzz(func(t *testing.T, method, path string, status int, ct, body string) {
+		ex, ok := rawExchange(method, path, status, ct, body)
+		if !ok || !strings.HasPrefix(path, "/") {
+			t.Skip("not a request target")
+		}
+		require.Equal(t, referenceValidate(v, ex), v.Validate(ex))
+	})
+}
+
+// FuzzDecodeJSON checks that whatever decodeJSON decodes, encoding/json decodes to the same value.
+func FuzzDecodeJSON(f *testing.F) {
+	seed := seedDoc(f)
+	for _, s := range []string{seed, `{"a":[1,-2.5e+3,true,false,null,"\u00e9\n"]}`, `{"a":1,"a":2}`, "\"\xff\"", `[01]`, `1.`, `-`, ` {} `, `{}x`, `"\ud834\udd1e"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, ok := decodeJSON(b)
+		var want any
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		err := dec.Decode(&want)
+		if !ok {
+			return // left to encoding/json
+		}
+		require.NoError(t, err, "decodeJSON accepted %q", b)
+		require.Equal(t, want, got)
+		require.True(t, json.Valid(b), "decodeJSON accepted %q, which is not one JSON value", b)
+	})
+}

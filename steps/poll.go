@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"conform/internal/transport"
 )
 
 // Waiter pauses between two polls. The bundled fake's waiter advances its manual clock, so a
@@ -17,14 +19,7 @@ type RealWaiter struct{}
 
 // Wait sleeps for d or returns ctx's error when it is done first.
 func (RealWaiter) Wait(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return transport.Sleep(ctx, d)
 }
 
 // eventually calls check until it reports done, an error, or the target's clock has moved on by

@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"conform/internal/transport"
 )
 
 // pacer spaces the starts of requests, across every worker, at least interval apart. It never
@@ -20,7 +22,7 @@ type pacer struct {
 
 // newPacer returns a pacer for rate requests per second; 0 means no limit.
 func newPacer(rate float64) *pacer {
-	p := &pacer{now: time.Now, sleep: sleep}
+	p := &pacer{now: time.Now, sleep: transport.Sleep}
 	if rate > 0 {
 		p.interval = time.Duration(float64(time.Second) / rate)
 	}
@@ -55,15 +57,4 @@ func (p *pacer) wait(ctx context.Context, deadline time.Time) (bool, error) {
 		}
 	}
 	return true, nil
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -342,8 +342,8 @@ func TestDefaultSleepHonoursContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	// An hour's wait returns at once because the context has ended.
-	require.ErrorIs(t, sleep(ctx, time.Hour), context.Canceled)
-	require.NoError(t, sleep(context.Background(), 0))
+	require.ErrorIs(t, Sleep(ctx, time.Hour), context.Canceled)
+	require.NoError(t, Sleep(context.Background(), 0))
 }
 
 func TestDroppedConnectionClassification(t *testing.T) {

@@ -117,7 +117,7 @@ func New(o Options) (http.RoundTripper, error) {
 		rt.maxRetryAfter = DefaultMaxRetryAfter
 	}
 	if rt.sleep == nil {
-		rt.sleep = sleep
+		rt.sleep = Sleep
 	}
 	return rt, nil
 }
@@ -200,7 +200,9 @@ func (b *timedBody) Close() error {
 	return err
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
+// Sleep waits for d, or returns ctx's error as soon as ctx is done: the real wait behind
+// retries, pacing and polling.
+func Sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -2,20 +2,18 @@ package docs
 
 import (
 	"bytes"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
 
 	"github.com/stretchr/testify/require"
+
+	"conform/internal/golden"
 	"golang.org/x/net/html"
 
 	"conform/features"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files from the current output")
 
 func TestGoldenOfTheRealFeatures(t *testing.T) {
 	tests := []struct {
@@ -29,7 +27,7 @@ func TestGoldenOfTheRealFeatures(t *testing.T) {
 		t.Run(tt.file, func(t *testing.T) {
 			var buf bytes.Buffer
 			require.NoError(t, tt.render(&buf))
-			golden(t, filepath.Join("testdata", "golden", tt.file), buf.String())
+			golden.Assert(t, filepath.Join("testdata", "golden", tt.file), []byte(buf.String()))
 		})
 	}
 }
@@ -161,18 +159,6 @@ func TestMarkdownEscaping(t *testing.T) {
 	require.Equal(t, "````", mdFence("has ``` inside"))
 	require.Equal(t, `\#1 fan`, mdTitle("#1 fan"))
 	require.Equal(t, "a<br>b", mdCell("a\nb"))
-}
-
-func golden(t testing.TB, path, got string) {
-	t.Helper()
-	if *update {
-		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
-		return
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run go test -update to create it")
-	require.Equal(t, string(want), got, "%s differs; run go test -update to accept the change", path)
 }
 
 // find returns the elements below n with the tag name and class given ("" matches any).

@@ -3,10 +3,8 @@ package messages_test
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"maps"
-	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -14,9 +12,9 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-)
 
-var update = flag.Bool("update", false, "rewrite testdata/golden from the current output")
+	"conform/internal/golden"
+)
 
 // TestGolden compares the fixture streams, normalised, with testdata/golden/<fixture>.ndjson.
 // Run `go test ./internal/messages -run TestGolden -update` to rewrite them, and read the diff.
@@ -25,19 +23,7 @@ func TestGolden(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			stream, _ := runFixture(t, 1, name)
 			got := normalise(t, stream)
-			file := filepath.Join("testdata", "golden", name+".ndjson")
-			if *update {
-				require.NoError(t, os.MkdirAll(filepath.Dir(file), 0o755))
-				require.NoError(t, os.WriteFile(file, got, 0o644))
-			}
-			want, err := os.ReadFile(file)
-			require.NoError(t, err, "run with -update to create it")
-			// Line by line, so that a failure shows the message that changed.
-			wantLines, gotLines := strings.Split(string(want), "\n"), strings.Split(string(got), "\n")
-			for i := range min(len(wantLines), len(gotLines)) {
-				require.Equal(t, wantLines[i], gotLines[i], "%s line %d", file, i+1)
-			}
-			require.Len(t, gotLines, len(wantLines), "lines in %s", file)
+			golden.Assert(t, filepath.Join("testdata", "golden", name+".ndjson"), got)
 		})
 	}
 }

@@ -2,8 +2,6 @@ package report
 
 import (
 	"bytes"
-	"flag"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -12,13 +10,13 @@ import (
 
 	messages "github.com/cucumber/messages/go/v34"
 	"github.com/stretchr/testify/require"
+
+	"conform/internal/golden"
 	"golang.org/x/net/html"
 
 	"conform/internal/credentials"
 	"conform/internal/evidence"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files from the current output")
 
 var sampleInfo = Info{Target: "http://127.0.0.1:41234/logisticsRestApi/data/v1", SpecTitle: "Export requests", SpecVersion: "1.0.0"}
 
@@ -31,7 +29,7 @@ func render(t testing.TB, envs []*messages.Envelope, info Info) string {
 
 func TestWriteHTMLGolden(t *testing.T) {
 	got := render(t, sampleStream(t), sampleInfo)
-	golden(t, filepath.Join("testdata", "golden", "report.html"), normalise(got))
+	golden.Assert(t, filepath.Join("testdata", "golden", "report.html"), []byte(normalise(got)))
 }
 
 func TestWriteHTMLParts(t *testing.T) {
@@ -330,19 +328,6 @@ func normalise(s string) string {
 	s = instants.ReplaceAllString(s, `<time datetime="2000-01-01T00:00:00Z">2000-01-01 00:00:00 UTC</time>`)
 	s = durations.ReplaceAllString(s, `<time datetime="PT0S">0 µs</time>`)
 	return ports.ReplaceAllString(s, "${1}:PORT")
-}
-
-// golden compares got with the file at path, or rewrites the file with -update.
-func golden(t testing.TB, path, got string) {
-	t.Helper()
-	if *update {
-		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
-		return
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run go test -update to create it")
-	require.Equal(t, string(want), got, "%s differs; run go test -update to accept the change", path)
 }
 
 func parse(t testing.TB, s string) *html.Node {

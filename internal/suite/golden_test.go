@@ -3,16 +3,15 @@ package suite
 import (
 	"bytes"
 	"context"
-	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
 	"testing"
 
 	"github.com/stretchr/testify/require"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+	"conform/internal/golden"
+)
 
 // normalisers take out of a report what changes from run to run: durations and wall-clock
 // times. Everything else of a bundled run is deterministic (the fake runs on a manual clock).
@@ -65,13 +64,7 @@ func TestGoldenReports(t *testing.T) {
 	for name, got := range outputs {
 		t.Run(name, func(t *testing.T) {
 			got = normalise(got)
-			golden := filepath.Join("testdata", "golden", name)
-			if *update {
-				require.NoError(t, os.WriteFile(golden, got, 0o644))
-			}
-			want, err := os.ReadFile(golden)
-			require.NoError(t, err, "run with -update to create it")
-			require.Equal(t, string(want), string(got), "%s differs from %s; rerun with -update if the change is meant", name, golden)
+			golden.Assert(t, filepath.Join("testdata", "golden", name), got)
 		})
 	}
 }

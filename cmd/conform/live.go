@@ -45,16 +45,23 @@ type stringList []string
 func (s *stringList) String() string     { return strings.Join(*s, ",") }
 func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
+// register adds every flag of a live `conform run`.
 func (lf *liveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&lf.baseURL, "base-url", "", "run against this endpoint instead of the bundled fake (also CONFORM_BASE_URL):\na host such as https://host, or the API root ending in "+openapi.Root)
 	fs.StringVar(&lf.runningExport, "running-export", "", "`FILE` with the JSON body of an export that runs long enough to be cancelled\n(default: six tables; see the README)")
 	fs.StringVar(&lf.quickExport, "quick-export", "", "`FILE` with the JSON body of an export that succeeds quickly (default: two tables)")
 	fs.DurationVar(&lf.pollTimeout, "poll-timeout", 10*time.Minute, "how long to wait for an export to reach the state a scenario needs")
 	fs.DurationVar(&lf.pollInterval, "poll-interval", 2*time.Second, "pause between two status polls")
-	fs.DurationVar(&lf.requestTimeout, "request-timeout", 30*time.Second, "timeout of one HTTP request, body included")
 	fs.IntVar(&lf.retries, "retries", 3, "retries of a status poll answered 429/502/503/504 or dropped (never of a create or cancel)")
 	fs.DurationVar(&lf.maxRetryAfter, "max-retry-after", 30*time.Second, "the longest Retry-After honoured; a longer one ends the retries")
 	fs.Int64Var(&lf.maxResponseBytes, "max-response-bytes", steps.DefaultMaxResponseBytes, "the largest response body read")
+	lf.registerConnection(fs)
+}
+
+// registerConnection adds the flags that say how to reach a target and with which
+// credentials: every command that talks to a target takes them alike.
+func (lf *liveFlags) registerConnection(fs *flag.FlagSet) {
+	fs.DurationVar(&lf.requestTimeout, "request-timeout", 30*time.Second, "timeout of one HTTP request, body included")
 	fs.StringVar(&lf.caFile, "ca-file", "", "`PEM` file of CA certificates trusted besides the system's")
 	fs.BoolVar(&lf.insecure, "insecure-skip-verify", false, "do not verify the target's TLS certificate (prints a warning)")
 	fs.StringVar(&lf.passwordFile, "password-file", "", "`FILE` holding the HTTP Basic password (also CONFORM_PASSWORD_FILE; or CONFORM_PASSWORD)")
@@ -146,22 +153,10 @@ func setUpLive(ctx context.Context, lf liveFlags, getenv func(string) string, st
 	if err != nil {
 		return nil, err
 	}
-	creds, err := credentials.Load(credentials.Sources{
-		Getenv:           getenv,
-		ReadFile:         os.ReadFile,
-		PasswordFile:     lf.passwordFile,
-		TokenURL:         lf.tokenURL,
-		ClientID:         lf.clientID,
-		Scopes:           lf.scopes,
-		ClientSecretFile: lf.clientSecretFile,
-	})
+	creds, red, err := lf.credentials(getenv, root, "run")
 	if err != nil {
-		return nil, &configError{err: err}
+		return nil, err
 	}
-	if creds.Basic == nil && creds.OAuth2 == nil {
-		return nil, &configError{err: errors.New("no credentials for " + root + ": set CONFORM_USERNAME and CONFORM_PASSWORD (or --password-file), or OAuth2 client credentials (see conform run --help)")}
-	}
-	red := credentials.NewRedactor(creds.Secrets()...)
 	rt, err := transport.New(transport.Options{
 		CAFile:             lf.caFile,
 		InsecureSkipVerify: lf.insecure,
@@ -173,8 +168,8 @@ func setUpLive(ctx context.Context, lf liveFlags, getenv func(string) string, st
 	if err != nil {
 		return nil, &configError{err: err}
 	}
-	auth := credentials.NewAuthenticator(ctx, creds, &http.Client{Transport: rt}, red)
-	if err := preflight(ctx, root, rt, auth); err != nil {
+	auth, err := connect(ctx, root, creds, red, rt)
+	if err != nil {
 		return nil, err
 	}
 	return &liveRun{
@@ -190,6 +185,38 @@ func setUpLive(ctx context.Context, lf liveFlags, getenv func(string) string, st
 			PollInterval:  lf.pollInterval,
 		}),
 	}, nil
+}
+
+// credentials loads the credentials the flags and the environment name for a run of command
+// against root; a run without any is a configuration error. The redactor knows every secret.
+func (lf *liveFlags) credentials(getenv func(string) string, root, command string) (credentials.Config, *credentials.Redactor, error) {
+	creds, err := credentials.Load(credentials.Sources{
+		Getenv:           getenv,
+		ReadFile:         os.ReadFile,
+		PasswordFile:     lf.passwordFile,
+		TokenURL:         lf.tokenURL,
+		ClientID:         lf.clientID,
+		Scopes:           lf.scopes,
+		ClientSecretFile: lf.clientSecretFile,
+	})
+	if err != nil {
+		return credentials.Config{}, nil, &configError{err: err}
+	}
+	if creds.Basic == nil && creds.OAuth2 == nil {
+		return credentials.Config{}, nil, &configError{err: fmt.Errorf("no credentials for %s: set CONFORM_USERNAME and CONFORM_PASSWORD "+
+			"(or --password-file), or OAuth2 client credentials (see conform %s --help)", root, command)}
+	}
+	return creds, credentials.NewRedactor(creds.Secrets()...), nil
+}
+
+// connect builds the authenticator for creds and makes sure, before anything else is sent,
+// that the target answers and accepts the credentials.
+func connect(ctx context.Context, root string, creds credentials.Config, red *credentials.Redactor, rt http.RoundTripper) (credentials.Authenticator, error) {
+	auth := credentials.NewAuthenticator(ctx, creds, &http.Client{Transport: rt}, red)
+	if err := preflight(ctx, root, rt, auth); err != nil {
+		return nil, err
+	}
+	return auth, nil
 }
 
 // retriesOption maps the flag (0 = none) onto transport's option (0 = default, <0 = none).

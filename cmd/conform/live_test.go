@@ -146,3 +146,18 @@ func TestLiveExportFiles(t *testing.T) {
 	require.Contains(t, out, "wanted a running export request with at least one table finished")
 	require.Contains(t, out, "--running-export FILE")
 }
+
+func TestLiveMaxResponseBytes(t *testing.T) {
+	srv := liveFake(t, "alice", "wonderland")
+	t.Setenv("CONFORM_USERNAME", "alice")
+	t.Setenv("CONFORM_PASSWORD", "wonderland")
+	args := append([]string{"run", "--base-url", srv.URL, "--format", "progress", "--max-response-bytes", "200",
+		"--tags", "not @needs-slow-cancel"}, fastLive...)
+	code, out, _ := conform(t, args...)
+	require.Equal(t, exitFail, code, "a status document is larger than 200 bytes")
+	require.Contains(t, out, "response body too large: more than 200 bytes")
+
+	code, _, errOut := conform(t, "run", "--max-response-bytes", "0")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errOut, "--max-response-bytes must be at least 1")
+}

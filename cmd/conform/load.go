@@ -57,12 +57,6 @@ type loadFlags struct {
 	live liveFlags
 }
 
-// borrowedRunFlags are the flags of `conform run` that `conform load` takes as they are.
-var borrowedRunFlags = []string{
-	"password-file", "oauth2-token-url", "oauth2-client-id", "oauth2-client-secret-file", "oauth2-scope",
-	"ca-file", "insecure-skip-verify", "request-timeout",
-}
-
 // parseLoadFlags parses and checks the flags of `conform load`.
 func parseLoadFlags(args []string, stdout io.Writer) (loadFlags, error) {
 	var lf loadFlags
@@ -77,12 +71,7 @@ func parseLoadFlags(args []string, stdout io.Writer) (loadFlags, error) {
 	fs.StringVar(&lf.format, "format", "text", "the report: text or json")
 	fs.StringVar(&lf.export, "export", "", "`FILE` with the JSON body of every create (default: the six tables conform run\nuses for a request that runs long enough to be cancelled)")
 	// The credential and TLS flags are conform run's own, so that both read them alike.
-	runFlags := newFlagSet("run")
-	lf.live.register(runFlags)
-	for _, name := range borrowedRunFlags {
-		f := runFlags.Lookup(name)
-		fs.Var(f.Value, f.Name, f.Usage)
-	}
+	lf.live.registerConnection(fs)
 	if err := parseFlags(fs, loadSynopsis, args, stdout); err != nil {
 		return lf, err
 	}
@@ -200,7 +189,6 @@ func (c loadCommand) run(ctx context.Context, args []string, _ io.Reader, stdout
 		IDs:           lf.ids,
 		CreateBody:    body,
 		ValidateEvery: lf.validateEvery,
-		MaxBodyBytes:  lf.live.maxResponseBytes,
 	})
 	var ce *load.ConfigError
 	switch {
@@ -282,22 +270,10 @@ func (c loadCommand) liveLoadTarget(ctx context.Context, lf loadFlags, stderr io
 	if err != nil {
 		return nil, &configError{err: err}
 	}
-	creds, err := credentials.Load(credentials.Sources{
-		Getenv:           c.getenv,
-		ReadFile:         os.ReadFile,
-		PasswordFile:     lf.live.passwordFile,
-		TokenURL:         lf.live.tokenURL,
-		ClientID:         lf.live.clientID,
-		Scopes:           lf.live.scopes,
-		ClientSecretFile: lf.live.clientSecretFile,
-	})
+	creds, red, err := lf.live.credentials(c.getenv, root, "load")
 	if err != nil {
-		return nil, &configError{err: err}
+		return nil, err
 	}
-	if creds.Basic == nil && creds.OAuth2 == nil {
-		return nil, &configError{err: errors.New("no credentials for " + root + ": set CONFORM_USERNAME and CONFORM_PASSWORD (or --password-file), or OAuth2 client credentials (see conform load --help)")}
-	}
-	red := credentials.NewRedactor(creds.Secrets()...)
 	tlsConfig, err := transport.TLSConfig(transport.Options{CAFile: lf.live.caFile, InsecureSkipVerify: lf.live.insecure})
 	if err != nil {
 		return nil, &configError{err: err}
@@ -306,8 +282,8 @@ func (c loadCommand) liveLoadTarget(ctx context.Context, lf loadFlags, stderr io
 	if err != nil {
 		return nil, &configError{err: err}
 	}
-	auth := credentials.NewAuthenticator(ctx, creds, &http.Client{Transport: rt}, red)
-	if err := preflight(ctx, root, rt, auth); err != nil {
+	auth, err := connect(ctx, root, creds, red, rt)
+	if err != nil {
 		return nil, err
 	}
 	if !isLoopback(root) {

@@ -152,7 +152,9 @@ func TestLoadFlags(t *testing.T) {
 	}
 	code, out, _ := conform(t, "load", "--help")
 	require.Equal(t, exitPass, code)
-	for _, flag := range append([]string{"-base-url", "-rate", "-mix", "-duration", "-concurrency", "-validate-every"}, borrowedRunFlags...) {
+	for _, flag := range []string{"-base-url", "-rate", "-mix", "-duration", "-concurrency", "-validate-every",
+		"-password-file", "-oauth2-token-url", "-oauth2-client-id", "-oauth2-client-secret-file", "-oauth2-scope",
+		"-ca-file", "-insecure-skip-verify", "-request-timeout"} {
 		require.Contains(t, out, flag)
 	}
 }

@@ -100,6 +100,9 @@ func parseRunFlags(args []string, stdout io.Writer) (runFlags, func(io.Writer), 
 	if rf.live.baseURL == "" {
 		rf.live.baseURL = os.Getenv("CONFORM_BASE_URL")
 	}
+	if rf.live.maxResponseBytes < 1 {
+		return rf, usage, &usageError{err: fmt.Errorf("--max-response-bytes must be at least 1, got %d", rf.live.maxResponseBytes), usage: usage}
+	}
 	if f := rf.live.liveOnly(); f != "" && rf.live.baseURL == "" {
 		return rf, usage, &usageError{err: fmt.Errorf("%s applies only to a run against a target: give --base-url", f), usage: usage}
 	}
@@ -139,6 +142,7 @@ func runCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 		opts.NewTarget = live.target
 		opts.LeaveOut = []string{fakeOnlyTag}
 		opts.PollInterval = rf.live.pollInterval
+		opts.MaxResponseBytes = rf.live.maxResponseBytes
 		stderr = errOut
 		target, redact = live.describe, live.redactor.String
 		fmt.Fprintf(stderr, "conform: running against %s\n", live.describe)

@@ -60,6 +60,8 @@ type Options struct {
 	// Colour turns on ANSI colours on Output; decide it from whether Output is a terminal.
 	// Report files never have colours.
 	Colour bool
+	// MaxResponseBytes caps one response body; 0 means steps.DefaultMaxResponseBytes.
+	MaxResponseBytes int64
 	// PollInterval is the pause between polls in "eventually" steps; 0 means steps' default.
 	PollInterval time.Duration
 	// TestingT, when set, runs each scenario as a subtest of it (from `go test`).
@@ -151,10 +153,11 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	ts := godog.TestSuite{
 		Name: "conform",
 		ScenarioInitializer: steps.Initializer(steps.Config{
-			NewTarget:    newTarget,
-			Validator:    validator,
-			PollInterval: o.PollInterval,
-			Redact:       o.Redact,
+			NewTarget:        newTarget,
+			Validator:        validator,
+			PollInterval:     o.PollInterval,
+			Redact:           o.Redact,
+			MaxResponseBytes: o.MaxResponseBytes,
 		}),
 		Options: opts,
 	}

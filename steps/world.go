@@ -18,6 +18,7 @@ import (
 	"github.com/cucumber/godog"
 
 	"conform/internal/statusdoc"
+	"conform/internal/transport"
 	"conform/openapi"
 	"conform/steps/oracle"
 )
@@ -123,13 +124,15 @@ func (w *World) start(ctx context.Context) error {
 	w.client = &Client{
 		root: strings.TrimSuffix(t.Root, "/"),
 		auth: t.Auth,
-		http: &http.Client{Transport: &validatingTransport{
+		// A redirect is an answer like any other: never followed, so credentials and cancels
+		// never reach another server.
+		http: transport.APIClient(&validatingTransport{
 			next:      t.Transport,
 			validator: w.cfg.Validator,
 			rec:       w.rec,
 			now:       t.Now,
 			maxBytes:  w.cfg.MaxResponseBytes,
-		}},
+		}),
 	}
 	return nil
 }

@@ -80,8 +80,8 @@ func (s Sources) pick(flagValue, flagName, env string) setting {
 //
 // Every error is a configuration error. It names the variables, flags or files involved and
 // never contains a secret. Errors: Basic and OAuth2 both configured; a username without a
-// password or the reverse; a password (or client secret) both in the environment and in a file;
-// OAuth2 settings without a token URL, or a token URL without a client id or secret; an
+// password or the reverse; a user name with a colon, which HTTP Basic cannot send; a password
+// (or client secret) both in the environment and in a file; OAuth2 settings without a token URL, or a token URL without a client id or secret; an
 // unreadable or empty file; a token URL that is not an absolute http(s) URL.
 func Load(s Sources) (Config, error) {
 	if s.Getenv == nil {
@@ -150,6 +150,12 @@ func loadBasic(s Sources, username, password, passwordFile setting) (*Basic, err
 	if password.value == "" {
 		return nil, fmt.Errorf("%s is set but no password: set %s or %s (or %s)",
 			EnvUsername, EnvPassword, EnvPasswordFile, flagPasswordFile)
+	}
+	if strings.Contains(username.value, ":") {
+		// RFC 7617: the user-id ends at the first colon, so the server would read another
+		// user and a password starting with the rest of this name.
+		return nil, fmt.Errorf("the user name in %s contains a colon, which HTTP Basic cannot send (RFC 7617 section 2): "+
+			"the server would read the part before the colon as the user", EnvUsername)
 	}
 	return &Basic{Username: username.value, Password: password.value}, nil
 }
@@ -228,31 +234,55 @@ func nonEmpty(ss []string) []string {
 	return out
 }
 
-// Secrets returns every form in which c's secrets could appear in output, for a Redactor: the
-// password and the base64 "user:password" of a Basic Authorization header; the client secret,
-// its form encoding, and the Basic header forms the OAuth2 library sends to the token endpoint.
-// Tokens are not known yet; NewAuthenticator adds them as they arrive.
-func (c Config) Secrets() []string {
-	var out []string
-	add := func(s string) {
-		if s != "" && !slices.Contains(out, s) {
-			out = append(out, s)
+// Secrets returns every form in which c's secrets could appear in output, for a Redactor.
+// plain are the password and the client secret as given: they may be ordinary words. forms are
+// the forms only a credential takes: the base64 "user:password" of a Basic Authorization header
+// and the "user:password" pair itself; the client secret's form encoding as the token request
+// carries it, and the Basic header forms the OAuth2 library sends to the token endpoint. Tokens
+// are not known yet; NewAuthenticator adds them as they arrive.
+func (c Config) Secrets() (plain, forms []string) {
+	add := func(list *[]string, s string) {
+		if s != "" && !slices.Contains(*list, s) {
+			*list = append(*list, s)
 		}
 	}
 	basicHeader := func(user, pass string) string {
 		return base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
 	}
 	if b := c.Basic; b != nil {
-		add(b.Password)
-		add(basicHeader(b.Username, b.Password))
+		add(&plain, b.Password)
+		add(&forms, basicHeader(b.Username, b.Password))
+		add(&forms, b.Username+":"+b.Password)
 	}
 	if o := c.OAuth2; o != nil {
-		add(o.ClientSecret)
-		add(url.QueryEscape(o.ClientSecret))
-		add(basicHeader(o.ClientID, o.ClientSecret))
-		add(basicHeader(url.QueryEscape(o.ClientID), url.QueryEscape(o.ClientSecret)))
+		add(&plain, o.ClientSecret)
+		if esc := url.QueryEscape(o.ClientSecret); esc != o.ClientSecret {
+			add(&forms, esc)
+		}
+		add(&forms, "client_secret="+url.QueryEscape(o.ClientSecret))
+		add(&forms, basicHeader(o.ClientID, o.ClientSecret))
+		add(&forms, basicHeader(url.QueryEscape(o.ClientID), url.QueryEscape(o.ClientSecret)))
 	}
-	return out
+	return plain, forms
+}
+
+// Redactor returns a Redactor that knows every secret of c: the plain ones with AddPlain, the
+// credential forms with Add (see Secrets and Redactor.CredentialForms).
+func (c Config) Redactor() *Redactor {
+	red := NewRedactor()
+	c.teach(red)
+	return red
+}
+
+// teach adds c's secrets to red.
+func (c Config) teach(red *Redactor) {
+	plain, forms := c.Secrets()
+	for _, s := range forms {
+		red.Add(s)
+	}
+	for _, s := range plain {
+		red.AddPlain(s)
+	}
 }
 
 // Describe says which credentials c holds, without secrets, for logs: `HTTP Basic as "alice"`,

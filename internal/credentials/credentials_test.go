@@ -55,6 +55,11 @@ func TestLoad(t *testing.T) {
 	}{
 		{name: "no credentials", want: Config{}},
 		{
+			name:    "a user name with a colon cannot be sent with HTTP Basic",
+			env:     map[string]string{EnvUsername: "corp:alice", EnvPassword: testPassword},
+			wantErr: []string{"contains a colon", EnvUsername, "RFC 7617"},
+		},
+		{
 			name: "basic from the environment",
 			env:  map[string]string{EnvUsername: "alice", EnvPassword: testPassword},
 			want: Config{Basic: &Basic{Username: "alice", Password: testPassword}},
@@ -274,7 +279,7 @@ func TestSecretsRedactAuthorizationHeaders(t *testing.T) {
 				require.Contains(t, dump, leak, "the test must show the leak before redaction")
 			}
 
-			got := NewRedactor(tt.cfg.Secrets()...).String(dump)
+			got := tt.cfg.Redactor().String(dump)
 
 			for _, leak := range tt.leaks {
 				require.NotContains(t, got, leak)
@@ -282,7 +287,9 @@ func TestSecretsRedactAuthorizationHeaders(t *testing.T) {
 			require.Contains(t, got, Redacted)
 		})
 	}
-	require.Empty(t, Config{}.Secrets())
+	plain, forms := Config{}.Secrets()
+	require.Empty(t, plain)
+	require.Empty(t, forms)
 }
 
 func TestDescribe(t *testing.T) {

@@ -26,16 +26,14 @@ type Authenticator interface {
 // (which must live as long as the Authenticator), caches it until shortly before it expires, and
 // sends it as a Bearer token. A Config with neither adds nothing.
 //
-// c's secrets and every token obtained are added to red (which may be nil) before they can be
-// seen anywhere. Authenticate fails with *RejectedError when the token endpoint refuses the
+// c's secrets (see Config.Secrets) and every token obtained (as credential forms) are added to
+// red (which may be nil) before they can be seen anywhere. Authenticate fails with *RejectedError when the token endpoint refuses the
 // client credentials and with *UnreachableError when it cannot be reached.
 func NewAuthenticator(ctx context.Context, c Config, tokenClient *http.Client, red *Redactor) Authenticator {
 	if red == nil {
 		red = NewRedactor()
 	}
-	for _, s := range c.Secrets() {
-		red.Add(s)
-	}
+	c.teach(red)
 	switch {
 	case c.Basic != nil:
 		return basicAuth{user: c.Basic.Username, password: c.Basic.Password}

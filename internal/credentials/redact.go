@@ -17,36 +17,70 @@ const Redacted = "[REDACTED]"
 // Every non-empty secret is redacted, however short: a short password is still a password, and
 // it is better to mangle some unrelated text than to print it. Occurrences of different secrets
 // that overlap are replaced together, so no part of either shows.
+//
+// A secret is either a credential form (Add: an encoding, a header value, a token; nothing a
+// person writes by chance) or a plain secret (AddPlain: a password or client secret as typed,
+// which may be an ordinary word such as "conform"). The Redactor redacts both: use it on text
+// that came from the target, which may echo anything. CredentialForms returns a view that
+// redacts only credential forms: use it as the safety net over conform's own output, where a
+// plain secret that is also a word would otherwise garble the labels around it.
 type Redactor struct {
-	mu      sync.RWMutex // guards secrets and maxLen
-	secrets [][]byte
-	maxLen  int
+	set       *secretSet
+	skipPlain bool // a CredentialForms view
 }
 
-// NewRedactor returns a Redactor that knows secrets; empty ones are ignored.
+// secretSet is the secrets a Redactor and its views share.
+type secretSet struct {
+	mu      sync.RWMutex // guards secrets
+	secrets []secret
+}
+
+type secret struct {
+	b     []byte
+	plain bool
+}
+
+// NewRedactor returns a Redactor that knows secrets, each a credential form (see Add); empty
+// ones are ignored.
 func NewRedactor(secrets ...string) *Redactor {
-	r := &Redactor{}
+	r := &Redactor{set: &secretSet{}}
 	for _, s := range secrets {
 		r.Add(s)
 	}
 	return r
 }
 
-// Add makes r redact secret from now on, as it is and in the forms a JSON report would give it
-// (`"`, `\`, `<`, `>`, `&` and control characters escaped): reports are JSON, and a password
-// with an ampersand must not slip through as \u0026. An empty or known secret is ignored.
-func (r *Redactor) Add(secret string) {
-	if secret == "" {
+// Add makes r, and every view of it, redact secret from now on, as it is and in the forms a
+// JSON report would give it (`"`, `\`, `<`, `>`, `&` and control characters escaped): reports
+// are JSON, and a password with an ampersand must not slip through as \u0026. An empty or
+// known secret is ignored.
+func (r *Redactor) Add(secret string) { r.set.add(secret, false) }
+
+// AddPlain makes r redact secret, a password or client secret as a person typed it, from now on,
+// in the same forms as Add; a CredentialForms view leaves it alone. A secret already added as a
+// credential form stays one.
+func (r *Redactor) AddPlain(secret string) { r.set.add(secret, true) }
+
+// CredentialForms returns a view of r that redacts only the secrets added with Add (and
+// NewRedactor), never the plain ones. It shares r's secrets, those added later included.
+func (r *Redactor) CredentialForms() *Redactor {
+	return &Redactor{set: r.set, skipPlain: true}
+}
+
+func (set *secretSet) add(s string, plain bool) {
+	if s == "" {
 		return
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, form := range jsonForms(secret) {
-		if slices.ContainsFunc(r.secrets, func(s []byte) bool { return string(s) == form }) {
-			continue
+	set.mu.Lock()
+	defer set.mu.Unlock()
+	for _, form := range jsonForms(s) {
+		i := slices.IndexFunc(set.secrets, func(k secret) bool { return string(k.b) == form })
+		switch {
+		case i < 0:
+			set.secrets = append(set.secrets, secret{b: []byte(form), plain: plain})
+		case !plain:
+			set.secrets[i].plain = false
 		}
-		r.secrets = append(r.secrets, []byte(form))
-		r.maxLen = max(r.maxLen, len(form))
 	}
 }
 
@@ -70,16 +104,22 @@ func jsonForms(secret string) []string {
 	return forms
 }
 
-// snapshot returns the current secrets; the slices it returns are never modified.
-func (r *Redactor) snapshot() ([][]byte, int) {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	return r.secrets[:len(r.secrets):len(r.secrets)], r.maxLen
+// snapshot returns the secrets r redacts now; the slices it returns are never modified.
+func (r *Redactor) snapshot() [][]byte {
+	r.set.mu.RLock()
+	defer r.set.mu.RUnlock()
+	out := make([][]byte, 0, len(r.set.secrets))
+	for _, s := range r.set.secrets {
+		if !(r.skipPlain && s.plain) {
+			out = append(out, s.b)
+		}
+	}
+	return out
 }
 
 // String returns s with every known secret replaced.
 func (r *Redactor) String(s string) string {
-	secrets, _ := r.snapshot()
+	secrets := r.snapshot()
 	spans := findSecrets([]byte(s), secrets)
 	if len(spans) == 0 {
 		return s
@@ -90,7 +130,7 @@ func (r *Redactor) String(s string) string {
 // Bytes returns b with every known secret replaced. It returns b itself when there is nothing to
 // replace and a new slice otherwise; b is never modified.
 func (r *Redactor) Bytes(b []byte) []byte {
-	secrets, _ := r.snapshot()
+	secrets := r.snapshot()
 	spans := findSecrets(b, secrets)
 	if len(spans) == 0 {
 		return b
@@ -187,7 +227,7 @@ func (rw *redactingWriter) Close() error {
 // flush writes the part of buf that no later Write can turn into (more of) a secret, redacted,
 // and keeps the rest. With final set it writes everything.
 func (rw *redactingWriter) flush(buf []byte, final bool) error {
-	secrets, _ := rw.r.snapshot()
+	secrets := rw.r.snapshot()
 	spans := findSecrets(buf, secrets)
 	if rw.covered > 0 {
 		spans = merge(append(spans, span{0, min(rw.covered, len(buf))}))

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -223,4 +224,35 @@ func TestRedactorCatchesJSONEscapedSecrets(t *testing.T) {
 		require.NotContains(t, out, `ss`, "escaped form (html=%t) must be redacted: %s", html, out)
 		require.Contains(t, out, Redacted)
 	}
+}
+
+// A password that is also an ordinary word (conform serve's default pairing is conform/conform)
+// must not garble conform's own output, while every credential form of it is still redacted,
+// and text from the target is redacted whole.
+func TestCredentialFormsLeaveAPlainWordAlone(t *testing.T) {
+	red := Config{Basic: &Basic{Username: "conform", Password: "conform"}}.Redactor()
+	red.Add("tok-3f0d2e") // a token, as the authenticator adds one
+	own := `conform: running against http://127.0.0.1/logisticsRestApi/data/v1 with HTTP Basic as "conform"` +
+		"\nmedia type application/vnd.conform.exchange+json"
+	header := "Authorization: Basic Y29uZm9ybTpjb25mb3Jt"
+	pair := "you sent conform:conform"
+	bearer := "Authorization: Bearer tok-3f0d2e"
+
+	view := red.CredentialForms()
+	require.Equal(t, own, view.String(own), "conform's own words are not secrets")
+	require.Equal(t, "Authorization: Basic "+Redacted, view.String(header))
+	require.Equal(t, "you sent "+Redacted, view.String(pair))
+	require.Equal(t, "Authorization: Bearer "+Redacted, view.String(bearer))
+	require.Equal(t, `{"detail":"`+Redacted+`"}`, view.String(`{"detail":"conform:conform"}`))
+
+	var out bytes.Buffer
+	w := view.Writer(&out)
+	_, err := io.WriteString(w, own+"\n"+header)
+	require.NoError(t, err)
+	require.NoError(t, w.Close())
+	require.Equal(t, own+"\nAuthorization: Basic "+Redacted, out.String())
+
+	require.NotContains(t, red.String("the target echoed conform"), "conform", "text from the target is redacted whole")
+	red.AddPlain("tok-3f0d2e")
+	require.Equal(t, "Bearer "+Redacted, view.String("Bearer tok-3f0d2e"), "a credential form stays one when added again as plain")
 }

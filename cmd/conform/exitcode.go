@@ -13,7 +13,7 @@ const (
 	exitPass        = 0 // every scenario passed
 	exitFail        = 1 // the target does not conform
 	exitUsage       = 2 // usage or configuration error
-	exitUnreachable = 3 // the target cannot be reached or rejects the credentials
+	exitUnreachable = 3 // the target cannot be reached, rejects the credentials, or is not this API
 )
 
 // usageError is a mistake in the command line; the command's usage is printed with it.
@@ -48,6 +48,9 @@ func exitCode(err error, stderr io.Writer) int {
 	switch {
 	case errors.As(err, &te) && te.rejected, errors.As(err, &rejected):
 		fmt.Fprintf(stderr, "conform: credentials rejected: %v\n", err)
+		return exitUnreachable
+	case errors.As(err, &te) && te.notAPI:
+		fmt.Fprintf(stderr, "conform: %v\n", err)
 		return exitUnreachable
 	case errors.As(err, &te), errors.As(err, &unreachable):
 		fmt.Fprintf(stderr, "conform: target unreachable: %v\n", err)

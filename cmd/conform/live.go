@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -96,9 +97,11 @@ func (lf *liveFlags) liveOnly() string {
 	return ""
 }
 
-// targetError means the target could not be reached, or refused the credentials: exit 3.
+// targetError means the target could not be reached, refused the credentials, or is not the
+// export API at all: exit 3.
 type targetError struct {
-	rejected bool
+	rejected bool // it refused the credentials
+	notAPI   bool // it answered, but not as the export API does
 	err      error
 }
 
@@ -206,14 +209,14 @@ func (lf *liveFlags) credentials(getenv func(string) string, root, command strin
 		return credentials.Config{}, nil, &configError{err: fmt.Errorf("no credentials for %s: set CONFORM_USERNAME and CONFORM_PASSWORD "+
 			"(or --password-file), or OAuth2 client credentials (see conform %s --help)", root, command)}
 	}
-	return creds, credentials.NewRedactor(creds.Secrets()...), nil
+	return creds, creds.Redactor(), nil
 }
 
 // connect builds the authenticator for creds and makes sure, before anything else is sent,
 // that the target answers and accepts the credentials.
 func connect(ctx context.Context, root string, creds credentials.Config, red *credentials.Redactor, rt http.RoundTripper) (credentials.Authenticator, error) {
-	auth := credentials.NewAuthenticator(ctx, creds, &http.Client{Transport: rt}, red)
-	if err := preflight(ctx, root, rt, auth); err != nil {
+	auth := credentials.NewAuthenticator(ctx, creds, transport.TokenClient(rt), red)
+	if err := preflight(ctx, root, rt, auth, red); err != nil {
 		return nil, err
 	}
 	return auth, nil
@@ -245,26 +248,80 @@ func readOptional(path, flagName string) ([]byte, error) {
 // 403 shows that the target is there and takes the credentials.
 const preflightID = "conform-preflight-check"
 
-// preflight asks the target for the status of an id no request has, with the credentials.
-func preflight(ctx context.Context, root string, rt http.RoundTripper, auth credentials.Authenticator) error {
+// preflightBodyLimit bounds how much of the preflight's answer is read: enough to tell an error
+// document from a web page, and no more from a target that may be hostile.
+const preflightBodyLimit = 64 << 10
+
+// preflight asks the target for the status of an id no request has, with the credentials, and
+// makes sure the answer comes from the export API: a 404 with an error document (or a 5xx,
+// which the scenarios will report). It follows no redirect. Anything of the target's own words
+// in an error is redacted by red.
+func preflight(ctx context.Context, root string, rt http.RoundTripper, auth credentials.Authenticator, red *credentials.Redactor) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, root+"/exportStatuses/"+preflightID, nil)
 	if err != nil {
 		return &configError{err: err}
 	}
+	req.Header.Set("Accept", "application/json")
 	if err := auth.Authenticate(req); err != nil {
 		var rejected *credentials.RejectedError
 		return &targetError{rejected: errors.As(err, &rejected), err: err}
 	}
-	resp, err := (&http.Client{Transport: rt}).Do(req)
+	resp, err := transport.APIClient(rt).Do(req)
 	if err != nil {
 		return &targetError{err: fmt.Errorf("cannot reach the target %s: %w", root, err)}
 	}
 	defer resp.Body.Close()
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20)) //nolint:errcheck // only the status matters
+	body, err := io.ReadAll(io.LimitReader(resp.Body, preflightBodyLimit))
+	if err != nil {
+		return &targetError{err: fmt.Errorf("cannot reach the target %s: read the answer: %w", root, err)}
+	}
 	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
 		return &targetError{rejected: true, err: fmt.Errorf("the target %s rejects the credentials: it answered %d %s", root, resp.StatusCode, http.StatusText(resp.StatusCode))}
 	}
+	if problem := notTheAPI(resp, body, red); problem != "" {
+		return &targetError{notAPI: true, err: fmt.Errorf("this does not look like the export API at %s: %s", root, problem)}
+	}
 	return nil
+}
+
+// notTheAPI says why the preflight's answer cannot come from the export API, or "" when it may.
+// The export API answers the status of an id no request has with 404 and an error document;
+// a redirect, a success, a web page or a bare 404 come from something else (a wrong path, a
+// static file server, a login portal).
+func notTheAPI(resp *http.Response, body []byte, red *credentials.Redactor) string {
+	status := fmt.Sprintf("%d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
+	switch {
+	case resp.StatusCode/100 == 3:
+		return fmt.Sprintf("it answered %s, a redirect to %q; conform follows no redirect (credentials must not go elsewhere): "+
+			"give the address the API answers at as --base-url", status, red.String(resp.Header.Get("Location")))
+	case htmlPage(resp.Header.Get("Content-Type"), body):
+		return fmt.Sprintf("it answered %s with a web page (%s), not JSON", status, mediaType(resp.Header.Get("Content-Type")))
+	case resp.StatusCode/100 == 2:
+		return fmt.Sprintf("it answered %s to the status of %q, an id no export request can have; the export API answers 404", status, preflightID)
+	case resp.StatusCode == http.StatusNotFound && !jsonObject(body):
+		return fmt.Sprintf("it answered %s without an error document (%s), as a server answers for a path it does not have; "+
+			"check the path of --base-url (the API root is %s)", status, mediaType(resp.Header.Get("Content-Type")), openapi.Root)
+	}
+	return ""
+}
+
+// htmlPage reports whether an answer is a web page: declared as HTML, or starting like one.
+func htmlPage(contentType string, body []byte) bool {
+	if strings.EqualFold(mediaType(contentType), "text/html") || strings.EqualFold(mediaType(contentType), "application/xhtml+xml") {
+		return true
+	}
+	trimmed := bytes.TrimLeft(body, " \t\r\n\ufeff")
+	return len(trimmed) > 0 && trimmed[0] == '<'
+}
+
+// mediaType is the media type of a Content-Type value, without parameters; "no Content-Type"
+// when there is none.
+func mediaType(contentType string) string {
+	mt, _, _ := strings.Cut(contentType, ";")
+	if mt = strings.TrimSpace(mt); mt == "" {
+		return "no Content-Type"
+	}
+	return mt
 }
 
 // jsonObject reports whether b is one well-formed JSON object.

@@ -16,7 +16,11 @@ const maxDepth = 10000
 // ok is false whenever the document is not plain valid JSON followed by nothing but
 // whitespace, and also for the rare forms it leaves to encoding/json (invalid UTF-8 in a string,
 // very deep nesting): the caller then decodes with encoding/json, which says what is wrong.
-// Whenever ok is true the value equals what encoding/json decodes; FuzzDecodeJSON checks this.
+// ok is false too when an object repeats a key, which encoding/json would let pass by keeping
+// the last value: the caller then asks jsonkeys.Find which key and where. Noticing costs one
+// length check per key, so a body without repeats pays nothing for the jsonkeys pass.
+// Whenever ok is true the value equals what encoding/json decodes and no object repeats a key;
+// FuzzDecodeJSON checks both.
 func decodeJSON(b []byte) (v any, ok bool) {
 	d := decoder{b: b}
 	d.space()
@@ -105,7 +109,11 @@ func (d *decoder) object(depth int) (any, bool) {
 		if !ok {
 			return nil, false
 		}
+		n := len(m)
 		m[k] = v
+		if len(m) == n {
+			return nil, false // a repeated key
+		}
 		d.space()
 		if d.i >= len(d.b) {
 			return nil, false

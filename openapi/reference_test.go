@@ -11,15 +11,19 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/stretchr/testify/require"
+
+	"conform/internal/jsonkeys"
 )
 
 // referenceValidate is Validate as it was before it was made fast: kin-openapi's router, a deep
-// clone of the request, and openapi3filter.ValidateResponse decoding the body itself. The fast
-// Validate must answer exactly as it does.
+// clone of the request, openapi3filter.ValidateResponse decoding the body itself, and every
+// response body searched for repeated keys. The fast Validate, which searches only the bodies
+// decodeJSON refuses, must answer exactly as it does.
 func referenceValidate(v *Validator, ex Exchange) []Violation {
 	base := Violation{Method: ex.Request.Method, Path: ex.Request.URL.EscapedPath()}
 	route, params, err := referenceRoute(v, ex.Request)
@@ -54,11 +58,11 @@ func referenceValidate(v *Validator, ex Exchange) []Violation {
 	if respInput.Header == nil {
 		respInput.Header = http.Header{}
 	}
+	base.Status = ex.Status
 	if err := openapi3filter.ValidateResponse(ctx, respInput); err != nil {
-		base.Status = ex.Status
 		out = append(out, violations(base, "response", err)...)
 	}
-	return out
+	return append(out, duplicateKeys(base, ex.Body)...)
 }
 
 func referenceRoute(v *Validator, r *http.Request) (*routers.Route, map[string]string, error) {
@@ -125,6 +129,11 @@ func TestFastPathMatchesKinOpenAPI(t *testing.T) {
 		strings.Replace(seed, `"recordCount": 92`, `"recordCount": -0.5`, 1),
 		strings.Replace(seed, `"recordCount": 92`, `"recordCount": 01`, 1),
 		strings.Replace(seed, `"completed": false`, `"completed": false, "completed": true`, 1),
+		strings.Replace(seed, `"completed": false`, `"completed": false, "completed": false`, 1),
+		strings.Replace(seed, `"recordCount": 92`, `"recordCount": 92, "recordC\u006funt": "92"`, 1),
+		strings.Replace(seed, `"completed": false`, "\"completed\": false, \"\xff\": 1, \"\xfe\": 2", 1),
+		strings.Replace(seed, `"completed": false`, `"completed": false, "Completed": true`, 1),
+		`{"progress":"failed","progress":"failed"}` + seed,
 		strings.Replace(seed, `"completed": false`, `"completed": nul`, 1),
 		strings.Replace(seed, `"cancelling"`, `"canceling"`, 1),
 		errDoc, `{"title":"Not Found"}`, strings.Repeat("[", 10001) + strings.Repeat("]", 10001),
@@ -172,10 +181,15 @@ func FuzzValidate(f *testing.F) {
 	})
 }
 
-// FuzzDecodeJSON checks that whatever decodeJSON decodes, encoding/json decodes to the same value.
+// FuzzDecodeJSON checks that whatever decodeJSON decodes, encoding/json decodes to the same
+// value and jsonkeys.Find finds no repeated key in, and that a document with a repeated key is
+// refused, so that Validate may skip jsonkeys.Find for what decodeJSON decodes.
 func FuzzDecodeJSON(f *testing.F) {
 	seed := seedDoc(f)
-	for _, s := range []string{seed, `{"a":[1,-2.5e+3,true,false,null,"\u00e9\n"]}`, `{"a":1,"a":2}`, "\"\xff\"", `[01]`, `1.`, `-`, ` {} `, `{}x`, `"\ud834\udd1e"`} {
+	for _, s := range []string{
+		seed, `{"a":[1,-2.5e+3,true,false,null,"\u00e9\n"]}`, `{"a":1,"a":2}`, "\"\xff\"", `[01]`, `1.`, `-`, ` {} `, `{}x`, `"\ud834\udd1e"`,
+		`{"a":1,"\u0061":1}`, `{"a":1,"A":1}`, `[{"k":{"k":1}},{"k":[],"k":{}}]`, "{\"\xff\":1,\"\xfe\":1}", `{"\ud800":1,"\udfff":2}`,
+	} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -184,11 +198,20 @@ func FuzzDecodeJSON(f *testing.F) {
 		dec := json.NewDecoder(bytes.NewReader(b))
 		dec.UseNumber()
 		err := dec.Decode(&want)
+		dups, findErr := jsonkeys.Find(b)
 		if !ok {
-			return // left to encoding/json
+			// Left to encoding/json or to jsonkeys.Find. A single valid JSON value in valid
+			// UTF-8 and too short to nest too deeply is refused only for a repeated key.
+			if json.Valid(b) && utf8.Valid(b) && len(b) <= maxDepth {
+				require.NoError(t, findErr)
+				require.NotEmpty(t, dups, "decodeJSON refused %q, which repeats no key", b)
+			}
+			return
 		}
 		require.NoError(t, err, "decodeJSON accepted %q", b)
 		require.Equal(t, want, got)
 		require.True(t, json.Valid(b), "decodeJSON accepted %q, which is not one JSON value", b)
+		require.NoError(t, findErr)
+		require.Empty(t, dups, "decodeJSON accepted %q, which repeats a key", b)
 	})
 }

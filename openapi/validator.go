@@ -15,6 +15,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"conform/internal/jsonkeys"
 )
 
 // bodyOptional is the spec extension that marks a response whose body may be empty: the cancel
@@ -98,7 +100,9 @@ func newValidator(doc *openapi3.T) (*Validator, error) {
 
 // Validate checks the request and the response of ex and returns every violation, or nil when
 // the exchange conforms. An undeclared response status is a violation. Missing credentials on the
-// request are not: the harness sends such requests on purpose to check the 401 answer.
+// request are not: the harness sends such requests on purpose to check the 401 answer. A JSON
+// response body whose objects repeat a key is a violation too, one per repeated key after the
+// schema's, whatever the spec says of the body: readers disagree on which value counts.
 func (v *Validator) Validate(ex Exchange) []Violation {
 	base := Violation{Method: ex.Request.Method, Path: ex.Request.URL.EscapedPath()}
 	route, params, err := v.route(ex.Request)
@@ -142,9 +146,36 @@ func (v *Validator) Validate(ex Exchange) []Violation {
 	if respInput.Header == nil {
 		respInput.Header = http.Header{}
 	}
-	if err := validateResponse(ctx, respInput, route, ex.Body); err != nil {
-		base.Status = ex.Status
+	base.Status = ex.Status
+	decoded, err := validateResponse(ctx, respInput, route, ex.Body)
+	if err != nil {
 		out = append(out, violations(base, "response", err)...)
+	}
+	if !decoded {
+		out = append(out, duplicateKeys(base, ex.Body)...)
+	}
+	return out
+}
+
+// duplicateKeys returns a violation for every key that an object of body repeats, at the
+// pointer of that object, and nothing for a body that is not JSON: the schema check says so
+// where the spec expects JSON. kin-openapi decodes with encoding/json, which keeps a repeated
+// key's last value, so its checks alone pass a body that another client reads otherwise.
+func duplicateKeys(base Violation, body []byte) []Violation {
+	if len(body) == 0 {
+		return nil
+	}
+	dups, err := jsonkeys.Find(body)
+	if err != nil {
+		return nil
+	}
+	var out []Violation
+	for _, d := range dups {
+		v := base
+		v.Where = "response"
+		v.Pointer = d.Object
+		v.Reason = d.Reason()
+		out = append(out, v)
 	}
 	return out
 }
@@ -179,28 +210,31 @@ var (
 // encoding/json, such as one that is not JSON) goes through ValidateResponse whole, so the checks
 // and their messages are kin-openapi's either way; TestFastPathMatchesKinOpenAPI compares them.
 // kin-openapi's own path decodes with encoding/json, which costs as much as its schema walk.
-func validateResponse(ctx context.Context, input *openapi3filter.ResponseValidationInput, route *routers.Route, body []byte) error {
+//
+// decoded is true when decodeJSON read the body, which proves that no object of it repeats a
+// key; for any other body the caller must look for repeats itself.
+func validateResponse(ctx context.Context, input *openapi3filter.ResponseValidationInput, route *routers.Route, body []byte) (decoded bool, err error) {
 	schema := jsonBodySchema(input, route)
 	if schema == nil {
-		return openapi3filter.ValidateResponse(ctx, input)
+		return false, openapi3filter.ValidateResponse(ctx, input)
 	}
 	value, ok := decodeJSON(body)
 	if !ok {
-		return openapi3filter.ValidateResponse(ctx, input)
+		return false, openapi3filter.ValidateResponse(ctx, input)
 	}
 	headers := *input
 	headers.Options = responseOptionsNoBody // responseOptions without the body
 	if err := openapi3filter.ValidateResponse(ctx, &headers); err != nil {
-		return err
+		return true, err
 	}
 	if err := schema.Value.VisitJSON(value, visitOptions...); err != nil {
 		reason := "response body doesn't match schema"
 		if id := schemaIdentifier(schema); id != "" {
 			reason += " " + id
 		}
-		return &openapi3filter.ResponseError{Input: input, Reason: reason, Err: err}
+		return true, &openapi3filter.ResponseError{Input: input, Reason: reason, Err: err}
 	}
-	return nil
+	return true, nil
 }
 
 // visitOptions are the schema options ValidateResponse passes for responseOptions: MultiError,

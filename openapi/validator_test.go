@@ -2,6 +2,7 @@ package openapi
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -168,4 +169,87 @@ func TestAllViolationsAreReported(t *testing.T) {
 func TestViolationString(t *testing.T) {
 	vi := Violation{Operation: "getExportStatus", Method: "GET", Path: "/x", Status: 200, Where: "response", Pointer: "/progress", Reason: "bad"}
 	require.Equal(t, "getExportStatus GET /x → 200: response /progress: bad", vi.String())
+}
+
+func TestDuplicateKeys(t *testing.T) {
+	v := mustValidator(t)
+	status := Root + "/exportStatuses/12345"
+	seed := seedDoc(t)
+	set := func(pairs ...string) string { return strings.NewReplacer(pairs...).Replace(seed) }
+	get := func(body string) Exchange { return exchange("GET", status, "", 200, jsonCT, body) }
+	type dup struct{ pointer, key string }
+	tests := []struct {
+		name   string
+		ex     Exchange
+		dups   []dup    // the duplicate-key violations, in order
+		others []string // for each other violation in order: part of its String, part of its Reason
+	}{
+		{"top level, values differ", get(`{"progress":"failed","completed":true,` + seed[1:]),
+			[]dup{{"", "progress"}, {"", "completed"}}, nil},
+		{"equal values", get(set(`"completed": false`, `"completed": false, "completed": false`)), []dup{{"", "completed"}}, nil},
+		{"escaped forms of one key", get(set(`"progress": "cancelling"`, `"progress": "failed", "pro\u0067ress": "cancelling"`)),
+			[]dup{{"", "progress"}}, nil},
+		{"in result.body", get(set(`"requestID": 12345`, `"requestID": 12345, "requestID": 999`)), []dup{{"/result/body", "requestID"}}, nil},
+		{"in an item", get(set(`"itemName": "SHIPMENT_REFNUM"`, `"itemName": "SHIPMENT_REFNUM", "itemName": "SHIPMENT"`)),
+			[]dup{{"/result/body/tables/items/1", "itemName"}}, nil},
+		{"in a part", get(set(`"recordCount": 92`, `"recordCount": 92, "recordCount": 0`)),
+			[]dup{{"/result/body/tables/items/0/parts/items/0", "recordCount"}}, nil},
+		{"in a start time", get(set(`"startTime": {"value": "2022-11-29T15:21:58Z"}`, `"startTime": {"value": "x", "value": "2022-11-29T15:21:58Z"}`)),
+			[]dup{{"/startTime", "value"}}, nil},
+		{"in an error document", exchange("GET", Root+"/exportStatuses/9", "", 404, jsonCT,
+			`{"type":"about:blank","title":"Not Found","status":404,"status":200,"detail":"no"}`), []dup{{"", "status"}}, nil},
+		{"in a cancel's error document", exchange("POST", Root+"/custom-actions/cancel/exportRequests/12345", "", 400, jsonCT,
+			`{"title":"Bad Request","detail":"x","status":400,"detail":"y"}`), []dup{{"", "detail"}}, nil},
+		{"in a create's answer", exchange("POST", Root+"/exportRequests", `{"tables":{"items":[{"tableName":"SHIPMENT"}]}}`, 202, jsonCT,
+			set(`"offset": 0`, `"offset": 0, "offset": 0`)), []dup{{"/result/body/tables/items/0", "offset"}}, nil},
+		{"the schema is still checked", get(set(`"completed": false`, `"completed": false, "completed": "false"`)),
+			[]dup{{"", "completed"}}, []string{"response /completed: ", "value must be a boolean"}},
+		{"a body decodeJSON leaves to kin-openapi", get(set(`"SHIPMENT_REFNUM"`, "\"SHIPMENT\xffREFNUM\"", `"offset": 0`, `"offset": 0, "offset": 1`)),
+			[]dup{{"/result/body/tables/items/0", "offset"}}, nil},
+		{"data after the document", get(set(`"offset": 0`, `"offset": 0, "offset": 1`) + `{"a":1,"a":2}`),
+			[]dup{{"/result/body/tables/items/0", "offset"}}, nil},
+		{"keys differing in case are not duplicates", get(set(`"completed": false`, `"completed": false, "Completed": true`)), nil, nil},
+		{"the same key in two objects", get(seed), nil, nil},
+		{"the harness's own request body is not checked", exchange("POST", Root+"/exportRequests",
+			`{"tables":{"items":[{"tableName":"SHIPMENT","tableName":"SHIPMENT"}]}}`, 202, jsonCT, seed), nil, nil},
+		{"a body that is not JSON", exchange("GET", status, "", 401, "text/html", `{"a":1,"a":2`), nil,
+			[]string{"response: ", "WWW-Authenticate"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var dups []dup
+			var others []Violation
+			for _, vi := range v.Validate(tt.ex) {
+				require.NotEqual(t, "request", vi.Where, vi.String())
+				key, ok := strings.CutPrefix(vi.Reason, "duplicate key ")
+				if !ok {
+					others = append(others, vi)
+					continue
+				}
+				key, ok = strings.CutSuffix(key, ": a JSON object must not repeat a key (readers disagree on which value counts)")
+				require.True(t, ok, vi.Reason)
+				require.Equal(t, tt.ex.Status, vi.Status)
+				dups = append(dups, dup{vi.Pointer, key})
+			}
+			var want []dup
+			for _, d := range tt.dups {
+				want = append(want, dup{d.pointer, fmt.Sprintf("%q", d.key)})
+			}
+			require.Equal(t, want, dups)
+			require.Len(t, others, len(tt.others)/2, "other violations: %v", others)
+			for i, vi := range others {
+				require.Contains(t, vi.String(), tt.others[2*i])
+				require.Contains(t, vi.Reason, tt.others[2*i+1])
+			}
+		})
+	}
+}
+
+func TestDuplicateKeyViolationString(t *testing.T) {
+	v := mustValidator(t)
+	got := v.Validate(exchange("GET", Root+"/exportStatuses/12345", "", 200, jsonCT,
+		strings.Replace(seedDoc(t), `"totalResults": 92`, `"totalResults": 92, "totalResults": 93`, 1)))
+	require.Len(t, got, 1)
+	require.Equal(t, `getExportStatus GET /logisticsRestApi/data/v1/exportStatuses/12345 → 200: response /result/body/tables/items/0: `+
+		`duplicate key "totalResults": a JSON object must not repeat a key (readers disagree on which value counts)`, got[0].String())
 }

@@ -9,12 +9,17 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+
+	"conform/internal/jsonkeys"
 )
 
 // DecodeStatus decodes a status document strictly: the body must be exactly one JSON value,
-// every number must fit its field, and a key that differs from a field's name only in case is
-// refused. encoding/json alone would skip trailing data and match keys in any case, so that
-// the harness could judge a "PROGRESS" the document never meant while quoting its "progress".
+// every number must fit its field, no object may repeat a key, and a key that differs from a
+// field's name only in case is refused. encoding/json alone would skip trailing data, keep the
+// last of two equal keys and match keys in any case, so that the harness could judge a
+// "PROGRESS" or a second "progress" the document never meant to another reader while quoting
+// its "progress". A repeated key's error is a jsonkeys.Duplicate, naming the key and its JSON
+// pointer.
 func DecodeStatus(b []byte) (Status, error) {
 	var s Status
 	if err := decodeStrict(b, &s); err != nil {
@@ -30,6 +35,13 @@ func decodeStrict(b []byte, v any) error {
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return errors.New("data after the JSON value")
+	}
+	dups, err := jsonkeys.Find(b)
+	if err != nil {
+		return err
+	}
+	if len(dups) > 0 {
+		return dups[0]
 	}
 	var generic any
 	if err := json.Unmarshal(b, &generic); err != nil {

@@ -115,6 +115,14 @@ func TestSuiteCatchesBrokenAnswers(t *testing.T) {
 			},
 			want: []string{"want 400 Bad Request, got", "answered 200 OK"},
 		},
+		{
+			// encoding/json keeps the last of two equal keys, so the real document behind the
+			// prefix decodes as if the prefix were not there; a reader that keeps the first sees
+			// a failed, completed request.
+			name:   "a status document that repeats its keys",
+			mutate: replaceIn(`^\{"progress":`, `{"progress":"failed","completed":true,"progress":`),
+			want:   []string{`response: duplicate key "progress": a JSON object must not repeat a key`},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -132,6 +132,11 @@ func (v *Validator) Validate(ex Exchange) []Violation {
 		out = append(out, violations(base, "request", err)...)
 	}
 
+	if v, ok := undeclaredRedirect(base, route.Operation, ex); ok {
+		// kin-openapi lets 301, 304, 307 and 308 pass unchecked, whatever the spec declares;
+		// conform follows no redirect, so an undeclared one is a violation, naming where it led.
+		return append(out, v)
+	}
 	respOpts := responseOptions
 	if len(ex.Body) == 0 && bodyMayBeEmpty(route.Operation, ex.Status) {
 		respOpts = responseOptionsNoBody
@@ -319,6 +324,21 @@ func (v *Validator) route(r *http.Request) (*routers.Route, map[string]string, e
 		return nil, nil, fmt.Errorf("find operation: %w", err)
 	}
 	return route, params, nil
+}
+
+// undeclaredRedirect returns the violation of a redirect (a 3xx other than 304 Not Modified,
+// which answers a conditional request) that op does not declare (neither the status, its range
+// nor a default), with the Location it pointed to.
+func undeclaredRedirect(base Violation, op *openapi3.Operation, ex Exchange) (Violation, bool) {
+	if ex.Status/100 != 3 || ex.Status == http.StatusNotModified ||
+		op.Responses.Status(ex.Status) != nil || op.Responses.Default() != nil {
+		return Violation{}, false
+	}
+	base.Status = ex.Status
+	base.Where = "response"
+	base.Reason = fmt.Sprintf("status %d %s is not declared for this operation: a redirect to %q, which conform never follows",
+		ex.Status, http.StatusText(ex.Status), ex.Header.Get("Location"))
+	return base, true
 }
 
 func bodyMayBeEmpty(op *openapi3.Operation, status int) bool {

@@ -253,3 +253,23 @@ func TestDuplicateKeyViolationString(t *testing.T) {
 	require.Equal(t, `getExportStatus GET /logisticsRestApi/data/v1/exportStatuses/12345 → 200: response /result/body/tables/items/0: `+
 		`duplicate key "totalResults": a JSON object must not repeat a key (readers disagree on which value counts)`, got[0].String())
 }
+
+// A redirect is an answer the spec does not declare: kin-openapi lets 301, 307 and 308 through
+// unchecked, and conform follows none, so each is one violation that says where it pointed.
+func TestUndeclaredRedirectsAreViolations(t *testing.T) {
+	v := mustValidator(t)
+	for _, status := range []int{http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther,
+		http.StatusTemporaryRedirect, http.StatusPermanentRedirect} {
+		t.Run(fmt.Sprint(status), func(t *testing.T) {
+			ex := exchange(http.MethodPost, "/logisticsRestApi/data/v1/custom-actions/cancel/exportRequests/7", "", status, "", "")
+			ex.Header.Set("Location", "http://127.0.0.1:1/logisticsRestApi/data/v1/custom-actions/cancel/exportRequests/7")
+			got := v.Validate(ex)
+			require.Len(t, got, 1, "%v", got)
+			require.Equal(t, "cancelExportRequest", got[0].Operation)
+			require.Equal(t, "response", got[0].Where)
+			require.Equal(t, fmt.Sprintf(`status %d %s is not declared for this operation: a redirect to `+
+				`"http://127.0.0.1:1/logisticsRestApi/data/v1/custom-actions/cancel/exportRequests/7", which conform never follows`,
+				status, http.StatusText(status)), got[0].Reason)
+		})
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"conform/internal/statusdoc"
+	"conform/internal/transport"
 )
 
 // Client calls the three operations of the export API. Every call goes through the scenario's
@@ -27,34 +28,58 @@ type Client struct {
 	http *http.Client
 	auth func(*http.Request) error
 
-	mu      sync.Mutex // guards owned and unknown
-	owned   []statusdoc.ID
+	// mine records what this client created and what is known of each (the cancel guard's
+	// list, and clean-up's account); run, when set, is the whole run's ledger, told the same.
+	mine *Ledger
+	run  *Ledger
+
+	mu      sync.Mutex            // guards unknown
 	unknown map[statusdoc.ID]bool // ids whose latest status answer was 404
 }
 
 // ErrCancelRefused is returned when a cancel would touch a request the run did not create.
 var ErrCancelRefused = errors.New("refusing to cancel")
 
+// newClient returns a client of the API at root, sending through rt with auth. It records what
+// it creates in its own ledger and in run (which may be nil).
+func newClient(root string, rt http.RoundTripper, auth func(*http.Request) error, run *Ledger) *Client {
+	return &Client{
+		root: strings.TrimSuffix(root, "/"),
+		// A redirect is an answer like any other: never followed, so credentials and cancels
+		// never reach another server.
+		http: transport.APIClient(rt),
+		auth: auth,
+		mine: NewLedger(),
+		run:  run,
+	}
+}
+
 func (c *Client) own(id statusdoc.ID) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !slices.Contains(c.owned, id) {
-		c.owned = append(c.owned, id)
+	c.mine.created(id)
+	if c.run != nil {
+		c.run.created(id)
+	}
+}
+
+// settle records what became known of id, if this client created it.
+func (c *Client) settle(id statusdoc.ID, s settlement) {
+	c.mine.settle(id, s)
+	if c.run != nil {
+		c.run.settle(id, s)
 	}
 }
 
 // Owned returns the requests this client created, in order.
-func (c *Client) Owned() []statusdoc.ID {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return slices.Clone(c.owned)
-}
+func (c *Client) Owned() []statusdoc.ID { return c.mine.Created() }
 
 // mayCancel reports whether the guard lets a cancel for id go out.
 func (c *Client) mayCancel(id statusdoc.ID) error {
+	if slices.Contains(c.Owned(), id) {
+		return nil
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if slices.Contains(c.owned, id) || c.unknown[id] {
+	if c.unknown[id] {
 		return nil
 	}
 	return fmt.Errorf("%w export request %q: this run did not create it, and has not just seen its status answer 404", ErrCancelRefused, id)
@@ -158,7 +183,26 @@ func (c *Client) Cancel(ctx context.Context, id statusdoc.ID, opts ...callOption
 	if err := c.mayCancel(id); err != nil {
 		return nil, err
 	}
-	return c.do(ctx, http.MethodPost, "/custom-actions/cancel/exportRequests/"+url.PathEscape(string(id)), nil, nil, merge(opts))
+	resp, err := c.do(ctx, http.MethodPost, cancelPath(id), nil, nil, merge(opts))
+	switch {
+	case err != nil:
+	case resp.Status/100 == 2:
+		c.settle(id, cancelAccepted)
+	case resp.Status == http.StatusBadRequest:
+		// The contract's answer for a request that has already completed.
+		c.settle(id, seenCompleted)
+	}
+	return resp, err
+}
+
+// cancelPath is the path, below the API root, of the cancel action of request id.
+func cancelPath(id statusdoc.ID) string {
+	return "/custom-actions/cancel/exportRequests/" + url.PathEscape(string(id))
+}
+
+// cancelURL is the URL of the cancel action of request id of the API at root.
+func cancelURL(root string, id statusdoc.ID) string {
+	return strings.TrimSuffix(root, "/") + cancelPath(id)
 }
 
 func merge(opts []callOptions) callOptions {

@@ -17,6 +17,15 @@ var DefaultRunningExport = []byte(`{"tables":{"items":[` +
 	`{"tableName":"SHIPMENT"},{"tableName":"SHIPMENT_REFNUM"},{"tableName":"ORDER_RELEASE"},` +
 	`{"tableName":"ORDER_RELEASE_REFNUM"},{"tableName":"SHIPMENT_STOP"},{"tableName":"LOCATION"}]}}`)
 
+// Deadlines of the live arranger. DefaultCancelSettlesWithin is the time the features give a
+// cancellation to settle ("eventually, within 30 seconds, the request is cancelled") and
+// DefaultPollTimeout the time they give an export to finish (120 seconds): a precondition waits
+// no longer than the assertion about the same thing would.
+const (
+	DefaultCancelSettlesWithin = 30 * time.Second
+	DefaultPollTimeout         = 2 * time.Minute
+)
+
 // LiveConfig describes a real endpoint and how to arrange preconditions on it.
 type LiveConfig struct {
 	Root      string            // API root URL
@@ -28,8 +37,13 @@ type LiveConfig struct {
 	// QuickExport is submitted for "a request that has succeeded" and by "I submit an export
 	// request"; nil means DefaultQuickExport.
 	QuickExport []byte
-	// PollTimeout bounds how long the arranger waits for a state; 0 means 10 minutes.
+	// PollTimeout bounds how long the arranger waits for an export to reach a state short of a
+	// cancellation (running with a finished table, succeeded); 0 means DefaultPollTimeout.
 	PollTimeout time.Duration
+	// CancelSettlesWithin bounds how long the arranger waits for a cancellation to settle (a
+	// request that has already been cancelled): the same deadline the features give a
+	// cancellation, not PollTimeout. 0 means DefaultCancelSettlesWithin.
+	CancelSettlesWithin time.Duration
 	// PollInterval is the pause between two polls of the arranger; 0 means 2 seconds.
 	PollInterval time.Duration
 	// Waiter pauses between polls; nil means RealWaiter.
@@ -45,7 +59,10 @@ func LiveTarget(cfg LiveConfig) func(context.Context) (*Target, error) {
 		cfg.QuickExport = DefaultQuickExport
 	}
 	if cfg.PollTimeout <= 0 {
-		cfg.PollTimeout = 10 * time.Minute
+		cfg.PollTimeout = DefaultPollTimeout
+	}
+	if cfg.CancelSettlesWithin <= 0 {
+		cfg.CancelSettlesWithin = DefaultCancelSettlesWithin
 	}
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = 2 * time.Second
@@ -110,7 +127,8 @@ func (a *liveArranger) Completed(ctx context.Context, c *Client, outcome statusd
 				Advice: adviceRunning,
 			}
 		}
-		return id, a.await(ctx, c, id, "a cancelled export request", adviceRunning,
+		return id, a.await(ctx, c, id, a.cfg.CancelSettlesWithin, "a cancelled export request",
+			fmt.Sprintf("a cancellation must settle within %s", a.cfg.CancelSettlesWithin),
 			func(d statusdoc.Status) (bool, bool) { return d.Progress == statusdoc.Cancelled, d.Completed })
 	default:
 		return "", fmt.Errorf("a request completed as %q: %w", outcome, ErrFakeOnly)
@@ -140,12 +158,12 @@ func (a *liveArranger) createAndAwait(ctx context.Context, c *Client, body []byt
 	if id == "" {
 		return "", fmt.Errorf("submitting an export for %s: the answer names no request id:\n%s", want, resp.Describe())
 	}
-	return id, a.await(ctx, c, id, want, advice, check)
+	return id, a.await(ctx, c, id, a.cfg.PollTimeout, want, advice, check)
 }
 
-func (a *liveArranger) await(ctx context.Context, c *Client, id statusdoc.ID, want, advice string,
+func (a *liveArranger) await(ctx context.Context, c *Client, id statusdoc.ID, within time.Duration, want, advice string,
 	check func(statusdoc.Status) (ready, hopeless bool)) error {
-	return eventually(ctx, a.target, a.cfg.PollTimeout, a.cfg.PollInterval, fmt.Sprintf("request %s becoming %s", id, want),
+	return eventually(ctx, a.target, within, a.cfg.PollInterval, fmt.Sprintf("request %s becoming %s", id, want),
 		func() (bool, string, error) {
 			resp, err := c.Status(ctx, id)
 			if err != nil {

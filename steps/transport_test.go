@@ -34,14 +34,10 @@ func testClient(t testing.TB, h http.Handler, maxBytes int64) (*Client, *recorde
 	t.Helper()
 	rec := &recorder{}
 	now := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
-	return &Client{
-		root: "http://target.test/logisticsRestApi/data/v1",
-		http: &http.Client{Transport: &validatingTransport{
-			next: handlerTransport{h: h}, validator: testValidator(t), rec: rec,
-			now: func() time.Time { return now }, maxBytes: maxBytes,
-		}},
-		auth: func(r *http.Request) error { r.SetBasicAuth("u", "p"); return nil },
-	}, rec
+	return newClient("http://target.test/logisticsRestApi/data/v1", &validatingTransport{
+		next: handlerTransport{h: h}, validator: testValidator(t), rec: rec,
+		now: func() time.Time { return now }, maxBytes: maxBytes,
+	}, func(r *http.Request) error { r.SetBasicAuth("u", "p"); return nil }, nil), rec
 }
 
 func TestTransportRecordsAndValidatesEveryExchange(t *testing.T) {

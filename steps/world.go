@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -18,7 +19,6 @@ import (
 	"github.com/cucumber/godog"
 
 	"conform/internal/statusdoc"
-	"conform/internal/transport"
 	"conform/openapi"
 	"conform/steps/oracle"
 )
@@ -51,9 +51,14 @@ type Config struct {
 	PollInterval time.Duration
 	// MaxResponseBytes caps one response body; 0 means DefaultMaxResponseBytes.
 	MaxResponseBytes int64
-	// Redact, when set, scrubs secrets from every attachment before it is attached: reports
-	// encode attachments (base64 in Cucumber JSON), where a later text redaction cannot see them.
+	// Redact, when set, scrubs secrets from everything of the target's that a scenario reports:
+	// every attachment before it is attached (reports encode attachments, base64 in Cucumber
+	// JSON, where a later text redaction cannot see them) and every step's and hook's error.
+	// Give it the redactor that knows the plain secrets too: the target may echo anything.
 	Redact func([]byte) []byte
+	// Ledger, when set, records every export request the run creates, across scenarios, for
+	// the run to account for them when it ends or is interrupted.
+	Ledger *Ledger
 }
 
 // World is the state of one scenario.
@@ -94,7 +99,7 @@ func Initializer(cfg Config) func(*godog.ScenarioContext) {
 		})
 		sc.StepContext().After(func(ctx context.Context, _ *godog.Step, _ godog.StepResultStatus, _ error) (context.Context, error) {
 			ctx = attachExchanges(ctx, w.rec.since(w.stepFrom), w.cfg.Redact)
-			return ctx, w.failOnFindings()
+			return ctx, w.redactError(w.failOnFindings())
 		})
 		sc.After(func(ctx context.Context, _ *godog.Scenario, _ error) (context.Context, error) {
 			// Return only the hook's own failures: godog already reports the step's error,
@@ -102,7 +107,7 @@ func Initializer(cfg Config) func(*godog.ScenarioContext) {
 			ctx = attachTimeline(ctx, w.rec.all(), w.cfg.Redact)
 			err := w.cleanup(ctx)
 			w.stop()
-			return ctx, err
+			return ctx, w.redactError(err)
 		})
 		w.register(sc)
 	}
@@ -121,19 +126,13 @@ func (w *World) start(ctx context.Context) error {
 	w.target = t
 	w.oracle = oracle.New()
 	w.rec.observe = w.observe
-	w.client = &Client{
-		root: strings.TrimSuffix(t.Root, "/"),
-		auth: t.Auth,
-		// A redirect is an answer like any other: never followed, so credentials and cancels
-		// never reach another server.
-		http: transport.APIClient(&validatingTransport{
-			next:      t.Transport,
-			validator: w.cfg.Validator,
-			rec:       w.rec,
-			now:       t.Now,
-			maxBytes:  w.cfg.MaxResponseBytes,
-		}),
-	}
+	w.client = newClient(t.Root, &validatingTransport{
+		next:      t.Transport,
+		validator: w.cfg.Validator,
+		rec:       w.rec,
+		now:       t.Now,
+		maxBytes:  w.cfg.MaxResponseBytes,
+	}, t.Auth, w.cfg.Ledger)
 	return nil
 }
 
@@ -141,9 +140,15 @@ func (w *World) start(ctx context.Context) error {
 // interrupted: an export left running on a real system costs its owner.
 const cleanupTimeout = 30 * time.Second
 
-// cleanup cancels every request the scenario created that is still running. A request that
-// completed in the meantime is left alone; a cancel that fails is reported, naming the id, so
-// the user can cancel it by hand.
+// cleanupAttempts bounds how often clean-up sends the cancel of one request whose answer was
+// throttled (429), a gateway's (502, 503, 504) or lost.
+const cleanupAttempts = 4
+
+// cleanup sends the cancel of every request the scenario created that it has neither seen
+// completed nor seen a cancel of accepted. It does not ask for the status first: a target
+// whose status calls fail must not keep an export running. A 2xx means the cancel was taken,
+// a 400 that the request had completed meanwhile. Anything else, after the attempts it is
+// given, is reported with the id and the command to cancel it by hand.
 func (w *World) cleanup(ctx context.Context) error {
 	if w.client == nil {
 		return nil
@@ -151,33 +156,62 @@ func (w *World) cleanup(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
 	var problems []string
-	for _, id := range w.client.Owned() {
-		resp, err := w.client.Status(ctx, id)
-		if err != nil {
-			problems = append(problems, fmt.Sprintf("request %s: %v", id, err))
-			continue
-		}
-		doc, err := resp.StatusDocument()
-		if resp.Status != http.StatusOK || err != nil {
-			continue // nothing known to cancel
-		}
-		if doc.Completed || doc.Progress == statusdoc.Cancelling || doc.Progress == statusdoc.Cancelled {
-			continue
-		}
-		cresp, err := w.client.Cancel(ctx, id)
-		switch {
-		case err != nil:
-			problems = append(problems, fmt.Sprintf("request %s: %v", id, err))
-		case cresp.Status/100 != 2 && cresp.Status != http.StatusBadRequest:
-			// Any 2xx took the cancel (whether it was the right status is the scenarios'
-			// business), and 400 means the request completed meanwhile.
-			problems = append(problems, fmt.Sprintf("request %s: the cancel answered %d", id, cresp.Status))
+	for _, id := range w.client.mine.Open() {
+		if err := w.cancelLeftover(ctx, id); err != nil {
+			problems = append(problems, fmt.Sprintf("request %s: %v; cancel it by hand: %s", id, err, CancelCommand(w.client.root, id)))
 		}
 	}
 	if len(problems) > 0 {
-		return fmt.Errorf("clean-up could not cancel what this scenario created and left running; cancel it by hand:\n%s", strings.Join(problems, "\n"))
+		return fmt.Errorf("clean-up could not confirm the cancel of what this scenario created:\n%s", strings.Join(problems, "\n"))
 	}
 	return nil
+}
+
+// cancelLeftover sends the cancel of id until it is taken (2xx) or refused as completed (400),
+// retrying a throttled, gateway or lost answer a few times within ctx.
+func (w *World) cancelLeftover(ctx context.Context, id statusdoc.ID) error {
+	var last error
+	for attempt := range cleanupAttempts {
+		resp, err := w.client.Cancel(ctx, id)
+		var wait time.Duration
+		switch {
+		case err != nil:
+			last = err
+		case resp.Status/100 == 2, resp.Status == http.StatusBadRequest:
+			return nil
+		case resp.Status == http.StatusTooManyRequests, resp.Status == http.StatusBadGateway,
+			resp.Status == http.StatusServiceUnavailable, resp.Status == http.StatusGatewayTimeout:
+			last = fmt.Errorf("the cancel answered %d %s", resp.Status, http.StatusText(resp.Status))
+			wait = retryAfter(resp.Header.Get("Retry-After"))
+		default:
+			return fmt.Errorf("the cancel answered %d %s", resp.Status, http.StatusText(resp.Status))
+		}
+		if attempt == cleanupAttempts-1 {
+			break
+		}
+		// A growing pause, or the target's Retry-After, bounded so that clean-up ends.
+		wait = min(max(wait, time.Duration(1<<attempt)*500*time.Millisecond), maxCleanupPause)
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+			break
+		}
+		if err := w.target.Waiter.Wait(ctx, wait); err != nil {
+			break
+		}
+	}
+	return fmt.Errorf("%w (after %d attempts at most)", last, cleanupAttempts)
+}
+
+// maxCleanupPause is the longest pause between two cancels of clean-up, whatever the target's
+// Retry-After says (503 with Retry-After: 999999 must not hold a run).
+const maxCleanupPause = 5 * time.Second
+
+// retryAfter reads a Retry-After of delta-seconds; anything else is 0.
+func retryAfter(v string) time.Duration {
+	secs, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || secs < 0 {
+		return 0
+	}
+	return time.Duration(min(secs, 3600)) * time.Second
 }
 
 func (w *World) stop() {
@@ -210,6 +244,9 @@ func (w *World) observe(ex Exchange) {
 	}
 	if asked == "" { // a create names its own id
 		asked = doc.RequestID()
+	}
+	if doc.Progress.Terminal() {
+		w.client.settle(asked, seenCompleted)
 	}
 	obs := oracle.Observation{
 		Seq:    ex.Seq,

@@ -28,6 +28,9 @@ type Info struct {
 	Target      string // the API root the run was made against, shown as text, never as a link
 	SpecTitle   string
 	SpecVersion string
+	// Stopped, when set, says why the run ended before its scenarios did (interrupted by a
+	// signal, or its time limit): the page says so in its verdict and facts.
+	Stopped string
 
 	// Redact, when set, is applied to every text the page shows, after it is decoded from the
 	// stream (credentials.Redactor's String fits). Redacting the stream's bytes first is still

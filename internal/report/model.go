@@ -337,6 +337,10 @@ func buildPage(envs []*messages.Envelope, info Info) *page {
 	default:
 		p.Verdict, p.VerdictClass = "Failed: not every step could run", "fail"
 	}
+	if info.Stopped != "" && p.VerdictClass != "fail" {
+		// Skipped scenarios of a stopped run prove nothing either way.
+		p.Verdict, p.VerdictClass = "Incomplete: "+info.Stopped, "incomplete"
+	}
 	if runFinished != nil {
 		p.RunMessage = runFinished.Message
 		if runFinished.Exception != nil {

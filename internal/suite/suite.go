@@ -66,9 +66,16 @@ type Options struct {
 	PollInterval time.Duration
 	// TestingT, when set, runs each scenario as a subtest of it (from `go test`).
 	TestingT *testing.T
-	// Redact, when set, is applied to every attachment and to every report file before it is
-	// written to its path (the caller wraps Output itself). A live run redacts its secrets so.
+	// Redact, when set, is applied to everything of the target's a scenario reports: every
+	// attachment and every step's error (see steps.Config.Redact). Give it the redactor that
+	// knows the plain secrets too.
 	Redact func([]byte) []byte
+	// Scrub, when set, is applied to every report file before it is written to its path (the
+	// caller wraps Output itself): the safety net over conform's own words, so give it the
+	// redactor's credential forms only (credentials.Redactor.CredentialForms).
+	Scrub func([]byte) []byte
+	// Ledger, when set, records every export request the run creates (see steps.Ledger).
+	Ledger *steps.Ledger
 	// LeaveOut names tags whose scenarios this run cannot run (a live target leaves out
 	// @fake-only); they are not run and are counted in Result.LeftOut.
 	LeaveOut []string
@@ -79,6 +86,10 @@ type Result struct {
 	Scenarios int  // scenarios selected to run
 	LeftOut   int  // scenarios the tags selected but LeaveOut removed
 	Passed    bool // every selected scenario passed
+	// Stopped is why the run ended before its scenarios did (the cause of ctx: a
+	// *steps.Interrupted or *steps.TimedOut), or nil. Scenarios it kept from running or cut
+	// short are skipped (interrupted) or failed (timed out); the reports were written all the same.
+	Stopped error
 }
 
 // UsageError is a mistake in how the run was asked for: a bad tag expression, a filter that
@@ -90,6 +101,8 @@ func (e *UsageError) Unwrap() error { return e.Err }
 
 // Run runs the selected scenarios and reports whether they passed. It returns a *UsageError
 // for a run that was asked for wrongly, and another error when the run could not be made.
+// When ctx ends during the run, no scenario starts any more, the running ones end, clean up and
+// are reported, and Result.Stopped says why.
 func Run(ctx context.Context, o Options) (Result, error) {
 	wanted, err := godogFilter(o.Tags)
 	if err != nil {
@@ -105,7 +118,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	format, finishReports, err := prepareReports(o.Formats, o.Redact)
+	format, finishReports, err := prepareReports(o.Formats, o.Scrub)
 	if err != nil {
 		return Result{}, err
 	}
@@ -157,6 +170,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 			Validator:        validator,
 			PollInterval:     o.PollInterval,
 			Redact:           o.Redact,
+			Ledger:           o.Ledger,
 			MaxResponseBytes: o.MaxResponseBytes,
 		}),
 		Options: opts,
@@ -165,14 +179,14 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if err := finishReports(); err != nil {
 		return Result{}, err
 	}
-	switch code {
-	case 0:
-		return Result{Scenarios: n, LeftOut: all - n, Passed: true}, nil
-	case 1:
-		return Result{Scenarios: n, LeftOut: all - n, Passed: false}, nil
-	default:
-		return Result{Scenarios: n, LeftOut: all - n}, &UsageError{Err: fmt.Errorf("godog rejected the run options (exit %d); see its message above", code)}
+	res := Result{Scenarios: n, LeftOut: all - n, Passed: code == 0}
+	if ctx.Err() != nil {
+		res.Stopped = context.Cause(ctx)
 	}
+	if code > 1 {
+		return res, &UsageError{Err: fmt.Errorf("godog rejected the run options (exit %d); see its message above", code)}
+	}
+	return res, nil
 }
 
 // godogFilter turns a Cucumber tag expression into godog's filter syntax.
@@ -217,9 +231,9 @@ func countScenarios(opts *godog.Options, filter string) (int, error) {
 
 // prepareReports turns formats into godog's "name:path,name" form, creating the directories of
 // report files (godog does not). godog writes each file next to its final path, and finish
-// moves it into place without colour codes and, with redact set, redacted: no unredacted
-// report is ever left behind.
-func prepareReports(formats []Format, redact func([]byte) []byte) (format string, finish func() error, err error) {
+// moves it into place without colour codes and, with scrub set, scrubbed: no unscrubbed report
+// is ever left behind.
+func prepareReports(formats []Format, scrub func([]byte) []byte) (format string, finish func() error, err error) {
 	type pending struct{ tmp, final string }
 	var files []pending
 	finish = func() error {
@@ -229,8 +243,8 @@ func prepareReports(formats []Format, redact func([]byte) []byte) (format string
 				return fmt.Errorf("read report %s: %w", p.tmp, err)
 			}
 			b = stripANSI(b)
-			if redact != nil {
-				b = redact(b)
+			if scrub != nil {
+				b = scrub(b)
 			}
 			if err := os.WriteFile(p.final, b, 0o644); err != nil {
 				return fmt.Errorf("write report %s: %w", p.final, err)
@@ -265,9 +279,22 @@ func prepareReports(formats []Format, redact func([]byte) []byte) (format string
 				return "", nil, &UsageError{Err: fmt.Errorf("--format %s: create report directory: %w", f.Name, err)}
 			}
 		}
-		path := f.Path + ".partial"
+		path := partialPath(f.Path)
 		files = append(files, pending{tmp: path, final: f.Path})
 		parts = append(parts, f.Name+":"+path)
 	}
 	return strings.Join(parts, ","), finish, nil
 }
+
+// RemovePartialReports removes the files the reports of formats are written to while a run is
+// under way, for a run abandoned before it could finish them. Nothing else is touched.
+func RemovePartialReports(formats []Format) {
+	for _, f := range formats {
+		if f.Path != "" {
+			_ = os.Remove(partialPath(f.Path)) // best effort: the run is being abandoned
+		}
+	}
+}
+
+// partialPath is where the report of path is written until the run finishes.
+func partialPath(path string) string { return path + ".partial" }

@@ -1,0 +1,71 @@
+package steps
+
+import (
+	"slices"
+	"sync"
+
+	"conform/internal/statusdoc"
+)
+
+// Ledger records the export requests a run (or one scenario) created on the target and what is
+// known of each: whether it has been seen completed, or a cancel of it was accepted. It is the
+// account that clean-up settles and that an interrupted run reports: an export left running on
+// a real system costs its owner. It is safe for concurrent use; use NewLedger.
+type Ledger struct {
+	mu     sync.Mutex // guards states and order
+	states map[statusdoc.ID]settlement
+	order  []statusdoc.ID
+}
+
+// settlement is what is known of a created export.
+type settlement int
+
+const (
+	open           settlement = iota // running, as far as anyone knows
+	seenCompleted                    // a status document showed it completed, or a cancel was refused as completed
+	cancelAccepted                   // a cancel of it was answered 2xx
+)
+
+// NewLedger returns an empty ledger.
+func NewLedger() *Ledger { return &Ledger{states: map[statusdoc.ID]settlement{}} }
+
+// created records that the run created id.
+func (l *Ledger) created(id statusdoc.ID) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, ok := l.states[id]; !ok {
+		l.states[id] = open
+		l.order = append(l.order, id)
+	}
+}
+
+// settle records what became known of id, if the run created it. A completed export stays
+// completed whatever is learnt later.
+func (l *Ledger) settle(id statusdoc.ID, s settlement) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if cur, ok := l.states[id]; ok && cur != seenCompleted {
+		l.states[id] = s
+	}
+}
+
+// Open returns, in the order they were created, the requests neither seen completed nor with
+// a cancel accepted: those that may still be running because of this run.
+func (l *Ledger) Open() []statusdoc.ID {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.DeleteFunc(slices.Clone(l.order), func(id statusdoc.ID) bool { return l.states[id] != open })
+}
+
+// Created returns every request recorded, in the order they were created.
+func (l *Ledger) Created() []statusdoc.ID {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.order)
+}
+
+// CancelCommand is the command a person runs to cancel request id of the API at root by hand,
+// with the same credentials as the run.
+func CancelCommand(root string, id statusdoc.ID) string {
+	return `curl -X POST -u "$CONFORM_USERNAME" '` + cancelURL(root, id) + `'`
+}

@@ -2,6 +2,7 @@ package fakeserver
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"runtime"
@@ -111,9 +112,10 @@ func BenchmarkCancelHandler(b *testing.B) {
 }
 
 // BenchmarkCreateHandler is POST /exportRequests with two tables; every iteration stores one
-// more request.
+// more request. The limits are lifted so that a long run is never refused: the clock stands
+// still, so every request stored is still running.
 func BenchmarkCreateHandler(b *testing.B) {
-	srv := New(Options{Clock: NewManualClock(t0)})
+	srv := New(Options{Clock: NewManualClock(t0), MaxRequests: math.MaxInt, MaxStoredTables: math.MaxInt})
 	body := `{"tables":{"items":[{"tableName":"SHIPMENT"},{"tableName":"SHIPMENT_REFNUM"}]}}`
 	w := &benchWriter{header: http.Header{}}
 	b.ReportAllocs()
@@ -124,6 +126,32 @@ func BenchmarkCreateHandler(b *testing.B) {
 			b.Fatalf("create answered %d", w.status)
 		}
 	}
+}
+
+// BenchmarkCreateHandlerFull is BenchmarkCreateHandler on a fake holding MaxRequests requests, so
+// that every create first evicts the request that completed longest ago. The clock moves a
+// second per create, so that requests complete two creates after they are made.
+func BenchmarkCreateHandlerFull(b *testing.B) {
+	if testing.Short() {
+		b.Skip("filling 100,000 requests is for a full run")
+	}
+	const n = 100000
+	clock := NewManualClock(t0)
+	srv := New(Options{Clock: clock, MaxRequests: n})
+	fill(b, srv, n, benchTables)
+	clock.Advance(time.Hour)
+	body := `{"tables":{"items":[{"tableName":"SHIPMENT"},{"tableName":"SHIPMENT_REFNUM"}]}}`
+	w := &benchWriter{header: http.Header{}}
+	b.ReportAllocs()
+	for b.Loop() {
+		w.reset()
+		clock.Advance(time.Second)
+		srv.ServeHTTP(w, benchRequest(http.MethodPost, Root+"/exportRequests", body))
+		if w.status != http.StatusAccepted {
+			b.Fatalf("create answered %d", w.status)
+		}
+	}
+	require.Len(b, srv.IDs(), n)
 }
 
 // fill stores n requests of tables on srv, one in three cancelled at once, all still running,
@@ -213,4 +241,34 @@ func TestHeapOf100kRequests(t *testing.T) {
 			runtime.KeepAlive(srv)
 		})
 	}
+}
+
+// TestHeapAtTheLimits holds Options.MaxStoredTables to the worst case its doc comment states: a
+// fake at the default limits, full of running requests (DefaultMaxRequests of them, naming
+// DefaultMaxStoredTables tables between them, each name different and MaxTableNameBytes long),
+// in at most 450 MB of live heap.
+func TestHeapAtTheLimits(t *testing.T) {
+	if testing.Short() {
+		t.Skip("filling the fake to its limits is for a full run")
+	}
+	const budget = 450 << 20
+	perRequest := DefaultMaxStoredTables / DefaultMaxRequests
+	before := heapInUse()
+	clock := NewManualClock(t0)
+	srv := New(Options{Clock: clock})
+	tables := make([]string, perRequest)
+	for i := range DefaultMaxRequests {
+		for j := range tables {
+			name := fmt.Sprintf("%d_%d_", i, j)
+			tables[j] = name + strings.Repeat("X", MaxTableNameBytes-len(name))
+		}
+		_, err := srv.store.create(tables)
+		require.NoError(t, err, "create %d", i)
+	}
+	_, err := srv.store.create(tables[:1])
+	require.Equal(t, CodeTooManyRequests, ErrorCode(err), "the fake is full")
+	running := heapInUse() - before
+	t.Logf("%d running requests of %d tables: %.1f MB of heap", DefaultMaxRequests, perRequest, float64(running)/(1<<20))
+	require.Less(t, running, uint64(budget))
+	runtime.KeepAlive(srv)
 }

@@ -16,10 +16,17 @@ import (
 // createExample is shown in the detail of a body that is not even close.
 const createExample = `{"tables":{"items":[{"tableName":"SHIPMENT"}]}}`
 
-// decodeCreate reads the body of a create and returns the table names in order. Fields the fake
-// does not use (filters, fields) are allowed, as the vendor allows them. Every error is a
+// MaxTableNameBytes is the longest table name a create or a seed may give, in bytes. A table
+// name is a database identifier, and no major SQL database allows a longer one (Oracle Database
+// and SQL Server stop at 128 bytes, PostgreSQL and MySQL sooner). The cap is what bounds the
+// memory of stored table names, and so the worst case Options.MaxStoredTables states.
+const MaxTableNameBytes = 128
+
+// decodeCreate reads the body of a create and returns the table names in order; it refuses a
+// body naming more than maxTables tables, or a name longer than MaxTableNameBytes. Fields the
+// fake does not use (filters, fields) are allowed, as the vendor allows them. Every error is a
 // CodeInvalidRequest or CodeTooLarge whose message says what is wrong.
-func decodeCreate(body io.Reader) ([]string, error) {
+func decodeCreate(body io.Reader, maxTables int) ([]string, error) {
 	b, err := io.ReadAll(body)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
@@ -44,12 +51,18 @@ func decodeCreate(body io.Reader) ([]string, error) {
 	if len(items) == 0 {
 		return nil, errorf(CodeInvalidRequest, "tables.items must list at least one table, as in %s", createExample)
 	}
+	if len(items) > maxTables {
+		return nil, errorf(CodeInvalidRequest, "tables.items names %d tables, more than the %d one export request may name: split the export into several requests", len(items), maxTables)
+	}
 	seen := make(map[string]int, len(items))
 	tables := make([]string, 0, len(items))
 	for i, it := range items {
 		name := it.TableName
 		if strings.TrimSpace(name) == "" {
 			return nil, errorf(CodeInvalidRequest, "tables.items[%d].tableName is missing or empty", i)
+		}
+		if len(name) > MaxTableNameBytes {
+			return nil, errorf(CodeInvalidRequest, "tables.items[%d].tableName is %d bytes long, more than the %d a table name may have", i, len(name), MaxTableNameBytes)
 		}
 		if j, dup := seen[name]; dup {
 			return nil, errorf(CodeInvalidRequest, "tables.items[%d].tableName %q repeats tables.items[%d]: name each table once", i, name, j)

@@ -42,8 +42,19 @@ type recordRef uint64
 // store's mu held.
 type compactStore struct {
 	records map[int64]recordRef // by numeric id
-	arena   [][]byte            // chunks of records; a chunk never moves once written
-	names   []string            // table names, interned: a load sends the same few again and again
+	// arena holds the records in chunks. A chunk does not move while it is written to; an evicted
+	// record leaves dead bytes behind, and once they outweigh the live ones the live records are
+	// copied into fresh chunks (see remove), so the arena stays within about twice what it holds
+	// (or a chunk, when it holds little).
+	arena      [][]byte
+	live, dead int // bytes of records in the arena, kept and evicted
+	// names are the table names of created exports, interned: a load sends the same few again
+	// and again. refs counts the created exports, running or compacted, that name each; a name
+	// no export names any more is forgotten and its index reused (free), so that names sent
+	// once do not pile up as requests are evicted.
+	names   []string
+	refs    []uint32
+	free    []uint32
 	nameIdx map[string]uint32
 	// created queues the ids of exports created on a correct fake, oldest first, until they are
 	// compacted; head is where the queue starts in it.
@@ -98,21 +109,19 @@ func numericID(id string) (int64, bool) {
 	return n, err == nil
 }
 
-// compact stores e, which compactable accepted as n, as a record.
+// compact stores e, which compactable accepted as n, as a record. Its names hold the references
+// the export took when it was created.
 func (c *compactStore) compact(n int64, e *export) {
 	size := recordHeader + recordItem*len(e.items)
-	if len(c.arena) == 0 || cap(c.arena[len(c.arena)-1])-len(c.arena[len(c.arena)-1]) < size {
-		c.arena = append(c.arena, make([]byte, 0, max(arenaChunk, size)))
-	}
+	ref := c.reserve(size)
 	chunk := len(c.arena) - 1
 	b := c.arena[chunk]
-	ref := recordRef(uint64(chunk)<<32 | uint64(len(b)))
 	b = append(b, progressCodes[e.progress])
 	b = binary.LittleEndian.AppendUint64(b, uint64(unixSeconds(e.submitted)))
 	b = binary.LittleEndian.AppendUint64(b, uint64(unixSeconds(e.started)))
 	b = binary.LittleEndian.AppendUint32(b, uint32(len(e.items)))
 	for _, it := range e.items {
-		b = binary.LittleEndian.AppendUint32(b, c.intern(it.name))
+		b = binary.LittleEndian.AppendUint32(b, c.nameIdx[it.name])
 		b = append(b, progressCodes[it.progress])
 		b = binary.LittleEndian.AppendUint64(b, uint64(unixSeconds(it.start)))
 		b = binary.LittleEndian.AppendUint64(b, uint64(unixSeconds(it.end)))
@@ -120,23 +129,96 @@ func (c *compactStore) compact(n int64, e *export) {
 		b = append(b, mustHex(it.checksum)...)
 	}
 	c.arena[chunk] = b
+	c.live += size
 	if c.records == nil {
 		c.records = map[int64]recordRef{}
 	}
 	c.records[n] = ref
 }
 
+// reserve makes room for a record of size bytes at the end of the last chunk, starting a new
+// chunk when it has too little left, and returns where the record goes.
+func (c *compactStore) reserve(size int) recordRef {
+	if len(c.arena) == 0 || cap(c.arena[len(c.arena)-1])-len(c.arena[len(c.arena)-1]) < size {
+		c.arena = append(c.arena, make([]byte, 0, max(arenaChunk, size)))
+	}
+	chunk := len(c.arena) - 1
+	return recordRef(uint64(chunk)<<32 | uint64(len(c.arena[chunk])))
+}
+
+// recordAt returns the bytes of the record at ref in arena, and how many tables it holds.
+func recordAt(arena [][]byte, ref recordRef) ([]byte, int) {
+	b := arena[ref>>32][uint32(ref):]
+	count := int(binary.LittleEndian.Uint32(b[17:]))
+	return b[:recordHeader+recordItem*count], count
+}
+
+// remove forgets the compacted export n, giving back its names, and reports how many tables it
+// held; false when there is no such export. Once evicted records outweigh the kept ones (and
+// make up a chunk at least), the kept ones are copied into fresh chunks: each byte is copied at
+// most once per byte evicted since the last copy, so eviction stays cheap on average.
+func (c *compactStore) remove(n int64) (int, bool) {
+	ref, ok := c.records[n]
+	if !ok {
+		return 0, false
+	}
+	b, count := recordAt(c.arena, ref)
+	for i := range count {
+		c.release(binary.LittleEndian.Uint32(b[recordHeader+recordItem*i:]))
+	}
+	delete(c.records, n)
+	c.live -= len(b)
+	c.dead += len(b)
+	if c.dead >= arenaChunk && c.dead > c.live {
+		c.repack()
+	}
+	return count, true
+}
+
+// repack copies every kept record into fresh chunks and lets the old ones go.
+func (c *compactStore) repack() {
+	old := c.arena
+	c.arena, c.dead = nil, 0
+	for n, ref := range c.records {
+		b, _ := recordAt(old, ref)
+		to := c.reserve(len(b))
+		chunk := len(c.arena) - 1
+		c.arena[chunk] = append(c.arena[chunk], b...)
+		c.records[n] = to
+	}
+}
+
+// intern returns the index of name among the names, taking a reference to it: a created export
+// takes one per table and gives it back with release when it is evicted.
 func (c *compactStore) intern(name string) uint32 {
 	if i, ok := c.nameIdx[name]; ok {
+		c.refs[i]++
 		return i
 	}
 	if c.nameIdx == nil {
 		c.nameIdx = map[string]uint32{}
 	}
-	i := uint32(len(c.names))
-	c.names = append(c.names, name)
+	var i uint32
+	if k := len(c.free); k > 0 {
+		i, c.free = c.free[k-1], c.free[:k-1]
+		c.names[i], c.refs[i] = name, 1
+	} else {
+		i = uint32(len(c.names))
+		c.names = append(c.names, name)
+		c.refs = append(c.refs, 1)
+	}
 	c.nameIdx[name] = i
 	return i
+}
+
+// release gives back a reference to name i and forgets the name when it was the last.
+func (c *compactStore) release(i uint32) {
+	if c.refs[i]--; c.refs[i] > 0 {
+		return
+	}
+	delete(c.nameIdx, c.names[i])
+	c.names[i] = ""
+	c.free = append(c.free, i)
 }
 
 // lookup returns the compacted export id names, expanded into into; false when there is none.

@@ -92,6 +92,39 @@ func newExport(id string, tables []string, now time.Time, sched schedule, fail m
 // completed reports whether the export has reached a terminal progress; it never changes again.
 func (e *export) completed() bool { return e.progress.Terminal() }
 
+// completesAt returns when the export completes if nothing but time happens to it: the instant
+// it is due to for one still running, now for one that already has. It is false for one that
+// never completes on its own: a seeded request stays as seeded until it is cancelled, and a
+// cancellation stuck by a defect never settles. The store keeps the answer to know, without
+// looking at every request, which have completed and when the next one will.
+func (e *export) completesAt(now time.Time) (time.Time, bool) {
+	switch e.progress {
+	case statusdoc.Pending:
+		if e.running {
+			return e.startAt.Add(time.Duration(len(e.items)) * e.sched.tableDuration), true
+		}
+	case statusdoc.Processing:
+		if it := e.current(); e.running && it != nil {
+			left := 1 // the current table, then the pending ones, one after another
+			for _, other := range e.items {
+				if other.progress == statusdoc.Pending {
+					left++
+				}
+			}
+			return it.start.Add(time.Duration(left) * e.sched.tableDuration), true
+		}
+	case statusdoc.Cancelling:
+		if !e.defects.on(DefectStuckCancelling) {
+			return e.settleAt, true
+		}
+	default:
+		if e.completed() {
+			return now, true
+		}
+	}
+	return time.Time{}, false
+}
+
 // advance applies every transition due at or before now. An error means the export tried a
 // transition its table forbids: a bug in the fake, not a client mistake.
 func (e *export) advance(now time.Time) error {

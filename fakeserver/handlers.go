@@ -10,9 +10,10 @@ import (
 	"conform/internal/statusdoc"
 )
 
-// handleCreate submits an export: 202 with the status document and its Location.
+// handleCreate submits an export: 202 with the status document and its Location; 429 with
+// Retry-After when the store is full of running requests.
 func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
-	tables, err := decodeCreate(http.MaxBytesReader(w, r.Body, s.maxBodyBytes))
+	tables, err := decodeCreate(http.MaxBytesReader(w, r.Body, s.maxBodyBytes), s.store.limits.perRequest)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -134,9 +135,12 @@ func (s *Server) writeStatus(w http.ResponseWriter, r *http.Request, status int,
 // without a known code answers 500 with a generic detail and is logged, since only the log may
 // say what went wrong inside.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	status, detail, known := httpError(err)
+	status, detail, retryAfter, known := httpError(err)
 	if !known {
 		s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	if retryAfter != "" {
+		w.Header().Set("Retry-After", retryAfter)
 	}
 	body, garbled := s.defects.errorBody(status)
 	if !garbled {

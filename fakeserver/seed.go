@@ -112,6 +112,8 @@ func validateSeed(progress statusdoc.Progress, tables []TableSeed) error {
 		case i > 0 && stage(t.Progress) < stage(tables[i-1].Progress):
 			return errorf(CodeInvalidSeed, "seed table %s is %s after table %s is %s: tables are processed one after another, in order",
 				t.Name, t.Progress, tables[i-1].Name, tables[i-1].Progress)
+		case len(t.Name) > MaxTableNameBytes:
+			return errorf(CodeInvalidSeed, "seed table name %s is %d bytes long, more than the %d a table name may have", shorten(t.Name), len(t.Name), MaxTableNameBytes)
 		case t.Records < 0:
 			return errorf(CodeInvalidSeed, "seed table %s has a negative record count %d", t.Name, t.Records)
 		case t.Progress != statusdoc.Succeeded && (t.Records != 0 || t.Checksum != ""):
@@ -172,16 +174,23 @@ func (s *store) put(seed Seed) (statusdoc.ID, error) {
 	if seed.ID != "" && !validSeedID(seed.ID) {
 		return "", errorf(CodeInvalidSeed, "seed id %s cannot name a request in a URL path: use at most 200 bytes, no \"/\", spaces or control characters", shorten(seed.ID))
 	}
+	if len(tables) > s.limits.perRequest {
+		return "", errorf(CodeInvalidSeed, "seed names %d tables, more than the %d one export request may name", len(tables), s.limits.perRequest)
+	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	id := seed.ID
-	if id == "" {
-		id = s.newIDLocked()
-	} else if s.takenLocked(id) {
+	if id != "" && s.takenLocked(id) {
 		return "", errorf(CodeInvalidSeed, "seed id %s is already taken", shorten(id))
 	}
 	now := s.clock.Now()
+	if err := s.makeRoomLocked(now, len(tables)); err != nil {
+		return "", err
+	}
+	if id == "" {
+		id = s.newIDLocked()
+	}
 	e := &export{id: id, sched: s.sched, progress: seed.Progress, submitted: now, defects: s.defects}
 	finished := 0
 	for _, t := range tables {
@@ -214,5 +223,6 @@ func (s *store) put(seed Seed) (statusdoc.ID, error) {
 		e.items = append(e.items, it)
 	}
 	s.exports[id] = e
+	s.heldLocked(e, now)
 	return statusdoc.ID(id), nil
 }

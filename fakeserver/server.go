@@ -20,11 +20,14 @@ import (
 
 // Defaults of Options.
 const (
-	DefaultTableDuration       = 2 * time.Second
-	DefaultCancelDelay         = time.Second
-	DefaultUsername            = "conform"
-	DefaultPassword            = "conform"
-	DefaultMaxBodyBytes  int64 = 1 << 20
+	DefaultTableDuration         = 2 * time.Second
+	DefaultCancelDelay           = time.Second
+	DefaultUsername              = "conform"
+	DefaultPassword              = "conform"
+	DefaultMaxBodyBytes    int64 = 1 << 20
+	DefaultMaxTables             = 1000
+	DefaultMaxRequests           = 200_000
+	DefaultMaxStoredTables       = 1_000_000
 )
 
 // realm is the Basic realm of the WWW-Authenticate challenge.
@@ -52,6 +55,35 @@ type Options struct {
 	// MaxBodyBytes caps request bodies; 0 or less means DefaultMaxBodyBytes. A larger create
 	// body answers 400 with a detail saying so.
 	MaxBodyBytes int64
+	// MaxTables is the most tables one request may name; 0 or less means DefaultMaxTables, and
+	// more than MaxStoredTables means MaxStoredTables, since no larger request could be held. A
+	// create naming more answers 400 with a detail giving the limit and the count; a Put of such
+	// a seed fails with CodeInvalidSeed. The default, 1000, is far more than a real export names
+	// (a few tables to a few dozen), and it keeps the status document of the largest request
+	// under 580 KB, with every table succeeded and every name MaxTableNameBytes long (340 KB
+	// with names of 20 bytes; TestLargestStatusDocument); before the limit, one request of the
+	// 52,427 tables a 1 MB body can name answered 4.5 MB per poll.
+	MaxTables int
+	// MaxRequests is the most requests, created or put, the server holds; 0 or less means
+	// DefaultMaxRequests, twice the 100,000 that BENCHMARKS.md measures (its runs overshoot to
+	// 117,000). A create (or Put) that would hold more first evicts completed requests, the one
+	// that completed longest ago first, after which its id answers 404: a completed request
+	// never changes again, and that one is the one its client has had the longest to read. When
+	// every request held is still running, the create answers 429 Too Many Requests with an
+	// error document and a Retry-After of the seconds until the next of them completes (at
+	// least 1), and a Put fails with CodeTooManyRequests.
+	MaxRequests int
+	// MaxStoredTables is the most tables all the requests held may name together; 0 or less
+	// means DefaultMaxStoredTables. A create that would hold more evicts and refuses as for
+	// MaxRequests. It bounds memory where MaxRequests and MaxTables alone would not: a running
+	// request keeps every table in full, and 200,000 running requests of 1000 tables would need
+	// tens of gigabytes. The default, a million, holds 100,000 requests of the six tables
+	// `conform load` creates with room to spare, or 1000 requests of MaxTables. The worst case
+	// at the defaults, 200,000 running requests naming a million tables between them, every name
+	// different and MaxTableNameBytes long, is 398 MB of live heap (TestHeapAtTheLimits; the
+	// test process peaked at 620 MB of RSS); with names repeated across requests, as a load
+	// sends them, it is about 200 MB.
+	MaxStoredTables int
 	// Logger receives a Debug record per request and an Error record per internal error; nil
 	// discards.
 	Logger *slog.Logger
@@ -97,6 +129,16 @@ func New(opts Options) *Server {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	if opts.MaxRequests <= 0 {
+		opts.MaxRequests = DefaultMaxRequests
+	}
+	if opts.MaxStoredTables <= 0 {
+		opts.MaxStoredTables = DefaultMaxStoredTables
+	}
+	if opts.MaxTables <= 0 {
+		opts.MaxTables = DefaultMaxTables
+	}
+	opts.MaxTables = min(opts.MaxTables, opts.MaxStoredTables)
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -120,6 +162,7 @@ func New(opts Options) *Server {
 		patterns:     map[string]bool{},
 	}
 	s.store.defects = defects
+	s.store.limits = limits{perRequest: opts.MaxTables, requests: opts.MaxRequests, tables: opts.MaxStoredTables}
 	for _, rt := range s.routes() {
 		s.mux.HandleFunc(rt.pattern, rt.handler)
 		s.patterns[rt.pattern] = true

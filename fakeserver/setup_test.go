@@ -118,7 +118,7 @@ func errorDoc(tb testing.TB, r reply, status int) statusdoc.Error {
 	require.NoError(tb, dec.Decode(&doc), "body: %s", r.body)
 	require.Equal(tb, status, doc.Status)
 	require.Equal(tb, http.StatusText(status), doc.Title)
-	require.Regexp(tb, `^https://tools\.ietf\.org/html/rfc9110#section-15\.\d+\.\d+$`, doc.Type)
+	require.Regexp(tb, `^https://tools\.ietf\.org/html/(rfc9110#section-15\.\d+\.\d+|rfc6585#section-4)$`, doc.Type)
 	require.NotEmpty(tb, doc.Detail)
 	return doc
 }

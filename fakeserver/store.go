@@ -22,14 +22,26 @@ type store struct {
 	fail    map[string]bool // table names whose items end failed
 	defects defectSet       // given to every export, created or put
 
-	mu      sync.Mutex // guards exports, done, nextID and every export they hold
+	limits limits // how much it holds at most (see evict.go); set before use
+
+	mu      sync.Mutex // guards everything below and every export it holds
 	exports map[string]*export
 	done    compactStore // completed exports, compacted (see compact.go)
 	nextID  int64
+	// requests and tables are what the store holds, created or put, against its limits; due
+	// says when each of those requests completes (see evict.go), under a key that is its numeric
+	// id or, for another id, one of textKeys.
+	requests, tables int
+	due              completions
+	textKeys         map[string]int64
+	textIDs          map[int64]string
+	nextTextKey      int64
 }
 
+// newStore returns an empty store with the default limits.
 func newStore(clock Clock, sched schedule, fail map[string]bool) *store {
-	return &store{clock: clock, sched: sched, fail: fail, exports: map[string]*export{}, nextID: firstID}
+	return &store{clock: clock, sched: sched, fail: fail, exports: map[string]*export{}, nextID: firstID,
+		limits: limits{perRequest: DefaultMaxTables, requests: DefaultMaxRequests, tables: DefaultMaxStoredTables}}
 }
 
 // create submits an export of tables and returns its status document as of now.
@@ -56,9 +68,13 @@ func (s *store) appendCreate(b []byte, tables []string) (string, []byte, error) 
 }
 
 // createLocked stores a new export of tables, brought to now, and compacts a few older ones
-// that have completed since anyone last asked for them.
+// that have completed since anyone last asked for them. When the store is full it first evicts
+// completed requests, and refuses with CodeTooManyRequests when it cannot (see makeRoomLocked).
 func (s *store) createLocked(tables []string) (*export, error) {
 	now := s.clock.Now()
+	if err := s.makeRoomLocked(now, len(tables)); err != nil {
+		return nil, err
+	}
 	// A load names the same few tables again and again: keep each name once.
 	names := make([]string, len(tables))
 	for i, name := range tables {
@@ -67,6 +83,7 @@ func (s *store) createLocked(tables []string) (*export, error) {
 	e := newExport(s.newIDLocked(), names, now, s.sched, s.fail)
 	e.defects = s.defects
 	s.exports[e.id] = e
+	s.heldLocked(e, now)
 	if err := e.advance(now); err != nil {
 		return nil, err
 	}
@@ -157,8 +174,13 @@ func (s *store) cancel(id string) error {
 	if err != nil {
 		return err
 	}
-	err = e.cancel(s.clock.Now())
+	now := s.clock.Now()
+	settle := e.settleAt
+	err = e.cancel(now)
 	if live {
+		if !e.settleAt.Equal(settle) { // this cancel started the cancellation: it completes sooner or later than planned
+			s.dueLocked(e, now)
+		}
 		s.compactLocked(e)
 	}
 	return err

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,12 +21,19 @@ import (
 )
 
 const serveSynopsis = `conform serve [--addr HOST:PORT] [--table-duration D] [--cancel-delay D] [--start-delay D]
-                [--fail-table NAME]... [--defect NAME]... [--max-body BYTES] [--log-format text|json] [--quiet]
+                [--fail-table NAME]... [--defect NAME]... [--max-body BYTES] [--max-tables N]
+                [--max-requests N] [--max-stored-tables N] [--log-format text|json] [--quiet]
   conform serve --list-defects
 
 Serves the bundled fake of the export-request API on the real clock, until SIGINT or SIGTERM.
 With --defect it breaks the API's contract on purpose, in the ways --list-defects describes, so
 that you can see a harness (conform run --base-url) catch it.
+
+Limits, so that no client can exhaust the server: a create may name at most --max-tables tables
+(more answers 400). The server holds at most --max-requests requests and --max-stored-tables
+tables; a create that would hold more first evicts completed requests, the one that completed
+longest ago first (its id then answers 404), and answers 429 with Retry-After when every request
+held is still running.
 
 Environment:
   CONFORM_USERNAME, CONFORM_PASSWORD  the accepted HTTP Basic credentials; set both, or neither
@@ -43,16 +51,19 @@ const serveShutdownGrace = 5 * time.Second
 
 // serveFlags are the parsed flags of `conform serve`.
 type serveFlags struct {
-	addr          string
-	tableDuration time.Duration
-	cancelDelay   time.Duration
-	startDelay    time.Duration
-	failTables    []string
-	defects       []fakeserver.Defect
-	listDefects   bool
-	maxBody       int64
-	logFormat     string
-	quiet         bool
+	addr            string
+	tableDuration   time.Duration
+	cancelDelay     time.Duration
+	startDelay      time.Duration
+	failTables      []string
+	defects         []fakeserver.Defect
+	listDefects     bool
+	maxBody         int64
+	maxTables       int
+	maxRequests     int
+	maxStoredTables int
+	logFormat       string
+	quiet           bool
 }
 
 // parseServeFlags parses and checks the flags of `conform serve`.
@@ -82,6 +93,9 @@ func parseServeFlags(args []string, stdout io.Writer) (serveFlags, error) {
 	})
 	fs.BoolVar(&sf.listDefects, "list-defects", false, "describe every defect --defect can inject, and exit")
 	fs.Int64Var(&sf.maxBody, "max-body", fakeserver.DefaultMaxBodyBytes, "the largest request body accepted, in `BYTES`; a larger create answers 400")
+	fs.IntVar(&sf.maxTables, "max-tables", fakeserver.DefaultMaxTables, "the most tables one create may name (`N`); more answers 400")
+	fs.IntVar(&sf.maxRequests, "max-requests", fakeserver.DefaultMaxRequests, "the most requests held (`N`); beyond, completed ones are evicted, oldest first, else 429")
+	fs.IntVar(&sf.maxStoredTables, "max-stored-tables", fakeserver.DefaultMaxStoredTables, "the most tables of all requests held (`N`); beyond, as for --max-requests")
 	fs.StringVar(&sf.logFormat, "log-format", "text", "the format of the request log on stderr: text or json")
 	fs.BoolVar(&sf.quiet, "quiet", false, "do not log requests")
 	if err := parseFlags(fs, serveSynopsis, args, stdout); err != nil {
@@ -99,13 +113,31 @@ func parseServeFlags(args []string, stdout io.Writer) (serveFlags, error) {
 		return sf, &usageError{err: fmt.Errorf("--start-delay must not be negative, got %s", sf.startDelay), usage: usage}
 	case sf.maxBody <= 0:
 		return sf, &usageError{err: fmt.Errorf("--max-body must be positive, got %d", sf.maxBody), usage: usage}
+	case sf.maxTables <= 0:
+		return sf, &usageError{err: fmt.Errorf("--max-tables must be positive, got %d", sf.maxTables), usage: usage}
+	case sf.maxRequests <= 0:
+		return sf, &usageError{err: fmt.Errorf("--max-requests must be positive, got %d", sf.maxRequests), usage: usage}
+	case sf.maxStoredTables <= 0:
+		return sf, &usageError{err: fmt.Errorf("--max-stored-tables must be positive, got %d", sf.maxStoredTables), usage: usage}
+	case sf.maxTables > sf.maxStoredTables && flagSet(fs, "max-tables"):
+		// The fake would lower --max-tables to fit; say so instead of serving other limits.
+		return sf, &usageError{err: fmt.Errorf("--max-tables %d is more than --max-stored-tables %d: no such request could be held", sf.maxTables, sf.maxStoredTables), usage: usage}
 	}
+	// A small --max-stored-tables lowers the default --max-tables with it.
+	sf.maxTables = min(sf.maxTables, sf.maxStoredTables)
 	switch sf.logFormat {
 	case "text", "json":
 	default:
 		return sf, &usageError{err: fmt.Errorf("--log-format must be text or json, got %q", sf.logFormat), usage: usage}
 	}
 	return sf, nil
+}
+
+// flagSet reports whether the flag called name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
 }
 
 // serveCommand is `conform serve`. Its environment is injected so tests never read the real one.
@@ -154,16 +186,19 @@ func (c serveCommand) run(ctx context.Context, args []string, _ io.Reader, stdou
 	log := slog.New(h)
 
 	var handler http.Handler = fakeserver.New(fakeserver.Options{
-		Clock:         fakeserver.RealClock(),
-		StartDelay:    sf.startDelay,
-		TableDuration: sf.tableDuration,
-		CancelDelay:   sf.cancelDelay,
-		Username:      user,
-		Password:      pass,
-		FailTables:    sf.failTables,
-		MaxBodyBytes:  sf.maxBody,
-		Logger:        log,
-		Defects:       sf.defects,
+		Clock:           fakeserver.RealClock(),
+		StartDelay:      sf.startDelay,
+		TableDuration:   sf.tableDuration,
+		CancelDelay:     sf.cancelDelay,
+		Username:        user,
+		Password:        pass,
+		FailTables:      sf.failTables,
+		MaxBodyBytes:    sf.maxBody,
+		MaxTables:       sf.maxTables,
+		MaxRequests:     sf.maxRequests,
+		MaxStoredTables: sf.maxStoredTables,
+		Logger:          log,
+		Defects:         sf.defects,
 	})
 	if !sf.quiet {
 		handler = logRequests(log, handler)

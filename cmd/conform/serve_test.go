@@ -312,6 +312,26 @@ func TestServePassesItsFlagsToTheFake(t *testing.T) {
 			require.Equal(t, http.StatusBadRequest, r.status)
 			require.Contains(t, string(r.body), "larger than 100 bytes")
 		}},
+		{"max-tables", []string{"--max-tables", "2"}, func(t *testing.T, s *serving) {
+			r := s.call(http.MethodPost, "/exportRequests", "alice", canary, createBody(manyTables(3)...))
+			require.Equal(t, http.StatusBadRequest, r.status, "body: %s", r.body)
+			require.Contains(t, string(r.body), "tables.items names 3 tables, more than the 2 one export request may name")
+		}},
+		{"max-requests", []string{"--max-requests", "1", "--table-duration", "1h"}, func(t *testing.T, s *serving) {
+			r := s.call(http.MethodPost, "/exportRequests", "alice", canary, createBody("SHIPMENT"))
+			require.Equal(t, http.StatusAccepted, r.status, "body: %s", r.body)
+			r = s.call(http.MethodPost, "/exportRequests", "alice", canary, createBody("SHIPMENT"))
+			require.Equal(t, http.StatusTooManyRequests, r.status, "body: %s", r.body)
+			require.Contains(t, []string{"3599", "3600"}, r.header.Get("Retry-After"), "the first request completes in an hour")
+			require.Contains(t, string(r.body), "the server holds 1 export requests, as many as it keeps")
+		}},
+		{"max-stored-tables", []string{"--max-stored-tables", "3", "--table-duration", "1h"}, func(t *testing.T, s *serving) {
+			r := s.call(http.MethodPost, "/exportRequests", "alice", canary, createBody(manyTables(2)...))
+			require.Equal(t, http.StatusAccepted, r.status, "body: %s", r.body)
+			r = s.call(http.MethodPost, "/exportRequests", "alice", canary, createBody(manyTables(2)...))
+			require.Equal(t, http.StatusTooManyRequests, r.status, "body: %s", r.body)
+			require.Contains(t, string(r.body), "more than the 3 it keeps")
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -373,7 +393,7 @@ func TestServeHelp(t *testing.T) {
 	require.Equal(t, exitPass, code)
 	require.Empty(t, errOut)
 	for _, f := range []string{"-addr", "-table-duration", "-cancel-delay", "-start-delay", "-fail-table", "-defect", "-list-defects",
-		"-max-body", "-log-format", "-quiet", envUsername, envPassword} {
+		"-max-body", "-max-tables", "-max-requests", "-max-stored-tables", "-log-format", "-quiet", envUsername, envPassword} {
 		require.Contains(t, out, f)
 	}
 	_, out, _ = conform(t, "--help")
@@ -382,11 +402,14 @@ func TestServeHelp(t *testing.T) {
 
 func TestParseServeFlags(t *testing.T) {
 	defaults := serveFlags{
-		addr:          "127.0.0.1:8080",
-		tableDuration: 2 * time.Second,
-		cancelDelay:   time.Second,
-		maxBody:       fakeserver.DefaultMaxBodyBytes,
-		logFormat:     "text",
+		addr:            "127.0.0.1:8080",
+		tableDuration:   2 * time.Second,
+		cancelDelay:     time.Second,
+		maxBody:         fakeserver.DefaultMaxBodyBytes,
+		maxTables:       fakeserver.DefaultMaxTables,
+		maxRequests:     fakeserver.DefaultMaxRequests,
+		maxStoredTables: fakeserver.DefaultMaxStoredTables,
+		logFormat:       "text",
 	}
 	tests := []struct {
 		name string
@@ -396,10 +419,15 @@ func TestParseServeFlags(t *testing.T) {
 		{"defaults", nil, defaults},
 		{"every flag", []string{"--addr", ":0", "--table-duration", "150ms", "--cancel-delay", "3s", "--start-delay", "1s",
 			"--fail-table", "A", "--fail-table", "B", "--defect", "stuck-cancelling", "--defect", "wrong-content-type",
-			"--defect", "stuck-cancelling", "--list-defects", "--max-body", "512", "--log-format", "json", "--quiet"},
+			"--defect", "stuck-cancelling", "--list-defects", "--max-body", "512", "--max-tables", "7", "--max-requests", "8",
+			"--max-stored-tables", "9", "--log-format", "json", "--quiet"},
 			serveFlags{addr: ":0", tableDuration: 150 * time.Millisecond, cancelDelay: 3 * time.Second, startDelay: time.Second,
 				failTables: []string{"A", "B"}, defects: []fakeserver.Defect{fakeserver.DefectStuckCancelling, fakeserver.DefectWrongContentType},
-				listDefects: true, maxBody: 512, logFormat: "json", quiet: true}},
+				listDefects: true, maxBody: 512, maxTables: 7, maxRequests: 8, maxStoredTables: 9, logFormat: "json", quiet: true}},
+		{"max-tables as large as max-stored-tables", []string{"--max-tables", "5", "--max-stored-tables", "5"},
+			func() serveFlags { f := defaults; f.maxTables, f.maxStoredTables = 5, 5; return f }()},
+		{"max-stored-tables below the default max-tables", []string{"--max-stored-tables", "5"},
+			func() serveFlags { f := defaults; f.maxTables, f.maxStoredTables = 5, 5; return f }()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -420,6 +448,13 @@ func TestParseServeFlagsErrors(t *testing.T) {
 		{"negative cancel delay", []string{"--cancel-delay", "-1s"}, "--cancel-delay must be positive"},
 		{"negative start delay", []string{"--start-delay", "-1s"}, "--start-delay must not be negative"},
 		{"zero max body", []string{"--max-body", "0"}, "--max-body must be positive"},
+		{"zero max tables", []string{"--max-tables", "0"}, "--max-tables must be positive, got 0"},
+		{"negative max requests", []string{"--max-requests", "-1"}, "--max-requests must be positive, got -1"},
+		{"zero max stored tables", []string{"--max-stored-tables", "0"}, "--max-stored-tables must be positive, got 0"},
+		{"max tables over max stored tables", []string{"--max-tables", "10", "--max-stored-tables", "9"},
+			"--max-tables 10 is more than --max-stored-tables 9: no such request could be held"},
+		{"max requests not a number", []string{"--max-requests", "lots"}, `invalid value "lots" for flag -max-requests`},
+		{"max tables too large for an int", []string{"--max-tables", "99999999999999999999"}, "-max-tables"},
 		{"empty fail table", []string{"--fail-table", " "}, "want a table name"},
 		{"unknown defect", []string{"--defect", "nope"}, `invalid value "nope" for flag -defect: unknown defect "nope": want one of cancel-completed-wrong-status, `},
 		{"defect in the wrong case", []string{"--defect", "Stuck-Cancelling"}, `unknown defect "Stuck-Cancelling"`},

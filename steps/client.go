@@ -155,10 +155,15 @@ func (c *Client) Create(ctx context.Context, tables []string) (*Response, error)
 	return c.CreateRaw(ctx, body)
 }
 
-// CreateRaw submits an export with the body as given (a user's configured export).
+// CreateRaw submits an export with the body as given (a user's configured export). Once sent, a
+// create is seen through even if ctx ends (the transport's per-request timeout still bounds
+// it): an export whose answer was dropped would run on with nobody knowing its id.
 func (c *Client) CreateRaw(ctx context.Context, body []byte) (*Response, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("POST /exportRequests: not sent: %w", err)
+	}
 	h := http.Header{"Content-Type": {"application/json"}, "Prefer": {"respond-async"}}
-	resp, err := c.do(ctx, http.MethodPost, "/exportRequests", h, body, callOptions{})
+	resp, err := c.do(context.WithoutCancel(ctx), http.MethodPost, "/exportRequests", h, body, callOptions{})
 	if err == nil && resp.Status == http.StatusAccepted {
 		if doc, derr := resp.StatusDocument(); derr == nil && doc.RequestID() != "" {
 			c.own(doc.RequestID())

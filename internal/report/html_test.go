@@ -403,3 +403,23 @@ func textOf(n *html.Node) string {
 
 // squash collapses runs of white space, as a browser shows them.
 func squash(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// A run stopped early says so: in the facts, and in the verdict unless it already failed.
+func TestWriteHTMLStoppedRun(t *testing.T) {
+	const why = "the run was interrupted (SIGINT)"
+	failing := render(t, sampleStream(t), Info{Stopped: why})
+	summary := textOf(byID(parse(t, failing), "summary"))
+	require.Contains(t, squash(summary), "Does not conform", "a failure seen before the signal stands")
+	require.Contains(t, squash(summary), "Stopped"+why)
+
+	envs := sampleStream(t)
+	for _, e := range envs {
+		if e.TestRunFinished != nil {
+			e.TestRunFinished.Success = true
+		}
+	}
+	require.Contains(t, squash(textOf(byID(parse(t, render(t, envs, Info{})), "summary"))), "Conforms")
+	summary = textOf(byID(parse(t, render(t, envs, Info{Stopped: why})), "summary"))
+	require.Contains(t, squash(summary), "Incomplete: "+why, "skipped scenarios of a stopped run prove nothing")
+	require.NotContains(t, squash(summary), "Conforms")
+}

@@ -4,8 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"syscall"
 
 	"conform/internal/credentials"
+	"conform/steps"
 )
 
 // Exit codes, as DESIGN §4 and the README document them.
@@ -15,6 +18,41 @@ const (
 	exitUsage       = 2 // usage or configuration error
 	exitUnreachable = 3 // the target cannot be reached, rejects the credentials, or is not this API
 )
+
+// Exit codes of a command stopped early by a signal: 128 plus the signal's number, what a shell
+// reports for a process the signal killed, so that CI and scripts see an interrupted conform as
+// they see any interrupted program. On the first signal a command finishes what it must before
+// it exits (conform load cancels the export requests it created and prints its report); on a
+// second it exits at once, with the code of the first.
+const (
+	exitInterrupted = 130 // stopped by SIGINT (Ctrl-C): 128 + 2
+	exitTerminated  = 143 // stopped by SIGTERM (a CI job's timeout, kill): 128 + 15
+)
+
+// interruptedError reports that a command stopped early because signal (SIGINT or SIGTERM)
+// asked it to. exitCode turns it into signalExit(signal), whatever else the command found. It
+// wraps no other error: the signal is the whole reason.
+type interruptedError struct {
+	signal os.Signal
+}
+
+func (e *interruptedError) Error() string { return "interrupted by " + steps.SignalName(e.signal) }
+
+// signalExit is the exit code of a command stopped by sig: exitInterrupted for SIGINT,
+// exitTerminated for SIGTERM, 128 plus the number of any other signal, and exitFail for a
+// signal without a number.
+func signalExit(sig os.Signal) int {
+	switch sig {
+	case syscall.SIGINT:
+		return exitInterrupted
+	case syscall.SIGTERM:
+		return exitTerminated
+	}
+	if n, ok := sig.(syscall.Signal); ok {
+		return 128 + int(n)
+	}
+	return exitFail
+}
 
 // usageError is a mistake in the command line; the command's usage is printed with it.
 type usageError struct {
@@ -40,12 +78,18 @@ func exitCode(err error, stderr io.Writer) int {
 	if err == nil {
 		return exitPass
 	}
+	var ie *interruptedError
 	var ue *usageError
 	var ce *configError
 	var te *targetError
 	var rejected *credentials.RejectedError
 	var unreachable *credentials.UnreachableError
 	switch {
+	case errors.As(err, &ie):
+		// First: the user or CI asked to stop, and a script must see that, not a failure the
+		// interruption may have caused.
+		fmt.Fprintf(stderr, "conform: %v\n", err)
+		return signalExit(ie.signal)
 	case errors.As(err, &te) && te.rejected, errors.As(err, &rejected):
 		fmt.Fprintf(stderr, "conform: credentials rejected: %v\n", err)
 		return exitUnreachable

@@ -6,11 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
+	"syscall"
 	"time"
 
 	"conform/fakeserver"
@@ -30,17 +31,20 @@ conform (to the spec, or to the invariants one status document must keep).
 Without --base-url it starts the bundled fake in this process, on 127.0.0.1, and loads that.
 With --base-url it loads that endpoint, with the credentials conform run takes. Any host but
 127.0.0.1, localhost or ::1 also needs --rate: a load on a real endpoint is always bounded in
-rate (at most 1000 requests/s) and in time (--duration, at most 10m).
+rate (at most 1000 requests/s) and in time (--duration, at most 10m). --rate is 0 (no limit,
+this machine only) or from 0.01 (one request every 100s) to 1000000 requests/s.
 
 The status mix creates --ids export requests first, polls their status round robin, and
 cancels them at the end; the mix mix repeats create, poll, cancel. Both create real export
 requests on a real endpoint, and cancel every one they create.
 
-Exit codes: 0 every answer checked conforms and every request was answered, 1 otherwise,
-2 usage or configuration error, 3 the target cannot be reached or rejects the credentials.`
+SIGINT (Ctrl-C) or SIGTERM stops the load early: no new requests, the polls in flight are
+abandoned (counted apart, not as failures), every export request the load created is
+cancelled, and the report shows what was seen. A second signal stops at once.
 
-// maxRemoteRate is the highest --rate allowed against a host that is not this machine.
-const maxRemoteRate = 1000
+Exit codes: 0 every answer checked conforms and every request was answered, 1 otherwise,
+2 usage or configuration error, 3 the target cannot be reached or rejects the credentials,
+130 or 143 stopped by SIGINT or SIGTERM.`
 
 // loadFlags are the parsed flags of `conform load`.
 type loadFlags struct {
@@ -65,7 +69,7 @@ func parseLoadFlags(args []string, stdout io.Writer) (loadFlags, error) {
 	fs.StringVar(&lf.mix, "mix", string(load.MixStatus), "the requests: status (polls of requests created first) or mix (create, poll, cancel)")
 	fs.DurationVar(&lf.duration, "duration", load.DefaultDuration, "how long to put the load on, at most "+load.MaxDuration.String())
 	fs.IntVar(&lf.concurrency, "concurrency", 8, fmt.Sprintf("how many requests are in flight at once, at most %d", load.MaxConcurrency))
-	fs.Float64Var(&lf.rate, "rate", 0, fmt.Sprintf("at most this many requests per second, setup and cleanup included; 0 is no limit,\nallowed only on loopback. Required for any other host, at most %d there", maxRemoteRate))
+	fs.Float64Var(&lf.rate, "rate", 0, fmt.Sprintf("at most this many requests per second, setup and cleanup included: from %g to %d, or 0 for\nno limit, allowed only on loopback. Required for any other host, at most %d there", load.MinRate, load.MaxRate, load.MaxRemoteRate))
 	fs.IntVar(&lf.ids, "ids", load.DefaultIDs, fmt.Sprintf("how many export requests the status mix creates first, at most %d", load.MaxIDs))
 	fs.IntVar(&lf.validateEvery, "validate-every", 1, "check one answer in N against the spec and the invariants; 1 checks every answer, 0 none\n(setup and cleanup answers are always checked)")
 	fs.StringVar(&lf.format, "format", "text", "the report: text or json")
@@ -86,8 +90,16 @@ func parseLoadFlags(args []string, stdout io.Writer) (loadFlags, error) {
 		return fail("--duration must be more than 0 and at most %s, got %s", load.MaxDuration, lf.duration)
 	case lf.concurrency < 1 || lf.concurrency > load.MaxConcurrency:
 		return fail("--concurrency must be between 1 and %d, got %d", load.MaxConcurrency, lf.concurrency)
+	case math.IsNaN(lf.rate) || math.IsInf(lf.rate, 0):
+		return fail("--rate must be a number of requests per second, got %g", lf.rate)
 	case lf.rate < 0:
 		return fail("--rate must not be negative, got %g", lf.rate)
+	case lf.rate > 0 && lf.rate < load.MinRate:
+		// Slower than this is no load; much slower, and the pause between requests would
+		// overflow, and with it the limit.
+		return fail("--rate must be at least %g requests per second (one every %s), or 0 for no limit, got %g", load.MinRate, time.Duration(float64(time.Second)/load.MinRate), lf.rate)
+	case lf.rate > load.MaxRate:
+		return fail("--rate must be at most %d requests per second (or 0 for no limit, on loopback), got %g", load.MaxRate, lf.rate)
 	case lf.ids < 1 || lf.ids > load.MaxIDs:
 		return fail("--ids must be between 1 and %d, got %d", load.MaxIDs, lf.ids)
 	case lf.validateEvery < 0:
@@ -106,12 +118,12 @@ func parseLoadFlags(args []string, stdout io.Writer) (loadFlags, error) {
 		return lf, &usageError{err: err, usage: usage}
 	}
 	// Checked before anything is sent: a load on someone else's server is always rate-limited.
-	if !isLoopback(root) {
+	if !load.IsLoopback(root) {
 		switch {
 		case lf.rate == 0:
-			return fail("--base-url %s is not this machine: give --rate (requests per second, at most %d) to say how hard to load it", root, maxRemoteRate)
-		case lf.rate > maxRemoteRate:
-			return fail("--rate %g is more than %d requests per second, the most conform load sends to a host that is not this machine", lf.rate, maxRemoteRate)
+			return fail("--base-url %s is not this machine: give --rate (requests per second, at most %d) to say how hard to load it", root, load.MaxRemoteRate)
+		case lf.rate > load.MaxRemoteRate:
+			return fail("--rate %g is more than %d requests per second, the most conform load sends to a host that is not this machine", lf.rate, load.MaxRemoteRate)
 		}
 		// Besides --duration, a load creates and cancels its status requests (two per id), or
 		// finishes each worker's last cycle with a cancel, all at --rate: bound that too.
@@ -127,25 +139,13 @@ func parseLoadFlags(args []string, stdout io.Writer) (loadFlags, error) {
 	return lf, nil
 }
 
-// isLoopback reports whether the URL's host is this machine by name or by address: localhost,
-// or an IP address in 127.0.0.0/8 or ::1. No name is looked up.
-func isLoopback(rawURL string) bool {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return false
-	}
-	host := u.Hostname()
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-// loadCommand is `conform load`. Its environment is injected so that tests never read the real
-// one.
+// loadCommand is `conform load`. Its environment and its signals are injected so that tests
+// never read the real ones.
 type loadCommand struct {
 	getenv func(string) string
+	// signals relays SIGINT and SIGTERM to c until the stop it returns is called; nil means
+	// signal.Notify and signal.Stop.
+	signals func(c chan<- os.Signal) (stop func())
 }
 
 // loadCmd is `conform load` on the process's environment.
@@ -164,10 +164,17 @@ func (c loadCommand) run(ctx context.Context, args []string, _ io.Reader, stdout
 			return err
 		}
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
-	defer stop()
+	return c.untilStopped(ctx, stderr, func(ctx context.Context) error {
+		return c.load(ctx, lf, body, stdout, stderr)
+	})
+}
 
+// load puts the load lf describes on its target and writes the report. When ctx ends because a
+// signal stopped the load, it still cancels what the load created and writes the report of
+// what was seen, and returns the *interruptedError that ended ctx.
+func (c loadCommand) load(ctx context.Context, lf loadFlags, body []byte, stdout, stderr io.Writer) error {
 	var tgt *loadTarget
+	var err error
 	if lf.live.baseURL == "" {
 		tgt, err = bundledLoadTarget(lf, stderr)
 	} else {
@@ -189,6 +196,9 @@ func (c loadCommand) run(ctx context.Context, args []string, _ io.Reader, stdout
 		IDs:           lf.ids,
 		CreateBody:    body,
 		ValidateEvery: lf.validateEvery,
+		Started: func() {
+			fmt.Fprintf(stderr, "conform load: started, for %s; SIGINT (Ctrl-C) or SIGTERM stops it early\n", lf.duration)
+		},
 	})
 	var ce *load.ConfigError
 	switch {
@@ -214,13 +224,61 @@ func (c loadCommand) run(ctx context.Context, args []string, _ io.Reader, stdout
 	if err != nil {
 		return fmt.Errorf("write the report: %w", err)
 	}
+	var ie *interruptedError
 	switch {
+	case errors.As(context.Cause(ctx), &ie):
+		return ie // whatever the report shows: the requests it abandoned are not failures
 	case rep.NonConforming > 0:
 		return errNotConforming
 	case rep.Failed > 0:
 		return fmt.Errorf("%d of %d requests got no answer", rep.Failed, rep.Requests)
 	}
 	return nil
+}
+
+// untilStopped runs work until it returns or a signal stops it. The first SIGINT or SIGTERM
+// ends work's context, with an *interruptedError as its cause: the load starts no new request,
+// cancels the export requests it created and writes its report, and untilStopped returns that
+// error once work has. A second signal returns it at once, while work may still be cancelling:
+// the way out of a clean-up that takes too long.
+func (c loadCommand) untilStopped(ctx context.Context, stderr io.Writer, work func(context.Context) error) error {
+	notify := c.signals
+	if notify == nil {
+		notify = func(ch chan<- os.Signal) func() {
+			signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+			return func() { signal.Stop(ch) }
+		}
+	}
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	sigs := make(chan os.Signal, 2)
+	defer notify(sigs)()
+	done := make(chan error, 1)
+	go func() { done <- work(ctx) }()
+	var interrupted *interruptedError
+	for {
+		select {
+		case err := <-done:
+			switch {
+			case interrupted == nil, errors.Is(err, interrupted):
+				return err
+			case err == nil:
+				return interrupted
+			}
+			// work failed for a reason of its own after the signal (the signal may have cut
+			// short its connection): the signal decides the exit code, the error is still said.
+			return fmt.Errorf("%w: %w", interrupted, err)
+		case sig := <-sigs:
+			if interrupted != nil {
+				fmt.Fprintf(stderr, "conform load: %s again: stopping at once; export requests this load created may still be running\n", steps.SignalName(sig))
+				return interrupted
+			}
+			interrupted = &interruptedError{signal: sig}
+			stop(interrupted)
+			fmt.Fprintf(stderr, "conform load: %s: starting no new request; cancelling the export requests this load created, then the report; "+
+				"send it again to stop at once\n", steps.SignalName(sig))
+		}
+	}
 }
 
 // loadTarget is what a load is sent to, and how.
@@ -286,7 +344,7 @@ func (c loadCommand) liveLoadTarget(ctx context.Context, lf loadFlags, stderr io
 	if err != nil {
 		return nil, err
 	}
-	if !isLoopback(root) {
+	if !load.IsLoopback(root) {
 		fmt.Fprintf(stderr, "conform load: loading %s with %s: at most %g requests/s for %s (mix %s); "+
 			"it creates export requests there and cancels every one it creates\n", root, creds.Describe(), lf.rate, lf.duration, lf.mix)
 	}

@@ -6,6 +6,10 @@
 // Two mixes: MixStatus polls the status of a few requests created before the measurement
 // starts (and cancels them after it ends); MixCycle repeats create, poll, cancel. Every request
 // a load sends, its setup and cleanup included, goes through one rate limit when one is set.
+//
+// A load interrupted (its context ended) starts no new request, abandons the polls in flight,
+// and still cancels every export request it created: a create, once sent, is read to its answer
+// whatever the context, because that answer names the request to cancel.
 package load
 
 import (
@@ -15,6 +19,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -50,6 +56,24 @@ const (
 	DefaultMaxViolations = 10
 )
 
+// Bounds of Config.Rate, in requests per second.
+//
+// MinRate spaces starts 100 s apart: six requests in the longest load (MaxDuration), and an
+// interval far inside time.Duration, which a rate such as 1e-12 or 1e-300 would overflow. A
+// slower load is no load at all.
+//
+// MaxRate spaces starts 1 µs apart, about the finest a timer paces; a higher rate would round
+// its interval to a few nanoseconds, and above 1e9/s to 0, which paces nothing. It holds on this
+// machine too, where 0 asks for no limit outright.
+//
+// MaxRemoteRate is the most a load sends to a host that is not this machine, where a rate is
+// also required.
+const (
+	MinRate       = 0.01
+	MaxRate       = 1_000_000
+	MaxRemoteRate = 1000
+)
+
 // The operations, named as the spec's operationIds.
 const (
 	opCreate = "createExportRequest"
@@ -75,7 +99,9 @@ type Config struct {
 	// At most MaxConcurrency.
 	Concurrency int
 	// Rate caps the requests started per second, all workers together, setup and cleanup
-	// included; 0 means no cap.
+	// included. 0 means no cap, allowed only when Root is this machine (IsLoopback); any other
+	// rate is from MinRate to MaxRate, and at most MaxRemoteRate when Root is not this machine.
+	// NaN and infinities are refused.
 	Rate float64
 	// IDs is how many requests MixStatus creates before it starts; 0 means DefaultIDs. At most
 	// MaxIDs.
@@ -93,6 +119,10 @@ type Config struct {
 	// MaxViolations is how many violations and errors the report quotes; 0 means
 	// DefaultMaxViolations.
 	MaxViolations int
+	// Started, when not nil, is called once, when the measured load starts: after MixStatus has
+	// created its requests and before the first request measured. It is not called when ctx
+	// ends first.
+	Started func()
 }
 
 // ConfigError is a Config that cannot be run.
@@ -128,8 +158,8 @@ func (cfg *Config) check() error {
 		return fmt.Errorf("duration %s: want more than 0 and at most %s", cfg.Duration, MaxDuration)
 	case cfg.Concurrency > MaxConcurrency:
 		return fmt.Errorf("concurrency %d: want at most %d", cfg.Concurrency, MaxConcurrency)
-	case cfg.Rate < 0:
-		return fmt.Errorf("rate %g: want a positive number of requests per second, or 0 for no limit", cfg.Rate)
+	case math.IsNaN(cfg.Rate) || math.IsInf(cfg.Rate, 0) || cfg.Rate < 0 || (cfg.Rate > 0 && cfg.Rate < MinRate) || cfg.Rate > MaxRate:
+		return fmt.Errorf("rate %g: want from %g to %d requests per second, or 0 for no limit", cfg.Rate, MinRate, MaxRate)
 	case cfg.IDs < 0 || cfg.IDs > MaxIDs:
 		return fmt.Errorf("ids %d: want between 1 and %d", cfg.IDs, MaxIDs)
 	case cfg.ValidateEvery < 0:
@@ -141,6 +171,9 @@ func (cfg *Config) check() error {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("root %q: want an http(s) URL", cfg.Root)
 	}
+	if !IsLoopback(cfg.Root) && (cfg.Rate == 0 || cfg.Rate > MaxRemoteRate) {
+		return fmt.Errorf("rate %g: root %s is not this machine: want from %g to %d requests per second", cfg.Rate, cfg.Root, MinRate, MaxRemoteRate)
+	}
 	if cfg.Validator == nil {
 		if cfg.Validator, err = openapi.NewValidator(); err != nil {
 			return err
@@ -149,10 +182,31 @@ func (cfg *Config) check() error {
 	return nil
 }
 
+// IsLoopback reports whether the URL's host is this machine by name or by address: localhost,
+// or an IP address in 127.0.0.0/8 or ::1. No name is looked up, and a URL that does not parse is
+// not this machine.
+func IsLoopback(rawURL string) bool {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return false
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 // Run puts the load cfg describes on its target and reports what came back. It returns a
 // *ConfigError for a Config that cannot run, and an error when the setup of MixStatus cannot
 // create its requests; a failed or non-conforming answer during the load is in the Report, not
-// an error. Run returns early, with what it saw so far, when ctx ends.
+// an error.
+//
+// When ctx ends, Run starts no new request and abandons the polls in flight (counted in
+// Report.Abandoned, not as failures), cancels the export requests the load created, with the
+// rate limit but without ctx, and returns what it saw with Report.Interrupted set: also when ctx
+// ends during the setup of MixStatus.
 func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err := cfg.check(); err != nil {
 		return nil, &ConfigError{Err: err}
@@ -168,9 +222,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		var err error
 		ids, err = r.setUp(ctx, outside)
 		defer func() { r.cleanUp(context.WithoutCancel(ctx), ids, outside) }()
-		if err != nil {
+		if err != nil && ctx.Err() == nil {
 			return nil, err
 		}
+		// An interrupted setup is not an error: the workers below return at once, and the
+		// report says what was created (and is cancelled).
+	}
+	if cfg.Started != nil && ctx.Err() == nil {
+		cfg.Started()
 	}
 
 	start := time.Now()
@@ -197,6 +256,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		total.merge(w)
 	}
 	rep := total.report(cfg, elapsed)
+	rep.Interrupted = ctx.Err() != nil
 	rep.Setup = len(ids)
 	r.cleanUp(context.WithoutCancel(ctx), ids, outside)
 	ids = nil // cleaned up; the deferred call has nothing left to do
@@ -231,7 +291,8 @@ func (r *runner) setUp(ctx context.Context, st *stats) ([]statusdoc.ID, error) {
 					errs[i] = err
 					continue
 				}
-				ids[i], errs[i] = r.create(ctx, local, 1)
+				// Once sent, a create is read to its end: its answer names what to cancel.
+				ids[i], errs[i] = r.create(context.WithoutCancel(ctx), local, 1)
 			}
 			mu.Lock()
 			st.merge(local)
@@ -286,7 +347,9 @@ func (r *runner) cycleLoop(ctx context.Context, deadline time.Time, st *stats) {
 		if ok, _ := r.pace.wait(ctx, deadline); !ok {
 			return
 		}
-		id, err := r.create(ctx, st, r.cfg.ValidateEvery)
+		// Once sent, a create is read to its end, even when ctx ends meanwhile: its answer names
+		// the request to cancel.
+		id, err := r.create(context.WithoutCancel(ctx), st, r.cfg.ValidateEvery)
 		if err != nil {
 			continue // counted; there is nothing to poll or cancel
 		}
@@ -332,8 +395,7 @@ func (r *runner) do(ctx context.Context, st *stats, every int, op, method, path 
 	}
 	req, err := http.NewRequestWithContext(ctx, method, r.cfg.Root+path, rd)
 	if err != nil {
-		st.fail(op, err)
-		return answer{err: err}
+		return st.lost(ctx, op, err)
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -341,15 +403,13 @@ func (r *runner) do(ctx context.Context, st *stats, every int, op, method, path 
 	}
 	if r.cfg.Auth != nil {
 		if err := r.cfg.Auth(req); err != nil {
-			st.fail(op, err)
-			return answer{err: err}
+			return st.lost(ctx, op, err)
 		}
 	}
 	start := time.Now()
 	resp, err := r.client.Do(req)
 	if err != nil {
-		st.fail(op, err)
-		return answer{err: err}
+		return st.lost(ctx, op, err)
 	}
 	// The worker's buffer: the body is only looked at before the worker's next request.
 	st.buf.Reset()
@@ -361,8 +421,7 @@ func (r *runner) do(ctx context.Context, st *stats, every int, op, method, path 
 		err = fmt.Errorf("%s answered more than %d bytes", op, r.cfg.MaxBodyBytes)
 	}
 	if err != nil {
-		st.fail(op, err)
-		return answer{err: err}
+		return st.lost(ctx, op, err)
 	}
 	st.answered(op, resp.StatusCode, took)
 	if every > 0 && st.turn(every) {
@@ -370,6 +429,18 @@ func (r *runner) do(ctx context.Context, st *stats, every int, op, method, path 
 		st.check(r.describe(ex), r.check(ex, asked))
 	}
 	return answer{status: resp.StatusCode, body: respBody}
+}
+
+// lost counts a request that got no answer and returns it as one: abandoned when ctx has ended
+// (the load was interrupted, and the answer is no longer waited for), a failure of the target
+// otherwise.
+func (s *stats) lost(ctx context.Context, op string, err error) answer {
+	if ctx.Err() != nil {
+		s.abandoned++
+	} else {
+		s.fail(op, err)
+	}
+	return answer{err: err}
 }
 
 // describe names an exchange in a violation: method, path and status.

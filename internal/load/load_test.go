@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -172,8 +175,17 @@ func TestFailuresAreCounted(t *testing.T) {
 	require.False(t, rep.Conforms())
 }
 
+// refuseToSend is a transport that sends nothing: a Config the check should refuse must not
+// reach any host, not even when the check is broken.
+type refuseToSend struct{ t testing.TB }
+
+func (r refuseToSend) RoundTrip(req *http.Request) (*http.Response, error) {
+	r.t.Errorf("sent %s %s: the config should have been refused", req.Method, req.URL)
+	return nil, errors.New("refused by the test")
+}
+
 func TestConfigIsChecked(t *testing.T) {
-	base := Config{Root: "http://127.0.0.1:9" + openapi.Root, CreateBody: createBody}
+	base := Config{Root: "http://127.0.0.1:9" + openapi.Root, CreateBody: createBody, Transport: refuseToSend{t}, Duration: 10 * time.Millisecond}
 	tests := []struct {
 		name string
 		edit func(*Config)
@@ -183,6 +195,17 @@ func TestConfigIsChecked(t *testing.T) {
 		{"duration", func(c *Config) { c.Duration = time.Hour }, "duration 1h0m0s"},
 		{"concurrency", func(c *Config) { c.Concurrency = 5000 }, "concurrency 5000"},
 		{"rate", func(c *Config) { c.Rate = -1 }, "rate -1"},
+		{"rate NaN", func(c *Config) { c.Rate = math.NaN() }, "rate NaN"},
+		{"rate +Inf", func(c *Config) { c.Rate = math.Inf(1) }, "rate +Inf"},
+		{"rate -Inf", func(c *Config) { c.Rate = math.Inf(-1) }, "rate -Inf"},
+		{"rate 1e-300", func(c *Config) { c.Rate = 1e-300 }, "rate 1e-300"},
+		{"rate 1e-12", func(c *Config) { c.Rate = 1e-12 }, "rate 1e-12"},
+		{"rate below the minimum", func(c *Config) { c.Rate = 0.009 }, "rate 0.009"},
+		{"rate above the maximum", func(c *Config) { c.Rate = 2e6 }, "rate 2e+06"},
+		{"rate above what the pacer can space", func(c *Config) { c.Rate = 1e10 }, "rate 1e+10"},
+		{"no rate on another host", func(c *Config) { c.Root = "https://api.example.com" + openapi.Root },
+			"rate 0: root https://api.example.com/logisticsRestApi/data/v1 is not this machine"},
+		{"rate too high on another host", func(c *Config) { c.Root = "http://10.1.2.3" + openapi.Root; c.Rate = 1001 }, "rate 1001: root"},
 		{"ids", func(c *Config) { c.IDs = MaxIDs + 1 }, "ids 10001"},
 		{"body", func(c *Config) { c.CreateBody = nil }, "no create body"},
 		{"root", func(c *Config) { c.Root = "ftp://x" }, `root "ftp://x"`},
@@ -191,12 +214,146 @@ func TestConfigIsChecked(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := base
 			tt.edit(&cfg)
-			_, err := Run(context.Background(), cfg)
+			// Bounded, so that a config wrongly accepted (at 0.009/s, say) fails the test
+			// instead of hanging it.
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_, err := Run(ctx, cfg)
 			var ce *ConfigError
 			require.ErrorAs(t, err, &ce)
 			require.ErrorContains(t, err, tt.want)
 		})
 	}
+}
+
+func TestConfigAcceptsTheRatesItDocuments(t *testing.T) {
+	loopback := "http://127.0.0.1:9" + openapi.Root
+	remote := "https://api.example.com" + openapi.Root
+	tests := []struct {
+		root string
+		rate float64
+	}{
+		{loopback, 0}, {loopback, 0.01}, {loopback, 1}, {loopback, 1e6},
+		{remote, 0.01}, {remote, 40}, {remote, 1000},
+		{"http://localhost:9" + openapi.Root, 0}, {"http://[::1]:9" + openapi.Root, 0},
+	}
+	for _, tt := range tests {
+		cfg := Config{Root: tt.root, CreateBody: createBody, Rate: tt.rate}
+		require.NoError(t, cfg.check(), "%s at %g/s", tt.root, tt.rate)
+	}
+}
+
+// interruptOn serves the fake, and calls interrupt when the nth request that match accepts
+// arrives; that request then waits for its client to give up on it, so that it is abandoned,
+// unless answer is set, in which case it is answered as usual.
+func interruptOn(t testing.TB, fake http.Handler, n int64, match func(*http.Request) bool, answer bool, interrupt func()) http.Handler {
+	t.Helper()
+	var seen atomic.Int64
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if match(r) && seen.Add(1) == n {
+			interrupt()
+			if !answer {
+				select {
+				case <-r.Context().Done(): // the client abandoned it
+				case <-time.After(10 * time.Second):
+					t.Errorf("the request in flight when the load was interrupted was not abandoned")
+				}
+				return
+			}
+		}
+		fake.ServeHTTP(w, r)
+	})
+}
+
+func isPoll(r *http.Request) bool   { return r.Method == http.MethodGet }
+func isCreate(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/exportRequests") }
+
+// requireAllCancelled fails unless every export request the fake holds was cancelled.
+func requireAllCancelled(t testing.TB, fake *fakeserver.Server) {
+	t.Helper()
+	require.NotEmpty(t, fake.IDs())
+	for _, id := range fake.IDs() {
+		doc, ok := fake.Status(id)
+		require.True(t, ok)
+		require.Contains(t, []string{"cancelling", "cancelled"}, string(doc.Progress), "request %s was left running", id)
+	}
+}
+
+func TestInterruptedLoadAbandonsWithoutFailing(t *testing.T) {
+	fake := fakeserver.New(fakeserver.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cfg := target(t, interruptOn(t, fake, 50, isPoll, false, cancel))
+	cfg.Duration = MaxDuration // only the interruption ends it
+	cfg.IDs = 3
+	rep, err := Run(ctx, cfg)
+	require.NoError(t, err)
+	require.True(t, rep.Interrupted)
+	require.GreaterOrEqual(t, rep.Abandoned, int64(1), "the poll in flight was abandoned")
+	require.Zero(t, rep.Failed, "abandoned polls are not failures: %v", rep.Errors)
+	require.Empty(t, rep.Errors)
+	require.GreaterOrEqual(t, rep.Requests, int64(50))
+	require.Equal(t, rep.Requests-rep.Abandoned, rep.Answered())
+	require.True(t, rep.Conforms(), "the answers seen conform")
+	require.Equal(t, 3, rep.Setup)
+	requireAllCancelled(t, fake)
+}
+
+func TestInterruptedCycleMixCancelsEveryCreate(t *testing.T) {
+	fake := fakeserver.New(fakeserver.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// The load is interrupted while a create is in flight: that create must still be read, and
+	// the request it made cancelled.
+	cfg := target(t, interruptOn(t, fake, 10, isCreate, true, cancel))
+	cfg.Mix = MixCycle
+	cfg.Duration = MaxDuration
+	rep, err := Run(ctx, cfg)
+	require.NoError(t, err)
+	require.True(t, rep.Interrupted)
+	require.Zero(t, rep.Failed, rep.Errors)
+	counts := map[string]int64{}
+	for _, s := range rep.Statuses {
+		counts[s.Operation] += s.Count
+	}
+	require.GreaterOrEqual(t, counts[opCreate], int64(10))
+	require.Equal(t, counts[opCreate], counts[opCancel], "every created request is cancelled")
+	require.Len(t, fake.IDs(), int(counts[opCreate]))
+	requireAllCancelled(t, fake)
+}
+
+func TestInterruptedSetupIsReportedAndCleanedUp(t *testing.T) {
+	fake := fakeserver.New(fakeserver.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cfg := target(t, interruptOn(t, fake, 3, isCreate, true, cancel))
+	cfg.Duration = MaxDuration
+	cfg.Concurrency = 1
+	cfg.IDs = 10
+	started := 0
+	cfg.Started = func() { started++ }
+	rep, err := Run(ctx, cfg)
+	require.NoError(t, err, "an interrupted setup is not a failure to create")
+	require.True(t, rep.Interrupted)
+	require.Zero(t, rep.Requests, "the measured load never started")
+	require.Zero(t, started)
+	require.Equal(t, 3, rep.Setup, "the create in flight was read to its end")
+	require.Len(t, fake.IDs(), 3)
+	requireAllCancelled(t, fake)
+}
+
+func TestStartedIsCalledOnceTheLoadStarts(t *testing.T) {
+	fake := fakeserver.New(fakeserver.Options{})
+	cfg := target(t, fake)
+	cfg.Duration = 50 * time.Millisecond
+	cfg.IDs = 2
+	var created []int
+	cfg.Started = func() { created = append(created, len(fake.IDs())) }
+	rep, err := Run(context.Background(), cfg)
+	require.NoError(t, err)
+	require.Equal(t, []int{2}, created, "once, after the setup")
+	require.False(t, rep.Interrupted)
+	require.Zero(t, rep.Abandoned)
 }
 
 func TestReportFormats(t *testing.T) {
@@ -225,4 +382,17 @@ nonconforming: 0
 	require.Equal(t, 1.5, got["elapsed_seconds"])
 	require.Equal(t, 3000.0, got["requests"])
 	require.Equal(t, map[string]any{"p50_ms": 0.9, "p90_ms": 2.0, "p99_ms": 5.123, "max_ms": 20.0}, got["latency"])
+	require.Equal(t, 0.0, got["abandoned"])
+	require.Equal(t, false, got["interrupted"])
+
+	rep.Interrupted, rep.Abandoned, rep.Requests = true, 7, 3007
+	text.Reset()
+	require.NoError(t, rep.WriteText(&text))
+	require.Contains(t, text.String(), "\nrequests:    3007 in 1.5s (0 without an answer, 7 abandoned when the load was interrupted)\n")
+	js.Reset()
+	require.NoError(t, rep.WriteJSON(&js))
+	require.NoError(t, json.Unmarshal(js.Bytes(), &got))
+	require.Equal(t, 7.0, got["abandoned"])
+	require.Equal(t, 0.0, got["failed"])
+	require.Equal(t, true, got["interrupted"])
 }

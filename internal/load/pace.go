@@ -2,6 +2,7 @@ package load
 
 import (
 	"context"
+	"math"
 	"sync"
 	"time"
 
@@ -20,13 +21,41 @@ type pacer struct {
 	next time.Time  // the earliest start of the next request
 }
 
-// newPacer returns a pacer for rate requests per second; 0 means no limit.
+// The spacing of starts at MaxRate and at MinRate: the finest and the widest interval a pacer
+// keeps.
+const (
+	minInterval = time.Second / MaxRate                         // 1µs
+	maxInterval = time.Duration(float64(time.Second) / MinRate) // 100s
+)
+
+// newPacer returns a pacer for rate requests per second; 0 means no limit. Config.check accepts
+// only 0 and rates from MinRate to MaxRate, but the pacer does not rely on it: any other rate
+// still limits, because an interval computed naively could round to 0 (a rate above 1e9) or
+// overflow time.Duration (a rate below about 3.4e-9/s, such as 1e-12 or 1e-300), and either
+// would silently remove the limit.
 func newPacer(rate float64) *pacer {
 	p := &pacer{now: time.Now, sleep: transport.Sleep}
-	if rate > 0 {
-		p.interval = time.Duration(float64(time.Second) / rate)
+	if rate != 0 {
+		p.interval = paceInterval(rate)
 	}
 	return p
+}
+
+// paceInterval is the spacing of starts at rate requests per second, held between minInterval
+// and maxInterval, so that it is always positive. A rate that is not a positive number (NaN, or
+// below 0) gets the widest interval: the safe side of a value that makes no sense.
+func paceInterval(rate float64) time.Duration {
+	if math.IsNaN(rate) || rate < 0 {
+		return maxInterval
+	}
+	ns := float64(time.Second) / rate // +Inf for a rate so small it underflows; 0 for +Inf
+	switch {
+	case ns >= float64(maxInterval):
+		return maxInterval
+	case ns <= float64(minInterval):
+		return minInterval
+	}
+	return time.Duration(ns)
 }
 
 // wait returns true when the caller may start its request, after pausing as the rate needs. It

@@ -2,6 +2,7 @@ package load
 
 import (
 	"context"
+	"math"
 	"sync"
 	"testing"
 	"time"
@@ -79,4 +80,42 @@ func TestUnlimitedPacerOnlyWatchesTheDeadline(t *testing.T) {
 	cancel()
 	_, err = p.wait(ctx, time.Now().Add(time.Hour))
 	require.ErrorIs(t, err, context.Canceled)
+}
+
+// TestPacerIntervalIsNeverZeroOrNegative: an interval of 0 or less paces nothing, so any rate
+// but 0 must give a positive one, the nonsense ones Config.check refuses included (a rate below
+// about 3.4e-9/s overflows time.Duration, one above 1e9/s rounds to 0, NaN compares false).
+func TestPacerIntervalIsNeverZeroOrNegative(t *testing.T) {
+	// Accepted rates, MinRate to MaxRate, about twenty a decade: the interval is 1/rate.
+	for rate := 0.01; rate <= 1e6; rate *= 1.12 {
+		p := newPacer(rate)
+		require.Positive(t, p.interval, "rate %g", rate)
+		require.InEpsilon(t, 1/rate, p.interval.Seconds(), 1e-3, "rate %g", rate) // to the nanosecond
+	}
+	for _, rate := range []float64{0.01, 1, 1000, 1e6} {
+		require.InEpsilon(t, 1/rate, newPacer(rate).interval.Seconds(), 1e-9, "rate %g", rate)
+	}
+	// Rates Config.check refuses: still a limit, never none.
+	for _, rate := range []float64{math.NaN(), math.Inf(1), math.Inf(-1), -1, 1e-300, 1e-12, 5e-324, 1e10, 1e300} {
+		p := newPacer(rate)
+		require.Positive(t, p.interval, "rate %g", rate)
+		require.LessOrEqual(t, p.interval, 100*time.Second, "rate %g", rate)
+	}
+}
+
+// TestPacerAtATinyRateStillPaces: the rate that removed the limit (1e-300/s overflowed the
+// interval into a negative one) now spaces starts as widely as the pacer does.
+func TestPacerAtATinyRateStillPaces(t *testing.T) {
+	for _, rate := range []float64{1e-300, 1e-12, math.NaN()} {
+		start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+		clock := &fakeTime{now: start}
+		p := newPacer(rate)
+		p.now, p.sleep = clock.Now, clock.Sleep
+		for range 3 {
+			ok, err := p.wait(context.Background(), start.Add(time.Hour))
+			require.NoError(t, err)
+			require.True(t, ok)
+		}
+		require.Equal(t, 200*time.Second, clock.Now().Sub(start), "rate %g: three starts, 100s apart", rate)
+	}
 }

@@ -19,6 +19,7 @@ type stats struct {
 	hist          histogram
 	statuses      map[outcome]int64
 	failed        int64
+	abandoned     int64 // requests whose answer was not waited for, because ctx ended
 	errors        []string
 	sent          int64 // answers seen, for the validation sample
 	validated     int64
@@ -73,6 +74,7 @@ func (s *stats) merge(o *stats) {
 		s.statuses[k] += n
 	}
 	s.failed += o.failed
+	s.abandoned += o.abandoned
 	s.errors = appendUpTo(s.errors, o.errors, s.limit)
 	s.sent += o.sent
 	s.validated += o.validated
@@ -92,11 +94,16 @@ type Report struct {
 	Concurrency int           `json:"concurrency"`
 	Rate        float64       `json:"rate"` // requests per second; 0: no limit
 	Elapsed     time.Duration `json:"-"`
-	// Requests is every request started during the load; Failed those that got no answer.
-	Requests   int64   `json:"requests"`
-	Failed     int64   `json:"failed"`
-	Throughput float64 `json:"throughput"` // answers per second
-	Latency    Latency `json:"latency"`
+	// Requests is every request started during the load. Failed is those that got no answer
+	// from the target; Abandoned those whose answer the load stopped waiting for because it was
+	// interrupted (its context ended), which says nothing about the target.
+	Requests  int64 `json:"requests"`
+	Failed    int64 `json:"failed"`
+	Abandoned int64 `json:"abandoned"`
+	// Interrupted reports that the load's context ended before the load did: it stopped early.
+	Interrupted bool    `json:"interrupted"`
+	Throughput  float64 `json:"throughput"` // answers per second
+	Latency     Latency `json:"latency"`
 	// Statuses counts the answers by operation and status, most frequent first.
 	Statuses      []StatusCount `json:"statuses"`
 	Errors        []string      `json:"errors,omitempty"` // the first few failures
@@ -128,7 +135,7 @@ type StatusCount struct {
 }
 
 // Answered is the number of requests that got an answer.
-func (r *Report) Answered() int64 { return r.Requests - r.Failed }
+func (r *Report) Answered() int64 { return r.Requests - r.Failed - r.Abandoned }
 
 func (s *stats) report(cfg Config, elapsed time.Duration) *Report {
 	rep := &Report{
@@ -137,8 +144,9 @@ func (s *stats) report(cfg Config, elapsed time.Duration) *Report {
 		Concurrency:   cfg.Concurrency,
 		Rate:          cfg.Rate,
 		Elapsed:       elapsed,
-		Requests:      s.hist.n + s.failed,
+		Requests:      s.hist.n + s.failed + s.abandoned,
 		Failed:        s.failed,
+		Abandoned:     s.abandoned,
 		Errors:        s.errors,
 		ValidateEvery: cfg.ValidateEvery,
 		Validated:     s.validated,
@@ -172,6 +180,7 @@ func (r *Report) addOutside(s *stats) {
 }
 
 // Conforms reports whether every checked answer conformed and every request got an answer.
+// Abandoned requests do not count against it: the load, not the target, gave up on them.
 func (r *Report) Conforms() bool { return r.NonConforming == 0 && r.Failed == 0 }
 
 // WriteText writes the report for a person.
@@ -186,7 +195,11 @@ func (r *Report) WriteText(w io.Writer) error {
 	if r.Setup > 0 {
 		fmt.Fprintf(&b, ", %d requests created first and cancelled after", r.Setup)
 	}
-	fmt.Fprintf(&b, "\nrequests:    %d in %s (%d without an answer)\n", r.Requests, r.Elapsed.Round(time.Millisecond), r.Failed)
+	fmt.Fprintf(&b, "\nrequests:    %d in %s (%d without an answer", r.Requests, r.Elapsed.Round(time.Millisecond), r.Failed)
+	if r.Interrupted || r.Abandoned > 0 {
+		fmt.Fprintf(&b, ", %d abandoned when the load was interrupted", r.Abandoned)
+	}
+	b.WriteString(")\n")
 	fmt.Fprintf(&b, "throughput:  %.0f answers/s\n", r.Throughput)
 	fmt.Fprintf(&b, "latency:     p50 %s  p90 %s  p99 %s  max %s\n", roundLatency(r.Latency.P50), roundLatency(r.Latency.P90), roundLatency(r.Latency.P99), roundLatency(r.Latency.Max))
 	b.WriteString("answers:\n")

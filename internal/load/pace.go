@@ -12,13 +12,19 @@ import (
 // pacer spaces the starts of requests, across every worker, at least interval apart. It never
 // lets requests through in a burst to catch up: when the workers fall behind the schedule, the
 // schedule restarts from now. An interval of 0 does not limit.
+//
+// A wait takes the next slot of the schedule, then sleeps until it. A wait that its context cuts
+// short gives its slot back when no later slot is still held, so that when a load is
+// interrupted, the slots its workers will never use do not delay the clean-up: with 64 workers
+// at 1/s they held the next minute.
 type pacer struct {
 	interval time.Duration
 	now      func() time.Time
 	sleep    func(ctx context.Context, d time.Duration) error
 
-	mu   sync.Mutex // guards next
-	next time.Time  // the earliest start of the next request
+	mu    sync.Mutex     // guards next and freed
+	next  time.Time      // the earliest start of the next request
+	freed map[int64]bool // slots (UnixNano) given back while a later one was still held
 }
 
 // The spacing of starts at MaxRate and at MinRate: the finest and the widest interval a pacer
@@ -72,6 +78,7 @@ func (p *pacer) wait(ctx context.Context, deadline time.Time) (bool, error) {
 	now := p.now()
 	if p.next.Before(now) {
 		p.next = now
+		clear(p.freed) // every slot is past: none is held
 	}
 	at := p.next
 	if !at.Before(deadline) {
@@ -82,8 +89,29 @@ func (p *pacer) wait(ctx context.Context, deadline time.Time) (bool, error) {
 	p.mu.Unlock()
 	if d := at.Sub(now); d > 0 {
 		if err := p.sleep(ctx, d); err != nil {
+			p.giveBack(at)
 			return false, err
 		}
 	}
 	return true, nil
+}
+
+// giveBack returns the slot at, which a wait cut short will not use. The schedule moves back
+// over it, and over the slots given back before it, until it meets a slot still held: a request
+// is never started less than interval after one that may start.
+func (p *pacer) giveBack(at time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.freed == nil {
+		p.freed = map[int64]bool{}
+	}
+	p.freed[at.UnixNano()] = true
+	for {
+		last := p.next.Add(-p.interval).UnixNano()
+		if !p.freed[last] {
+			return
+		}
+		delete(p.freed, last)
+		p.next = p.next.Add(-p.interval)
+	}
 }

@@ -119,3 +119,68 @@ func TestPacerAtATinyRateStillPaces(t *testing.T) {
 		require.Equal(t, 200*time.Second, clock.Now().Sub(start), "rate %g: three starts, 100s apart", rate)
 	}
 }
+
+// cutShort marks the context of a wait that its context cuts short while it sleeps.
+type cutShort struct{}
+
+// TestPacerGivesBackTheSlotsOfWaitsCutShort: three workers hold the next three slots (1 s apart)
+// when the load is interrupted. The clean-up that follows takes the first slot no worker still
+// holds, instead of queueing behind slots nobody will use.
+func TestPacerGivesBackTheSlotsOfWaitsCutShort(t *testing.T) {
+	tests := []struct {
+		name string
+		held time.Duration // the slot (from the start) whose wait is not cut short; 0: none
+		want time.Duration // when the clean-up starts
+	}{
+		{"every wait cut short", 0, time.Second},
+		{"the middle slot still held", 2 * time.Second, 3 * time.Second},
+		{"the last slot still held", 3 * time.Second, 4 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+			clock := &fakeTime{now: start}
+			p := newPacer(1)
+			sleeping := make(chan time.Duration)
+			release := make(chan struct{})
+			p.now = clock.Now
+			p.sleep = func(ctx context.Context, d time.Duration) error {
+				if ctx.Value(cutShort{}) == nil {
+					return clock.Sleep(ctx, d)
+				}
+				sleeping <- d
+				<-release
+				if d == tt.held {
+					return nil
+				}
+				return context.Canceled
+			}
+			deadline := start.Add(time.Hour)
+			ok, err := p.wait(context.Background(), deadline)
+			require.True(t, ok)
+			require.NoError(t, err)
+
+			interrupted := context.WithValue(context.Background(), cutShort{}, true)
+			var wg sync.WaitGroup
+			for range 3 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					p.wait(interrupted, deadline) //nolint:errcheck // the outcome is the schedule
+				}()
+			}
+			var slots []time.Duration
+			for range 3 {
+				slots = append(slots, <-sleeping)
+			}
+			require.ElementsMatch(t, []time.Duration{time.Second, 2 * time.Second, 3 * time.Second}, slots)
+			close(release)
+			wg.Wait()
+
+			ok, err = p.wait(context.Background(), deadline)
+			require.True(t, ok)
+			require.NoError(t, err)
+			require.Equal(t, tt.want, clock.Now().Sub(start))
+		})
+	}
+}

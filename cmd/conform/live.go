@@ -51,7 +51,8 @@ func (lf *liveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&lf.baseURL, "base-url", "", "run against this endpoint instead of the bundled fake (also CONFORM_BASE_URL):\na host such as https://host, or the API root ending in "+openapi.Root)
 	fs.StringVar(&lf.runningExport, "running-export", "", "`FILE` with the JSON body of an export that runs long enough to be cancelled\n(default: six tables; see the README)")
 	fs.StringVar(&lf.quickExport, "quick-export", "", "`FILE` with the JSON body of an export that succeeds quickly (default: two tables)")
-	fs.DurationVar(&lf.pollTimeout, "poll-timeout", 10*time.Minute, "how long to wait for an export to reach the state a scenario needs")
+	fs.DurationVar(&lf.pollTimeout, "poll-timeout", steps.DefaultPollTimeout, "how long to wait for an export to reach the state a scenario needs (running with a\n"+
+		"finished table, succeeded); a cancellation is given the features' 30s")
 	fs.DurationVar(&lf.pollInterval, "poll-interval", 2*time.Second, "pause between two status polls")
 	fs.IntVar(&lf.retries, "retries", 3, "retries of a status poll answered 429/502/503/504 or dropped (never of a create or cancel)")
 	fs.DurationVar(&lf.maxRetryAfter, "max-retry-after", 30*time.Second, "the longest Retry-After honoured; a longer one ends the retries")
@@ -70,6 +71,25 @@ func (lf *liveFlags) registerConnection(fs *flag.FlagSet) {
 	fs.StringVar(&lf.clientID, "oauth2-client-id", "", "OAuth2 client id (also CONFORM_OAUTH2_CLIENT_ID)")
 	fs.StringVar(&lf.clientSecretFile, "oauth2-client-secret-file", "", "`FILE` holding the OAuth2 client secret (also CONFORM_OAUTH2_CLIENT_SECRET_FILE;\nor CONFORM_OAUTH2_CLIENT_SECRET)")
 	fs.Var(&lf.scopes, "oauth2-scope", "OAuth2 scope, repeatable (also CONFORM_OAUTH2_SCOPES)")
+}
+
+// checkDurations refuses a zero or negative duration: the transport and the arranger would read
+// it as "use the default", and the run would go on with other timings than the ones asked for.
+func (lf *liveFlags) checkDurations() error {
+	for _, d := range []struct {
+		flag  string
+		value time.Duration
+	}{
+		{"--request-timeout", lf.requestTimeout},
+		{"--poll-timeout", lf.pollTimeout},
+		{"--poll-interval", lf.pollInterval},
+		{"--max-retry-after", lf.maxRetryAfter},
+	} {
+		if d.value <= 0 {
+			return fmt.Errorf("%s must be positive, got %s", d.flag, d.value)
+		}
+	}
+	return nil
 }
 
 // liveOnly lists flags that mean nothing without a target, so using one alone is a mistake.
@@ -136,6 +156,7 @@ func apiRoot(raw string) (string, error) {
 
 // liveRun holds what a live run is built from.
 type liveRun struct {
+	root     string // the API root URL
 	target   func(context.Context) (*steps.Target, error)
 	redactor *credentials.Redactor
 	describe string
@@ -176,6 +197,7 @@ func setUpLive(ctx context.Context, lf liveFlags, getenv func(string) string, st
 		return nil, err
 	}
 	return &liveRun{
+		root:     root,
 		redactor: red,
 		describe: fmt.Sprintf("%s with %s", root, creds.Describe()),
 		target: steps.LiveTarget(steps.LiveConfig{

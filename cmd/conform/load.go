@@ -10,8 +10,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"conform/fakeserver"
@@ -104,6 +102,8 @@ func parseLoadFlags(args []string, stdout io.Writer) (loadFlags, error) {
 		return fail("--ids must be between 1 and %d, got %d", load.MaxIDs, lf.ids)
 	case lf.validateEvery < 0:
 		return fail("--validate-every must not be negative, got %d", lf.validateEvery)
+	case lf.live.requestTimeout <= 0:
+		return fail("--request-timeout must be positive, got %s", lf.live.requestTimeout)
 	case lf.format != "text" && lf.format != "json":
 		return fail("--format must be text or json, got %q", lf.format)
 	}
@@ -244,10 +244,7 @@ func (c loadCommand) load(ctx context.Context, lf loadFlags, body []byte, stdout
 func (c loadCommand) untilStopped(ctx context.Context, stderr io.Writer, work func(context.Context) error) error {
 	notify := c.signals
 	if notify == nil {
-		notify = func(ch chan<- os.Signal) func() {
-			signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
-			return func() { signal.Stop(ch) }
-		}
+		notify = notifyStop
 	}
 	ctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)

@@ -234,6 +234,7 @@ func TestParseLoadFlagsRate(t *testing.T) {
 		{"1e-300 on another host", []string{"--base-url", remote, "--rate", "1e-300"}, "--rate must be at least 0.01"},
 		{"too fast for another host", []string{"--base-url", remote, "--rate", "1001"}, "--rate 1001 is more than 1000 requests per second"},
 		{"no limit on another host", []string{"--base-url", remote, "--rate", "0"}, "is not this machine: give --rate"},
+		{"zero request timeout", []string{"--request-timeout", "0"}, "--request-timeout must be positive, got 0s"},
 
 		{"no limit on loopback", []string{"--rate", "0"}, ""},
 		{"the minimum", []string{"--rate", "0.01"}, ""},

@@ -69,6 +69,12 @@ func TestRunUsageErrors(t *testing.T) {
 		{"unknown formatter", []string{"run", "--format", "html"}, `unknown formatter "html"`},
 		{"empty formatter", []string{"run", "--format", ":out.xml"}, "names no formatter"},
 		{"bad concurrency", []string{"run", "--concurrency", "0"}, "--concurrency must be at least 1"},
+		// A zero or negative duration used to become the default silently.
+		{"zero request timeout", []string{"run", "--request-timeout", "0"}, "--request-timeout must be positive, got 0s"},
+		{"zero poll timeout", []string{"run", "--poll-timeout", "0"}, "--poll-timeout must be positive, got 0s"},
+		{"negative poll interval", []string{"run", "--poll-interval", "-1s"}, "--poll-interval must be positive, got -1s"},
+		{"zero max retry after", []string{"run", "--max-retry-after", "0s"}, "--max-retry-after must be positive"},
+		{"zero run timeout", []string{"run", "--timeout", "0"}, "--timeout must be positive, got 0s"},
 		{"bad seed", []string{"run", "--seed", "soon"}, "random"},
 		{"bad colour", []string{"run", "--color", "pink"}, "--color must be"},
 		{"unknown flag", []string{"run", "--base"}, "flag provided but not defined"},

@@ -4,17 +4,22 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
+	"time"
 
 	"conform/internal/report"
 	"conform/internal/suite"
 	"conform/openapi"
+	"conform/steps"
 )
 
 const runSynopsis = "conform run [--base-url URL] [--tags EXPR] [--format NAME[:FILE]]... [--concurrency N] [--seed N|random] [flags]"
@@ -23,12 +28,22 @@ const runSynopsis = "conform run [--base-url URL] [--tags EXPR] [--format NAME[:
 type runFlags struct {
 	tags        string
 	formats     []suite.Format
-	concurrency int
+	concurrency int // 0: one at a time against the bundled fake, defaultLiveConcurrency against a target
 	seed        int64
 	color       string
 	report      string
+	timeout     time.Duration
 	live        liveFlags
 }
+
+// defaultRunTimeout bounds a whole run, as go test's -timeout does. Every wait of a scenario is
+// bounded by the contract's deadlines already; this is the backstop.
+const defaultRunTimeout = 10 * time.Minute
+
+// defaultLiveConcurrency is how many scenarios run at once against a target unless
+// --concurrency says otherwise: each scenario owns its exports, so they cannot disturb each
+// other, and a run then takes about as long as its slowest scenario instead of their sum.
+const defaultLiveConcurrency = 16
 
 // formatList collects repeated --format flags.
 type formatList struct{ formats *[]suite.Format }
@@ -80,25 +95,34 @@ func (s seedValue) Set(v string) error {
 
 // parseRunFlags parses and checks the flags of `conform run`. The usage it returns prints the
 // flags, for errors found later in the run.
-func parseRunFlags(args []string, stdout io.Writer) (runFlags, func(io.Writer), error) {
+func parseRunFlags(args []string, getenv func(string) string, stdout io.Writer) (runFlags, func(io.Writer), error) {
 	var rf runFlags
 	fs := newFlagSet("run")
 	fs.StringVar(&rf.tags, "tags", "", "run only the scenarios whose tags match this Cucumber tag expression,\ne.g. '@fake-only', 'not @needs-slow-cancel', '@a and (@b or not @c)'")
 	fs.Var(formatList{&rf.formats}, "format", "a report to write: `NAME[:FILE]`, repeatable; NAME is pretty, progress, junit,\ncucumber (JSON) or messages (Cucumber Messages NDJSON); without FILE it goes to stdout; missing directories are created (default pretty)")
-	fs.IntVar(&rf.concurrency, "concurrency", 1, "how many scenarios run at once")
+	fs.IntVar(&rf.concurrency, "concurrency", 0, fmt.Sprintf("how many scenarios run at once (default 1 against the bundled fake, %d against a target;\n"+
+		"use 1 for a target with a strict rate limit)", defaultLiveConcurrency))
 	fs.Var(seedValue{&rf.seed}, "seed", "shuffle scenarios within each feature with this seed, or \"random\" (0 keeps file order)")
 	fs.StringVar(&rf.color, "color", "auto", "colour the console report: auto (only on a terminal), always or never")
 	fs.StringVar(&rf.report, "report", "", "also write a self-contained HTML report of the run to `FILE.html`")
+	fs.DurationVar(&rf.timeout, "timeout", defaultRunTimeout, "end the run after this long: scenarios still running or not started fail as timed out,\n"+
+		"clean-up runs and the reports are written")
 	rf.live.register(fs)
 	usage := printUsage(fs, runSynopsis)
 	if err := parseFlags(fs, runSynopsis, args, stdout); err != nil {
 		return rf, usage, err
 	}
-	if rf.concurrency < 1 {
+	if explicit(fs, "concurrency") && rf.concurrency < 1 {
 		return rf, usage, &usageError{err: fmt.Errorf("--concurrency must be at least 1, got %d", rf.concurrency), usage: usage}
 	}
+	if rf.timeout <= 0 {
+		return rf, usage, &usageError{err: fmt.Errorf("--timeout must be positive, got %s", rf.timeout), usage: usage}
+	}
+	if err := rf.live.checkDurations(); err != nil {
+		return rf, usage, &usageError{err: err, usage: usage}
+	}
 	if rf.live.baseURL == "" {
-		rf.live.baseURL = os.Getenv("CONFORM_BASE_URL")
+		rf.live.baseURL = getenv("CONFORM_BASE_URL")
 	}
 	if rf.live.maxResponseBytes < 1 {
 		return rf, usage, &usageError{err: fmt.Errorf("--max-response-bytes must be at least 1, got %d", rf.live.maxResponseBytes), usage: usage}
@@ -114,37 +138,64 @@ func parseRunFlags(args []string, stdout io.Writer) (runFlags, func(io.Writer), 
 	return rf, usage, nil
 }
 
-func runCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	rf, usage, err := parseRunFlags(args, stdout)
+// runCommand is `conform run`. Its environment and signals are injected so that tests never
+// read the real ones.
+type runCommand struct {
+	getenv  func(string) string
+	signals func(chan<- os.Signal) (stop func())
+}
+
+// runCmd is `conform run` on the process's environment and signals.
+func runCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	return runCommand{getenv: os.Getenv, signals: notifyStop}.run(ctx, args, stdin, stdout, stderr)
+}
+
+// notifyStop relays SIGINT and SIGTERM to ch until the returned stop is called.
+func notifyStop(ch chan<- os.Signal) func() {
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	return func() { signal.Stop(ch) }
+}
+
+func (c runCommand) run(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	rf, usage, err := parseRunFlags(args, c.getenv, stdout)
 	if err != nil {
 		return err
 	}
 	opts := suite.Options{
 		Tags:        rf.tags,
 		Formats:     rf.formats,
-		Concurrency: rf.concurrency,
+		Concurrency: max(rf.concurrency, 1),
 		Seed:        rf.seed,
 		Output:      stdout,
 		Colour:      rf.color == "always" || (rf.color == "auto" && isTerminal(stdout)),
 	}
-	target, redact := "the bundled fake", (func(string) string)(nil)
+	target, scrub := "the bundled fake", (func(string) string)(nil)
+	var root string
 	if rf.live.baseURL != "" {
-		live, err := setUpLive(ctx, rf.live, os.Getenv, stderr)
+		live, err := setUpLive(ctx, rf.live, c.getenv, stderr)
 		if err != nil {
 			return err
 		}
-		// Secrets must never reach an output: every writer and report file is redacted.
-		out, errOut := live.redactor.Writer(stdout), live.redactor.Writer(stderr)
+		// Secrets must never reach an output. What came from the target (attachments, step
+		// errors) is redacted whole; conform's own words only of credential forms, so that a
+		// password that is also a word ("conform") does not garble them.
+		own := live.redactor.CredentialForms()
+		out, errOut := own.Writer(stdout), own.Writer(stderr)
 		defer out.Close()
 		defer errOut.Close()
 		opts.Output = out
 		opts.Redact = live.redactor.Bytes
+		opts.Scrub = own.Bytes
+		opts.Ledger = steps.NewLedger()
 		opts.NewTarget = live.target
 		opts.LeaveOut = []string{fakeOnlyTag}
 		opts.PollInterval = rf.live.pollInterval
 		opts.MaxResponseBytes = rf.live.maxResponseBytes
+		if rf.concurrency == 0 {
+			opts.Concurrency = defaultLiveConcurrency
+		}
 		stderr = errOut
-		target, redact = live.describe, live.redactor.String
+		target, scrub, root = live.describe, own.String, live.root
 		fmt.Fprintf(stderr, "conform: running against %s\n", live.describe)
 	}
 	var stream string
@@ -161,9 +212,20 @@ func runCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 			opts.Formats = append(opts.Formats, suite.Format{Name: "pretty"})
 		}
 	}
-	res, err := suite.Run(ctx, opts)
+
+	res, sig, err := c.runUntilStopped(ctx, opts, rf.timeout, stderr)
+	if sig != nil && res == nil {
+		// A second signal: stop at once, and say what may still be running.
+		suite.RemovePartialReports(opts.Formats)
+		reportOpen(stderr, opts.Ledger, root)
+		return &interruptedError{signal: sig}
+	}
+	stopped := ""
+	if res.Stopped != nil {
+		stopped = res.Stopped.Error()
+	}
 	if err == nil && rf.report != "" {
-		if rerr := writeReport(rf.report, stream, target, redact); rerr != nil {
+		if rerr := writeReport(rf.report, stream, report.Info{Target: target, Stopped: stopped, Redact: scrub}); rerr != nil {
 			return rerr
 		}
 		fmt.Fprintf(stderr, "conform: report written to %s\n", rf.report)
@@ -172,20 +234,82 @@ func runCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 		fmt.Fprintf(stderr, "conform: left out %d scenario(s) tagged %s: they pin values only the bundled fake can produce "+
 			"(the vendor's example ids and checksums, an export that fails on purpose)\n", res.LeftOut, fakeOnlyTag)
 	}
+	reportOpen(stderr, opts.Ledger, root)
 	var ue *suite.UsageError
+	var timedOut *steps.TimedOut
 	switch {
 	case errors.As(err, &ue):
 		return &usageError{err: ue, usage: usage}
 	case err != nil:
 		return err
+	case sig != nil:
+		fmt.Fprintf(stderr, "conform: %s: the scenarios it kept from running or cut short are reported as skipped\n", res.Stopped)
+		return &interruptedError{signal: sig}
+	case errors.As(res.Stopped, &timedOut):
+		return fmt.Errorf("%w: %v; the scenarios it kept from running or cut short failed", errNotConforming, res.Stopped)
 	case !res.Passed:
 		return errNotConforming
 	}
 	return nil
 }
 
-// writeReport renders the messages stream of a run into the HTML report at path.
-func writeReport(path, stream, target string, redact func(string) string) error {
+// runUntilStopped runs the suite until it ends, until timeout passes, or until a signal. The
+// first SIGINT or SIGTERM stops the run the gentle way: no new scenario starts, the running ones
+// end and clean up, the reports are written. A second one returns at once with a nil result
+// (the suite may still be running). sig is the first signal, if one came.
+func (c runCommand) runUntilStopped(ctx context.Context, opts suite.Options, timeout time.Duration, stderr io.Writer) (res *suite.Result, sig os.Signal, err error) {
+	runCtx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	runCtx, cancel := context.WithTimeoutCause(runCtx, timeout, &steps.TimedOut{Limit: timeout})
+	defer cancel()
+
+	signals := make(chan os.Signal, 2)
+	defer c.signals(signals)()
+	type outcome struct {
+		res suite.Result
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		r, err := suite.Run(runCtx, opts)
+		done <- outcome{r, err}
+	}()
+	for {
+		select {
+		case o := <-done:
+			return &o.res, sig, o.err
+		case s := <-signals:
+			if sig != nil {
+				fmt.Fprintf(stderr, "conform: %s again: stopping at once\n", steps.SignalName(s))
+				return nil, sig, nil
+			}
+			sig = s
+			stop(&steps.Interrupted{Signal: s})
+			fmt.Fprintf(stderr, "conform: %s: starting no new scenario; cleaning up what this run created and writing the reports; "+
+				"send it again to stop at once\n", steps.SignalName(s))
+		}
+	}
+}
+
+// reportOpen prints the export requests the run created that may still be running because of
+// it (none seen completed, no cancel accepted), each with the command to cancel it by hand.
+func reportOpen(stderr io.Writer, ledger *steps.Ledger, root string) {
+	if ledger == nil {
+		return
+	}
+	open := ledger.Open()
+	if len(open) == 0 {
+		return
+	}
+	fmt.Fprintf(stderr, "conform: %d export request(s) this run created may still be running; cancel each by hand:\n", len(open))
+	for _, id := range open {
+		fmt.Fprintf(stderr, "  %s\n", steps.CancelCommand(root, id))
+	}
+}
+
+// writeReport renders the messages stream of a run into the HTML report at path, with info
+// (the spec's title and version are filled in).
+func writeReport(path, stream string, info report.Info) error {
 	f, err := os.Open(stream)
 	if err != nil {
 		return fmt.Errorf("--report: %w", err)
@@ -199,10 +323,9 @@ func writeReport(path, stream, target string, redact func(string) string) error 
 	if err != nil {
 		return err
 	}
+	info.SpecTitle, info.SpecVersion = spec.Info.Title, spec.Info.Version
 	var page bytes.Buffer
-	if err := report.WriteHTML(&page, envs, report.Info{
-		Target: target, SpecTitle: spec.Info.Title, SpecVersion: spec.Info.Version, Redact: redact,
-	}); err != nil {
+	if err := report.WriteHTML(&page, envs, info); err != nil {
 		return fmt.Errorf("--report: %w", err)
 	}
 	if dir := filepath.Dir(path); dir != "." {
@@ -227,4 +350,11 @@ func isTerminal(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// explicit reports whether the flag called name was given on the command line.
+func explicit(fs *flag.FlagSet, name string) bool {
+	found := false
+	fs.Visit(func(f *flag.Flag) { found = found || f.Name == name })
+	return found
 }

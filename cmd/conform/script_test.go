@@ -33,9 +33,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("PORT", port)
 			return nil
 		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"waitserve": waitServe,
-		},
+		Cmds: scriptCmds(),
 	})
 }
 
@@ -67,4 +65,15 @@ func waitServe(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		time.Sleep(20 * time.Millisecond) // polling with a deadline: the server starts in another process
 	}
+}
+
+// scriptCmds are the commands scripts may use beyond testscript's own.
+func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
+	cmds := map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		"waitserve": waitServe,
+	}
+	for name, f := range procCmds {
+		cmds[name] = f
+	}
+	return cmds
 }

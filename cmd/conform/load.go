@@ -144,7 +144,7 @@ func parseLoadFlags(args []string, stdout io.Writer) (loadFlags, error) {
 type loadCommand struct {
 	getenv func(string) string
 	// signals relays SIGINT and SIGTERM to c until the stop it returns is called; nil means
-	// signal.Notify and signal.Stop.
+	// notifyStop, the process's own.
 	signals func(c chan<- os.Signal) (stop func())
 }
 

@@ -1,6 +1,7 @@
 package fakeserver
 
 import (
+	"conform/export"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -121,7 +122,7 @@ func BenchmarkCreateHandler(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		w.reset()
-		srv.ServeHTTP(w, benchRequest(http.MethodPost, Root+"/exportRequests", body))
+		srv.ServeHTTP(w, benchRequest(http.MethodPost, export.Root+"/exportRequests", body))
 		if w.status != http.StatusAccepted {
 			b.Fatalf("create answered %d", w.status)
 		}
@@ -146,7 +147,7 @@ func BenchmarkCreateHandlerFull(b *testing.B) {
 	for b.Loop() {
 		w.reset()
 		clock.Advance(time.Second)
-		srv.ServeHTTP(w, benchRequest(http.MethodPost, Root+"/exportRequests", body))
+		srv.ServeHTTP(w, benchRequest(http.MethodPost, export.Root+"/exportRequests", body))
 		if w.status != http.StatusAccepted {
 			b.Fatalf("create answered %d", w.status)
 		}

@@ -10,7 +10,7 @@ import (
 	"reflect"
 	"strings"
 
-	"conform/internal/statusdoc"
+	"conform/export"
 )
 
 // createExample is shown in the detail of a body that is not even close.
@@ -39,7 +39,7 @@ func decodeCreate(body io.Reader, maxTables int) ([]string, error) {
 		return nil, errorf(CodeInvalidRequest, "request body is empty: want a JSON object such as %s", createExample)
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
-	var req statusdoc.CreateRequest
+	var req export.CreateRequest
 	if err := dec.Decode(&req); err != nil {
 		return nil, &Error{Code: CodeInvalidRequest, Message: describeJSONError(err), Err: err}
 	}

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"time"
 
-	"conform/internal/statusdoc"
+	"conform/export"
 )
 
 // A completed export never changes again, and of its state only what its status document shows
@@ -60,20 +60,24 @@ type compactStore struct {
 	// compacted; head is where the queue starts in it.
 	created []int64
 	head    int
-	scratch export // what lookups of compacted exports expand into, reused under mu
+	scratch task // what lookups of compacted exports expand into, reused under mu
 }
 
-// progressCodes numbers the progress values for records.
-var progressCodes = func() map[statusdoc.Progress]byte {
-	m := map[statusdoc.Progress]byte{}
-	for i, p := range statusdoc.AllProgress {
-		m[p] = byte(i)
-	}
-	return m
-}()
+// progressByCode are the progress values a record's code stands for, and progressCodes their
+// codes.
+var (
+	progressByCode = export.Progresses()
+	progressCodes  = func() map[export.Progress]byte {
+		m := map[export.Progress]byte{}
+		for i, p := range progressByCode {
+			m[p] = byte(i)
+		}
+		return m
+	}()
+)
 
 // compactable reports whether e can be kept in compact form, and its numeric id.
-func compactable(e *export) (int64, bool) {
+func compactable(e *task) (int64, bool) {
 	if !e.running || e.defects != nil || !e.completed() {
 		return 0, false
 	}
@@ -111,7 +115,7 @@ func numericID(id string) (int64, bool) {
 
 // compact stores e, which compactable accepted as n, as a record. Its names hold the references
 // the export took when it was created.
-func (c *compactStore) compact(n int64, e *export) {
+func (c *compactStore) compact(n int64, e *task) {
 	size := recordHeader + recordItem*len(e.items)
 	ref := c.reserve(size)
 	chunk := len(c.arena) - 1
@@ -224,7 +228,7 @@ func (c *compactStore) release(i uint32) {
 // lookup returns the compacted export id names, expanded into into; false when there is none.
 // The expanded export shows the same document as the export it was made from, and, being
 // completed, refuses a cancel with the same error.
-func (c *compactStore) lookup(id string, sched schedule, into *export) (*export, bool) {
+func (c *compactStore) lookup(id string, sched schedule, into *task) (*task, bool) {
 	n, ok := numericID(id)
 	if !ok {
 		return nil, false
@@ -235,8 +239,8 @@ func (c *compactStore) lookup(id string, sched schedule, into *export) (*export,
 	}
 	b := c.arena[ref>>32][uint32(ref):]
 	items := into.items[:cap(into.items)] // the scratch's items, allocated once and reused
-	*into = export{id: id, sched: sched, running: true}
-	into.progress = statusdoc.AllProgress[b[0]]
+	*into = task{id: id, sched: sched, running: true}
+	into.progress = progressByCode[b[0]]
 	into.submitted = fromUnixSeconds(int64(binary.LittleEndian.Uint64(b[1:])))
 	into.started = fromUnixSeconds(int64(binary.LittleEndian.Uint64(b[9:])))
 	count := int(binary.LittleEndian.Uint32(b[17:]))
@@ -252,12 +256,12 @@ func (c *compactStore) lookup(id string, sched schedule, into *export) (*export,
 		it := items[i]
 		*it = item{
 			name:     c.names[binary.LittleEndian.Uint32(b)],
-			progress: statusdoc.AllProgress[b[4]],
+			progress: progressByCode[b[4]],
 			start:    fromUnixSeconds(int64(binary.LittleEndian.Uint64(b[5:]))),
 			end:      fromUnixSeconds(int64(binary.LittleEndian.Uint64(b[13:]))),
 			records:  int64(binary.LittleEndian.Uint64(b[21:])),
 		}
-		if it.progress == statusdoc.Succeeded { // only a succeeded item shows its checksum
+		if it.progress == export.Succeeded { // only a succeeded item shows its checksum
 			var sum [2 * 16]byte
 			hex.Encode(sum[:], b[29:45])
 			it.checksum = string(sum[:])

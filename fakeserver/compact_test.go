@@ -9,7 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/internal/statusdoc"
+	"conform/export"
 )
 
 // TestCompactedExportsAnswerAsBefore takes exports through every way of completing, records
@@ -33,12 +33,12 @@ func TestCompactedExportsAnswerAsBefore(t *testing.T) {
 		}
 		clock.Advance(150 * time.Millisecond)
 	}
-	seeded, err := st.put(Seed{Progress: statusdoc.Succeeded})
+	seeded, err := st.put(Seed{Progress: export.Succeeded})
 	require.NoError(t, err)
 	clock.Advance(time.Minute)
 
 	type seen struct {
-		doc       statusdoc.Status
+		doc       export.Status
 		body      string
 		cancelErr string
 	}
@@ -78,7 +78,7 @@ func TestCompactedExportsAnswerAsBefore(t *testing.T) {
 	all := st.ids()
 	require.Len(t, all, len(ids)+1)
 	require.IsIncreasing(t, all)
-	_, err = st.put(Seed{ID: ids[0], Progress: statusdoc.Processing})
+	_, err = st.put(Seed{ID: ids[0], Progress: export.Processing})
 	require.ErrorContains(t, err, "is already taken")
 	for _, odd := range []string{"0" + ids[0], ids[0] + " ", "+" + ids[0], "-1", ids[0] + "0", "99999999999999999999"} {
 		_, err := st.status(odd)
@@ -103,7 +103,7 @@ func TestCreatesCompactWhatCompletedUnseen(t *testing.T) {
 	}
 	require.Len(t, st.done.records, 10, "the first ten were compacted by the creates that followed")
 	require.Contains(t, st.exports, string(long.RequestID()))
-	require.Equal(t, statusdoc.Processing, mustStatus(t, st, long.RequestID()).Progress)
+	require.Equal(t, export.Processing, mustStatus(t, st, long.RequestID()).Progress)
 }
 
 // TestDefectiveFakesDoNotCompact: with defects every export keeps its full form, so that the

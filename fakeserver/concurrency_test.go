@@ -12,7 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/internal/statusdoc"
+	"conform/export"
 )
 
 // TestConcurrentUse has many clients create, poll and cancel at once while the clock moves and
@@ -74,7 +74,7 @@ func TestConcurrentUse(t *testing.T) {
 					report("create: %d %s", status, body)
 					continue
 				}
-				var doc statusdoc.Status
+				var doc export.Status
 				if err := json.Unmarshal(body, &doc); err != nil {
 					report("create body: %v", err)
 					continue

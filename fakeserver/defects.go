@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"conform/internal/statusdoc"
+	"conform/export"
 )
 
 // Defect names one way the fake can be told to break the API's contract, so that the harness
@@ -169,41 +169,41 @@ func (s defectSet) cancelsWithoutCredentials(r *http.Request) (string, bool) {
 	if !s.on(DefectCancelWithoutCredentials) || r.Method != http.MethodPost {
 		return "", false
 	}
-	id, ok := strings.CutPrefix(r.URL.Path, Root+"/custom-actions/cancel/exportRequests/")
+	id, ok := strings.CutPrefix(r.URL.Path, export.Root+"/custom-actions/cancel/exportRequests/")
 	return id, ok && id != "" && !strings.Contains(id, "/")
 }
 
 // settleChanges alters the tables that had succeeded, as a cancellation settles: their part
 // gets a different checksum, as if the file had been rewritten.
-func (s defectSet) settleChanges(e *export) {
+func (s defectSet) settleChanges(e *task) {
 	if !s.on(DefectFinishedItemsChange) {
 		return
 	}
 	for _, it := range e.items {
-		if it.progress == statusdoc.Succeeded {
+		if it.progress == export.Succeeded {
 			it.checksum = derivedChecksum("rewritten "+it.checksum, it.records)
 		}
 	}
 }
 
 // misspelt is the progress value DefectProgressMisspelt writes instead of cancelled.
-const misspelt statusdoc.Progress = "canceled"
+const misspelt export.Progress = "canceled"
 
 // statusAnswer rewrites a status document the way the injected defects get it wrong, before it
 // is encoded. asked is the id in the URL ("" for a create, which names its own).
-func (s defectSet) statusAnswer(doc statusdoc.Status, asked string) statusdoc.Status {
-	if s.on(DefectCompletedFlagWrong) && doc.Progress == statusdoc.Cancelled {
+func (s defectSet) statusAnswer(doc export.Status, asked string) export.Status {
+	if s.on(DefectCompletedFlagWrong) && doc.Progress == export.Cancelled {
 		doc.Completed = false
 	}
 	if s.on(DefectWrongRequestID) && asked != "" && doc.Result != nil {
 		doc.Result.Body.RequestID = otherID(asked)
 	}
 	if s.on(DefectProgressMisspelt) {
-		if doc.Progress == statusdoc.Cancelled {
+		if doc.Progress == export.Cancelled {
 			doc.Progress = misspelt
 		}
 		for i, it := range doc.Items() {
-			if it.Progress == statusdoc.Cancelled {
+			if it.Progress == export.Cancelled {
 				doc.Result.Body.Tables.Items[i].Progress = misspelt
 			}
 		}
@@ -212,11 +212,11 @@ func (s defectSet) statusAnswer(doc statusdoc.Status, asked string) statusdoc.St
 }
 
 // otherID is an id that is not id: the next number, or id with a suffix.
-func otherID(id string) statusdoc.ID {
+func otherID(id string) export.ID {
 	if n, err := strconv.ParseUint(id, 10, 63); err == nil {
-		return statusdoc.ID(strconv.FormatUint(n+1, 10))
+		return export.ID(strconv.FormatUint(n+1, 10))
 	}
-	return statusdoc.ID(id + "-other")
+	return export.ID(id + "-other")
 }
 
 // The encoded forms the schema defects rewrite. A key followed by ":" can only be a key: inside

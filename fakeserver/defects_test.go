@@ -16,7 +16,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/internal/statusdoc"
+	"conform/export"
 	"conform/openapi"
 )
 
@@ -122,11 +122,11 @@ func (f *defectFake) get(tb testing.TB, method, path string) (reply, []openapi.V
 }
 
 // doc is GET of id's status document, decoded; the answer must be a 200 that decodes.
-func (f *defectFake) doc(tb testing.TB, id string) statusdoc.Status {
+func (f *defectFake) doc(tb testing.TB, id string) export.Status {
 	tb.Helper()
 	r, _ := f.get(tb, http.MethodGet, statusURL(id))
 	require.Equal(tb, http.StatusOK, r.status, "body: %s", r.body)
-	var doc statusdoc.Status
+	var doc export.Status
 	require.NoError(tb, json.Unmarshal(r.body, &doc), "body: %s", r.body)
 	return doc
 }
@@ -143,19 +143,19 @@ func (f *defectFake) put(tb testing.TB, seed Seed) string {
 // creates): SHIPMENT succeeded, ORDER_RELEASE processing, SHIPMENT_REFNUM pending.
 func (f *defectFake) runningRequests(tb testing.TB) []string {
 	tb.Helper()
-	put := f.put(tb, Seed{Progress: statusdoc.Processing, Tables: []TableSeed{
-		{Name: "SHIPMENT", Progress: statusdoc.Succeeded},
-		{Name: "ORDER_RELEASE", Progress: statusdoc.Processing},
-		{Name: "SHIPMENT_REFNUM", Progress: statusdoc.Pending},
+	put := f.put(tb, Seed{Progress: export.Processing, Tables: []TableSeed{
+		{Name: "SHIPMENT", Progress: export.Succeeded},
+		{Name: "ORDER_RELEASE", Progress: export.Processing},
+		{Name: "SHIPMENT_REFNUM", Progress: export.Pending},
 	}})
 	body := f.conforms(tb, http.MethodPost, createPath,
 		`{"tables":{"items":[{"tableName":"SHIPMENT"},{"tableName":"ORDER_RELEASE"},{"tableName":"SHIPMENT_REFNUM"}]}}`, http.StatusAccepted)
-	var created statusdoc.Status
+	var created export.Status
 	require.NoError(tb, json.Unmarshal(body, &created))
 	f.clock.Advance(DefaultTableDuration)
 	ids := []string{put, string(created.RequestID())}
 	for _, id := range ids {
-		require.Equal(tb, []statusdoc.Progress{succeeded, processing, pending}, progresses(f.doc(tb, id)), "request %s", id)
+		require.Equal(tb, []export.Progress{succeeded, processing, pending}, progresses(f.doc(tb, id)), "request %s", id)
 	}
 	return ids
 }
@@ -198,7 +198,7 @@ var defectCases = map[Defect]func(t *testing.T, f *defectFake, broken bool){
 	},
 	DefectCancelCompletedWrongStatus: func(t *testing.T, f *defectFake, broken bool) {
 		want := map[bool]int{false: http.StatusBadRequest, true: http.StatusConflict}[broken]
-		for _, p := range []statusdoc.Progress{succeeded, failed, cancelled} {
+		for _, p := range []export.Progress{succeeded, failed, cancelled} {
 			id := f.put(t, Seed{Progress: p})
 			r, violations := f.get(t, http.MethodPost, cancelURL(id))
 			doc := errorDoc(t, r, want)
@@ -221,13 +221,13 @@ var defectCases = map[Defect]func(t *testing.T, f *defectFake, broken bool){
 		for _, id := range ids {
 			r, _ := f.get(t, http.MethodPost, cancelURL(id))
 			require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
-			want := map[bool]statusdoc.Progress{false: cancelling, true: processing}[broken]
+			want := map[bool]export.Progress{false: cancelling, true: processing}[broken]
 			require.Equal(t, want, f.doc(t, id).Progress)
 		}
 		f.clock.Advance(time.Hour)
 		put, created := ids[0], ids[1]
-		want := map[bool][]statusdoc.Progress{false: {cancelled, cancelled}, true: {processing, succeeded}}[broken]
-		require.Equal(t, want, []statusdoc.Progress{f.doc(t, put).Progress, f.doc(t, created).Progress},
+		want := map[bool][]export.Progress{false: {cancelled, cancelled}, true: {processing, succeeded}}[broken]
+		require.Equal(t, want, []export.Progress{f.doc(t, put).Progress, f.doc(t, created).Progress},
 			"broken: the put request stays as it was, the created one runs to its end")
 		r, _ := f.get(t, http.MethodPost, cancelURL(put))
 		require.Equal(t, map[bool]int{false: http.StatusBadRequest, true: http.StatusOK}[broken], r.status)
@@ -237,7 +237,7 @@ var defectCases = map[Defect]func(t *testing.T, f *defectFake, broken bool){
 			ex, _ := f.exchange(t, http.MethodPost, cancelURL(id), "", true)
 			require.Equal(t, http.StatusUnauthorized, ex.Status)
 			require.NotEmpty(t, ex.Header.Get("WWW-Authenticate"))
-			want := map[bool]statusdoc.Progress{false: processing, true: cancelling}[broken]
+			want := map[bool]export.Progress{false: processing, true: cancelling}[broken]
 			require.Equal(t, want, f.doc(t, id).Progress)
 		}
 		ex, _ := f.exchange(t, http.MethodPost, cancelURL("987654321987"), "", true)
@@ -248,7 +248,7 @@ var defectCases = map[Defect]func(t *testing.T, f *defectFake, broken bool){
 		f.cancelAndSettle(t, ids...)
 		for _, id := range ids {
 			doc := f.doc(t, id)
-			want := map[bool]statusdoc.Progress{false: cancelled, true: cancelling}[broken]
+			want := map[bool]export.Progress{false: cancelled, true: cancelling}[broken]
 			require.Equal(t, want, doc.Progress)
 			require.Equal(t, !broken, doc.Completed)
 			r, _ := f.get(t, http.MethodPost, cancelURL(id))
@@ -258,13 +258,13 @@ var defectCases = map[Defect]func(t *testing.T, f *defectFake, broken bool){
 	},
 	DefectFinishedItemsChange: func(t *testing.T, f *defectFake, broken bool) {
 		ids := f.runningRequests(t)
-		shipment := func(id string) statusdoc.Item {
+		shipment := func(id string) export.Item {
 			doc := f.doc(t, id)
 			it, ok := doc.Item("SHIPMENT")
 			require.True(t, ok)
 			return it
 		}
-		var befores []statusdoc.Item
+		var befores []export.Item
 		for _, id := range ids {
 			befores = append(befores, shipment(id))
 			r, _ := f.get(t, http.MethodPost, cancelURL(id))
@@ -290,8 +290,8 @@ var defectCases = map[Defect]func(t *testing.T, f *defectFake, broken bool){
 			doc := f.doc(t, id)
 			require.Equal(t, cancelled, doc.Progress)
 			require.True(t, doc.Completed)
-			want := map[bool]statusdoc.Progress{false: cancelled, true: pending}[broken]
-			require.Equal(t, []statusdoc.Progress{succeeded, cancelled, want}, progresses(doc),
+			want := map[bool]export.Progress{false: cancelled, true: pending}[broken]
+			require.Equal(t, []export.Progress{succeeded, cancelled, want}, progresses(doc),
 				"the processing table is cancelled either way; the pending one only by a correct server")
 		}
 	},
@@ -340,7 +340,7 @@ var defectCases = map[Defect]func(t *testing.T, f *defectFake, broken bool){
 			require.Equal(t, broken, bytes.Contains(r.body, []byte(garbled)), "%s in %s", garbled, r.body)
 		}
 		require.Contains(t, string(r.body), `"requestID":12345`, "ids may be numbers or strings, so they stay")
-		var doc statusdoc.Status
+		var doc export.Status
 		require.Equal(t, broken, json.Unmarshal(r.body, &doc) != nil, "a client cannot decode it")
 		if broken {
 			require.Contains(t, pointers(violations), "/completed")
@@ -371,14 +371,14 @@ var defectCases = map[Defect]func(t *testing.T, f *defectFake, broken bool){
 		require.Equal(t, want, pointers(createViolations))
 	},
 	DefectWrongRequestID: func(t *testing.T, f *defectFake, broken bool) {
-		for id, other := range map[string]statusdoc.ID{"12345": "12346", "X-1": "X-1-other"} {
+		for id, other := range map[string]export.ID{"12345": "12346", "X-1": "X-1-other"} {
 			f.put(t, Seed{ID: id, Progress: processing})
-			want := map[bool]statusdoc.ID{false: statusdoc.ID(id), true: other}[broken]
+			want := map[bool]export.ID{false: export.ID(id), true: other}[broken]
 			doc := f.doc(t, id)
 			require.Equal(t, want, doc.RequestID())
 			held, ok := f.srv.Status(id)
 			require.True(t, ok)
-			require.Equal(t, statusdoc.ID(id), held.RequestID(), "Status shows what the fake holds")
+			require.Equal(t, export.ID(id), held.RequestID(), "Status shows what the fake holds")
 		}
 		body := f.conforms(t, http.MethodPost, createPath, twoTables, http.StatusAccepted)
 		require.Contains(t, string(body), `"requestID":1000`, "a create names its own request either way")
@@ -411,7 +411,7 @@ var defectCases = map[Defect]func(t *testing.T, f *defectFake, broken bool){
 			{http.MethodPost, cancelURL(done), http.StatusBadRequest, true},
 			{http.MethodPost, cancelURL("987654321987"), http.StatusNotFound, true},
 			{http.MethodGet, statusURL("987654321987"), http.StatusNotFound, true},
-			{http.MethodGet, Root + "/nowhere", http.StatusNotFound, false},
+			{http.MethodGet, export.Root + "/nowhere", http.StatusNotFound, false},
 			{http.MethodDelete, statusURL(done), http.StatusMethodNotAllowed, false},
 		} {
 			r, violations := f.get(t, c.method, c.path)
@@ -485,7 +485,7 @@ func TestDefectsAreNever5xxByAccident(t *testing.T) {
 	ex, _ := f.exchange(t, http.MethodPost, createPath, twoTables, false)
 	require.Equal(t, http.StatusAccepted, ex.Status)
 	var ids []string
-	for _, p := range []statusdoc.Progress{pending, processing, cancelling, succeeded, failed, cancelled} {
+	for _, p := range []export.Progress{pending, processing, cancelling, succeeded, failed, cancelled} {
 		ids = append(ids, f.put(t, Seed{Progress: p}))
 	}
 	ids = append(ids, "1000", "987654321987", "not-a-number", strings.Repeat("9", 50))

@@ -9,12 +9,12 @@ import (
 	"strconv"
 	"time"
 
-	"conform/internal/statusdoc"
+	"conform/export"
 )
 
 // statusPath is the path of the status document of request id, used in links and Location.
 func statusPath(id string) string {
-	return Root + "/exportStatuses/" + url.PathEscape(id)
+	return export.Root + "/exportStatuses/" + url.PathEscape(id)
 }
 
 // wireTime formats t as the vendor does: RFC 3339 in UTC with whole seconds.
@@ -42,19 +42,19 @@ func derivedChecksum(part string, records int64) string {
 }
 
 // document renders the export as its status document. It shares no memory with the export.
-func (e *export) document() statusdoc.Status {
-	doc := statusdoc.Status{
+func (e *task) document() export.Status {
+	doc := export.Status{
 		Progress:  e.progress,
 		Completed: e.completed(),
-		Result: &statusdoc.Result{Body: statusdoc.Body{
-			RequestID:  statusdoc.ID(e.id),
+		Result: &export.Result{Body: export.Body{
+			RequestID:  export.ID(e.id),
 			SubmitDate: wireTime(e.submitted),
-			Tables:     statusdoc.Tables{Items: make([]statusdoc.Item, 0, len(e.items))},
+			Tables:     export.Tables{Items: make([]export.Item, 0, len(e.items))},
 		}},
-		Links: []statusdoc.Link{{Rel: "self", Href: statusPath(e.id)}},
+		Links: []export.Link{{Rel: "self", Href: statusPath(e.id)}},
 	}
 	if !e.started.IsZero() {
-		doc.StartTime = &statusdoc.TimeValue{Value: wireTime(e.started)}
+		doc.StartTime = &export.TimeValue{Value: wireTime(e.started)}
 	}
 	for i, it := range e.items {
 		doc.Result.Body.Tables.Items = append(doc.Result.Body.Tables.Items, it.document(e.id, i+1))
@@ -64,12 +64,12 @@ func (e *export) document() statusdoc.Status {
 
 // document renders the item with the given 1-based id. Only a succeeded item has counts and a
 // part; every other item has an empty part list, never null.
-func (it *item) document(requestID string, id int) statusdoc.Item {
-	d := statusdoc.Item{
-		ItemID:   statusdoc.ID(strconv.Itoa(id)),
+func (it *item) document(requestID string, id int) export.Item {
+	d := export.Item{
+		ItemID:   export.ID(strconv.Itoa(id)),
 		ItemName: it.name,
 		Progress: it.progress,
-		Parts:    statusdoc.Parts{Count: 0, Items: []statusdoc.Part{}},
+		Parts:    export.Parts{Count: 0, Items: []export.Part{}},
 	}
 	if !it.start.IsZero() {
 		d.StartTime = wireTime(it.start)
@@ -77,10 +77,10 @@ func (it *item) document(requestID string, id int) statusdoc.Item {
 	if !it.end.IsZero() {
 		d.EndTime = wireTime(it.end)
 	}
-	if it.progress == statusdoc.Succeeded {
+	if it.progress == export.Succeeded {
 		results, offset, total := it.records, int64(0), it.records
 		d.TotalResults, d.Offset, d.TotalRecordCount = &results, &offset, &total
-		d.Parts = statusdoc.Parts{Count: 1, Items: []statusdoc.Part{{
+		d.Parts = export.Parts{Count: 1, Items: []export.Part{{
 			PartName:    partName(requestID, it.name),
 			RecordCount: it.records,
 			Checksum:    it.checksum,

@@ -7,14 +7,14 @@ import (
 	"strings"
 	"time"
 
-	"conform/internal/statusdoc"
+	"conform/export"
 )
 
 // appendStatus appends the status document of e, exactly as json.Marshal(e.document()) encodes
 // it, without building the document or reflecting over it: the status handler answers with it,
 // and encoding through the document cost more than the rest of the handler together.
 // TestAppendStatusMatchesMarshal and FuzzAppendStatus hold it to json.Marshal byte for byte.
-func appendStatus(b []byte, e *export) []byte {
+func appendStatus(b []byte, e *task) []byte {
 	b = append(b, `{"progress":`...)
 	b = appendString(b, string(e.progress))
 	if !e.started.IsZero() {
@@ -36,7 +36,7 @@ func appendStatus(b []byte, e *export) []byte {
 		b = appendItem(b, e.id, i+1, it)
 	}
 	b = append(b, `]}}},"links":[{"rel":"self","href":`...)
-	b = appendString(b, Root+"/exportStatuses/", url.PathEscape(e.id))
+	b = appendString(b, export.Root+"/exportStatuses/", url.PathEscape(e.id))
 	return append(b, `}]}`...)
 }
 
@@ -56,7 +56,7 @@ func appendItem(b []byte, requestID string, id int, it *item) []byte {
 	}
 	b = append(b, `,"progress":`...)
 	b = appendString(b, string(it.progress))
-	if it.progress != statusdoc.Succeeded {
+	if it.progress != export.Succeeded {
 		return append(b, `,"parts":{"count":0,"items":[]}}`...)
 	}
 	b = append(b, `,"totalResults":`...)
@@ -79,7 +79,7 @@ func appendWireTime(b []byte, t time.Time) []byte {
 	return append(b, '"')
 }
 
-// appendID appends id as statusdoc.ID encodes it: a number when it is a plain integer.
+// appendID appends id as export.ID encodes it: a number when it is a plain integer.
 func appendID(b []byte, id string) []byte {
 	if _, err := strconv.ParseUint(id, 10, 63); err == nil && (len(id) == 1 || id[0] != '0') {
 		return append(b, id...)

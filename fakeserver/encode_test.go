@@ -8,7 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/internal/statusdoc"
+	"conform/export"
 )
 
 // requireSameEncoding checks appendStatus against json.Marshal of the document for every
@@ -34,10 +34,10 @@ func TestAppendStatusMatchesMarshal(t *testing.T) {
 		require.NoError(t, err)
 	}
 	for _, id := range []string{"a&b", "0123", "0", "-1", "9223372036854775807", "9223372036854775808", "ünï", "x<y"} {
-		_, err := st.put(Seed{ID: id, Progress: statusdoc.Processing})
+		_, err := st.put(Seed{ID: id, Progress: export.Processing})
 		require.NoError(t, err)
 	}
-	for _, p := range []statusdoc.Progress{statusdoc.Pending, statusdoc.Succeeded, statusdoc.Failed, statusdoc.Cancelled, statusdoc.Cancelling} {
+	for _, p := range []export.Progress{export.Pending, export.Succeeded, export.Failed, export.Cancelled, export.Cancelling} {
 		_, err := st.put(Seed{Progress: p})
 		require.NoError(t, err)
 	}
@@ -64,7 +64,7 @@ func FuzzAppendStatus(f *testing.F) {
 		if _, err := st.create([]string{table, table + "2"}); err != nil {
 			t.Skip()
 		}
-		st.put(Seed{ID: id, Progress: statusdoc.Processing, Tables: []TableSeed{{Name: table, Progress: statusdoc.Succeeded}, {Name: "x", Progress: statusdoc.Processing}}}) //nolint:errcheck // odd ids are refused
+		st.put(Seed{ID: id, Progress: export.Processing, Tables: []TableSeed{{Name: table, Progress: export.Succeeded}, {Name: "x", Progress: export.Processing}}}) //nolint:errcheck // odd ids are refused
 		clock.Advance(time.Duration(millis%10000) * time.Millisecond)
 		requireSameEncoding(t, st)
 	})

@@ -105,14 +105,14 @@ func (s *store) keyLocked(id string) int64 {
 }
 
 // heldLocked counts e, just stored, against the limits and notes when it completes.
-func (s *store) heldLocked(e *export, now time.Time) {
+func (s *store) heldLocked(e *task, now time.Time) {
 	s.requests++
 	s.tables += len(e.items)
 	s.dueLocked(e, now)
 }
 
 // dueLocked notes when e completes, if it does on its own.
-func (s *store) dueLocked(e *export, now time.Time) {
+func (s *store) dueLocked(e *task, now time.Time) {
 	if at, ok := e.completesAt(now); ok {
 		s.due.push(completion{at: at.UnixNano(), key: s.keyLocked(e.id)})
 	}
@@ -146,7 +146,7 @@ func (s *store) evictOneLocked(now time.Time) bool {
 // evictLocked forgets the request with key k if it is still stored and has completed by now,
 // and reports whether it did.
 func (s *store) evictLocked(k int64, now time.Time) bool {
-	var e *export
+	var e *task
 	if k >= 0 {
 		var buf [20]byte
 		e = s.exports[string(strconv.AppendInt(buf[:0], k, 10))] // converted without allocating

@@ -14,7 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/internal/statusdoc"
+	"conform/export"
 	"conform/openapi"
 )
 
@@ -49,14 +49,14 @@ func tableNames(n, width int) []string {
 // the new request's id.
 func (c *specClient) created(tb testing.TB, tables ...string) string {
 	tb.Helper()
-	var doc statusdoc.Status
+	var doc export.Status
 	require.NoError(tb, json.Unmarshal(c.conforms(tb, http.MethodPost, createPath, createBody(tables...), http.StatusAccepted), &doc))
 	return string(doc.RequestID())
 }
 
 // refused creates an export of tables and requires a 429 that conforms to the spec, with the
 // Retry-After given; it returns the error document.
-func (c *specClient) refused(tb testing.TB, retryAfter string, tables ...string) statusdoc.Error {
+func (c *specClient) refused(tb testing.TB, retryAfter string, tables ...string) export.Error {
 	tb.Helper()
 	ex, violations := c.exchange(tb, http.MethodPost, createPath, createBody(tables...), false)
 	require.Empty(tb, violations, "body: %s", ex.Body)

@@ -15,9 +15,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/internal/statusdoc"
+	"conform/export"
 	"conform/openapi"
-	"conform/steps/oracle"
+	"conform/oracle"
 )
 
 // The Authorization header of a fuzz input, chosen by its auth byte modulo 4.
@@ -78,16 +78,16 @@ var fuzzSeeds = []struct {
 	{"HEAD", statusURL(fuzzPendingID), authValid, "", "", "", 0},
 	{"OPTIONS", "*", authValid, "", "", "", 0},
 	{"CONNECT", "/", authValid, "", "", "", 0},
-	{"PATCH", Root + "/exportRequests/1000", authValid, "", "", "", 0},
+	{"PATCH", export.Root + "/exportRequests/1000", authValid, "", "", "", 0},
 	{"GET", "/", authValid, "", "", "", 0},
-	{"GET", Root, authValid, "", "", "", 0},
-	{"GET", Root + "/exportStatuses/", authValid, "", "", "", 0},
+	{"GET", export.Root, authValid, "", "", "", 0},
+	{"GET", export.Root + "/exportStatuses/", authValid, "", "", "", 0},
 	{"GET", "/gateway" + statusURL(fuzzPendingID), authValid, "", "", "", 0},
 
 	// Unclean and escaped paths.
 	{"GET", statusURL(".."), authValid, "", "", "", 0},
 	{"GET", statusURL("../exportRequests"), authValid, "", "", "", 0},
-	{"POST", Root + "/./exportRequests", authValid, "application/json", "", twoTables, 0},
+	{"POST", export.Root + "/./exportRequests", authValid, "application/json", "", twoTables, 0},
 	{"POST", "/" + createPath, authValid, "application/json", "", twoTables, 0},
 	{"POST", cancelURL(fuzzPendingID) + "/", authValid, "", "", "", 0},
 	{"GET", statusURL("10%2F00"), authValid, "", "", "", 0},
@@ -248,7 +248,7 @@ func snapshot(t *testing.T, srv *Server, clock Clock, v *openapi.Validator, when
 		ex := openapi.Exchange{Request: req, Status: rec.Code, Header: rec.Header(), Body: raw}
 		require.Empty(t, v.Validate(ex), "GET %s %s: %s", id, when, raw)
 
-		var doc statusdoc.Status
+		var doc export.Status
 		require.NoError(t, json.Unmarshal(raw, &doc), "GET %s %s: %s", id, when, raw)
 		direct, ok := srv.Status(id)
 		require.True(t, ok, "Status(%q) %s", id, when)
@@ -296,7 +296,7 @@ func checkAnswer(t *testing.T, v *openapi.Validator, req *http.Request, auth byt
 	if len(got) == 0 {
 		// Only a cancel that was accepted answers without a body.
 		require.Equal(t, http.StatusOK, rec.Code, where)
-		require.Equal(t, "POST "+Root+"/custom-actions/cancel/exportRequests/{requestID}", req.Pattern, where)
+		require.Equal(t, "POST "+export.Root+"/custom-actions/cancel/exportRequests/{requestID}", req.Pattern, where)
 		id := req.PathValue("requestID")
 		prev, ok := before[id]
 		require.True(t, ok, "%s\ncancel of an id the fake does not hold", where)
@@ -308,7 +308,7 @@ func checkAnswer(t *testing.T, v *openapi.Validator, req *http.Request, auth byt
 
 	switch rec.Code {
 	case http.StatusOK, http.StatusAccepted:
-		var doc statusdoc.Status
+		var doc export.Status
 		require.NoError(t, json.Unmarshal(got, &doc), where)
 		if rec.Code == http.StatusAccepted {
 			require.Equal(t, "POST "+createPath, req.Pattern, where)
@@ -318,7 +318,7 @@ func checkAnswer(t *testing.T, v *openapi.Validator, req *http.Request, auth byt
 			source := "POST " + createPath + " → 202 (fuzzed)"
 			return &answer{status: rec.Code, id: id, obs: oracle.Observation{Source: source, Doc: doc, Raw: got}, hasDoc: true}
 		}
-		require.Equal(t, "GET "+Root+"/exportStatuses/{requestID}", req.Pattern, where)
+		require.Equal(t, "GET "+export.Root+"/exportStatuses/{requestID}", req.Pattern, where)
 		id := req.PathValue("requestID")
 		prev, ok := before[id]
 		require.True(t, ok, "%s\nstatus of an id the fake does not hold", where)
@@ -328,7 +328,7 @@ func checkAnswer(t *testing.T, v *openapi.Validator, req *http.Request, auth byt
 		return &answer{status: rec.Code, id: id, obs: oracle.Observation{Source: source, Doc: doc, Raw: got}, hasDoc: true}
 	}
 
-	var e statusdoc.Error
+	var e export.Error
 	dec := json.NewDecoder(bytes.NewReader(got))
 	dec.DisallowUnknownFields()
 	require.NoError(t, dec.Decode(&e), where)
@@ -399,7 +399,7 @@ func checkHistories(t *testing.T, before map[string]seen, answered *answer, afte
 	t.Helper()
 	o := oracle.New()
 	observe := func(id string, obs oracle.Observation) {
-		for _, vi := range o.Observe(statusdoc.ID(id), obs) {
+		for _, vi := range o.Observe(export.ID(id), obs) {
 			t.Errorf("request %s: %s", id, vi.Error())
 		}
 	}

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"sync"
 
-	"conform/internal/statusdoc"
+	"conform/export"
 )
 
 // handleCreate submits an export: 202 with the status document and its Location; 429 with
@@ -118,7 +118,7 @@ func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v
 
 // writeStatus answers status with the status document doc; asked is the id in the URL, "" for
 // a create. It is writeJSON unless a defect garbles status documents.
-func (s *Server) writeStatus(w http.ResponseWriter, r *http.Request, status int, doc statusdoc.Status, asked string) {
+func (s *Server) writeStatus(w http.ResponseWriter, r *http.Request, status int, doc export.Status, asked string) {
 	if s.defects == nil {
 		s.writeJSON(w, r, status, doc)
 		return
@@ -144,7 +144,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	body, garbled := s.defects.errorBody(status)
 	if !garbled {
-		body, _ = json.Marshal(statusdoc.Error{ // a struct of strings and an int always encodes
+		body, _ = json.Marshal(export.Error{ // a struct of strings and an int always encodes
 			Type:   errorTypes[status],
 			Title:  http.StatusText(status),
 			Status: status,

@@ -16,8 +16,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/internal/statusdoc"
-	"conform/steps/oracle"
+	"conform/export"
+	"conform/oracle"
 )
 
 // The operations TestLoad counts answers for, and the statuses each may answer. A cancel may
@@ -102,8 +102,8 @@ type load struct {
 // tracked is one request as a client sees it.
 type tracked struct {
 	id       string
-	last     statusdoc.Status // the last document seen
-	accepted bool             // some cancel of it answered 200
+	last     export.Status // the last document seen
+	accepted bool          // some cancel of it answered 200
 }
 
 // iteration is one round of client c: create a request, watch it and, depending on the round,
@@ -160,11 +160,11 @@ func (l *load) iteration(ctx context.Context, c, i int) error {
 	return err
 }
 
-func succeededOrCancelled(cancelled bool) statusdoc.Progress {
+func succeededOrCancelled(cancelled bool) export.Progress {
 	if cancelled {
-		return statusdoc.Cancelled
+		return export.Cancelled
 	}
-	return statusdoc.Succeeded
+	return export.Succeeded
 }
 
 // create submits an export of two tables; its id is the one Location names.
@@ -173,7 +173,7 @@ func (l *load) create(ctx context.Context) (*tracked, error) {
 	if err != nil {
 		return nil, err
 	}
-	id, ok := strings.CutPrefix(resp.header.Get("Location"), Root+"/exportStatuses/")
+	id, ok := strings.CutPrefix(resp.header.Get("Location"), export.Root+"/exportStatuses/")
 	if !ok || id == "" {
 		return nil, fmt.Errorf("create answered %d with Location %q", status, resp.header.Get("Location"))
 	}
@@ -227,7 +227,7 @@ func (l *load) cancel(ctx context.Context, req *tracked) error {
 		return err
 	}
 	switch p := req.last.Progress; {
-	case status == http.StatusOK && p != statusdoc.Cancelling && p != statusdoc.Cancelled:
+	case status == http.StatusOK && p != export.Cancelling && p != export.Cancelled:
 		return fmt.Errorf("cancel of %s answered 200 but the request is then %s", req.id, p)
 	case status == http.StatusBadRequest && !req.last.Completed:
 		return fmt.Errorf("cancel of %s answered 400 but the request is then %s, not completed", req.id, p)
@@ -237,12 +237,12 @@ func (l *load) cancel(ctx context.Context, req *tracked) error {
 
 // observe decodes a status document of req and gives it to the oracle.
 func (l *load) observe(req *tracked, source string, body []byte) error {
-	var doc statusdoc.Status
+	var doc export.Status
 	if err := json.Unmarshal(body, &doc); err != nil {
 		return fmt.Errorf("%s: not a status document: %w: %s", source, err, body)
 	}
 	obs := oracle.Observation{At: time.Now(), Source: source, Doc: doc, Raw: body}
-	if vs := l.oracle.Observe(statusdoc.ID(req.id), obs); len(vs) > 0 {
+	if vs := l.oracle.Observe(export.ID(req.id), obs); len(vs) > 0 {
 		errs := make([]error, len(vs))
 		for i, v := range vs {
 			errs[i] = errors.New(v.Error())

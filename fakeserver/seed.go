@@ -8,7 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"conform/internal/statusdoc"
+	"conform/export"
 )
 
 // TableSeed is one table of a Seed.
@@ -17,7 +17,7 @@ type TableSeed struct {
 	Name string
 	// Progress is pending, processing, succeeded or failed; cancelled only when the request is
 	// cancelled.
-	Progress statusdoc.Progress
+	Progress export.Progress
 	// Records is the record count of the single part of a succeeded table; 0 derives one from
 	// the name. Only a succeeded table may set it.
 	Records int64
@@ -31,7 +31,7 @@ type Seed struct {
 	// must fit in a URL path segment: no "/", spaces or control characters, at most 200 bytes.
 	ID string
 	// Progress is pending, processing, cancelling, succeeded, failed or cancelled.
-	Progress statusdoc.Progress
+	Progress export.Progress
 	// Tables lists the request's tables in processing order. Empty means the vendor example's
 	// two tables, SHIPMENT and SHIPMENT_REFNUM, in a state consistent with Progress.
 	Tables []TableSeed
@@ -39,38 +39,38 @@ type Seed struct {
 
 // seedRule says which table progresses a request with some progress may hold.
 type seedRule struct {
-	tables []statusdoc.Progress
+	tables []export.Progress
 	why    string
 }
 
-var seedRules = map[statusdoc.Progress]seedRule{
-	statusdoc.Pending: {
-		[]statusdoc.Progress{statusdoc.Pending},
+var seedRules = map[export.Progress]seedRule{
+	export.Pending: {
+		[]export.Progress{export.Pending},
 		"a pending request has only pending tables"},
-	statusdoc.Processing: {
-		[]statusdoc.Progress{statusdoc.Succeeded, statusdoc.Failed, statusdoc.Processing, statusdoc.Pending},
+	export.Processing: {
+		[]export.Progress{export.Succeeded, export.Failed, export.Processing, export.Pending},
 		"a processing request has no cancelled tables"},
-	statusdoc.Cancelling: {
-		[]statusdoc.Progress{statusdoc.Succeeded, statusdoc.Failed, statusdoc.Processing, statusdoc.Pending},
+	export.Cancelling: {
+		[]export.Progress{export.Succeeded, export.Failed, export.Processing, export.Pending},
 		"a cancelling request has no cancelled tables until the cancellation settles"},
-	statusdoc.Succeeded: {
-		[]statusdoc.Progress{statusdoc.Succeeded},
+	export.Succeeded: {
+		[]export.Progress{export.Succeeded},
 		"a succeeded request has only succeeded tables"},
-	statusdoc.Failed: {
-		[]statusdoc.Progress{statusdoc.Succeeded, statusdoc.Failed},
+	export.Failed: {
+		[]export.Progress{export.Succeeded, export.Failed},
 		"a failed request has only finished tables"},
-	statusdoc.Cancelled: {
-		[]statusdoc.Progress{statusdoc.Succeeded, statusdoc.Failed, statusdoc.Cancelled},
+	export.Cancelled: {
+		[]export.Progress{export.Succeeded, export.Failed, export.Cancelled},
 		"a cancelled request has only finished or cancelled tables"},
 }
 
 // stage orders table progresses the way tables are processed, one after another: finished tables
 // first, then at most one processing table, then those still waiting (or cancelled while waiting).
-func stage(p statusdoc.Progress) int {
+func stage(p export.Progress) int {
 	switch p {
-	case statusdoc.Succeeded, statusdoc.Failed:
+	case export.Succeeded, export.Failed:
 		return 0
-	case statusdoc.Processing:
+	case export.Processing:
 		return 1
 	}
 	return 2
@@ -78,23 +78,23 @@ func stage(p statusdoc.Progress) int {
 
 // defaultSeedTables returns the vendor example's tables in a state consistent with p; a
 // succeeded SHIPMENT carries the example's count and checksum.
-func defaultSeedTables(p statusdoc.Progress) []TableSeed {
-	first, second := statusdoc.Succeeded, statusdoc.Pending
+func defaultSeedTables(p export.Progress) []TableSeed {
+	first, second := export.Succeeded, export.Pending
 	switch p {
-	case statusdoc.Pending:
-		first = statusdoc.Pending
-	case statusdoc.Succeeded, statusdoc.Failed, statusdoc.Cancelled:
+	case export.Pending:
+		first = export.Pending
+	case export.Succeeded, export.Failed, export.Cancelled:
 		second = p
 	}
 	shipment := TableSeed{Name: "SHIPMENT", Progress: first}
-	if first == statusdoc.Succeeded {
+	if first == export.Succeeded {
 		shipment.Records, shipment.Checksum = 92, "c9179dae8947cb56abaed4f6c2ea09b3"
 	}
 	return []TableSeed{shipment, {Name: "SHIPMENT_REFNUM", Progress: second}}
 }
 
 // validateSeed reports the first way the seed's tables contradict its progress, or nil.
-func validateSeed(progress statusdoc.Progress, tables []TableSeed) error {
+func validateSeed(progress export.Progress, tables []TableSeed) error {
 	rule, ok := seedRules[progress]
 	if !ok {
 		return errorf(CodeInvalidSeed, "seed progress %q: want pending, processing, cancelling, succeeded, failed or cancelled", progress)
@@ -116,32 +116,32 @@ func validateSeed(progress statusdoc.Progress, tables []TableSeed) error {
 			return errorf(CodeInvalidSeed, "seed table name %s is %d bytes long, more than the %d a table name may have", shorten(t.Name), len(t.Name), MaxTableNameBytes)
 		case t.Records < 0:
 			return errorf(CodeInvalidSeed, "seed table %s has a negative record count %d", t.Name, t.Records)
-		case t.Progress != statusdoc.Succeeded && (t.Records != 0 || t.Checksum != ""):
+		case t.Progress != export.Succeeded && (t.Records != 0 || t.Checksum != ""):
 			return errorf(CodeInvalidSeed, "seed table %s is %s: only a succeeded table has a record count and a checksum", t.Name, t.Progress)
 		case t.Checksum != "" && !isMD5Hex(t.Checksum):
 			return errorf(CodeInvalidSeed, "seed table %s: checksum %q is not 32 hex digits (an md5)", t.Name, t.Checksum)
 		}
 		seen[t.Name] = true
 		switch t.Progress {
-		case statusdoc.Processing:
+		case export.Processing:
 			processing++
 			open++
-		case statusdoc.Pending:
+		case export.Pending:
 			open++
-		case statusdoc.Failed:
+		case export.Failed:
 			failed++
-		case statusdoc.Cancelled:
+		case export.Cancelled:
 			cancelled++
 		}
 	}
 	switch {
 	case processing > 1:
 		return errorf(CodeInvalidSeed, "seed has %d processing tables: tables are processed one at a time", processing)
-	case (progress == statusdoc.Processing || progress == statusdoc.Cancelling) && open == 0:
+	case (progress == export.Processing || progress == export.Cancelling) && open == 0:
 		return errorf(CodeInvalidSeed, "seed request is %s but every table has finished: such a request has completed", progress)
-	case progress == statusdoc.Failed && failed == 0:
+	case progress == export.Failed && failed == 0:
 		return errorf(CodeInvalidSeed, "seed request is failed but no table failed: a request fails only when a table fails")
-	case progress == statusdoc.Cancelled && cancelled == 0:
+	case progress == export.Cancelled && cancelled == 0:
 		return errorf(CodeInvalidSeed, "seed request is cancelled but no table is cancelled: a request whose tables all finished completes before a cancellation can settle")
 	}
 	return nil
@@ -163,7 +163,7 @@ func validSeedID(id string) bool {
 // put stores the export the seed describes, as of now. Times are made up to be consistent and
 // never in the future: the finished tables ran one after another up to now, a processing table
 // started now. The export stays exactly as seeded until it is cancelled.
-func (s *store) put(seed Seed) (statusdoc.ID, error) {
+func (s *store) put(seed Seed) (export.ID, error) {
 	tables := seed.Tables
 	if len(tables) == 0 {
 		tables = defaultSeedTables(seed.Progress)
@@ -191,22 +191,22 @@ func (s *store) put(seed Seed) (statusdoc.ID, error) {
 	if id == "" {
 		id = s.newIDLocked()
 	}
-	e := &export{id: id, sched: s.sched, progress: seed.Progress, submitted: now, defects: s.defects}
+	e := &task{id: id, sched: s.sched, progress: seed.Progress, submitted: now, defects: s.defects}
 	finished := 0
 	for _, t := range tables {
 		if stage(t.Progress) == 0 {
 			finished++
 		}
 	}
-	if seed.Progress != statusdoc.Pending {
+	if seed.Progress != export.Pending {
 		e.started = now.Add(-time.Duration(finished) * s.sched.tableDuration)
 		e.submitted = e.started.Add(-s.sched.startDelay)
 	}
-	if seed.Progress == statusdoc.Cancelling {
+	if seed.Progress == export.Cancelling {
 		e.settleAt = now.Add(s.sched.cancelDelay)
 	}
 	for i, t := range tables {
-		it := &item{name: t.Name, progress: t.Progress, records: t.Records, checksum: t.Checksum, fails: t.Progress == statusdoc.Failed}
+		it := &item{name: t.Name, progress: t.Progress, records: t.Records, checksum: t.Checksum, fails: t.Progress == export.Failed}
 		if it.records == 0 {
 			it.records = derivedRecords(t.Name)
 		}
@@ -224,5 +224,5 @@ func (s *store) put(seed Seed) (statusdoc.ID, error) {
 	}
 	s.exports[id] = e
 	s.heldLocked(e, now)
-	return statusdoc.ID(id), nil
+	return export.ID(id), nil
 }

@@ -9,12 +9,12 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/internal/statusdoc"
+	"conform/export"
 )
 
 func TestPutLegalSeeds(t *testing.T) {
-	p := func(ps ...statusdoc.Progress) []statusdoc.Progress { return ps }
-	tables := func(ps ...statusdoc.Progress) []TableSeed {
+	p := func(ps ...export.Progress) []export.Progress { return ps }
+	tables := func(ps ...export.Progress) []TableSeed {
 		var out []TableSeed
 		for i, pr := range ps {
 			out = append(out, TableSeed{Name: string(rune('A' + i)), Progress: pr})
@@ -24,7 +24,7 @@ func TestPutLegalSeeds(t *testing.T) {
 	tests := []struct {
 		name  string
 		seed  Seed
-		items []statusdoc.Progress
+		items []export.Progress
 	}{
 		{"pending", Seed{Progress: pending, Tables: tables(pending, pending)}, p(pending, pending)},
 		{"processing first table", Seed{Progress: processing, Tables: tables(processing, pending)}, p(processing, pending)},
@@ -49,7 +49,7 @@ func TestPutLegalSeeds(t *testing.T) {
 			st, clock := newTestStore(t, testSchedule)
 			id, err := st.put(tt.seed)
 			require.NoError(t, err)
-			require.Equal(t, statusdoc.ID("1000"), id)
+			require.Equal(t, export.ID("1000"), id)
 
 			doc := mustStatus(t, st, id)
 			require.Equal(t, tt.seed.Progress, doc.Progress)
@@ -61,7 +61,7 @@ func TestPutLegalSeeds(t *testing.T) {
 				case succeeded:
 					requireOnePart(t, doc, it)
 				default:
-					require.Equal(t, statusdoc.Parts{Count: 0, Items: []statusdoc.Part{}}, it.Parts, it.ItemName)
+					require.Equal(t, export.Parts{Count: 0, Items: []export.Part{}}, it.Parts, it.ItemName)
 				}
 				switch it.Progress {
 				case succeeded, failed:
@@ -101,7 +101,7 @@ func TestPutRejectsInconsistentSeeds(t *testing.T) {
 		want string
 	}{
 		{"unknown request progress", Seed{Progress: "running"}, `seed progress "running"`},
-		{"interrupted request", Seed{Progress: statusdoc.Interrupted}, `seed progress "interrupted"`},
+		{"interrupted request", Seed{Progress: export.Interrupted}, `seed progress "interrupted"`},
 		{"no progress", Seed{}, `seed progress ""`},
 		{"succeeded with a pending table", Seed{Progress: succeeded, Tables: []TableSeed{ok, {Name: "SHIPMENT_REFNUM", Progress: pending}}},
 			`seed request is succeeded but table SHIPMENT_REFNUM is "pending": a succeeded request has only succeeded tables`},
@@ -163,7 +163,7 @@ func TestPutIDs(t *testing.T) {
 	st, _ := newTestStore(t, testSchedule)
 	id, err := st.put(Seed{ID: "1000", Progress: pending})
 	require.NoError(t, err)
-	require.Equal(t, statusdoc.ID("1000"), id)
+	require.Equal(t, export.ID("1000"), id)
 
 	_, err = st.put(Seed{ID: "1000", Progress: succeeded})
 	require.ErrorContains(t, err, `seed id "1000" is already taken`)
@@ -171,15 +171,15 @@ func TestPutIDs(t *testing.T) {
 
 	id, err = st.put(Seed{Progress: pending})
 	require.NoError(t, err)
-	require.Equal(t, statusdoc.ID("1001"), id, "generated ids skip a seeded one")
+	require.Equal(t, export.ID("1001"), id, "generated ids skip a seeded one")
 
 	created, err := st.create([]string{"T"})
 	require.NoError(t, err)
-	require.Equal(t, statusdoc.ID("1002"), created.RequestID())
+	require.Equal(t, export.ID("1002"), created.RequestID())
 
 	id, err = st.put(Seed{ID: "export-é", Progress: pending})
 	require.NoError(t, err)
-	require.Equal(t, statusdoc.ID("export-é"), id)
+	require.Equal(t, export.ID("export-é"), id)
 	doc := mustStatus(t, st, id)
 	require.Equal(t, id, doc.RequestID())
 }
@@ -193,7 +193,7 @@ func TestPutKeepsChosenRecordsAndChecksum(t *testing.T) {
 	require.NoError(t, err)
 	doc := mustStatus(t, st, id)
 	chosen, derived := doc.Items()[0], doc.Items()[1]
-	require.Equal(t, []statusdoc.Part{{PartName: "DATA_1000_SHIPMENT_1_1.csv", RecordCount: 7, Checksum: "C9179DAE8947CB56ABAED4F6C2EA09B3"}}, chosen.Parts.Items)
+	require.Equal(t, []export.Part{{PartName: "DATA_1000_SHIPMENT_1_1.csv", RecordCount: 7, Checksum: "C9179DAE8947CB56ABAED4F6C2EA09B3"}}, chosen.Parts.Items)
 	require.Equal(t, derivedRecords("ORDER"), derived.Parts.Items[0].RecordCount)
 	require.Equal(t, derivedChecksum("DATA_1000_ORDER_1_1.csv", derivedRecords("ORDER")), derived.Parts.Items[0].Checksum)
 }
@@ -209,7 +209,7 @@ func TestPutWorkedExample(t *testing.T) {
 		{Name: "SHIPMENT_REFNUM", Progress: pending},
 	}})
 	require.NoError(t, err)
-	require.Equal(t, statusdoc.ID("12345"), id)
+	require.Equal(t, export.ID("12345"), id)
 	before, ok := srv.Status("12345")
 	require.True(t, ok)
 	require.Equal(t, processing, before.Progress)
@@ -235,7 +235,7 @@ func requireSeedDocument(tb testing.TB, srv *Server, id, golden string) {
 	require.NoError(tb, err)
 	doc, ok := srv.Status(id)
 	require.True(tb, ok)
-	require.Equal(tb, []statusdoc.Link{{Rel: "self", Href: Root + "/exportStatuses/" + id}}, doc.Links)
+	require.Equal(tb, []export.Link{{Rel: "self", Href: export.Root + "/exportStatuses/" + id}}, doc.Links)
 	doc.Links = nil
 	got, err := json.Marshal(doc)
 	require.NoError(tb, err)
@@ -249,15 +249,15 @@ func TestDefaultProcessingSeedIsTheVendorExample(t *testing.T) {
 	doc := mustStatus(t, st, id)
 	shipment, ok := doc.Item("SHIPMENT")
 	require.True(t, ok)
-	require.Equal(t, []statusdoc.Part{{PartName: "DATA_12345_SHIPMENT_1_1.csv", RecordCount: 92, Checksum: "c9179dae8947cb56abaed4f6c2ea09b3"}}, shipment.Parts.Items)
+	require.Equal(t, []export.Part{{PartName: "DATA_12345_SHIPMENT_1_1.csv", RecordCount: 92, Checksum: "c9179dae8947cb56abaed4f6c2ea09b3"}}, shipment.Parts.Items)
 }
 
 func TestIDsListsCreatedAndPutRequests(t *testing.T) {
 	srv := New(Options{Clock: NewManualClock(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))})
 	require.Empty(t, srv.IDs())
-	_, err := srv.Put(Seed{ID: "12345", Progress: statusdoc.Processing})
+	_, err := srv.Put(Seed{ID: "12345", Progress: export.Processing})
 	require.NoError(t, err)
-	id, err := srv.Put(Seed{Progress: statusdoc.Succeeded})
+	id, err := srv.Put(Seed{Progress: export.Succeeded})
 	require.NoError(t, err)
 	require.Equal(t, []string{string(id), "12345"}, srv.IDs())
 }

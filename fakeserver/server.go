@@ -15,7 +15,7 @@ import (
 	"path"
 	"time"
 
-	"conform/internal/statusdoc"
+	"conform/export"
 )
 
 // Defaults of Options.
@@ -217,7 +217,7 @@ func (s *Server) unrouted(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errorf(CodeMethodNotAllowed, "method %s is not allowed on %s: use %s", r.Method, r.URL.Path, allow))
 		return
 	}
-	s.writeError(w, r, errorf(CodeNotFound, "no such path %s: the API is under %s", shorten(r.URL.Path), Root))
+	s.writeError(w, r, errorf(CodeNotFound, "no such path %s: the API is under %s", shorten(r.URL.Path), export.Root))
 }
 
 // authorized compares the request's Basic credentials with the configured ones in constant
@@ -248,7 +248,7 @@ func basicHeader(user, pass string) string {
 // stays as seeded until it is cancelled; a cancelling seed settles CancelDelay after Put. The
 // error, a CodeInvalidSeed *Error, says why a seed is inconsistent (say, succeeded with a
 // pending table) or why its id cannot be used (taken, or unfit for a URL path).
-func (s *Server) Put(seed Seed) (statusdoc.ID, error) {
+func (s *Server) Put(seed Seed) (export.ID, error) {
 	return s.store.put(seed)
 }
 
@@ -260,13 +260,13 @@ func (s *Server) IDs() []string {
 // Status returns the status document of request id as GET would answer it now, and false when
 // there is no such request. Injected defects that only garble the answer (its encoding, its
 // Content-Type, a wrong id or flag) do not apply: Status shows the state the fake holds.
-func (s *Server) Status(id string) (statusdoc.Status, bool) {
+func (s *Server) Status(id string) (export.Status, bool) {
 	doc, err := s.store.status(id)
 	if err != nil {
 		if ErrorCode(err) != CodeNotFound {
 			s.log.Error("internal error", "op", "status", "id", id, "err", err)
 		}
-		return statusdoc.Status{}, false
+		return export.Status{}, false
 	}
 	return doc, true
 }

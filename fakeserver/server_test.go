@@ -13,7 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/internal/statusdoc"
+	"conform/export"
 )
 
 const twoTables = `{"tables":{"items":[{"tableName":"SHIPMENT"},{"tableName":"SHIPMENT_REFNUM"}]}}`
@@ -44,10 +44,10 @@ func TestCreateAnswers202WithLocation(t *testing.T) {
 			doc := statusDoc(t, r)
 			require.Equal(t, processing, doc.Progress)
 			require.False(t, doc.Completed)
-			require.Equal(t, statusdoc.ID("1000"), doc.RequestID())
+			require.Equal(t, export.ID("1000"), doc.RequestID())
 			require.Contains(t, string(r.body), `"requestID":1000`, "a numeric id is a JSON number")
 			require.Equal(t, statusURL("1000"), r.header.Get("Location"))
-			require.Equal(t, []statusdoc.Link{{Rel: "self", Href: statusURL("1000")}}, doc.Links)
+			require.Equal(t, []export.Link{{Rel: "self", Href: statusURL("1000")}}, doc.Links)
 			if tt.preferred {
 				require.Equal(t, "respond-async", r.header.Get("Preference-Applied"))
 			} else {
@@ -70,7 +70,7 @@ func TestStatusFollowsTheClock(t *testing.T) {
 	clock.Advance(10 * time.Second)
 	r := call(t, ts, http.MethodGet, path, "")
 	require.Equal(t, http.StatusOK, r.status)
-	require.Equal(t, []statusdoc.Progress{succeeded, processing}, progresses(statusDoc(t, r)))
+	require.Equal(t, []export.Progress{succeeded, processing}, progresses(statusDoc(t, r)))
 
 	clock.Advance(10 * time.Second)
 	doc := statusDoc(t, call(t, ts, http.MethodGet, path, ""))
@@ -263,11 +263,11 @@ func TestWrongMethodIs405WithAllow(t *testing.T) {
 
 func TestUnknownPathIs404(t *testing.T) {
 	paths := []string{
-		"/", "/nowhere", Root, Root + "/", Root + "/exportStatuses", Root + "/exportStatuses/",
-		Root + "/exportStatuses/1000/items", Root + "/custom-actions/cancel/exportRequests",
-		Root + "/custom-actions/delete/exportRequests/1000", "/logisticsRestApi/data/v2/exportRequests",
-		Root + "//exportStatuses/1000", Root + "/exportStatuses/..", Root + "/exportStatuses/.",
-		Root + "/custom-actions/cancel/exportRequests/../../../exportStatuses/1000",
+		"/", "/nowhere", export.Root, export.Root + "/", export.Root + "/exportStatuses", export.Root + "/exportStatuses/",
+		export.Root + "/exportStatuses/1000/items", export.Root + "/custom-actions/cancel/exportRequests",
+		export.Root + "/custom-actions/delete/exportRequests/1000", "/logisticsRestApi/data/v2/exportRequests",
+		export.Root + "//exportStatuses/1000", export.Root + "/exportStatuses/..", export.Root + "/exportStatuses/.",
+		export.Root + "/custom-actions/cancel/exportRequests/../../../exportStatuses/1000",
 	}
 	for _, p := range paths {
 		t.Run(p, func(t *testing.T) {
@@ -287,7 +287,7 @@ func TestUnknownErrorsAre500AndLogged(t *testing.T) {
 	}{
 		{"plain error", errors.New("disk on fire at /var/secret")},
 		{"unknown code", &Error{Code: "weird", Message: "disk on fire at /var/secret"}},
-		{"illegal transition", (&export{id: "1", progress: succeeded}).move(cancelling)},
+		{"illegal transition", (&task{id: "1", progress: succeeded}).move(cancelling)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

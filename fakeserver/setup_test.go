@@ -11,7 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/internal/statusdoc"
+	"conform/export"
 )
 
 // t0 is the vendor example's start time; tests start their clocks there.
@@ -32,7 +32,7 @@ func newTestStore(tb testing.TB, sched schedule, fail ...string) (*store, *Manua
 }
 
 // mustStatus returns the status document of id, failing the test if there is none.
-func mustStatus(tb testing.TB, st *store, id statusdoc.ID) statusdoc.Status {
+func mustStatus(tb testing.TB, st *store, id export.ID) export.Status {
 	tb.Helper()
 	doc, err := st.status(string(id))
 	require.NoError(tb, err)
@@ -40,8 +40,8 @@ func mustStatus(tb testing.TB, st *store, id statusdoc.ID) statusdoc.Status {
 }
 
 // progresses lists the progress of each item of doc, in order.
-func progresses(doc statusdoc.Status) []statusdoc.Progress {
-	var out []statusdoc.Progress
+func progresses(doc export.Status) []export.Progress {
+	var out []export.Progress
 	for _, it := range doc.Items() {
 		out = append(out, it.Progress)
 	}
@@ -99,20 +99,20 @@ func callAs(tb testing.TB, ts *httptest.Server, method, path, body string, auth 
 }
 
 // statusDoc decodes a status document answer, checking its content type.
-func statusDoc(tb testing.TB, r reply) statusdoc.Status {
+func statusDoc(tb testing.TB, r reply) export.Status {
 	tb.Helper()
 	require.Equal(tb, "application/json; charset=utf-8", r.header.Get("Content-Type"), "body: %s", r.body)
-	var doc statusdoc.Status
+	var doc export.Status
 	require.NoError(tb, json.Unmarshal(r.body, &doc), "body: %s", r.body)
 	return doc
 }
 
 // errorDoc checks that r is an error document answer with the given status and returns it.
-func errorDoc(tb testing.TB, r reply, status int) statusdoc.Error {
+func errorDoc(tb testing.TB, r reply, status int) export.Error {
 	tb.Helper()
 	require.Equal(tb, status, r.status, "body: %s", r.body)
 	require.Equal(tb, "application/json; charset=utf-8", r.header.Get("Content-Type"), "body: %s", r.body)
-	var doc statusdoc.Error
+	var doc export.Error
 	dec := json.NewDecoder(bytes.NewReader(r.body))
 	dec.DisallowUnknownFields()
 	require.NoError(tb, dec.Decode(&doc), "body: %s", r.body)
@@ -123,7 +123,7 @@ func errorDoc(tb testing.TB, r reply, status int) statusdoc.Error {
 	return doc
 }
 
-const createPath = Root + "/exportRequests"
+const createPath = export.Root + "/exportRequests"
 
-func statusURL(id string) string { return Root + "/exportStatuses/" + id }
-func cancelURL(id string) string { return Root + "/custom-actions/cancel/exportRequests/" + id }
+func statusURL(id string) string { return export.Root + "/exportStatuses/" + id }
+func cancelURL(id string) string { return export.Root + "/custom-actions/cancel/exportRequests/" + id }

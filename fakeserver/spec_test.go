@@ -12,7 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/internal/statusdoc"
+	"conform/export"
 	"conform/openapi"
 )
 
@@ -64,9 +64,9 @@ func (c *specClient) conforms(tb testing.TB, method, path, body string, status i
 }
 
 // statusConforms checks GET of id against the spec and returns its progress.
-func (c *specClient) statusConforms(tb testing.TB, id string) statusdoc.Progress {
+func (c *specClient) statusConforms(tb testing.TB, id string) export.Progress {
 	tb.Helper()
-	var doc statusdoc.Status
+	var doc export.Status
 	require.NoError(tb, json.Unmarshal(c.conforms(tb, http.MethodGet, statusURL(id), "", http.StatusOK), &doc))
 	return doc.Progress
 }
@@ -76,7 +76,7 @@ func TestSpecCreatedRequestLifecycle(t *testing.T) {
 	c, _, clock := newSpecClient(t, Options{StartDelay: time.Second, FailTables: []string{"BROKEN"}})
 
 	created := c.conforms(t, http.MethodPost, createPath, twoTables, http.StatusAccepted)
-	var doc statusdoc.Status
+	var doc export.Status
 	require.NoError(t, json.Unmarshal(created, &doc))
 	require.Equal(t, pending, doc.Progress)
 	ok := string(doc.RequestID())
@@ -112,7 +112,7 @@ func TestSpecCreatedRequestLifecycle(t *testing.T) {
 func TestSpecSeededStates(t *testing.T) {
 	c, srv, clock := newSpecClient(t, Options{})
 	var ids []string
-	for _, p := range []statusdoc.Progress{pending, processing, cancelling, succeeded, failed, cancelled} {
+	for _, p := range []export.Progress{pending, processing, cancelling, succeeded, failed, cancelled} {
 		for _, id := range []string{"", "export-" + string(p)} {
 			got, err := srv.Put(Seed{ID: id, Progress: p})
 			require.NoError(t, err)

@@ -8,7 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"conform/internal/statusdoc"
+	"conform/export"
 )
 
 // firstID is the first request id a server hands out; ids count up from it.
@@ -25,7 +25,7 @@ type store struct {
 	limits limits // how much it holds at most (see evict.go); set before use
 
 	mu      sync.Mutex // guards everything below and every export it holds
-	exports map[string]*export
+	exports map[string]*task
 	done    compactStore // completed exports, compacted (see compact.go)
 	nextID  int64
 	// requests and tables are what the store holds, created or put, against its limits; due
@@ -40,17 +40,17 @@ type store struct {
 
 // newStore returns an empty store with the default limits.
 func newStore(clock Clock, sched schedule, fail map[string]bool) *store {
-	return &store{clock: clock, sched: sched, fail: fail, exports: map[string]*export{}, nextID: firstID,
+	return &store{clock: clock, sched: sched, fail: fail, exports: map[string]*task{}, nextID: firstID,
 		limits: limits{perRequest: DefaultMaxTables, requests: DefaultMaxRequests, tables: DefaultMaxStoredTables}}
 }
 
 // create submits an export of tables and returns its status document as of now.
-func (s *store) create(tables []string) (statusdoc.Status, error) {
+func (s *store) create(tables []string) (export.Status, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e, err := s.createLocked(tables)
 	if err != nil {
-		return statusdoc.Status{}, err
+		return export.Status{}, err
 	}
 	return e.document(), nil
 }
@@ -70,7 +70,7 @@ func (s *store) appendCreate(b []byte, tables []string) (string, []byte, error) 
 // createLocked stores a new export of tables, brought to now, and compacts a few older ones
 // that have completed since anyone last asked for them. When the store is full it first evicts
 // completed requests, and refuses with CodeTooManyRequests when it cannot (see makeRoomLocked).
-func (s *store) createLocked(tables []string) (*export, error) {
+func (s *store) createLocked(tables []string) (*task, error) {
 	now := s.clock.Now()
 	if err := s.makeRoomLocked(now, len(tables)); err != nil {
 		return nil, err
@@ -80,7 +80,7 @@ func (s *store) createLocked(tables []string) (*export, error) {
 	for i, name := range tables {
 		names[i] = s.done.names[s.done.intern(name)]
 	}
-	e := newExport(s.newIDLocked(), names, now, s.sched, s.fail)
+	e := newTask(s.newIDLocked(), names, now, s.sched, s.fail)
 	e.defects = s.defects
 	s.exports[e.id] = e
 	s.heldLocked(e, now)
@@ -118,7 +118,7 @@ func (s *store) sweepLocked(now time.Time) {
 }
 
 // compactLocked moves e, a stored export, to the compact form if it can be kept there.
-func (s *store) compactLocked(e *export) bool {
+func (s *store) compactLocked(e *task) bool {
 	n, ok := compactable(e)
 	if ok {
 		s.done.compact(n, e)
@@ -128,12 +128,12 @@ func (s *store) compactLocked(e *export) bool {
 }
 
 // status returns the status document of request id as of now, or a CodeNotFound error.
-func (s *store) status(id string) (statusdoc.Status, error) {
+func (s *store) status(id string) (export.Status, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e, err := s.currentLocked(id)
 	if err != nil {
-		return statusdoc.Status{}, err
+		return export.Status{}, err
 	}
 	return e.document(), nil
 }
@@ -153,7 +153,7 @@ func (s *store) appendStatus(b []byte, id string) ([]byte, error) {
 
 // currentLocked returns request id brought to now, compacting it if it has completed. A
 // compacted export is returned expanded into a scratch export: read it before the lock is let go.
-func (s *store) currentLocked(id string) (*export, error) {
+func (s *store) currentLocked(id string) (*task, error) {
 	e, live, err := s.lookupLocked(id)
 	if err != nil || !live {
 		return e, err
@@ -195,7 +195,7 @@ func (s *store) ids() []string {
 
 // lookupLocked returns request id, or a CodeNotFound error. live is false for a compacted
 // export, returned expanded into the scratch export: it has completed, so nothing changes it.
-func (s *store) lookupLocked(id string) (e *export, live bool, err error) {
+func (s *store) lookupLocked(id string) (e *task, live bool, err error) {
 	if e, ok := s.exports[id]; ok {
 		return e, true, nil
 	}

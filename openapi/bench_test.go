@@ -1,6 +1,7 @@
 package openapi
 
 import (
+	"conform/export"
 	"encoding/json"
 	"testing"
 	"time"
@@ -12,7 +13,7 @@ import (
 
 func statusExchange(tb testing.TB) Exchange {
 	tb.Helper()
-	return exchange("GET", Root+"/exportStatuses/12345", "", 200, jsonCT, seedDoc(tb))
+	return exchange("GET", export.Root+"/exportStatuses/12345", "", 200, jsonCT, seedDoc(tb))
 }
 
 // BenchmarkValidateStatus validates a GET /exportStatuses/{id} → 200 exchange carrying the

@@ -17,6 +17,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/stretchr/testify/require"
 
+	"conform/export"
 	"conform/internal/jsonkeys"
 )
 
@@ -67,11 +68,11 @@ func referenceValidate(v *Validator, ex Exchange) []Violation {
 
 func referenceRoute(v *Validator, r *http.Request) (*routers.Route, map[string]string, error) {
 	escaped := r.URL.EscapedPath()
-	i := strings.Index(escaped, Root+"/")
+	i := strings.Index(escaped, export.Root+"/")
 	if i < 0 {
-		return nil, nil, fmt.Errorf("path is not under the API root %s", Root)
+		return nil, nil, fmt.Errorf("path is not under the API root %s", export.Root)
 	}
-	rel := escaped[i+len(Root):]
+	rel := escaped[i+len(export.Root):]
 	u := *r.URL
 	u.Scheme, u.Host = "", ""
 	u.RawPath = rel
@@ -112,13 +113,13 @@ func TestFastPathMatchesKinOpenAPI(t *testing.T) {
 	require.NotNil(t, v.paths, "the embedded spec must take the fast router")
 	seed := seedDoc(t)
 	errDoc := `{"type":"about:blank","title":"Not Found","status":404,"detail":"no"}`
-	status, cancel, create := Root+"/exportStatuses/12345", Root+"/custom-actions/cancel/exportRequests/12345", Root+"/exportRequests"
+	status, cancel, create := export.Root+"/exportStatuses/12345", export.Root+"/custom-actions/cancel/exportRequests/12345", export.Root+"/exportRequests"
 	paths := []string{
-		status, cancel, create, Root + "/exportStatuses/", Root + "/exportStatuses/1/", Root + "/exportStatuses//1",
-		Root + "/exportStatuses/a%2Fb", Root + "/exportStatuses/%2e%2e", Root + "/exportStatuses/%25zz", Root + "/ExportStatuses/1",
-		Root + "/exportStatuses", Root + "/custom-actions/cancel/exportRequests/", Root + "/custom-actions/cancel/exportRequests",
-		Root + "/exportRequests/1", "/gw" + status, Root, Root + "/", "/x/exportStatuses/1", status + "?q=1",
-		Root + "/exportStatuses/%E2%9C%93", Root + "/exportStatuses/" + strings.Repeat("9", 300),
+		status, cancel, create, export.Root + "/exportStatuses/", export.Root + "/exportStatuses/1/", export.Root + "/exportStatuses//1",
+		export.Root + "/exportStatuses/a%2Fb", export.Root + "/exportStatuses/%2e%2e", export.Root + "/exportStatuses/%25zz", export.Root + "/ExportStatuses/1",
+		export.Root + "/exportStatuses", export.Root + "/custom-actions/cancel/exportRequests/", export.Root + "/custom-actions/cancel/exportRequests",
+		export.Root + "/exportRequests/1", "/gw" + status, export.Root, export.Root + "/", "/x/exportStatuses/1", status + "?q=1",
+		export.Root + "/exportStatuses/%E2%9C%93", export.Root + "/exportStatuses/" + strings.Repeat("9", 300),
 	}
 	bodies := []string{
 		seed, "", "{", "{}", "null", "[]", `"x"`, "12", seed + " trailing", seed + "\n", "\ufeff" + seed,
@@ -149,7 +150,7 @@ func TestFastPathMatchesKinOpenAPI(t *testing.T) {
 					for _, body := range bodies {
 						// Every path, method, status and type with the seed; every body with one
 						// combination per operation: the product of all is needlessly long.
-						if body != seed && (ct != jsonCT || m == "DELETE" || st == 304 || p == Root) {
+						if body != seed && (ct != jsonCT || m == "DELETE" || st == 304 || p == export.Root) {
 							continue
 						}
 						ex, ok := rawExchange(m, p, st, ct, body)
@@ -167,10 +168,10 @@ func TestFastPathMatchesKinOpenAPI(t *testing.T) {
 // FuzzValidate compares Validate with referenceValidate on arbitrary paths and bodies.
 func FuzzValidate(f *testing.F) {
 	seed := seedDoc(f)
-	f.Add("GET", Root+"/exportStatuses/12345", 200, jsonCT, seed)
-	f.Add("POST", Root+"/custom-actions/cancel/exportRequests/1", 400, jsonCT, `{"title":"x","status":400}`)
-	f.Add("POST", Root+"/exportRequests", 202, "application/json", seed)
-	f.Add("GET", Root+"/exportStatuses/a%2F", 404, jsonCT, `{"status":404,"title":"\u00e9"}`)
+	f.Add("GET", export.Root+"/exportStatuses/12345", 200, jsonCT, seed)
+	f.Add("POST", export.Root+"/custom-actions/cancel/exportRequests/1", 400, jsonCT, `{"title":"x","status":400}`)
+	f.Add("POST", export.Root+"/exportRequests", 202, "application/json", seed)
+	f.Add("GET", export.Root+"/exportStatuses/a%2F", 404, jsonCT, `{"status":404,"title":"\u00e9"}`)
 	v := mustValidator(f)
 	f.Fuzz(func(t *testing.T, method, path string, status int, ct, body string) {
 		ex, ok := rawExchange(method, path, status, ct, body)

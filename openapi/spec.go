@@ -11,9 +11,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
-// Root is the path under which the vendor serves every call of the API.
-const Root = "/logisticsRestApi/data/v1"
-
 //go:embed export-api.yaml
 var specYAML []byte
 

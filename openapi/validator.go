@@ -16,6 +16,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
+	"conform/export"
 	"conform/internal/jsonkeys"
 )
 
@@ -296,11 +297,11 @@ func schemaIdentifier(s *openapi3.SchemaRef) string {
 // gateway prefix) is ignored.
 func (v *Validator) route(r *http.Request) (*routers.Route, map[string]string, error) {
 	escaped := r.URL.EscapedPath()
-	i := strings.Index(escaped, Root+"/")
+	i := strings.Index(escaped, export.Root+"/")
 	if i < 0 {
-		return nil, nil, fmt.Errorf("path is not under the API root %s", Root)
+		return nil, nil, fmt.Errorf("path is not under the API root %s", export.Root)
 	}
-	rel := escaped[i+len(Root):]
+	rel := escaped[i+len(export.Root):]
 	p, err := url.PathUnescape(rel)
 	if err != nil {
 		return nil, nil, fmt.Errorf("path %q: %w", rel, err)

@@ -1,6 +1,7 @@
 package openapi
 
 import (
+	"conform/export"
 	"context"
 	"fmt"
 	"net/http"
@@ -77,19 +78,19 @@ func TestConformingExchanges(t *testing.T) {
 		name string
 		ex   Exchange
 	}{
-		{"status of the seed example", exchange("GET", Root+"/exportStatuses/12345", "", 200, jsonCT, seedDoc(t))},
-		{"string ids", exchange("GET", Root+"/exportStatuses/12345", "", 200, "application/json",
+		{"status of the seed example", exchange("GET", export.Root+"/exportStatuses/12345", "", 200, jsonCT, seedDoc(t))},
+		{"string ids", exchange("GET", export.Root+"/exportStatuses/12345", "", 200, "application/json",
 			strings.NewReplacer(`"requestID": 12345`, `"requestID": "12345"`, `"itemID": 1,`, `"itemID": "1",`).Replace(seedDoc(t)))},
-		{"create", exchange("POST", Root+"/exportRequests", `{"tables":{"items":[{"tableName":"SHIPMENT"}]}}`, 202, jsonCT, seedDoc(t))},
-		{"cancel 200 without body", exchange("POST", Root+"/custom-actions/cancel/exportRequests/12345", "", 200, "", "")},
-		{"cancel 200 with a status document", exchange("POST", Root+"/custom-actions/cancel/exportRequests/12345", "", 200, jsonCT, seedDoc(t))},
-		{"cancel 400", exchange("POST", Root+"/custom-actions/cancel/exportRequests/12345", "", 400, jsonCT,
+		{"create", exchange("POST", export.Root+"/exportRequests", `{"tables":{"items":[{"tableName":"SHIPMENT"}]}}`, 202, jsonCT, seedDoc(t))},
+		{"cancel 200 without body", exchange("POST", export.Root+"/custom-actions/cancel/exportRequests/12345", "", 200, "", "")},
+		{"cancel 200 with a status document", exchange("POST", export.Root+"/custom-actions/cancel/exportRequests/12345", "", 200, jsonCT, seedDoc(t))},
+		{"cancel 400", exchange("POST", export.Root+"/custom-actions/cancel/exportRequests/12345", "", 400, jsonCT,
 			`{"type":"about:blank","title":"Bad Request","status":400,"detail":"invalid state for a cancellation request"}`)},
-		{"cancel 404 for an odd id", exchange("POST", Root+"/custom-actions/cancel/exportRequests/abc%2F..", "", 404, jsonCT, errDoc)},
-		{"status 404", exchange("GET", Root+"/exportStatuses/99999999999999999999999", "", 404, jsonCT, errDoc)},
-		{"gateway prefix before the root", exchange("GET", "/gw/vendor"+Root+"/exportStatuses/12345", "", 200, jsonCT, seedDoc(t))},
+		{"cancel 404 for an odd id", exchange("POST", export.Root+"/custom-actions/cancel/exportRequests/abc%2F..", "", 404, jsonCT, errDoc)},
+		{"status 404", exchange("GET", export.Root+"/exportStatuses/99999999999999999999999", "", 404, jsonCT, errDoc)},
+		{"gateway prefix before the root", exchange("GET", "/gw/vendor"+export.Root+"/exportStatuses/12345", "", 200, jsonCT, seedDoc(t))},
 	}
-	unauthorized := exchange("GET", Root+"/exportStatuses/1", "", 401, "text/html", "<h1>no</h1>")
+	unauthorized := exchange("GET", export.Root+"/exportStatuses/1", "", 401, "text/html", "<h1>no</h1>")
 	unauthorized.Header.Set("WWW-Authenticate", `Basic realm="x"`)
 	tests = append(tests, struct {
 		name string
@@ -104,7 +105,7 @@ func TestConformingExchanges(t *testing.T) {
 
 func TestViolations(t *testing.T) {
 	v := mustValidator(t)
-	status := Root + "/exportStatuses/12345"
+	status := export.Root + "/exportStatuses/12345"
 	seed := seedDoc(t)
 	tests := []struct {
 		name    string
@@ -129,13 +130,13 @@ func TestViolations(t *testing.T) {
 		{"wrong content type", exchange("GET", status, "", 200, "text/plain", seed), "response", "", "Content-Type"},
 		{"status with no body", exchange("GET", status, "", 200, "", ""), "response", "", "Content-Type"},
 		{"not JSON", exchange("GET", status, "", 200, jsonCT, "{"), "response", "", "failed to decode response body"},
-		{"error without status", exchange("GET", Root+"/exportStatuses/1", "", 404, jsonCT, `{"title":"Not Found"}`),
+		{"error without status", exchange("GET", export.Root+"/exportStatuses/1", "", 404, jsonCT, `{"title":"Not Found"}`),
 			"response", "/status", `property "status" is missing`},
 		{"401 without challenge", exchange("GET", status, "", 401, "", ""), "response", "", "WWW-Authenticate"},
-		{"unknown path", exchange("GET", Root+"/nope", "", 404, jsonCT, `{}`), "request", "", "declares no operation"},
+		{"unknown path", exchange("GET", export.Root+"/nope", "", 404, jsonCT, `{}`), "request", "", "declares no operation"},
 		{"wrong method", exchange("DELETE", status, "", 405, "", ""), "request", "", "declares no DELETE operation"},
 		{"outside the root", exchange("GET", "/exportStatuses/1", "", 200, jsonCT, seed), "request", "", "API root"},
-		{"create without tables", exchange("POST", Root+"/exportRequests", `{"tables":{"items":[]}}`, 400, jsonCT,
+		{"create without tables", exchange("POST", export.Root+"/exportRequests", `{"tables":{"items":[]}}`, 400, jsonCT,
 			`{"title":"Bad Request","status":400}`), "request", "/tables/items", "minimum number of items"},
 	}
 	for _, tt := range tests {
@@ -156,7 +157,7 @@ func TestViolations(t *testing.T) {
 func TestAllViolationsAreReported(t *testing.T) {
 	v := mustValidator(t)
 	body := strings.NewReplacer(`"cancelling"`, `"canceling"`, `"completed": false`, `"completed": 0`, `"recordCount": 92`, `"recordCount": "92"`).Replace(seedDoc(t))
-	got := v.Validate(exchange("GET", Root+"/exportStatuses/12345", "", 200, jsonCT, body))
+	got := v.Validate(exchange("GET", export.Root+"/exportStatuses/12345", "", 200, jsonCT, body))
 	var pointers []string
 	for _, vi := range got {
 		pointers = append(pointers, vi.Pointer)
@@ -173,7 +174,7 @@ func TestViolationString(t *testing.T) {
 
 func TestDuplicateKeys(t *testing.T) {
 	v := mustValidator(t)
-	status := Root + "/exportStatuses/12345"
+	status := export.Root + "/exportStatuses/12345"
 	seed := seedDoc(t)
 	set := func(pairs ...string) string { return strings.NewReplacer(pairs...).Replace(seed) }
 	get := func(body string) Exchange { return exchange("GET", status, "", 200, jsonCT, body) }
@@ -196,11 +197,11 @@ func TestDuplicateKeys(t *testing.T) {
 			[]dup{{"/result/body/tables/items/0/parts/items/0", "recordCount"}}, nil},
 		{"in a start time", get(set(`"startTime": {"value": "2022-11-29T15:21:58Z"}`, `"startTime": {"value": "x", "value": "2022-11-29T15:21:58Z"}`)),
 			[]dup{{"/startTime", "value"}}, nil},
-		{"in an error document", exchange("GET", Root+"/exportStatuses/9", "", 404, jsonCT,
+		{"in an error document", exchange("GET", export.Root+"/exportStatuses/9", "", 404, jsonCT,
 			`{"type":"about:blank","title":"Not Found","status":404,"status":200,"detail":"no"}`), []dup{{"", "status"}}, nil},
-		{"in a cancel's error document", exchange("POST", Root+"/custom-actions/cancel/exportRequests/12345", "", 400, jsonCT,
+		{"in a cancel's error document", exchange("POST", export.Root+"/custom-actions/cancel/exportRequests/12345", "", 400, jsonCT,
 			`{"title":"Bad Request","detail":"x","status":400,"detail":"y"}`), []dup{{"", "detail"}}, nil},
-		{"in a create's answer", exchange("POST", Root+"/exportRequests", `{"tables":{"items":[{"tableName":"SHIPMENT"}]}}`, 202, jsonCT,
+		{"in a create's answer", exchange("POST", export.Root+"/exportRequests", `{"tables":{"items":[{"tableName":"SHIPMENT"}]}}`, 202, jsonCT,
 			set(`"offset": 0`, `"offset": 0, "offset": 0`)), []dup{{"/result/body/tables/items/0", "offset"}}, nil},
 		{"the schema is still checked", get(set(`"completed": false`, `"completed": false, "completed": "false"`)),
 			[]dup{{"", "completed"}}, []string{"response /completed: ", "value must be a boolean"}},
@@ -210,7 +211,7 @@ func TestDuplicateKeys(t *testing.T) {
 			[]dup{{"/result/body/tables/items/0", "offset"}}, nil},
 		{"keys differing in case are not duplicates", get(set(`"completed": false`, `"completed": false, "Completed": true`)), nil, nil},
 		{"the same key in two objects", get(seed), nil, nil},
-		{"the harness's own request body is not checked", exchange("POST", Root+"/exportRequests",
+		{"the harness's own request body is not checked", exchange("POST", export.Root+"/exportRequests",
 			`{"tables":{"items":[{"tableName":"SHIPMENT","tableName":"SHIPMENT"}]}}`, 202, jsonCT, seed), nil, nil},
 		{"a body that is not JSON", exchange("GET", status, "", 401, "text/html", `{"a":1,"a":2`), nil,
 			[]string{"response: ", "WWW-Authenticate"}},
@@ -247,7 +248,7 @@ func TestDuplicateKeys(t *testing.T) {
 
 func TestDuplicateKeyViolationString(t *testing.T) {
 	v := mustValidator(t)
-	got := v.Validate(exchange("GET", Root+"/exportStatuses/12345", "", 200, jsonCT,
+	got := v.Validate(exchange("GET", export.Root+"/exportStatuses/12345", "", 200, jsonCT,
 		strings.Replace(seedDoc(t), `"totalResults": 92`, `"totalResults": 92, "totalResults": 93`, 1)))
 	require.Len(t, got, 1)
 	require.Equal(t, `getExportStatus GET /logisticsRestApi/data/v1/exportStatuses/12345 → 200: response /result/body/tables/items/0: `+

@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"conform/export"
 	"conform/fakeserver"
-	"conform/internal/statusdoc"
 )
 
 // ErrFakeOnly is returned by an arranger that cannot make a precondition that only the bundled
@@ -31,12 +31,12 @@ func (e *PreconditionError) Error() string {
 // is still running.
 type Arranger interface {
 	// Running makes a request that is running (pending or processing, not cancelling).
-	Running(ctx context.Context, c *Client) (statusdoc.ID, error)
+	Running(ctx context.Context, c *Client) (export.ID, error)
 	// RunningWithFinishedTable makes a running request of which at least one table has
 	// already finished.
-	RunningWithFinishedTable(ctx context.Context, c *Client) (statusdoc.ID, error)
+	RunningWithFinishedTable(ctx context.Context, c *Client) (export.ID, error)
 	// Completed makes a request that has completed with outcome succeeded, failed or cancelled.
-	Completed(ctx context.Context, c *Client, outcome statusdoc.Progress) (statusdoc.ID, error)
+	Completed(ctx context.Context, c *Client, outcome export.Progress) (export.ID, error)
 	// Seed puts exactly the request described, or returns ErrFakeOnly.
-	Seed(ctx context.Context, c *Client, seed fakeserver.Seed) (statusdoc.ID, error)
+	Seed(ctx context.Context, c *Client, seed fakeserver.Seed) (export.ID, error)
 }

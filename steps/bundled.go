@@ -6,8 +6,8 @@ import (
 	"net/http"
 	"time"
 
+	"conform/export"
 	"conform/fakeserver"
-	"conform/internal/statusdoc"
 )
 
 // BundledEpoch is the manual clock's start in bundled runs: the vendor's example day, so that
@@ -30,7 +30,7 @@ func BundledTarget(opts fakeserver.Options) func(context.Context) (*Target, erro
 		o.Username, o.Password = bundledUser, bundledPassword
 		srv := fakeserver.New(o)
 		return &Target{
-			Root:      "http://bundled-fake" + fakeserver.Root,
+			Root:      "http://bundled-fake" + export.Root,
 			Transport: handlerTransport{h: srv},
 			Auth:      func(r *http.Request) error { r.SetBasicAuth(bundledUser, bundledPassword); return nil },
 			Arranger:  bundledArranger{srv: srv},
@@ -54,45 +54,45 @@ func (w clockWaiter) Wait(ctx context.Context, d time.Duration) error {
 // bundledArranger puts requests into the fake in exactly the state a step asks for.
 type bundledArranger struct{ srv *fakeserver.Server }
 
-func (a bundledArranger) Running(_ context.Context, c *Client) (statusdoc.ID, error) {
-	return a.put(c, fakeserver.Seed{Progress: statusdoc.Processing, Tables: []fakeserver.TableSeed{
-		{Name: "SHIPMENT", Progress: statusdoc.Processing},
-		{Name: "SHIPMENT_REFNUM", Progress: statusdoc.Pending},
+func (a bundledArranger) Running(_ context.Context, c *Client) (export.ID, error) {
+	return a.put(c, fakeserver.Seed{Progress: export.Processing, Tables: []fakeserver.TableSeed{
+		{Name: "SHIPMENT", Progress: export.Processing},
+		{Name: "SHIPMENT_REFNUM", Progress: export.Pending},
 	}})
 }
 
-func (a bundledArranger) RunningWithFinishedTable(_ context.Context, c *Client) (statusdoc.ID, error) {
-	return a.put(c, fakeserver.Seed{Progress: statusdoc.Processing, Tables: []fakeserver.TableSeed{
-		{Name: "SHIPMENT", Progress: statusdoc.Succeeded},
-		{Name: "ORDER_RELEASE", Progress: statusdoc.Processing},
-		{Name: "SHIPMENT_REFNUM", Progress: statusdoc.Pending},
+func (a bundledArranger) RunningWithFinishedTable(_ context.Context, c *Client) (export.ID, error) {
+	return a.put(c, fakeserver.Seed{Progress: export.Processing, Tables: []fakeserver.TableSeed{
+		{Name: "SHIPMENT", Progress: export.Succeeded},
+		{Name: "ORDER_RELEASE", Progress: export.Processing},
+		{Name: "SHIPMENT_REFNUM", Progress: export.Pending},
 	}})
 }
 
-func (a bundledArranger) Completed(_ context.Context, c *Client, outcome statusdoc.Progress) (statusdoc.ID, error) {
-	var second statusdoc.Progress
+func (a bundledArranger) Completed(_ context.Context, c *Client, outcome export.Progress) (export.ID, error) {
+	var second export.Progress
 	switch outcome {
-	case statusdoc.Succeeded:
-		second = statusdoc.Succeeded
-	case statusdoc.Failed:
-		second = statusdoc.Failed
-	case statusdoc.Cancelled:
-		second = statusdoc.Cancelled
+	case export.Succeeded:
+		second = export.Succeeded
+	case export.Failed:
+		second = export.Failed
+	case export.Cancelled:
+		second = export.Cancelled
 	default:
 		return "", fmt.Errorf("cannot arrange a request completed as %q", outcome)
 	}
 	return a.put(c, fakeserver.Seed{Progress: outcome, Tables: []fakeserver.TableSeed{
-		{Name: "SHIPMENT", Progress: statusdoc.Succeeded},
+		{Name: "SHIPMENT", Progress: export.Succeeded},
 		{Name: "SHIPMENT_REFNUM", Progress: second},
 	}})
 }
 
-func (a bundledArranger) Seed(_ context.Context, c *Client, seed fakeserver.Seed) (statusdoc.ID, error) {
+func (a bundledArranger) Seed(_ context.Context, c *Client, seed fakeserver.Seed) (export.ID, error) {
 	return a.put(c, seed)
 }
 
 // put stores seed in the fake and tells the client it may cancel it: the scenario made it.
-func (a bundledArranger) put(c *Client, seed fakeserver.Seed) (statusdoc.ID, error) {
+func (a bundledArranger) put(c *Client, seed fakeserver.Seed) (export.ID, error) {
 	id, err := a.srv.Put(seed)
 	if err != nil {
 		return "", err

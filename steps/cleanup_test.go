@@ -11,8 +11,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"conform/export"
 	"conform/fakeserver"
-	"conform/internal/statusdoc"
 	"conform/openapi"
 )
 
@@ -64,7 +64,7 @@ func hostileWorld(t *testing.T, status, cancel int, retryAfter string) (*World, 
 		Ledger:           run,
 		NewTarget: func(context.Context) (*Target, error) {
 			return &Target{
-				Root:      "http://target.test" + fakeserver.Root,
+				Root:      "http://target.test" + export.Root,
 				Transport: handlerTransport{h: h},
 				Auth: func(r *http.Request) error {
 					r.SetBasicAuth(fakeserver.DefaultUsername, fakeserver.DefaultPassword)
@@ -79,9 +79,9 @@ func hostileWorld(t *testing.T, status, cancel int, retryAfter string) (*World, 
 	return w, waits, run, clock
 }
 
-func create(t *testing.T, w *World, n int) []statusdoc.ID {
+func create(t *testing.T, w *World, n int) []export.ID {
 	t.Helper()
-	var ids []statusdoc.ID
+	var ids []export.ID
 	for range n {
 		resp, err := w.client.Create(context.Background(), []string{"SHIPMENT", "SHIPMENT_REFNUM"})
 		require.NoError(t, err)
@@ -150,7 +150,7 @@ func TestCleanupLeavesAloneWhatItSawComplete(t *testing.T) {
 	clock.Advance(time.Hour)
 	doc, _, err := w.statusOf(context.Background(), ids[0])
 	require.NoError(t, err)
-	require.Equal(t, statusdoc.Succeeded, doc.Progress)
+	require.Equal(t, export.Succeeded, doc.Progress)
 
 	err = w.cleanup(context.Background())
 	require.Equal(t, map[string]int{string(ids[1]): 1}, cancelsSent(w),

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"sync"
 
-	"conform/internal/statusdoc"
+	"conform/export"
 	"conform/internal/transport"
 )
 
@@ -33,8 +33,8 @@ type Client struct {
 	mine *Ledger
 	run  *Ledger
 
-	mu      sync.Mutex            // guards unknown
-	unknown map[statusdoc.ID]bool // ids whose latest status answer was 404
+	mu      sync.Mutex         // guards unknown
+	unknown map[export.ID]bool // ids whose latest status answer was 404
 }
 
 // ErrCancelRefused is returned when a cancel would touch a request the run did not create.
@@ -54,7 +54,7 @@ func newClient(root string, rt http.RoundTripper, auth func(*http.Request) error
 	}
 }
 
-func (c *Client) own(id statusdoc.ID) {
+func (c *Client) own(id export.ID) {
 	c.mine.created(id)
 	if c.run != nil {
 		c.run.created(id)
@@ -62,7 +62,7 @@ func (c *Client) own(id statusdoc.ID) {
 }
 
 // settle records what became known of id, if this client created it.
-func (c *Client) settle(id statusdoc.ID, s settlement) {
+func (c *Client) settle(id export.ID, s settlement) {
 	c.mine.settle(id, s)
 	if c.run != nil {
 		c.run.settle(id, s)
@@ -70,10 +70,10 @@ func (c *Client) settle(id statusdoc.ID, s settlement) {
 }
 
 // Owned returns the requests this client created, in order.
-func (c *Client) Owned() []statusdoc.ID { return c.mine.Created() }
+func (c *Client) Owned() []export.ID { return c.mine.Created() }
 
 // mayCancel reports whether the guard lets a cancel for id go out.
-func (c *Client) mayCancel(id statusdoc.ID) error {
+func (c *Client) mayCancel(id export.ID) error {
 	if slices.Contains(c.Owned(), id) {
 		return nil
 	}
@@ -86,11 +86,11 @@ func (c *Client) mayCancel(id statusdoc.ID) error {
 }
 
 // noteStatus remembers whether id is unknown to the target, from a status answer.
-func (c *Client) noteStatus(id statusdoc.ID, status int) {
+func (c *Client) noteStatus(id export.ID, status int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.unknown == nil {
-		c.unknown = map[statusdoc.ID]bool{}
+		c.unknown = map[export.ID]bool{}
 	}
 	if status == http.StatusNotFound {
 		c.unknown[id] = true
@@ -120,8 +120,8 @@ func (r *Response) Describe() string {
 }
 
 // StatusDocument decodes the body as a status document.
-func (r *Response) StatusDocument() (statusdoc.Status, error) {
-	doc, err := statusdoc.DecodeStatus(r.Body)
+func (r *Response) StatusDocument() (export.Status, error) {
+	doc, err := export.DecodeStatus(r.Body)
 	if err != nil {
 		return doc, fmt.Errorf("decode status document: %w\n%s", err, r.Describe())
 	}
@@ -129,8 +129,8 @@ func (r *Response) StatusDocument() (statusdoc.Status, error) {
 }
 
 // ErrorDocument decodes the body as an error document.
-func (r *Response) ErrorDocument() (statusdoc.Error, error) {
-	var doc statusdoc.Error
+func (r *Response) ErrorDocument() (export.Error, error) {
+	var doc export.Error
 	if err := json.Unmarshal(r.Body, &doc); err != nil {
 		return doc, fmt.Errorf("decode error document: %w\n%s", err, r.Describe())
 	}
@@ -144,9 +144,9 @@ type callOptions struct {
 
 // Create submits an export of the given tables.
 func (c *Client) Create(ctx context.Context, tables []string) (*Response, error) {
-	req := statusdoc.CreateRequest{}
+	req := export.CreateRequest{}
 	for _, t := range tables {
-		req.Tables.Items = append(req.Tables.Items, statusdoc.CreateTable{TableName: t})
+		req.Tables.Items = append(req.Tables.Items, export.CreateTable{TableName: t})
 	}
 	body, err := json.Marshal(req)
 	if err != nil {
@@ -173,7 +173,7 @@ func (c *Client) CreateRaw(ctx context.Context, body []byte) (*Response, error) 
 }
 
 // Status asks for the status document of a request.
-func (c *Client) Status(ctx context.Context, id statusdoc.ID, opts ...callOptions) (*Response, error) {
+func (c *Client) Status(ctx context.Context, id export.ID, opts ...callOptions) (*Response, error) {
 	o := merge(opts)
 	resp, err := c.do(ctx, http.MethodGet, "/exportStatuses/"+url.PathEscape(string(id)), nil, nil, o)
 	if err == nil && !o.anonymous {
@@ -184,7 +184,7 @@ func (c *Client) Status(ctx context.Context, id statusdoc.ID, opts ...callOption
 
 // Cancel sends the cancel action for a request. It sends no body, as the vendor documents. It
 // returns ErrCancelRefused, sending nothing, for a request the guard does not let it touch.
-func (c *Client) Cancel(ctx context.Context, id statusdoc.ID, opts ...callOptions) (*Response, error) {
+func (c *Client) Cancel(ctx context.Context, id export.ID, opts ...callOptions) (*Response, error) {
 	if err := c.mayCancel(id); err != nil {
 		return nil, err
 	}
@@ -201,12 +201,12 @@ func (c *Client) Cancel(ctx context.Context, id statusdoc.ID, opts ...callOption
 }
 
 // cancelPath is the path, below the API root, of the cancel action of request id.
-func cancelPath(id statusdoc.ID) string {
+func cancelPath(id export.ID) string {
 	return "/custom-actions/cancel/exportRequests/" + url.PathEscape(string(id))
 }
 
 // cancelURL is the URL of the cancel action of request id of the API at root.
-func cancelURL(root string, id statusdoc.ID) string {
+func cancelURL(root string, id export.ID) string {
 	return strings.TrimSuffix(root, "/") + cancelPath(id)
 }
 

@@ -11,8 +11,8 @@ import (
 
 	"github.com/cucumber/godog"
 
+	"conform/export"
 	"conform/internal/evidence"
-	"conform/internal/statusdoc"
 )
 
 // MaxEvidenceBody caps each body shown in a report; the rest is cut and marked.
@@ -115,8 +115,8 @@ func shownBody(b []byte) (string, bool) {
 // in the order the requests were first seen.
 func timeline(exchanges []Exchange) evidence.Timeline {
 	var tl evidence.Timeline
-	index := map[statusdoc.ID]int{}
-	entry := func(id statusdoc.ID) *evidence.RequestTimeline {
+	index := map[export.ID]int{}
+	entry := func(id export.ID) *evidence.RequestTimeline {
 		i, ok := index[id]
 		if !ok {
 			i = len(tl.Requests)
@@ -139,7 +139,7 @@ func timeline(exchanges []Exchange) evidence.Timeline {
 				continue
 			}
 		}
-		var doc statusdoc.Status
+		var doc export.Status
 		if json.Unmarshal(ex.RespBody, &doc) != nil {
 			continue
 		}

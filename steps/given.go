@@ -10,8 +10,8 @@ import (
 
 	"github.com/cucumber/godog"
 
+	"conform/export"
 	"conform/fakeserver"
-	"conform/internal/statusdoc"
 )
 
 func (w *World) authorisedUser(context.Context) error {
@@ -34,16 +34,16 @@ func (w *World) aRunningRequestWithAFinishedTable(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("arrange a running export request with a finished table: %w", err)
 	}
-	return w.adopt(ctx, id, func(d statusdoc.Status) bool { return isRunning(d) && len(finishedItems(d)) > 0 },
+	return w.adopt(ctx, id, func(d export.Status) bool { return isRunning(d) && len(finishedItems(d)) > 0 },
 		"still running with at least one table finished")
 }
 
 func (w *World) aCompletedRequest(ctx context.Context, outcome string) error {
-	id, err := w.target.Arranger.Completed(ctx, w.client, statusdoc.Progress(outcome))
+	id, err := w.target.Arranger.Completed(ctx, w.client, export.Progress(outcome))
 	if err != nil {
 		return fmt.Errorf("arrange an export request completed as %s: %w", outcome, err)
 	}
-	return w.adopt(ctx, id, func(d statusdoc.Status) bool { return d.Progress == statusdoc.Progress(outcome) }, outcome)
+	return w.adopt(ctx, id, func(d export.Status) bool { return d.Progress == export.Progress(outcome) }, outcome)
 }
 
 func (w *World) aRequestBeingCancelled(ctx context.Context) error {
@@ -62,9 +62,9 @@ func (w *World) aRequestBeingCancelled(ctx context.Context) error {
 		return err
 	}
 	switch doc.Progress {
-	case statusdoc.Cancelling:
+	case export.Cancelling:
 		return nil
-	case statusdoc.Cancelled:
+	case export.Cancelled:
 		return fmt.Errorf("precondition not reached: request %s was already cancelled when first polled after the cancel, "+
 			"so a second cancel cannot be sent while it is cancelling; on a target that settles this fast, "+
 			"leave this scenario out with --tags 'not @needs-slow-cancel'", w.requestID)
@@ -74,14 +74,14 @@ func (w *World) aRequestBeingCancelled(ctx context.Context) error {
 }
 
 func (w *World) noRequestHasID(ctx context.Context, id string) error {
-	resp, err := w.client.Status(ctx, statusdoc.ID(id))
+	resp, err := w.client.Status(ctx, export.ID(id))
 	if err != nil {
 		return err
 	}
 	if resp.Status != http.StatusNotFound {
 		return fmt.Errorf("precondition not reached: the id %q should name no export request, but its status answered:\n%s", id, resp.Describe())
 	}
-	w.requestID = statusdoc.ID(id)
+	w.requestID = export.ID(id)
 	return nil
 }
 
@@ -90,7 +90,7 @@ func (w *World) requestRunningWithTables(ctx context.Context, id string, table *
 	if err != nil {
 		return err
 	}
-	seed := fakeserver.Seed{ID: id, Progress: statusdoc.Processing}
+	seed := fakeserver.Seed{ID: id, Progress: export.Processing}
 	for _, r := range rows {
 		seed.Tables = append(seed.Tables, fakeserver.TableSeed{
 			Name: r.name, Progress: r.progress, Records: r.records, Checksum: r.checksum,
@@ -105,7 +105,7 @@ func (w *World) requestRunningWithTables(ctx context.Context, id string, table *
 
 // adopt makes id the scenario's export request and checks, through the API, that it is in the
 // state the step promised.
-func (w *World) adopt(ctx context.Context, id statusdoc.ID, ok func(statusdoc.Status) bool, want string) error {
+func (w *World) adopt(ctx context.Context, id export.ID, ok func(export.Status) bool, want string) error {
 	w.requestID = id
 	doc, resp, err := w.status(ctx)
 	if err != nil {
@@ -118,32 +118,32 @@ func (w *World) adopt(ctx context.Context, id statusdoc.ID, ok func(statusdoc.St
 }
 
 // status fetches the scenario's request's status document and requires a 200.
-func (w *World) status(ctx context.Context) (statusdoc.Status, *Response, error) {
+func (w *World) status(ctx context.Context) (export.Status, *Response, error) {
 	return w.statusOf(ctx, w.requestID)
 }
 
 // statusOf fetches the status document of id and requires a 200.
-func (w *World) statusOf(ctx context.Context, id statusdoc.ID) (statusdoc.Status, *Response, error) {
+func (w *World) statusOf(ctx context.Context, id export.ID) (export.Status, *Response, error) {
 	resp, err := w.client.Status(ctx, id)
 	if err != nil {
-		return statusdoc.Status{}, nil, err
+		return export.Status{}, nil, err
 	}
 	if resp.Status != http.StatusOK {
-		return statusdoc.Status{}, resp, fmt.Errorf("status of export request %s: want 200 OK, got:\n%s", id, resp.Describe())
+		return export.Status{}, resp, fmt.Errorf("status of export request %s: want 200 OK, got:\n%s", id, resp.Describe())
 	}
 	doc, err := resp.StatusDocument()
 	return doc, resp, err
 }
 
-func isRunning(d statusdoc.Status) bool {
-	return !d.Completed && (d.Progress == statusdoc.Pending || d.Progress == statusdoc.Processing)
+func isRunning(d export.Status) bool {
+	return !d.Completed && (d.Progress == export.Pending || d.Progress == export.Processing)
 }
 
 // finishedItems returns the items of d that have succeeded or failed, by name.
-func finishedItems(d statusdoc.Status) map[string]statusdoc.Item {
-	out := map[string]statusdoc.Item{}
+func finishedItems(d export.Status) map[string]export.Item {
+	out := map[string]export.Item{}
 	for _, it := range d.Items() {
-		if it.Progress == statusdoc.Succeeded || it.Progress == statusdoc.Failed {
+		if it.Progress == export.Succeeded || it.Progress == export.Failed {
 			out[it.ItemName] = it
 		}
 	}
@@ -153,7 +153,7 @@ func finishedItems(d statusdoc.Status) map[string]statusdoc.Item {
 // tableRow is one row of a "table | progress | records | checksum" data table.
 type tableRow struct {
 	name     string
-	progress statusdoc.Progress
+	progress export.Progress
 	records  int64
 	checksum string
 }
@@ -184,7 +184,7 @@ func tableRows(t *godog.Table) ([]tableRow, error) {
 			}
 			return strings.TrimSpace(r[i])
 		}
-		row := tableRow{name: cell("table"), progress: statusdoc.Progress(cell("progress")), checksum: cell("checksum")}
+		row := tableRow{name: cell("table"), progress: export.Progress(cell("progress")), checksum: cell("checksum")}
 		if !row.progress.Known() {
 			return nil, fmt.Errorf("table %s: %q is not a progress value", row.name, row.progress)
 		}

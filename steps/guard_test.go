@@ -8,8 +8,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"conform/export"
 	"conform/fakeserver"
-	"conform/internal/statusdoc"
 	"conform/openapi"
 )
 
@@ -70,7 +70,7 @@ func TestCreatedRequestsAreOwned(t *testing.T) {
 	require.Equal(t, http.StatusAccepted, resp.Status)
 	doc, err := resp.StatusDocument()
 	require.NoError(t, err)
-	require.Equal(t, []statusdoc.ID{doc.RequestID()}, c.Owned())
+	require.Equal(t, []export.ID{doc.RequestID()}, c.Owned())
 	resp, err = c.Cancel(context.Background(), doc.RequestID())
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, resp.Status)
@@ -84,9 +84,9 @@ func TestCleanupCancelsWhatTheScenarioLeftRunning(t *testing.T) {
 	require.NoError(t, w.start(ctx))
 	running, err := w.target.Arranger.Running(ctx, w.client)
 	require.NoError(t, err)
-	done, err := w.target.Arranger.Completed(ctx, w.client, statusdoc.Succeeded)
+	done, err := w.target.Arranger.Completed(ctx, w.client, export.Succeeded)
 	require.NoError(t, err)
-	unseen, err := w.target.Arranger.Completed(ctx, w.client, statusdoc.Succeeded)
+	unseen, err := w.target.Arranger.Completed(ctx, w.client, export.Succeeded)
 	require.NoError(t, err)
 	_, _, err = w.statusOf(ctx, done) // seen completed: nothing to cancel
 	require.NoError(t, err)
@@ -104,5 +104,5 @@ func TestCleanupCancelsWhatTheScenarioLeftRunning(t *testing.T) {
 		"every request not seen completed is cancelled (the 400 of %s just says it had completed), not %s, seen completed", unseen, done)
 	doc, _, err := w.statusOf(ctx, running)
 	require.NoError(t, err)
-	require.Equal(t, statusdoc.Cancelling, doc.Progress)
+	require.Equal(t, export.Cancelling, doc.Progress)
 }

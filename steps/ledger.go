@@ -4,7 +4,7 @@ import (
 	"slices"
 	"sync"
 
-	"conform/internal/statusdoc"
+	"conform/export"
 )
 
 // Ledger records the export requests a run (or one scenario) created on the target and what is
@@ -13,8 +13,8 @@ import (
 // a real system costs its owner. It is safe for concurrent use; use NewLedger.
 type Ledger struct {
 	mu     sync.Mutex // guards states and order
-	states map[statusdoc.ID]settlement
-	order  []statusdoc.ID
+	states map[export.ID]settlement
+	order  []export.ID
 }
 
 // settlement is what is known of a created export.
@@ -27,10 +27,10 @@ const (
 )
 
 // NewLedger returns an empty ledger.
-func NewLedger() *Ledger { return &Ledger{states: map[statusdoc.ID]settlement{}} }
+func NewLedger() *Ledger { return &Ledger{states: map[export.ID]settlement{}} }
 
 // created records that the run created id.
-func (l *Ledger) created(id statusdoc.ID) {
+func (l *Ledger) created(id export.ID) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if _, ok := l.states[id]; !ok {
@@ -41,7 +41,7 @@ func (l *Ledger) created(id statusdoc.ID) {
 
 // settle records what became known of id, if the run created it. A completed export stays
 // completed whatever is learnt later.
-func (l *Ledger) settle(id statusdoc.ID, s settlement) {
+func (l *Ledger) settle(id export.ID, s settlement) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if cur, ok := l.states[id]; ok && cur != seenCompleted {
@@ -51,14 +51,14 @@ func (l *Ledger) settle(id statusdoc.ID, s settlement) {
 
 // Open returns, in the order they were created, the requests neither seen completed nor with
 // a cancel accepted: those that may still be running because of this run.
-func (l *Ledger) Open() []statusdoc.ID {
+func (l *Ledger) Open() []export.ID {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return slices.DeleteFunc(slices.Clone(l.order), func(id statusdoc.ID) bool { return l.states[id] != open })
+	return slices.DeleteFunc(slices.Clone(l.order), func(id export.ID) bool { return l.states[id] != open })
 }
 
 // Created returns every request recorded, in the order they were created.
-func (l *Ledger) Created() []statusdoc.ID {
+func (l *Ledger) Created() []export.ID {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return slices.Clone(l.order)
@@ -66,6 +66,6 @@ func (l *Ledger) Created() []statusdoc.ID {
 
 // CancelCommand is the command a person runs to cancel request id of the API at root by hand,
 // with the same credentials as the run.
-func CancelCommand(root string, id statusdoc.ID) string {
+func CancelCommand(root string, id export.ID) string {
 	return `curl -X POST -u "$CONFORM_USERNAME" '` + cancelURL(root, id) + `'`
 }

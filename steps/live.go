@@ -6,8 +6,8 @@ import (
 	"net/http"
 	"time"
 
+	"conform/export"
 	"conform/fakeserver"
-	"conform/internal/statusdoc"
 )
 
 // DefaultRunningExport is the export the live arranger submits when a step needs a request that
@@ -92,26 +92,26 @@ type liveArranger struct {
 
 const adviceRunning = "give an export that runs longer (more or larger tables) with --running-export FILE"
 
-func (a *liveArranger) Running(ctx context.Context, c *Client) (statusdoc.ID, error) {
+func (a *liveArranger) Running(ctx context.Context, c *Client) (export.ID, error) {
 	return a.createAndAwait(ctx, c, a.cfg.RunningExport, "a running export request (pending or processing)", adviceRunning,
-		func(d statusdoc.Status) (bool, bool) { return isRunning(d), !isRunning(d) })
+		func(d export.Status) (bool, bool) { return isRunning(d), !isRunning(d) })
 }
 
-func (a *liveArranger) RunningWithFinishedTable(ctx context.Context, c *Client) (statusdoc.ID, error) {
+func (a *liveArranger) RunningWithFinishedTable(ctx context.Context, c *Client) (export.ID, error) {
 	return a.createAndAwait(ctx, c, a.cfg.RunningExport, "a running export request with at least one table finished",
 		"give an export with more tables, whose first table finishes well before the last, with --running-export FILE",
-		func(d statusdoc.Status) (bool, bool) {
+		func(d export.Status) (bool, bool) {
 			return isRunning(d) && len(finishedItems(d)) > 0, !isRunning(d)
 		})
 }
 
-func (a *liveArranger) Completed(ctx context.Context, c *Client, outcome statusdoc.Progress) (statusdoc.ID, error) {
+func (a *liveArranger) Completed(ctx context.Context, c *Client, outcome export.Progress) (export.ID, error) {
 	switch outcome {
-	case statusdoc.Succeeded:
+	case export.Succeeded:
 		return a.createAndAwait(ctx, c, a.cfg.QuickExport, "an export request that has succeeded",
 			"give an export that succeeds on this target with --quick-export FILE",
-			func(d statusdoc.Status) (bool, bool) { return d.Progress == statusdoc.Succeeded, d.Completed })
-	case statusdoc.Cancelled:
+			func(d export.Status) (bool, bool) { return d.Progress == export.Succeeded, d.Completed })
+	case export.Cancelled:
 		id, err := a.Running(ctx, c)
 		if err != nil {
 			return "", err
@@ -129,20 +129,20 @@ func (a *liveArranger) Completed(ctx context.Context, c *Client, outcome statusd
 		}
 		return id, a.await(ctx, c, id, a.cfg.CancelSettlesWithin, "a cancelled export request",
 			fmt.Sprintf("a cancellation must settle within %s", a.cfg.CancelSettlesWithin),
-			func(d statusdoc.Status) (bool, bool) { return d.Progress == statusdoc.Cancelled, d.Completed })
+			func(d export.Status) (bool, bool) { return d.Progress == export.Cancelled, d.Completed })
 	default:
 		return "", fmt.Errorf("a request completed as %q: %w", outcome, ErrFakeOnly)
 	}
 }
 
-func (a *liveArranger) Seed(context.Context, *Client, fakeserver.Seed) (statusdoc.ID, error) {
+func (a *liveArranger) Seed(context.Context, *Client, fakeserver.Seed) (export.ID, error) {
 	return "", ErrFakeOnly
 }
 
 // createAndAwait submits body and polls the new request until ready says it is in the wanted
 // state, or hopeless says it never will be.
 func (a *liveArranger) createAndAwait(ctx context.Context, c *Client, body []byte, want, advice string,
-	check func(statusdoc.Status) (ready, hopeless bool)) (statusdoc.ID, error) {
+	check func(export.Status) (ready, hopeless bool)) (export.ID, error) {
 	resp, err := c.CreateRaw(ctx, body)
 	if err != nil {
 		return "", err
@@ -161,8 +161,8 @@ func (a *liveArranger) createAndAwait(ctx context.Context, c *Client, body []byt
 	return id, a.await(ctx, c, id, a.cfg.PollTimeout, want, advice, check)
 }
 
-func (a *liveArranger) await(ctx context.Context, c *Client, id statusdoc.ID, within time.Duration, want, advice string,
-	check func(statusdoc.Status) (ready, hopeless bool)) error {
+func (a *liveArranger) await(ctx context.Context, c *Client, id export.ID, within time.Duration, want, advice string,
+	check func(export.Status) (ready, hopeless bool)) error {
 	return eventually(ctx, a.target, within, a.cfg.PollInterval, fmt.Sprintf("request %s becoming %s", id, want),
 		func() (bool, string, error) {
 			resp, err := c.Status(ctx, id)

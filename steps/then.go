@@ -11,7 +11,7 @@ import (
 
 	"github.com/cucumber/godog"
 
-	"conform/internal/statusdoc"
+	"conform/export"
 )
 
 func (w *World) lastResponse() (*Response, error) {
@@ -45,7 +45,7 @@ func (w *World) answerIsNewRequest(context.Context) error {
 	if doc.RequestID() == "" {
 		return fmt.Errorf("the answer names no request id:\n%s", resp.Describe())
 	}
-	if doc.Completed || doc.Progress == statusdoc.Cancelling || doc.Progress == statusdoc.Cancelled {
+	if doc.Completed || doc.Progress == export.Cancelling || doc.Progress == export.Cancelled {
 		return fmt.Errorf("a new request should be pending or processing, got %q:\n%s", doc.Progress, resp.Describe())
 	}
 	return nil
@@ -98,7 +98,7 @@ func (w *World) requestIsMarkedCancelling(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if doc.Progress != statusdoc.Cancelling && doc.Progress != statusdoc.Cancelled {
+	if doc.Progress != export.Cancelling && doc.Progress != export.Cancelled {
 		return fmt.Errorf("right after the cancel the request should be cancelling (or already cancelled), got %q:\n%s", doc.Progress, resp.Describe())
 	}
 	return nil
@@ -109,7 +109,7 @@ func (w *World) requestShowsProgress(ctx context.Context, want string) error {
 	if err != nil {
 		return err
 	}
-	if doc.Progress != statusdoc.Progress(want) {
+	if doc.Progress != export.Progress(want) {
 		return fmt.Errorf("want progress %q, got %q:\n%s", want, doc.Progress, resp.Describe())
 	}
 	return nil
@@ -124,7 +124,7 @@ func (w *World) requestShowsCompletedProgress(ctx context.Context, want string) 
 
 func (w *World) eventuallyRequestIs(ctx context.Context, seconds int, phrase string) error {
 	want := strings.Fields(phrase)[1]
-	target := statusdoc.Progress(want)
+	target := export.Progress(want)
 	return eventually(ctx, w.target, time.Duration(seconds)*time.Second, w.cfg.PollInterval,
 		fmt.Sprintf("export request %s becoming %s", w.requestID, want),
 		func() (bool, string, error) {
@@ -158,7 +158,7 @@ func (w *World) requestNotCancelled(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if doc.Progress == statusdoc.Cancelling || doc.Progress == statusdoc.Cancelled {
+	if doc.Progress == export.Cancelling || doc.Progress == export.Cancelled {
 		return fmt.Errorf("a cancel without credentials must have no effect, but the request shows %q:\n%s", doc.Progress, resp.Describe())
 	}
 	return nil
@@ -232,7 +232,7 @@ func (w *World) finishedTablesKept(ctx context.Context) error {
 	return nil
 }
 
-func sameParts(a, b statusdoc.Parts) bool {
+func sameParts(a, b export.Parts) bool {
 	if a.Count != b.Count || len(a.Items) != len(b.Items) {
 		return false
 	}
@@ -250,7 +250,7 @@ func (w *World) noTableStillRunning(ctx context.Context) error {
 		return err
 	}
 	for _, it := range doc.Items() {
-		if it.Progress == statusdoc.Pending || it.Progress == statusdoc.Processing {
+		if it.Progress == export.Pending || it.Progress == export.Processing {
 			return fmt.Errorf("table %s is still %s:\n%s", it.ItemName, it.Progress, resp.Describe())
 		}
 	}
@@ -266,7 +266,7 @@ func (w *World) everyTableSucceededWithParts(ctx context.Context) error {
 		return fmt.Errorf("the request lists no tables:\n%s", resp.Describe())
 	}
 	for _, it := range doc.Items() {
-		if it.Progress != statusdoc.Succeeded {
+		if it.Progress != export.Succeeded {
 			return fmt.Errorf("table %s is %s, want succeeded:\n%s", it.ItemName, it.Progress, resp.Describe())
 		}
 		if it.Parts.Count != len(it.Parts.Items) || it.Parts.Count == 0 {

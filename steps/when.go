@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"net/http"
 
-	"conform/internal/statusdoc"
+	"conform/export"
 )
 
 func (w *World) submitExport(ctx context.Context) error {
@@ -55,12 +55,12 @@ func (w *World) cancelWithoutCredentials(ctx context.Context) error {
 }
 
 func (w *World) cancelByID(ctx context.Context, id string) error {
-	w.requestID = statusdoc.ID(id)
+	w.requestID = export.ID(id)
 	return w.cancelTheRequest(ctx)
 }
 
 func (w *World) statusByID(ctx context.Context, id string) error {
-	w.requestID = statusdoc.ID(id)
+	w.requestID = export.ID(id)
 	resp, err := w.client.Status(ctx, w.requestID)
 	if err != nil {
 		return err
@@ -85,7 +85,7 @@ func (w *World) noteFinishedTables(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	w.beforeItems = map[string]statusdoc.Item{}
+	w.beforeItems = map[string]export.Item{}
 	if resp.Status != http.StatusOK {
 		return nil
 	}

@@ -18,9 +18,9 @@ import (
 
 	"github.com/cucumber/godog"
 
-	"conform/internal/statusdoc"
+	"conform/export"
 	"conform/openapi"
-	"conform/steps/oracle"
+	"conform/oracle"
 )
 
 // Target is what one scenario talks to: the API root, how to reach it, and how to arrange and
@@ -75,8 +75,8 @@ type World struct {
 
 	stepFrom    int // how many exchanges there were when the current step began
 	last        *Response
-	requestID   statusdoc.ID
-	beforeItems map[string]statusdoc.Item // items as last seen before the cancel was sent
+	requestID   export.ID
+	beforeItems map[string]export.Item // items as last seen before the cancel was sent
 }
 
 // Initializer returns godog's scenario initializer for cfg: it creates a fresh World for each
@@ -169,7 +169,7 @@ func (w *World) cleanup(ctx context.Context) error {
 
 // cancelLeftover sends the cancel of id until it is taken (2xx) or refused as completed (400),
 // retrying a throttled, gateway or lost answer a few times within ctx.
-func (w *World) cancelLeftover(ctx context.Context, id statusdoc.ID) error {
+func (w *World) cancelLeftover(ctx context.Context, id export.ID) error {
 	var last error
 	for attempt := range cleanupAttempts {
 		resp, err := w.client.Cancel(ctx, id)
@@ -233,7 +233,7 @@ func (w *World) observe(ex Exchange) {
 	if !ok || ex.Status/100 != 2 || len(ex.RespBody) == 0 {
 		return
 	}
-	doc, err := statusdoc.DecodeStatus(ex.RespBody)
+	doc, err := export.DecodeStatus(ex.RespBody)
 	if err != nil {
 		// Mostly a spec violation already says why; but a body the spec lets through (data
 		// after the document, a number too large, a key in another case) must not go unjudged.
@@ -262,7 +262,7 @@ func (w *World) observe(ex Exchange) {
 
 // askedID tells which request an exchange was about: the id in a status or cancel path, "" for
 // a create, and ok=false for anything else.
-func askedID(ex Exchange) (statusdoc.ID, bool) {
+func askedID(ex Exchange) (export.ID, bool) {
 	path := ex.URL
 	if i := strings.IndexAny(path, "?#"); i >= 0 {
 		path = path[:i]
@@ -273,7 +273,7 @@ func askedID(ex Exchange) (statusdoc.ID, bool) {
 			if un, err := url.PathUnescape(id); err == nil {
 				id = un
 			}
-			return statusdoc.ID(id), true
+			return export.ID(id), true
 		}
 	}
 	if strings.HasSuffix(path, "/exportRequests") && ex.Method == http.MethodPost {

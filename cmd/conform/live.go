@@ -14,9 +14,9 @@ import (
 	"strings"
 	"time"
 
+	"conform/export"
 	"conform/internal/credentials"
 	"conform/internal/transport"
-	"conform/openapi"
 	"conform/steps"
 )
 
@@ -48,7 +48,7 @@ func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
 // register adds every flag of a live `conform run`.
 func (lf *liveFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&lf.baseURL, "base-url", "", "run against this endpoint instead of the bundled fake (also CONFORM_BASE_URL):\na host such as https://host, or the API root ending in "+openapi.Root)
+	fs.StringVar(&lf.baseURL, "base-url", "", "run against this endpoint instead of the bundled fake (also CONFORM_BASE_URL):\na host such as https://host, or the API root ending in "+export.Root)
 	fs.StringVar(&lf.runningExport, "running-export", "", "`FILE` with the JSON body of an export that runs long enough to be cancelled\n(default: six tables; see the README)")
 	fs.StringVar(&lf.quickExport, "quick-export", "", "`FILE` with the JSON body of an export that succeeds quickly (default: two tables)")
 	fs.DurationVar(&lf.pollTimeout, "poll-timeout", steps.DefaultPollTimeout, "how long to wait for an export to reach the state a scenario needs (running with a\n"+
@@ -147,8 +147,8 @@ func apiRoot(raw string) (string, error) {
 		return "", fmt.Errorf("--base-url %q: must not have a query or a fragment", u.Redacted())
 	}
 	p := strings.TrimSuffix(u.Path, "/")
-	if !strings.HasSuffix(p, openapi.Root) {
-		p += openapi.Root
+	if !strings.HasSuffix(p, export.Root) {
+		p += export.Root
 	}
 	u.Path, u.RawPath = p, ""
 	return u.String(), nil
@@ -322,7 +322,7 @@ func notTheAPI(resp *http.Response, body []byte, red *credentials.Redactor) stri
 		return fmt.Sprintf("it answered %s to the status of %q, an id no export request can have; the export API answers 404", status, preflightID)
 	case resp.StatusCode == http.StatusNotFound && !jsonObject(body):
 		return fmt.Sprintf("it answered %s without an error document (%s), as a server answers for a path it does not have; "+
-			"check the path of --base-url (the API root is %s)", status, mediaType(resp.Header.Get("Content-Type")), openapi.Root)
+			"check the path of --base-url (the API root is %s)", status, mediaType(resp.Header.Get("Content-Type")), export.Root)
 	}
 	return ""
 }

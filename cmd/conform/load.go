@@ -12,11 +12,11 @@ import (
 	"os"
 	"time"
 
+	"conform/export"
 	"conform/fakeserver"
 	"conform/internal/credentials"
 	"conform/internal/load"
 	"conform/internal/transport"
-	"conform/openapi"
 	"conform/steps"
 )
 
@@ -63,7 +63,7 @@ type loadFlags struct {
 func parseLoadFlags(args []string, stdout io.Writer) (loadFlags, error) {
 	var lf loadFlags
 	fs := newFlagSet("load")
-	fs.StringVar(&lf.live.baseURL, "base-url", "", "load this endpoint (a host such as https://host, or the API root ending in "+openapi.Root+")\ninstead of the bundled fake; a host that is not loopback needs --rate")
+	fs.StringVar(&lf.live.baseURL, "base-url", "", "load this endpoint (a host such as https://host, or the API root ending in "+export.Root+")\ninstead of the bundled fake; a host that is not loopback needs --rate")
 	fs.StringVar(&lf.mix, "mix", string(load.MixStatus), "the requests: status (polls of requests created first) or mix (create, poll, cancel)")
 	fs.DurationVar(&lf.duration, "duration", load.DefaultDuration, "how long to put the load on, at most "+load.MaxDuration.String())
 	fs.IntVar(&lf.concurrency, "concurrency", 8, fmt.Sprintf("how many requests are in flight at once, at most %d", load.MaxConcurrency))
@@ -295,7 +295,7 @@ func bundledLoadTarget(lf loadFlags, stderr io.Writer) (*loadTarget, error) {
 	}
 	srv := &http.Server{Handler: fakeserver.New(fakeserver.Options{}), ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(ln) //nolint:errcheck // ends with ErrServerClosed when the load is over
-	root := "http://" + ln.Addr().String() + openapi.Root
+	root := "http://" + ln.Addr().String() + export.Root
 	fmt.Fprintf(stderr, "conform load: no --base-url: loading the bundled fake, started in this process at %s\n", root)
 	rt, base, err := loadTransport(lf, nil, stderr)
 	if err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"conform/export"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,8 +20,6 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
-
-	"conform/fakeserver"
 )
 
 // Script commands that run conform as real processes whose output can be watched while they
@@ -219,7 +218,7 @@ func cmdNothingRunning(ts *testscript.TestScript, neg bool, args []string) {
 	client := &http.Client{Timeout: 5 * time.Second}
 	seen := 0
 	for id := 1000; ; id++ {
-		req, err := http.NewRequest(http.MethodGet, fmt.Sprintf("%s%s/exportStatuses/%d", args[0], fakeserver.Root, id), nil)
+		req, err := http.NewRequest(http.MethodGet, fmt.Sprintf("%s%s/exportStatuses/%d", args[0], export.Root, id), nil)
 		ts.Check(err)
 		req.SetBasicAuth(ts.Getenv("CONFORM_USERNAME"), ts.Getenv("CONFORM_PASSWORD"))
 		resp, err := client.Do(req)

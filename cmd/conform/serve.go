@@ -17,6 +17,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"conform/export"
 	"conform/fakeserver"
 )
 
@@ -229,7 +230,7 @@ func (c serveCommand) run(ctx context.Context, args []string, _ io.Reader, stdou
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	fmt.Fprintf(stdout, "conform serve: listening on http://%s%s\n", dialAddr(ln.Addr()), fakeserver.Root)
+	fmt.Fprintf(stdout, "conform serve: listening on http://%s%s\n", dialAddr(ln.Addr()), export.Root)
 
 	select {
 	case err := <-served:

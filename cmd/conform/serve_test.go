@@ -19,6 +19,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"conform/export"
 	"conform/fakeserver"
 )
 
@@ -72,7 +73,7 @@ type serving struct {
 	exited bool
 }
 
-var listeningLine = regexp.MustCompile(`^conform serve: listening on (http://127\.0\.0\.1:[1-9][0-9]*` + regexp.QuoteMeta(fakeserver.Root) + `)\n$`)
+var listeningLine = regexp.MustCompile(`^conform serve: listening on (http://127\.0\.0\.1:[1-9][0-9]*` + regexp.QuoteMeta(export.Root) + `)\n$`)
 
 // startServe starts `conform serve --addr 127.0.0.1:0 args...` and waits until it says where it
 // listens. The server is stopped when the test ends, if the test has not stopped it.
@@ -197,8 +198,8 @@ func manyTables(n int) []string {
 // relative turns a Location under the API root into a path relative to it.
 func relative(t testing.TB, location string) string {
 	t.Helper()
-	require.True(t, strings.HasPrefix(location, fakeserver.Root+"/"), "Location %q is not under the API root", location)
-	return strings.TrimPrefix(location, fakeserver.Root)
+	require.True(t, strings.HasPrefix(location, export.Root+"/"), "Location %q is not under the API root", location)
+	return strings.TrimPrefix(location, export.Root)
 }
 
 func TestServeCreateStatusCancelAndShutDown(t *testing.T) {
@@ -240,8 +241,8 @@ func TestServeCreateStatusCancelAndShutDown(t *testing.T) {
 		}
 	}
 	require.Len(t, logged, requests, "one log line per request; stderr:\n%s", stderr)
-	require.Regexp(t, `method=POST path=`+regexp.QuoteMeta(fakeserver.Root)+`/exportRequests status=202 duration=\S+ bytes=[1-9][0-9]* remote=127\.0\.0\.1:\d+`, logged[0])
-	require.Contains(t, logged[2], "path="+fakeserver.Root+cancelPath+" status=200 ")
+	require.Regexp(t, `method=POST path=`+regexp.QuoteMeta(export.Root)+`/exportRequests status=202 duration=\S+ bytes=[1-9][0-9]* remote=127\.0\.0\.1:\d+`, logged[0])
+	require.Contains(t, logged[2], "path="+export.Root+cancelPath+" status=200 ")
 	require.Contains(t, logged[len(logged)-1], "status=401")
 
 	basic := base64.StdEncoding.EncodeToString([]byte("alice:" + canary))

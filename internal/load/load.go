@@ -27,9 +27,9 @@ import (
 	"sync"
 	"time"
 
-	"conform/internal/statusdoc"
+	"conform/export"
 	"conform/openapi"
-	"conform/steps/oracle"
+	"conform/oracle"
 )
 
 // Mix names the requests a load sends.
@@ -83,7 +83,7 @@ const (
 
 // Config describes one load.
 type Config struct {
-	// Root is the API root URL, ending in openapi.Root.
+	// Root is the API root URL, ending in export.Root.
 	Root string
 	// Transport sends the requests; nil means http.DefaultTransport. Give it enough idle
 	// connections per host for Concurrency, or the load measures connection set-up.
@@ -217,7 +217,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		pace:   newPacer(cfg.Rate),
 	}
 	outside := newStats(cfg.MaxViolations) // setup and cleanup
-	var ids []statusdoc.ID
+	var ids []export.ID
 	if cfg.Mix == MixStatus {
 		var err error
 		ids, err = r.setUp(ctx, outside)
@@ -275,8 +275,8 @@ type runner struct {
 var forever = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // setUp creates the requests MixStatus polls, with the load's concurrency and rate.
-func (r *runner) setUp(ctx context.Context, st *stats) ([]statusdoc.ID, error) {
-	ids := make([]statusdoc.ID, r.cfg.IDs)
+func (r *runner) setUp(ctx context.Context, st *stats) ([]export.ID, error) {
+	ids := make([]export.ID, r.cfg.IDs)
 	errs := make([]error, r.cfg.IDs)
 	jobs := make(chan int)
 	var wg sync.WaitGroup
@@ -304,7 +304,7 @@ func (r *runner) setUp(ctx context.Context, st *stats) ([]statusdoc.ID, error) {
 	}
 	close(jobs)
 	wg.Wait()
-	var created []statusdoc.ID
+	var created []export.ID
 	var first error
 	for i, id := range ids {
 		if errs[i] == nil {
@@ -321,7 +321,7 @@ func (r *runner) setUp(ctx context.Context, st *stats) ([]statusdoc.ID, error) {
 
 // cleanUp cancels the requests setUp created, so that a load leaves nothing running on a real
 // target. A request that has completed answers 400, which is fine.
-func (r *runner) cleanUp(ctx context.Context, ids []statusdoc.ID, st *stats) {
+func (r *runner) cleanUp(ctx context.Context, ids []export.ID, st *stats) {
 	for _, id := range ids {
 		if ok, _ := r.pace.wait(ctx, forever); !ok {
 			return
@@ -331,7 +331,7 @@ func (r *runner) cleanUp(ctx context.Context, ids []statusdoc.ID, st *stats) {
 }
 
 // pollLoop is one MixStatus worker.
-func (r *runner) pollLoop(ctx context.Context, deadline time.Time, ids []statusdoc.ID, w int, st *stats) {
+func (r *runner) pollLoop(ctx context.Context, deadline time.Time, ids []export.ID, w int, st *stats) {
 	for k := w; ; k++ {
 		if ok, _ := r.pace.wait(ctx, deadline); !ok {
 			return
@@ -364,7 +364,7 @@ func (r *runner) cycleLoop(ctx context.Context, deadline time.Time, st *stats) {
 }
 
 // create submits an export and returns the new request's id.
-func (r *runner) create(ctx context.Context, st *stats, every int) (statusdoc.ID, error) {
+func (r *runner) create(ctx context.Context, st *stats, every int) (export.ID, error) {
 	a := r.do(ctx, st, every, opCreate, http.MethodPost, "/exportRequests", r.cfg.CreateBody, "")
 	switch {
 	case a.err != nil:
@@ -372,7 +372,7 @@ func (r *runner) create(ctx context.Context, st *stats, every int) (statusdoc.ID
 	case a.status != http.StatusAccepted:
 		return "", fmt.Errorf("create answered %d, not 202", a.status)
 	}
-	var doc statusdoc.Status
+	var doc export.Status
 	if err := json.Unmarshal(a.body, &doc); err != nil || doc.RequestID() == "" {
 		return "", errors.New("create answered 202 without a request id in its status document")
 	}
@@ -388,7 +388,7 @@ type answer struct {
 
 // do sends one request, times it, reads the whole answer, counts it in st and, when its turn
 // comes (one in every), checks it. asked is the request id the path names ("" for a create).
-func (r *runner) do(ctx context.Context, st *stats, every int, op, method, path string, body []byte, asked statusdoc.ID) answer {
+func (r *runner) do(ctx context.Context, st *stats, every int, op, method, path string, body []byte, asked export.ID) answer {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -450,7 +450,7 @@ func (r *runner) describe(ex openapi.Exchange) string {
 
 // check returns what is wrong with one exchange: its spec violations and, for a status
 // document, the invariants one document must keep.
-func (r *runner) check(ex openapi.Exchange, asked statusdoc.ID) []string {
+func (r *runner) check(ex openapi.Exchange, asked export.ID) []string {
 	var out []string
 	for _, v := range r.cfg.Validator.Validate(ex) {
 		out = append(out, "spec: "+v.Where+pointerSuffix(v.Pointer)+": "+v.Reason)
@@ -458,7 +458,7 @@ func (r *runner) check(ex openapi.Exchange, asked statusdoc.ID) []string {
 	if len(out) > 0 || !isStatusDocument(ex) {
 		return out // a document that breaks the spec is not worth decoding for invariants
 	}
-	var doc statusdoc.Status
+	var doc export.Status
 	if err := json.Unmarshal(ex.Body, &doc); err != nil {
 		return append(out, "status document does not decode: "+err.Error())
 	}

@@ -15,8 +15,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"conform/export"
 	"conform/fakeserver"
-	"conform/openapi"
 )
 
 var createBody = []byte(`{"tables":{"items":[{"tableName":"SHIPMENT"},{"tableName":"SHIPMENT_REFNUM"}]}}`)
@@ -33,7 +33,7 @@ func target(t *testing.T, handler http.Handler) Config {
 	tr.MaxIdleConnsPerHost = 16
 	t.Cleanup(tr.CloseIdleConnections)
 	return Config{
-		Root:      srv.URL + openapi.Root,
+		Root:      srv.URL + export.Root,
 		Transport: tr,
 		Auth: func(r *http.Request) error {
 			r.SetBasicAuth(fakeserver.DefaultUsername, fakeserver.DefaultPassword)
@@ -164,7 +164,7 @@ func TestSetupThatCannotCreateIsAnError(t *testing.T) {
 func TestFailuresAreCounted(t *testing.T) {
 	cfg := target(t, nil)
 	cfg.Mix = MixCycle
-	cfg.Root = "http://127.0.0.1:1" + openapi.Root // nothing listens on port 1
+	cfg.Root = "http://127.0.0.1:1" + export.Root // nothing listens on port 1
 	cfg.Duration = 50 * time.Millisecond
 	cfg.Concurrency = 1
 	rep, err := Run(context.Background(), cfg)
@@ -185,7 +185,7 @@ func (r refuseToSend) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 func TestConfigIsChecked(t *testing.T) {
-	base := Config{Root: "http://127.0.0.1:9" + openapi.Root, CreateBody: createBody, Transport: refuseToSend{t}, Duration: 10 * time.Millisecond}
+	base := Config{Root: "http://127.0.0.1:9" + export.Root, CreateBody: createBody, Transport: refuseToSend{t}, Duration: 10 * time.Millisecond}
 	tests := []struct {
 		name string
 		edit func(*Config)
@@ -203,9 +203,9 @@ func TestConfigIsChecked(t *testing.T) {
 		{"rate below the minimum", func(c *Config) { c.Rate = 0.009 }, "rate 0.009"},
 		{"rate above the maximum", func(c *Config) { c.Rate = 2e6 }, "rate 2e+06"},
 		{"rate above what the pacer can space", func(c *Config) { c.Rate = 1e10 }, "rate 1e+10"},
-		{"no rate on another host", func(c *Config) { c.Root = "https://api.example.com" + openapi.Root },
+		{"no rate on another host", func(c *Config) { c.Root = "https://api.example.com" + export.Root },
 			"rate 0: root https://api.example.com/logisticsRestApi/data/v1 is not this machine"},
-		{"rate too high on another host", func(c *Config) { c.Root = "http://10.1.2.3" + openapi.Root; c.Rate = 1001 }, "rate 1001: root"},
+		{"rate too high on another host", func(c *Config) { c.Root = "http://10.1.2.3" + export.Root; c.Rate = 1001 }, "rate 1001: root"},
 		{"ids", func(c *Config) { c.IDs = MaxIDs + 1 }, "ids 10001"},
 		{"body", func(c *Config) { c.CreateBody = nil }, "no create body"},
 		{"root", func(c *Config) { c.Root = "ftp://x" }, `root "ftp://x"`},
@@ -227,15 +227,15 @@ func TestConfigIsChecked(t *testing.T) {
 }
 
 func TestConfigAcceptsTheRatesItDocuments(t *testing.T) {
-	loopback := "http://127.0.0.1:9" + openapi.Root
-	remote := "https://api.example.com" + openapi.Root
+	loopback := "http://127.0.0.1:9" + export.Root
+	remote := "https://api.example.com" + export.Root
 	tests := []struct {
 		root string
 		rate float64
 	}{
 		{loopback, 0}, {loopback, 0.01}, {loopback, 1}, {loopback, 1e6},
 		{remote, 0.01}, {remote, 40}, {remote, 1000},
-		{"http://localhost:9" + openapi.Root, 0}, {"http://[::1]:9" + openapi.Root, 0},
+		{"http://localhost:9" + export.Root, 0}, {"http://[::1]:9" + export.Root, 0},
 	}
 	for _, tt := range tests {
 		cfg := Config{Root: tt.root, CreateBody: createBody, Rate: tt.rate}

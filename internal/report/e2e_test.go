@@ -11,7 +11,7 @@ import (
 	"golang.org/x/net/html"
 
 	"conform/internal/evidence"
-	_ "conform/internal/messages" // registers the "messages" formatter
+	_ "conform/internal/messagefmt" // registers the "messages" formatter
 	"conform/internal/suite"
 	"conform/openapi"
 )

@@ -10,8 +10,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"conform/export"
 	"conform/fakeserver"
-	"conform/internal/statusdoc"
 	"conform/steps"
 )
 
@@ -37,7 +37,7 @@ func liveFakeServer(t testing.TB, opts fakeserver.Options) (func(context.Context
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
 	return steps.LiveTarget(steps.LiveConfig{
-		Root:         srv.URL + fakeserver.Root,
+		Root:         srv.URL + export.Root,
 		Transport:    srv.Client().Transport,
 		Auth:         func(r *http.Request) error { r.SetBasicAuth("live-user", "live-password"); return nil },
 		PollInterval: 10 * time.Millisecond,
@@ -70,7 +70,7 @@ func TestFeaturesAgainstALiveFake(t *testing.T) {
 	for _, id := range ids {
 		doc, ok := fake.Status(id)
 		require.True(t, ok)
-		require.Contains(t, []statusdoc.Progress{statusdoc.Succeeded, statusdoc.Cancelling, statusdoc.Cancelled}, doc.Progress,
+		require.Contains(t, []export.Progress{export.Succeeded, export.Cancelling, export.Cancelled}, doc.Progress,
 			"request %s was left %s", id, doc.Progress)
 	}
 }

@@ -16,7 +16,7 @@ import (
 
 	"github.com/cucumber/godog"
 
-	_ "conform/internal/messages" // registers the "messages" formatter (Cucumber Messages NDJSON)
+	_ "conform/internal/messagefmt" // registers the "messages" formatter (Cucumber Messages NDJSON)
 
 	"conform/fakeserver"
 	"conform/features"

@@ -1,0 +1,66 @@
+package oracle
+
+import (
+	"strings"
+
+	"conform/export"
+)
+
+// CheckDocument checks the invariants that one document must satisfy on its own, whatever came
+// before it: 1 (valid-progress), 5 (cancelled-has-no-running-items) and 6 (request-id-matches,
+// against asked, the id the harness asked for). It returns nil when the document is fine.
+// Violations carry copies of cur, shared among them.
+func CheckDocument(asked export.ID, cur Observation) []Violation {
+	var vs []Violation
+	var copied *Observation // made on the first violation, shared by all
+	add := func(n int, format string, args ...any) {
+		if copied == nil {
+			c := cloneObservation(cur)
+			copied = &c
+		}
+		vs = append(vs, newViolation(n, *copied, nil, format, args...))
+	}
+	d := cur.Doc
+	items := d.Items()
+
+	switch {
+	case !d.Progress.Known():
+		// Whether completed fits an unknown value cannot be said; the value itself is the fault.
+		add(InvariantValidProgress, "progress %q is not a known value (known: %s)", d.Progress, knownValues())
+	case d.Completed && !d.Progress.Terminal():
+		add(InvariantValidProgress, "completed is true but progress %q is not terminal", d.Progress)
+	case !d.Completed && d.Progress.Terminal():
+		add(InvariantValidProgress, "completed is false but progress %q is terminal", d.Progress)
+	}
+	for j, it := range items {
+		if !it.Progress.Known() {
+			add(InvariantValidProgress, "%s progress %q is not a known value (known: %s)", itemLabel(it, j), it.Progress, knownValues())
+		}
+	}
+
+	if d.Progress == export.Cancelled {
+		for j, it := range items {
+			if it.Progress == export.Pending || it.Progress == export.Processing {
+				add(InvariantCancelledHasNoRunningItems, "request is %q but %s is still %q", d.Progress, itemLabel(it, j), it.Progress)
+			}
+		}
+	}
+
+	switch got := d.RequestID(); {
+	case d.Result == nil:
+		add(InvariantRequestIDMatches, "document has no result body, so no result.body.requestID (asked for %s)", quoteIfOdd(string(asked)))
+	case got == "":
+		add(InvariantRequestIDMatches, "result.body.requestID is missing (asked for %s)", quoteIfOdd(string(asked)))
+	case got != asked:
+		add(InvariantRequestIDMatches, "result.body.requestID is %s but %s was asked for", quoteIfOdd(string(got)), quoteIfOdd(string(asked)))
+	}
+	return sortViolations(vs)
+}
+
+func knownValues() string {
+	names := make([]string, len(export.Progresses()))
+	for i, p := range export.Progresses() {
+		names[i] = string(p)
+	}
+	return strings.Join(names, ", ")
+}

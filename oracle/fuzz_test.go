@@ -1,0 +1,42 @@
+package oracle
+
+import (
+	"encoding/json"
+	"testing"
+
+	"conform/export"
+)
+
+// FuzzObserve feeds two arbitrary documents for one id and requires that Observe neither
+// panics nor returns a malformed violation.
+func FuzzObserve(f *testing.F) {
+	f.Add([]byte(seedCancelling), []byte(seedCancelled))
+	f.Add([]byte(seedCancelled), []byte(seedProcessing))
+	f.Add([]byte(`{}`), []byte(`{}`))
+	f.Add([]byte(`null`), []byte(`{"result":null}`))
+	f.Add([]byte(`{"progress":"succeeded","completed":true,"result":{"body":{"tables":{"items":[{}]}}}}`), []byte(`{"result":{"body":{"tables":{"items":[{},{}]}}}}`))
+	f.Add([]byte(`{"result":{"body":{"requestID":"12345","tables":{"items":[{"itemName":"A","progress":"failed","parts":{"count":2,"items":[{},{}]}}]}}}}`),
+		[]byte(`{"result":{"body":{"requestID":12345,"tables":{"items":[{"itemID":"x","itemName":"A","parts":{"items":null}}]}}}}`))
+	f.Fuzz(func(t *testing.T, a, b []byte) {
+		var first, second export.Status
+		if json.Unmarshal(a, &first) != nil || json.Unmarshal(b, &second) != nil {
+			t.Skip("not a status document")
+		}
+		o := New()
+		for i, obs := range []Observation{{Doc: first, Raw: a}, {Doc: second}} {
+			for _, v := range o.Observe(asked, obs) {
+				if v.Invariant < 1 || v.Invariant > 7 || v.Name != InvariantName(v.Invariant) || v.Message == "" {
+					t.Fatalf("malformed violation %+v", v)
+				}
+				single := v.Invariant == 1 || v.Invariant == 5 || v.Invariant == 6
+				if single != (v.Previous == nil) {
+					t.Fatalf("invariant %d with Previous %v", v.Invariant, v.Previous)
+				}
+				if i == 0 && !single {
+					t.Fatalf("invariant %d on the first document", v.Invariant)
+				}
+				_ = v.Error()
+			}
+		}
+	})
+}

@@ -1,0 +1,275 @@
+package oracle
+
+import (
+	"strconv"
+	"strings"
+
+	"conform/export"
+)
+
+// CheckHistory checks cur against the earlier documents of the same request, oldest first:
+// invariants 2 (completed-is-final), 3 (cancelling-leads-to-cancelled), 4 (settled-item-is-final)
+// and 7 (progress-moves-forward). Each violation names as Previous the most recent earlier
+// document that established the fact broken (the last completed one, the last cancelling one,
+// the last one where the item was settled, the last one with a comparable progress). A backward
+// move already reported under 2, 3 or 4 against the same earlier document is not reported again
+// under 7. It returns nil when nothing is wrong, and always nil for an empty history.
+func CheckHistory(earlier []Observation, cur Observation) []Violation {
+	if len(earlier) == 0 {
+		return nil
+	}
+	h := history{earlier: earlier, cur: cur, curItems: cur.Doc.Items()}
+	h.matches = make([][]int, len(earlier))
+	h.back = make([][]int, len(earlier))
+	for i, obs := range earlier {
+		h.matches[i], _ = matchItems(obs.Doc.Items(), h.curItems)
+		h.back[i] = make([]int, len(h.curItems))
+		for j := range h.back[i] {
+			h.back[i][j] = -1
+		}
+		for k, j := range h.matches[i] {
+			if j >= 0 {
+				h.back[i][j] = k
+			}
+		}
+	}
+
+	var vs []Violation
+	final, v := h.completedIsFinal()
+	vs = append(vs, v...)
+	cancelling, v := h.cancellingLeadsToCancelled()
+	vs = append(vs, v...)
+	settled, v := h.settledItemIsFinal()
+	vs = append(vs, v...)
+	vs = append(vs, h.progressMovesForward(final, cancelling, settled)...)
+	return sortViolations(vs)
+}
+
+// CheckTransition checks cur against a single earlier document; it is CheckHistory with a
+// history of one.
+func CheckTransition(prev, cur Observation) []Violation {
+	return CheckHistory([]Observation{prev}, cur)
+}
+
+// history is one CheckHistory call.
+type history struct {
+	earlier  []Observation
+	cur      Observation
+	curItems []export.Item
+	// matches[i][k] is the index in curItems of item k of earlier[i], or -1 when it has none;
+	// back[i][j] is the reverse: the index in earlier[i] of current item j, or -1.
+	matches [][]int
+	back    [][]int
+
+	curCopy    *Observation         // shared by the violations, made on the first
+	prevCopies map[int]*Observation // by index in earlier, likewise
+}
+
+// violation reports against earlier document i. Each document involved is copied once per
+// call, whatever the number of violations naming it.
+func (h *history) violation(n, i int, format string, args ...any) Violation {
+	if h.curCopy == nil {
+		c := cloneObservation(h.cur)
+		h.curCopy = &c
+	}
+	if h.prevCopies == nil {
+		h.prevCopies = make(map[int]*Observation)
+	}
+	prev, ok := h.prevCopies[i]
+	if !ok {
+		c := cloneObservation(h.earlier[i])
+		prev = &c
+		h.prevCopies[i] = prev
+	}
+	return newViolation(n, *h.curCopy, prev, format, args...)
+}
+
+// completed reports whether a document says its request completed. Either signal counts: a
+// document whose flag and progress disagree already breaks invariant 1, and whichever of the
+// two the target meant, the request may not change afterwards.
+func completed(d export.Status) bool {
+	return d.Completed || d.Progress.Terminal()
+}
+
+// completedIsFinal checks invariant 2 against the last completed earlier document and returns
+// that document's index when it reported a violation, else -1.
+func (h *history) completedIsFinal() (int, []Violation) {
+	i := h.last(func(obs Observation) bool { return completed(obs.Doc) })
+	if i < 0 {
+		return -1, nil
+	}
+	was, now := h.earlier[i].Doc, h.cur.Doc
+	var diffs []string
+	if was.Progress != now.Progress {
+		diffs = append(diffs, "progress "+quote(was.Progress)+" → "+quote(now.Progress))
+	}
+	if was.Completed != now.Completed {
+		diffs = append(diffs, "completed "+strconv.FormatBool(was.Completed)+" → "+strconv.FormatBool(now.Completed))
+	}
+	if was.Result != nil && now.Result == nil {
+		diffs = append(diffs, "result body is missing")
+	}
+	wasItems := was.Items()
+	for k, it := range wasItems {
+		label := itemLabel(it, k)
+		if j := h.matches[i][k]; j < 0 {
+			diffs = append(diffs, label+" is missing")
+		} else {
+			diffs = append(diffs, diffItem(label, it, h.curItems[j])...)
+		}
+	}
+	_, added := matchItems(wasItems, h.curItems)
+	for _, j := range added {
+		diffs = append(diffs, "new "+itemLabel(h.curItems[j], j))
+	}
+	if len(diffs) == 0 {
+		return -1, nil
+	}
+	return i, []Violation{h.violation(InvariantCompletedIsFinal, i,
+		"request was completed (progress %q) but changed: %s", was.Progress, strings.Join(diffs, "; "))}
+}
+
+// cancellingLeadsToCancelled checks invariant 3 against the last earlier cancelling document
+// and returns that document's index when it reported a violation, else -1.
+func (h *history) cancellingLeadsToCancelled() (int, []Violation) {
+	now := h.cur.Doc.Progress
+	if now == export.Cancelling || now == export.Cancelled {
+		return -1, nil
+	}
+	i := h.last(func(obs Observation) bool { return obs.Doc.Progress == export.Cancelling })
+	if i < 0 {
+		return -1, nil
+	}
+	return i, []Violation{h.violation(InvariantCancellingLeadsToCancelled, i,
+		"request progress was %q but is now %q; after cancelling only cancelling or cancelled may follow",
+		export.Cancelling, now)}
+}
+
+// settledItemIsFinal checks invariant 4: every item that an earlier document showed succeeded
+// or failed is compared with the last document that showed it so. It returns, for each current
+// item it reported on, the index of that earlier document.
+func (h *history) settledItemIsFinal() (map[int]int, []Violation) {
+	var vs []Violation
+	reported := make(map[int]int)
+	seen := make(map[int]bool)    // current items already compared
+	gone := make(map[string]bool) // missing items already reported, by key
+	for i := len(h.earlier) - 1; i >= 0; i-- {
+		for k, it := range h.earlier[i].Doc.Items() {
+			if it.Progress != export.Succeeded && it.Progress != export.Failed {
+				continue
+			}
+			label := itemLabel(it, k)
+			j := h.matches[i][k]
+			if j < 0 {
+				if key := itemKey(it, k); !gone[key] {
+					gone[key] = true
+					vs = append(vs, h.violation(InvariantSettledItemIsFinal, i,
+						"%s was %q but is missing from the document", label, it.Progress))
+				}
+				continue
+			}
+			if seen[j] {
+				continue
+			}
+			seen[j] = true
+			now := h.curItems[j]
+			var diffs []string
+			if it.Progress != now.Progress {
+				diffs = append(diffs, "progress "+quote(it.Progress)+" → "+quote(now.Progress))
+			}
+			diffs = append(diffs, diffParts(it.Parts, now.Parts)...)
+			if len(diffs) > 0 {
+				reported[j] = i
+				vs = append(vs, h.violation(InvariantSettledItemIsFinal, i,
+					"%s was %q but changed: %s", label, it.Progress, strings.Join(diffs, "; ")))
+			}
+		}
+	}
+	return reported, vs
+}
+
+// progressMovesForward checks invariant 7 for the request and for each current item against the
+// last earlier document where it had a place in the state machine. A move already reported
+// against the same document (under 2 or 3 for the request, 2 or 4 for an item) is skipped.
+func (h *history) progressMovesForward(final, cancelling int, settled map[int]int) []Violation {
+	var vs []Violation
+	now := h.cur.Doc.Progress
+	if i := h.last(func(obs Observation) bool { return ordered(obs.Doc.Progress) }); i >= 0 {
+		was := h.earlier[i].Doc.Progress
+		if !forward(was, now) && i != final && i != cancelling {
+			vs = append(vs, h.violation(InvariantProgressMovesForward, i,
+				"request progress went %q → %q, which is not a forward move", was, now))
+		}
+	}
+	for j, it := range h.curItems {
+		i, was := h.lastItemProgress(j)
+		if i < 0 || forward(was, it.Progress) {
+			continue
+		}
+		if r, ok := settled[j]; (ok && r == i) || i == final {
+			continue
+		}
+		vs = append(vs, h.violation(InvariantProgressMovesForward, i,
+			"%s progress went %q → %q, which is not a forward move", itemLabel(it, j), was, it.Progress))
+	}
+	return vs
+}
+
+// lastItemProgress finds the last earlier document where current item j appeared with a
+// progress that has a place in the state machine.
+func (h *history) lastItemProgress(j int) (int, export.Progress) {
+	for i := len(h.earlier) - 1; i >= 0; i-- {
+		if k := h.back[i][j]; k >= 0 {
+			if p := h.earlier[i].Doc.Items()[k].Progress; ordered(p) {
+				return i, p
+			}
+		}
+	}
+	return -1, ""
+}
+
+// last returns the index of the most recent earlier document that satisfies ok, or -1.
+func (h *history) last(ok func(Observation) bool) int {
+	for i := len(h.earlier) - 1; i >= 0; i-- {
+		if ok(h.earlier[i]) {
+			return i
+		}
+	}
+	return -1
+}
+
+// ordered reports whether p has a place in the state machine. "unknown" and unrecognised values
+// have none, so moves to or from them cannot be judged here (invariant 1 reports the latter).
+func ordered(p export.Progress) bool {
+	switch p {
+	case export.Pending, export.Processing, export.Cancelling:
+		return true
+	}
+	return p.Terminal()
+}
+
+// forward reports whether a move from the ordered value from to the value to is allowed:
+// pending → processing → terminal, pending → terminal, pending | processing → cancelling →
+// cancelled, and staying put. Nothing leaves a terminal value. A move to a value without a place
+// in the state machine is not judged.
+func forward(from, to export.Progress) bool {
+	switch {
+	case from == to:
+		return true
+	case from.Terminal():
+		return false
+	case !ordered(to):
+		return true
+	}
+	switch from {
+	case export.Pending:
+		return true
+	case export.Processing:
+		return to != export.Pending
+	case export.Cancelling:
+		return to == export.Cancelled
+	}
+	return true
+}
+
+func quote(p export.Progress) string { return strconv.Quote(string(p)) }

@@ -38,8 +38,8 @@ func attachExchanges(ctx context.Context, exchanges []Exchange, redact func([]by
 }
 
 // exchangeEvidence turns an exchange into what a report shows.
-func exchangeEvidence(ex Exchange) evidence.Exchange {
-	out := evidence.Exchange{
+func exchangeEvidence(ex Exchange) evidence.Call {
+	out := evidence.Call{
 		Seq:             ex.Seq,
 		At:              ex.At,
 		Method:          ex.Method,
@@ -55,7 +55,7 @@ func exchangeEvidence(ex Exchange) evidence.Exchange {
 	out.ResponseBody, cut = shownBody(ex.RespBody)
 	out.Truncated = out.Truncated || cut
 	for _, v := range ex.Violations {
-		out.Violations = append(out.Violations, evidence.Violation{
+		out.Violations = append(out.Violations, evidence.SpecViolation{
 			Operation: v.Operation, Where: v.Where, Pointer: v.Pointer, Reason: v.Reason, Text: v.String(),
 		})
 	}
@@ -121,7 +121,7 @@ func timeline(exchanges []Exchange) evidence.Timeline {
 		if !ok {
 			i = len(tl.Requests)
 			index[id] = i
-			tl.Requests = append(tl.Requests, evidence.RequestTimeline{ID: string(id), Observations: []evidence.Observation{}})
+			tl.Requests = append(tl.Requests, evidence.RequestTimeline{ID: string(id), Observations: []evidence.Snapshot{}})
 		}
 		return &tl.Requests[i]
 	}
@@ -146,7 +146,7 @@ func timeline(exchanges []Exchange) evidence.Timeline {
 		if asked == "" {
 			asked = doc.RequestID()
 		}
-		obs := evidence.Observation{Seq: ex.Seq, At: ex.At, Progress: string(doc.Progress), Completed: doc.Completed}
+		obs := evidence.Snapshot{Seq: ex.Seq, At: ex.At, Progress: string(doc.Progress), Completed: doc.Completed}
 		for _, it := range doc.Items() {
 			obs.Items = append(obs.Items, evidence.ItemState{Name: it.ItemName, Progress: string(it.Progress)})
 		}

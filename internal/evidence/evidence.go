@@ -10,6 +10,7 @@ import "time"
 const (
 	ExchangeMediaType = "application/vnd.conform.exchange+json"
 	TimelineMediaType = "application/vnd.conform.timeline+json"
+	BreachMediaType   = "application/vnd.conform.breach+json"
 )
 
 // Verdicts of an exchange.
@@ -19,9 +20,9 @@ const (
 	Failed   = "failed" // no response: the exchange could not be made
 )
 
-// Exchange is one HTTP request and its response, ready to show: headers with secrets redacted,
+// Call is one HTTP request and its response, ready to show: headers with secrets redacted,
 // bodies pretty-printed and capped.
-type Exchange struct {
+type Call struct {
 	Seq             int                 `json:"seq"`
 	At              time.Time           `json:"at"`
 	Method          string              `json:"method"`
@@ -33,17 +34,37 @@ type Exchange struct {
 	ResponseBody    string              `json:"responseBody,omitempty"`
 	Truncated       bool                `json:"truncated,omitempty"` // a body was cut at the cap
 	Verdict         string              `json:"verdict"`
-	Violations      []Violation         `json:"violations,omitempty"`
+	Violations      []SpecViolation     `json:"violations,omitempty"`
 	Error           string              `json:"error,omitempty"`
 }
 
-// Violation is one way an exchange breaks the spec.
-type Violation struct {
+// SpecViolation is one way an exchange breaks the spec.
+type SpecViolation struct {
 	Operation string `json:"operation,omitempty"`
 	Where     string `json:"where"` // request or response
 	Pointer   string `json:"pointer,omitempty"`
 	Reason    string `json:"reason"`
 	Text      string `json:"text"` // the whole violation on one line
+}
+
+// Breach is one invariant of DESIGN §2 that a status document broke, as the oracle found it:
+// which invariant, the request, what is wrong, and the two documents involved.
+type Breach struct {
+	Invariant int       `json:"invariant"` // its number, 1 to 8
+	Name      string    `json:"name"`      // its short name, e.g. settled-item-is-final
+	Request   string    `json:"request"`   // the id of the request the documents are about
+	Message   string    `json:"message"`   // what is wrong, on one line
+	Current   Sighting  `json:"current"`   // the document that broke it
+	Previous  *Sighting `json:"previous,omitempty"`
+}
+
+// Sighting is one status document the oracle judged: the exchange that carried it, when, and
+// the document as shown.
+type Sighting struct {
+	Seq    int       `json:"seq"`    // the exchange's number in the scenario
+	At     time.Time `json:"at"`     // when it was seen, on the target's clock
+	Source string    `json:"source"` // e.g. GET http://…/exportStatuses/1 → 200
+	Body   string    `json:"body,omitempty"`
 }
 
 // Timeline is every status document a scenario saw, per request, in order.
@@ -53,13 +74,13 @@ type Timeline struct {
 
 // RequestTimeline is what was observed of one request.
 type RequestTimeline struct {
-	ID           string        `json:"id"`
-	CancelSentAt *time.Time    `json:"cancelSentAt,omitempty"` // when the first cancel that was answered 200 went out
-	Observations []Observation `json:"observations"`
+	ID           string     `json:"id"`
+	CancelSentAt *time.Time `json:"cancelSentAt,omitempty"` // when the first cancel that was answered 200 went out
+	Observations []Snapshot `json:"observations"`
 }
 
-// Observation is one status document, reduced to its progress values.
-type Observation struct {
+// Snapshot is one status document, reduced to its progress values.
+type Snapshot struct {
 	Seq       int         `json:"seq"`
 	At        time.Time   `json:"at"`
 	Progress  string      `json:"progress"`

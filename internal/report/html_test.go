@@ -161,7 +161,7 @@ func TestWriteHTMLShowsRedactedHeadersAsSuch(t *testing.T) {
 func withLeak(t testing.TB, secret string) []*messages.Envelope {
 	t.Helper()
 	envs := sampleStream(t)
-	leak := evidence.Exchange{
+	leak := evidence.Call{
 		Seq: 9, Method: "GET", URL: "http://127.0.0.1:41234/logisticsRestApi/data/v1/exportStatuses/12345?token=" + secret,
 		RequestHeaders: map[string][]string{"X-Debug": {"password=" + secret}},
 		Status:         401, ResponseBody: `{"error": "bad password ` + secret + `"}`, Verdict: evidence.Conforms,

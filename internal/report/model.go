@@ -124,7 +124,7 @@ type stepView struct {
 }
 
 type exchangeView struct {
-	evidence.Exchange
+	evidence.Call
 	Open        bool
 	StatusText  string
 	ReqHeaders  []header
@@ -415,7 +415,7 @@ func (ix *index) scenario(pickle *messages.Pickle, f *featureView) *scenarioView
 			}
 			timelines = append(timelines, tl)
 		case evidence.ExchangeMediaType:
-			var ex evidence.Exchange
+			var ex evidence.Call
 			if err := json.Unmarshal(body, &ex); err != nil {
 				st.Notes = append(st.Notes, noteView{MediaType: a.MediaType, Name: a.FileName, Problem: "unreadable exchange: " + err.Error()})
 				continue
@@ -520,9 +520,9 @@ func hookName(h *messages.Hook) string {
 	return "Hook"
 }
 
-func newExchangeView(ex evidence.Exchange, st *stepView) *exchangeView {
+func newExchangeView(ex evidence.Call, st *stepView) *exchangeView {
 	xv := &exchangeView{
-		Exchange:    ex,
+		Call:        ex,
 		Open:        ex.Verdict != evidence.Conforms || (st != nil && st.Status == "failed"),
 		ReqHeaders:  headers(ex.RequestHeaders),
 		RespHeaders: headers(ex.ResponseHeaders),

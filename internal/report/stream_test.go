@@ -156,11 +156,11 @@ func sampleStream(t testing.TB) []*messages.Envelope {
 	auth := map[string][]string{"Authorization": {"Basic [REDACTED]"}, "Accept": {"application/json"}}
 	jsonType := map[string][]string{"Content-Type": {"application/json"}}
 	cancelAt := epoch.Add(30 * time.Millisecond)
-	cancel := evidence.Exchange{
+	cancel := evidence.Call{
 		Seq: 1, At: cancelAt, Method: "POST", URL: base + "/custom-actions/cancel/exportRequests/12345",
 		RequestHeaders: auth, Status: 200, ResponseHeaders: jsonType, ResponseBody: statusBody, Verdict: evidence.Conforms,
 	}
-	poll := evidence.Exchange{
+	poll := evidence.Call{
 		Seq: 2, At: cancelAt.Add(2 * time.Second), Method: "GET", URL: base + "/exportStatuses/12345",
 		RequestHeaders: auth, Status: 200, ResponseHeaders: jsonType, ResponseBody: strings.ReplaceAll(statusBody, "cancelling", "cancelled"), Verdict: evidence.Conforms,
 	}
@@ -169,7 +169,7 @@ func sampleStream(t testing.TB) []*messages.Envelope {
 	}
 	timeline := evidence.Timeline{Requests: []evidence.RequestTimeline{{
 		ID: "12345", CancelSentAt: &cancelAt,
-		Observations: []evidence.Observation{
+		Observations: []evidence.Snapshot{
 			{Seq: 0, At: epoch.Add(5 * time.Millisecond), Progress: "processing", Items: items("succeeded", "pending")},
 			{Seq: 1, At: cancelAt, Progress: "cancelling", Items: items("succeeded", "pending")},
 			{Seq: 2, At: cancelAt.Add(time.Second), Progress: "cancelling", Items: items("succeeded", "pending")},
@@ -191,21 +191,21 @@ func sampleStream(t testing.TB) []*messages.Envelope {
 	})
 
 	start2 := epoch.Add(100 * time.Millisecond)
-	wrong := evidence.Exchange{
+	wrong := evidence.Call{
 		Seq: 1, At: start2.Add(20 * time.Millisecond), Method: "POST", URL: base + "/custom-actions/cancel/exportRequests/777",
 		RequestHeaders: auth, Status: 200, ResponseHeaders: jsonType,
 		ResponseBody: `{
   "progress": "done"
 }`,
 		Verdict: evidence.Violates,
-		Violations: []evidence.Violation{{
+		Violations: []evidence.SpecViolation{{
 			Operation: "cancelExportRequest", Where: "response", Pointer: "/progress",
 			Reason: `value is not one of the allowed values ["pending","processing","succeeded","failed","interrupted","cancelling","cancelled","unknown"]`,
 			Text:   `response of cancelExportRequest: /progress: value is not one of the allowed values`,
 		}},
 	}
 	oneLook := evidence.Timeline{Requests: []evidence.RequestTimeline{{
-		ID: "777", Observations: []evidence.Observation{{Seq: 1, At: start2.Add(20 * time.Millisecond), Progress: "done"}},
+		ID: "777", Observations: []evidence.Snapshot{{Seq: 1, At: start2.Add(20 * time.Millisecond), Progress: "done"}},
 	}}}
 	b.testCase(pickles[1], start2, []stepRun{
 		pass(),

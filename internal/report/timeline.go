@@ -123,7 +123,7 @@ func newTimelineView(tl evidence.Timeline) *timelineView {
 		for _, o := range rt.Observations {
 			values = append(values, o.Progress)
 		}
-		req.Segments = segments(rt.Observations, func(o evidence.Observation) (string, bool) { return o.Progress, true }, x, end)
+		req.Segments = segments(rt.Observations, func(o evidence.Snapshot) (string, bool) { return o.Progress, true }, x, end)
 		for _, o := range rt.Observations {
 			req.Polls = append(req.Polls, x(o.At))
 		}
@@ -135,7 +135,7 @@ func newTimelineView(tl evidence.Timeline) *timelineView {
 		y += tlRowH
 		for _, name := range itemNames(rt.Observations) {
 			row := newRow(name, false, y)
-			row.Segments = segments(rt.Observations, func(o evidence.Observation) (string, bool) {
+			row.Segments = segments(rt.Observations, func(o evidence.Snapshot) (string, bool) {
 				for _, it := range o.Items {
 					if it.Name == name {
 						return it.Progress, true
@@ -214,7 +214,7 @@ func newRow(name string, request bool, y float64) tlRow {
 
 // segments turns the observations into runs of equal values; value reports an observation's
 // value for this row, or false when the row is absent from it (a gap).
-func segments(obs []evidence.Observation, value func(evidence.Observation) (string, bool), x func(time.Time) float64, end float64) []tlSegment {
+func segments(obs []evidence.Snapshot, value func(evidence.Snapshot) (string, bool), x func(time.Time) float64, end float64) []tlSegment {
 	var out []tlSegment
 	var cur *tlSegment
 	n := 0
@@ -244,7 +244,7 @@ func segments(obs []evidence.Observation, value func(evidence.Observation) (stri
 }
 
 // itemNames lists the items of a request in the order they were first seen.
-func itemNames(obs []evidence.Observation) []string {
+func itemNames(obs []evidence.Snapshot) []string {
 	var names []string
 	for _, o := range obs {
 		for _, it := range o.Items {

@@ -36,7 +36,7 @@ func requireInPlot(t testing.TB, v *timelineView) {
 
 func TestTimelineOneObservation(t *testing.T) {
 	v := newTimelineView(evidence.Timeline{Requests: []evidence.RequestTimeline{{
-		ID: "1", Observations: []evidence.Observation{{At: epoch, Progress: "succeeded", Completed: true,
+		ID: "1", Observations: []evidence.Snapshot{{At: epoch, Progress: "succeeded", Completed: true,
 			Items: []evidence.ItemState{{Name: "SHIPMENT", Progress: "succeeded"}}}},
 	}}})
 	requireInPlot(t, v)
@@ -53,7 +53,7 @@ func TestTimelineOneObservation(t *testing.T) {
 }
 
 func TestTimelineHundredObservations(t *testing.T) {
-	var obs []evidence.Observation
+	var obs []evidence.Snapshot
 	cancelAt := epoch.Add(50*time.Second + 500*time.Millisecond)
 	for i := range 100 {
 		p := "processing"
@@ -69,7 +69,7 @@ func TestTimelineHundredObservations(t *testing.T) {
 		if i == 99 {
 			item.Progress = "cancelled"
 		}
-		obs = append(obs, evidence.Observation{Seq: i, At: epoch.Add(time.Duration(i) * time.Second), Progress: p, Items: []evidence.ItemState{item}})
+		obs = append(obs, evidence.Snapshot{Seq: i, At: epoch.Add(time.Duration(i) * time.Second), Progress: p, Items: []evidence.ItemState{item}})
 	}
 	v := newTimelineView(evidence.Timeline{Requests: []evidence.RequestTimeline{{ID: "7", CancelSentAt: &cancelAt, Observations: obs}}})
 	requireInPlot(t, v)
@@ -90,7 +90,7 @@ func TestTimelineHundredObservations(t *testing.T) {
 func TestTimelineGapsRequestsAndStrangeValues(t *testing.T) {
 	cancelAt := epoch.Add(-time.Second) // the cancel's answer had no body: it is the first instant
 	v := newTimelineView(evidence.Timeline{Requests: []evidence.RequestTimeline{
-		{ID: "a", Observations: []evidence.Observation{
+		{ID: "a", Observations: []evidence.Snapshot{
 			{At: epoch, Progress: "processing", Items: []evidence.ItemState{{Name: "X", Progress: "processing"}}},
 			{At: epoch.Add(time.Second), Progress: "processing"}, // X missing: a gap
 			{At: epoch.Add(2 * time.Second), Progress: "sideways", Items: []evidence.ItemState{{Name: "X", Progress: "processing"}}},
@@ -116,7 +116,7 @@ func TestTimelineLongNamesAreCut(t *testing.T) {
 	long := "A_TABLE_NAME_LONGER_THAN_THE_COLUMN"
 	v := newTimelineView(evidence.Timeline{Requests: []evidence.RequestTimeline{{
 		ID:           "99999999999999999999999999999999999999999999999999",
-		Observations: []evidence.Observation{{At: epoch, Progress: "pending", Items: []evidence.ItemState{{Name: long, Progress: "pending"}}}},
+		Observations: []evidence.Snapshot{{At: epoch, Progress: "pending", Items: []evidence.ItemState{{Name: long, Progress: "pending"}}}},
 	}}})
 	require.Equal(t, "request 999999999…", v.Rows[0].Label)
 	require.Equal(t, "request 99999999999999999999999999999999999999999999999999", v.Rows[0].Full)

@@ -13,6 +13,7 @@ import (
 
 	"conform/export"
 	"conform/fakeserver"
+	"conform/internal/transport"
 	"conform/openapi"
 )
 
@@ -33,7 +34,7 @@ func (p *pauses) Wait(ctx context.Context, d time.Duration) error {
 // calls with status (and Retry-After), and cancels with cancel (0: as the fake does).
 func hostileWorld(t *testing.T, status, cancel int, retryAfter string) (*World, *pauses, *Ledger, *fakeserver.ManualClock) {
 	t.Helper()
-	clock := fakeserver.NewManualClock(BundledEpoch)
+	clock := fakeserver.NewManualClock(testEpoch)
 	fake := fakeserver.New(fakeserver.Options{Clock: clock})
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		answer := 0
@@ -65,7 +66,7 @@ func hostileWorld(t *testing.T, status, cancel int, retryAfter string) (*World, 
 		NewTarget: func(context.Context) (*Target, error) {
 			return &Target{
 				Root:      "http://target.test" + export.Root,
-				Transport: handlerTransport{h: h},
+				Transport: transport.InProcess(h),
 				Auth: func(r *http.Request) error {
 					r.SetBasicAuth(fakeserver.DefaultUsername, fakeserver.DefaultPassword)
 					return nil

@@ -54,7 +54,9 @@ func newClient(root string, rt http.RoundTripper, auth func(*http.Request) error
 	}
 }
 
-func (c *Client) own(id export.ID) {
+// Own records that the scenario made request id (an arranger calls it for what it puts into
+// the target): the client may cancel it, and cancels it at the end if it is still running.
+func (c *Client) Own(id export.ID) {
 	c.mine.created(id)
 	if c.run != nil {
 		c.run.created(id)
@@ -166,7 +168,7 @@ func (c *Client) CreateRaw(ctx context.Context, body []byte) (*Response, error) 
 	resp, err := c.do(context.WithoutCancel(ctx), http.MethodPost, "/exportRequests", h, body, callOptions{})
 	if err == nil && resp.Status == http.StatusAccepted {
 		if doc, derr := resp.StatusDocument(); derr == nil && doc.RequestID() != "" {
-			c.own(doc.RequestID())
+			c.Own(doc.RequestID())
 		}
 	}
 	return resp, err

@@ -11,7 +11,6 @@ import (
 	"github.com/cucumber/godog"
 
 	"conform/export"
-	"conform/fakeserver"
 )
 
 func (w *World) authorisedUser(context.Context) error {
@@ -90,13 +89,15 @@ func (w *World) requestRunningWithTables(ctx context.Context, id string, table *
 	if err != nil {
 		return err
 	}
-	seed := fakeserver.Seed{ID: id, Progress: export.Processing}
-	for _, r := range rows {
-		seed.Tables = append(seed.Tables, fakeserver.TableSeed{
-			Name: r.name, Progress: r.progress, Records: r.records, Checksum: r.checksum,
-		})
+	seeder, ok := w.target.Arranger.(Seeder)
+	if !ok {
+		return fmt.Errorf("arrange export request %s: %w", id, ErrFakeOnly)
 	}
-	got, err := w.target.Arranger.Seed(ctx, w.client, seed)
+	seed := SeededRequest{ID: id, Progress: export.Processing}
+	for _, r := range rows {
+		seed.Tables = append(seed.Tables, SeededTable{Name: r.name, Progress: r.progress, Records: r.records, Checksum: r.checksum})
+	}
+	got, err := seeder.Seed(ctx, w.client, seed)
 	if err != nil {
 		return fmt.Errorf("arrange export request %s: %w", id, err)
 	}

@@ -5,12 +5,12 @@ import (
 	"net/http"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"conform/export"
 	"conform/fakeserver"
-	"conform/openapi"
 )
 
 // countingCancels answers status calls with the given status and counts cancels that arrive.
@@ -59,7 +59,7 @@ func TestCancelGuard(t *testing.T) {
 }
 
 func TestCreatedRequestsAreOwned(t *testing.T) {
-	srv := fakeserver.New(fakeserver.Options{Clock: fakeserver.NewManualClock(BundledEpoch)})
+	srv := fakeserver.New(fakeserver.Options{Clock: fakeserver.NewManualClock(testEpoch)})
 	c, _ := testClient(t, srv, DefaultMaxResponseBytes)
 	c.auth = func(r *http.Request) error {
 		r.SetBasicAuth(fakeserver.DefaultUsername, fakeserver.DefaultPassword)
@@ -77,32 +77,22 @@ func TestCreatedRequestsAreOwned(t *testing.T) {
 }
 
 func TestCleanupCancelsWhatTheScenarioLeftRunning(t *testing.T) {
-	v, err := openapi.NewValidator()
-	require.NoError(t, err)
-	w := newWorld(Config{NewTarget: BundledTarget(fakeserver.Options{}), Validator: v, MaxResponseBytes: DefaultMaxResponseBytes})
+	w, _, _, clock := hostileWorld(t, 0, 0, "")
 	ctx := context.Background()
-	require.NoError(t, w.start(ctx))
-	running, err := w.target.Arranger.Running(ctx, w.client)
+	done := create(t, w, 1)[0]
+	clock.Advance(time.Hour)
+	doc, _, err := w.statusOf(ctx, done) // seen completed: nothing to cancel
 	require.NoError(t, err)
-	done, err := w.target.Arranger.Completed(ctx, w.client, export.Succeeded)
-	require.NoError(t, err)
-	unseen, err := w.target.Arranger.Completed(ctx, w.client, export.Succeeded)
-	require.NoError(t, err)
-	_, _, err = w.statusOf(ctx, done) // seen completed: nothing to cancel
-	require.NoError(t, err)
+	require.Equal(t, export.Succeeded, doc.Progress)
+	unseen := create(t, w, 1)[0]
+	clock.Advance(time.Hour) // completes, unseen
+	running := create(t, w, 1)[0]
 
 	require.NoError(t, w.cleanup(ctx))
 
-	var cancels []string
-	for _, ex := range w.Exchanges() {
-		if ex.Method == http.MethodPost {
-			cancels = append(cancels, ex.URL)
-		}
-	}
-	cancelURL := "http://bundled-fake/logisticsRestApi/data/v1/custom-actions/cancel/exportRequests/"
-	require.Equal(t, []string{cancelURL + string(running), cancelURL + string(unseen)}, cancels,
+	require.Equal(t, map[string]int{string(unseen): 1, string(running): 1}, cancelsSent(w),
 		"every request not seen completed is cancelled (the 400 of %s just says it had completed), not %s, seen completed", unseen, done)
-	doc, _, err := w.statusOf(ctx, running)
+	doc, _, err = w.statusOf(ctx, running)
 	require.NoError(t, err)
 	require.Equal(t, export.Cancelling, doc.Progress)
 }

@@ -7,15 +7,18 @@ import (
 	"time"
 
 	"conform/export"
-	"conform/fakeserver"
 )
 
-// DefaultRunningExport is the export the live arranger submits when a step needs a request that
+// defaultRunningExport is the export the live arranger submits when a step needs a request that
 // is still running: several tables, so that it runs long enough to be cancelled, and so that
 // one table can finish while the others still run.
-var DefaultRunningExport = []byte(`{"tables":{"items":[` +
+const defaultRunningExport = `{"tables":{"items":[` +
 	`{"tableName":"SHIPMENT"},{"tableName":"SHIPMENT_REFNUM"},{"tableName":"ORDER_RELEASE"},` +
-	`{"tableName":"ORDER_RELEASE_REFNUM"},{"tableName":"SHIPMENT_STOP"},{"tableName":"LOCATION"}]}}`)
+	`{"tableName":"ORDER_RELEASE_REFNUM"},{"tableName":"SHIPMENT_STOP"},{"tableName":"LOCATION"}]}}`
+
+// DefaultRunningExport returns the body of the export submitted for "a request that is still
+// running" when the target names none: six tables. The slice is the caller's.
+func DefaultRunningExport() []byte { return []byte(defaultRunningExport) }
 
 // Deadlines of the live arranger. DefaultCancelSettlesWithin is the time the features give a
 // cancellation to settle ("eventually, within 30 seconds, the request is cancelled") and
@@ -53,10 +56,10 @@ type LiveConfig struct {
 // LiveTarget returns a target factory for a real endpoint. Its arranger uses only the public API.
 func LiveTarget(cfg LiveConfig) func(context.Context) (*Target, error) {
 	if cfg.RunningExport == nil {
-		cfg.RunningExport = DefaultRunningExport
+		cfg.RunningExport = DefaultRunningExport()
 	}
 	if cfg.QuickExport == nil {
-		cfg.QuickExport = DefaultQuickExport
+		cfg.QuickExport = DefaultQuickExport()
 	}
 	if cfg.PollTimeout <= 0 {
 		cfg.PollTimeout = DefaultPollTimeout
@@ -133,10 +136,6 @@ func (a *liveArranger) Completed(ctx context.Context, c *Client, outcome export.
 	default:
 		return "", fmt.Errorf("a request completed as %q: %w", outcome, ErrFakeOnly)
 	}
-}
-
-func (a *liveArranger) Seed(context.Context, *Client, fakeserver.Seed) (export.ID, error) {
-	return "", ErrFakeOnly
 }
 
 // createAndAwait submits body and polls the new request until ready says it is in the wanted

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"conform/internal/transport"
 	"conform/openapi"
 )
 
@@ -35,14 +36,14 @@ func testClient(t testing.TB, h http.Handler, maxBytes int64) (*Client, *recorde
 	rec := &recorder{}
 	now := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
 	return newClient("http://target.test/logisticsRestApi/data/v1", &validatingTransport{
-		next: handlerTransport{h: h}, validator: testValidator(t), rec: rec,
+		next: transport.InProcess(h), validator: testValidator(t), rec: rec,
 		now: func() time.Time { return now }, maxBytes: maxBytes,
 	}, func(r *http.Request) error { r.SetBasicAuth("u", "p"); return nil }, nil), rec
 }
 
 func TestTransportRecordsAndValidatesEveryExchange(t *testing.T) {
 	c, rec := testClient(t, fixed(http.StatusInternalServerError, "application/json", `{"oops":true}`), DefaultMaxResponseBytes)
-	c.own("7")
+	c.Own("7")
 	resp, err := c.Cancel(context.Background(), "7")
 	require.NoError(t, err)
 	require.Equal(t, http.StatusInternalServerError, resp.Status)

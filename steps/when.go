@@ -11,7 +11,7 @@ import (
 func (w *World) submitExport(ctx context.Context) error {
 	body := w.target.QuickExport
 	if body == nil {
-		body = DefaultQuickExport
+		body = DefaultQuickExport()
 	}
 	resp, err := w.client.CreateRaw(ctx, body)
 	if err != nil {

@@ -38,8 +38,12 @@ type Target struct {
 	QuickExport []byte
 }
 
-// DefaultQuickExport is the export submitted when the target names none: two small tables.
-var DefaultQuickExport = []byte(`{"tables":{"items":[{"tableName":"SHIPMENT"},{"tableName":"SHIPMENT_REFNUM"}]}}`)
+// defaultQuickExport is the export submitted when the target names none: two small tables.
+const defaultQuickExport = `{"tables":{"items":[{"tableName":"SHIPMENT"},{"tableName":"SHIPMENT_REFNUM"}]}}`
+
+// DefaultQuickExport returns the body of "I submit an export request" when the target names
+// none. The slice is the caller's.
+func DefaultQuickExport() []byte { return []byte(defaultQuickExport) }
 
 // Config wires the steps to a run.
 type Config struct {

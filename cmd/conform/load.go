@@ -158,7 +158,7 @@ func (c loadCommand) run(ctx context.Context, args []string, _ io.Reader, stdout
 	if err != nil {
 		return err
 	}
-	body := steps.DefaultRunningExport
+	body := steps.DefaultRunningExport()
 	if lf.export != "" {
 		if body, err = readOptional(lf.export, "--export"); err != nil {
 			return err

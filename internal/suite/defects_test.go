@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"conform/fakeserver"
-	"conform/steps"
+	"conform/fakeserver/bundled"
 )
 
 // catch says which scenario catches a defect, and by which words in its failure.
@@ -117,7 +117,7 @@ func TestEveryDefectIsCaughtBundled(t *testing.T) {
 	for _, c := range catches {
 		t.Run(string(c.defect), func(t *testing.T) {
 			failed := failures(t, Options{
-				NewTarget:   steps.BundledTarget(fakeserver.Options{Defects: []fakeserver.Defect{c.defect}}),
+				NewTarget:   bundled.Target(fakeserver.Options{Defects: []fakeserver.Defect{c.defect}}),
 				Concurrency: 4,
 			})
 			requireCaught(t, c, failed)

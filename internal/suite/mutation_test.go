@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"conform/fakeserver"
+	"conform/fakeserver/bundled"
 	"conform/steps"
 )
 
@@ -42,7 +43,7 @@ func (t mutatingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 
 // brokenFake is the bundled target with every answer passed through mutate.
 func brokenFake(mutate mutation) func(context.Context) (*steps.Target, error) {
-	bundled := steps.BundledTarget(fakeserver.Options{})
+	bundled := bundled.Target(fakeserver.Options{})
 	return func(ctx context.Context) (*steps.Target, error) {
 		t, err := bundled(ctx)
 		if err != nil {

@@ -19,6 +19,7 @@ import (
 	_ "conform/internal/messagefmt" // registers the "messages" formatter (Cucumber Messages NDJSON)
 
 	"conform/fakeserver"
+	"conform/fakeserver/bundled"
 	"conform/features"
 	"conform/internal/tagexpr"
 	"conform/openapi"
@@ -131,7 +132,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	}
 	newTarget := o.NewTarget
 	if newTarget == nil {
-		newTarget = steps.BundledTarget(fakeserver.Options{})
+		newTarget = bundled.Target(fakeserver.Options{})
 	}
 	opts := &godog.Options{
 		Format:      format,

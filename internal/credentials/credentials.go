@@ -134,15 +134,9 @@ func Load(s Sources) (Config, error) {
 }
 
 func loadBasic(s Sources, username, password, passwordFile setting) (*Basic, error) {
-	if password.value != "" && passwordFile.value != "" {
-		return nil, fmt.Errorf("the password is given twice, in %s and in %s: use one", password.from, passwordFile.from)
-	}
-	if passwordFile.value != "" {
-		p, err := readSecretFile(s, "password", passwordFile)
-		if err != nil {
-			return nil, err
-		}
-		password = setting{p, passwordFile.from}
+	password, err := secretOf(s, "password", password, passwordFile)
+	if err != nil {
+		return nil, err
 	}
 	if username.value == "" {
 		return nil, fmt.Errorf("a password is given (%s) but no user name: set %s", password.from, EnvUsername)
@@ -177,21 +171,31 @@ func loadOAuth2(s Sources, tokenURL, clientID, secret, secretFile setting, scope
 	if clientID.value == "" {
 		return nil, fmt.Errorf("OAuth2 needs a client id: set %s or %s", flagClientID, EnvClientID)
 	}
-	if secret.value != "" && secretFile.value != "" {
-		return nil, fmt.Errorf("the OAuth2 client secret is given twice, in %s and in %s: use one", secret.from, secretFile.from)
-	}
-	if secretFile.value != "" {
-		v, err := readSecretFile(s, "OAuth2 client secret", secretFile)
-		if err != nil {
-			return nil, err
-		}
-		secret.value = v
+	secret, err = secretOf(s, "OAuth2 client secret", secret, secretFile)
+	if err != nil {
+		return nil, err
 	}
 	if secret.value == "" {
 		return nil, fmt.Errorf("OAuth2 needs a client secret: set %s or %s (or %s)",
 			EnvClientSecret, EnvClientSecretFile, flagClientSecretFile)
 	}
 	return &OAuth2{TokenURL: tokenURL.value, ClientID: clientID.value, ClientSecret: secret.value, Scopes: scopes}, nil
+}
+
+// secretOf returns the secret what given as value, or read from the file named by file: one of
+// them, never both.
+func secretOf(s Sources, what string, value, file setting) (setting, error) {
+	switch {
+	case value.value != "" && file.value != "":
+		return setting{}, fmt.Errorf("the %s is given twice, in %s and in %s: use one", what, value.from, file.from)
+	case file.value == "":
+		return value, nil
+	}
+	v, err := readSecretFile(s, what, file)
+	if err != nil {
+		return setting{}, err
+	}
+	return setting{v, file.from}, nil
 }
 
 // readSecretFile reads a secret from the file named by path, trimming one trailing newline.

@@ -5,47 +5,20 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"conform/export"
+	"conform/internal/evidence"
 )
 
-// The invariants of DESIGN §2, by number.
-const (
-	// InvariantValidProgress: progress (of the request and of every item) is a known value and
-	// completed is true exactly when the request's progress is terminal.
-	InvariantValidProgress = 1
-	// InvariantCompletedIsFinal: a completed request never changes again.
-	InvariantCompletedIsFinal = 2
-	// InvariantCancellingLeadsToCancelled: after cancelling, only cancelling or cancelled.
-	InvariantCancellingLeadsToCancelled = 3
-	// InvariantSettledItemIsFinal: a succeeded or failed item keeps its progress and parts.
-	InvariantSettledItemIsFinal = 4
-	// InvariantCancelledHasNoRunningItems: a cancelled request has no pending or processing item.
-	InvariantCancelledHasNoRunningItems = 5
-	// InvariantRequestIDMatches: result.body.requestID is the id that was asked for.
-	InvariantRequestIDMatches = 6
-	// InvariantProgressMovesForward: request and item progress only move forward.
-	InvariantProgressMovesForward = 7
-)
-
-var invariantNames = map[int]string{
-	InvariantValidProgress:              "valid-progress",
-	InvariantCompletedIsFinal:           "completed-is-final",
-	InvariantCancellingLeadsToCancelled: "cancelling-leads-to-cancelled",
-	InvariantSettledItemIsFinal:         "settled-item-is-final",
-	InvariantCancelledHasNoRunningItems: "cancelled-has-no-running-items",
-	InvariantRequestIDMatches:           "request-id-matches",
-	InvariantProgressMovesForward:       "progress-moves-forward",
-}
-
-// InvariantName returns the short name of invariant n (1..7), or "" for any other number.
-func InvariantName(n int) string {
-	return invariantNames[n]
-}
-
-// Violation is one broken invariant.
-type Violation struct {
-	// Invariant is the invariant's number, 1..7 as in DESIGN §2.
+// Breach is one broken invariant: a status document that broke it, and the earlier one it
+// broke it against. (The spec's violations are openapi.Violation; a report's view of a Breach is
+// evidence.Breach, see Evidence.)
+type Breach struct {
+	// Invariant is the invariant's number, as in DESIGN §2 and Invariants.
 	Invariant int
 	// Name is the invariant's short name, e.g. "completed-is-final".
 	Name string
@@ -60,7 +33,7 @@ type Violation struct {
 // Error returns a multi-line description: the invariant and message on the first line, then
 // the earlier document (if any) and the current one, each with its source, when it was seen
 // and its body (the raw response when recorded, else the decoded document as compact JSON).
-func (v Violation) Error() string {
+func (v Breach) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "invariant %d (%s) violated: %s", v.Invariant, v.Name, v.Message)
 	if v.Previous != nil {
@@ -68,6 +41,42 @@ func (v Violation) Error() string {
 	}
 	writeObservation(&b, "current", v.Current)
 	return b.String()
+}
+
+// Evidence returns b as a report shows it (the media type evidence.BreachMediaType): request
+// is the id that was asked for, which the documents are about. Each document's body is the raw
+// response when it was kept, else the decoded document, pretty-printed when it is JSON and cut
+// as evidence.ShowBody cuts; a raw body that is not UTF-8 is shown quoted. Previous is nil for
+// the single-document invariants.
+func (v Breach) Evidence(request export.ID) evidence.Breach {
+	out := evidence.Breach{
+		Invariant: v.Invariant,
+		Name:      v.Name,
+		Request:   string(request),
+		Message:   v.Message,
+		Current:   sighting(v.Current),
+	}
+	if v.Previous != nil {
+		prev := sighting(*v.Previous)
+		out.Previous = &prev
+	}
+	return out
+}
+
+func sighting(obs Observation) evidence.Sighting {
+	raw := obs.Raw
+	switch {
+	case raw == nil:
+		j, err := json.Marshal(obs.Doc)
+		if err != nil {
+			j = []byte(fmt.Sprintf("%+v", obs.Doc))
+		}
+		raw = j
+	case !utf8.Valid(raw):
+		raw = []byte(strconv.Quote(string(raw)) + " (not UTF-8)")
+	}
+	shown, _ := evidence.ShowBody(raw)
+	return evidence.Sighting{Seq: obs.Seq, At: obs.At, Source: obs.Source, Body: shown}
 }
 
 func writeObservation(b *strings.Builder, role string, obs Observation) {
@@ -100,11 +109,11 @@ func body(obs Observation) string {
 	return string(j)
 }
 
-// newViolation builds a violation around documents the caller already copied: the violations
-// of one check share one copy of each document, so a document with many broken items costs one
-// copy, not one per violation.
-func newViolation(n int, cur Observation, prev *Observation, format string, args ...any) Violation {
-	return Violation{
+// newBreach builds a breach around documents the caller already copied: the breaches of one
+// check share one copy of each document, so a document with many broken items costs one copy,
+// not one per breach.
+func newBreach(n int, cur Observation, prev *Observation, format string, args ...any) Breach {
+	return Breach{
 		Invariant: n,
 		Name:      InvariantName(n),
 		Message:   fmt.Sprintf(format, args...),
@@ -113,9 +122,9 @@ func newViolation(n int, cur Observation, prev *Observation, format string, args
 	}
 }
 
-// sortViolations orders vs by invariant number, keeping the order within one invariant, and
-// turns an empty list into nil.
-func sortViolations(vs []Violation) []Violation {
+// sortBreaches orders bs by invariant number, keeping the order within one invariant, and turns
+// an empty list into nil.
+func sortBreaches(vs []Breach) []Breach {
 	if len(vs) == 0 {
 		return nil
 	}

@@ -9,16 +9,16 @@ import (
 // CheckDocument checks the invariants that one document must satisfy on its own, whatever came
 // before it: 1 (valid-progress), 5 (cancelled-has-no-running-items) and 6 (request-id-matches,
 // against asked, the id the harness asked for). It returns nil when the document is fine.
-// Violations carry copies of cur, shared among them.
-func CheckDocument(asked export.ID, cur Observation) []Violation {
-	var vs []Violation
-	var copied *Observation // made on the first violation, shared by all
+// Breaches carry copies of cur, shared among them.
+func CheckDocument(asked export.ID, cur Observation) []Breach {
+	var vs []Breach
+	var copied *Observation // made on the first breach, shared by all
 	add := func(n int, format string, args ...any) {
 		if copied == nil {
 			c := cloneObservation(cur)
 			copied = &c
 		}
-		vs = append(vs, newViolation(n, *copied, nil, format, args...))
+		vs = append(vs, newBreach(n, *copied, nil, format, args...))
 	}
 	d := cur.Doc
 	items := d.Items()
@@ -54,7 +54,7 @@ func CheckDocument(asked export.ID, cur Observation) []Violation {
 	case got != asked:
 		add(InvariantRequestIDMatches, "result.body.requestID is %s but %s was asked for", quoteIfOdd(string(got)), quoteIfOdd(string(asked)))
 	}
-	return sortViolations(vs)
+	return sortBreaches(vs)
 }
 
 func knownValues() string {

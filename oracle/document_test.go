@@ -140,7 +140,7 @@ func TestCheckDocumentComparesWithTheAskedID(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			d := decode(t, `{"progress":"processing","completed":false,"result":{"body":`+tc.body+`}}`)
 			vs := CheckDocument(tc.asked, Observation{Doc: d})
-			require.Equal(t, tc.want, invariants(vs), "violations:\n%s", describe(vs))
+			require.Equal(t, tc.want, invariants(vs), "breaches:\n%s", describe(vs))
 		})
 	}
 }

@@ -110,11 +110,11 @@ func observation(n int, d export.Status) Observation {
 }
 
 // observeAll feeds docs to a new oracle in order, requires every document but the last to be
-// fine (so a case tests what it claims to) and returns the violations of the last.
-func observeAll(tb testing.TB, docs ...export.Status) []Violation {
+// fine (so a case tests what it claims to) and returns the breaches of the last.
+func observeAll(tb testing.TB, docs ...export.Status) []Breach {
 	tb.Helper()
 	o := New()
-	var vs []Violation
+	var vs []Breach
 	for i, d := range docs {
 		vs = o.Observe(asked, observation(i+1, d))
 		if i < len(docs)-1 {
@@ -124,7 +124,14 @@ func observeAll(tb testing.TB, docs ...export.Status) []Violation {
 	return vs
 }
 
-func invariants(vs []Violation) []int {
+// recorded returns the history o keeps for id, which the next Observe of id compares with.
+func recorded(o *Oracle, id export.ID) []Observation {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return slices.Clone(o.histories[id])
+}
+
+func invariants(vs []Breach) []int {
 	var ns []int
 	for _, v := range vs {
 		ns = append(ns, v.Invariant)
@@ -132,7 +139,7 @@ func invariants(vs []Violation) []int {
 	return ns
 }
 
-func describe(vs []Violation) string {
+func describe(vs []Breach) string {
 	var b strings.Builder
 	for _, v := range vs {
 		b.WriteString(v.Error())
@@ -146,7 +153,7 @@ type historyCase struct {
 	name    string
 	docs    []export.Status
 	want    []int    // the invariants the last document breaks, in order; nil when it is fine
-	check   int      // the invariant whose violation is looked at more closely (0: none)
+	check   int      // the invariant whose breach is looked at more closely (0: none)
 	msg     []string // substrings its message must contain
 	prevSeq int      // Seq of its Previous; 0 when it must have none
 }
@@ -156,11 +163,11 @@ func runHistoryCases(t *testing.T, cases []historyCase) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			vs := observeAll(t, tc.docs...)
-			require.Equal(t, tc.want, invariants(vs), "violations:\n%s", describe(vs))
+			require.Equal(t, tc.want, invariants(vs), "breaches:\n%s", describe(vs))
 			if tc.check == 0 {
 				return
 			}
-			i := slices.IndexFunc(vs, func(v Violation) bool { return v.Invariant == tc.check })
+			i := slices.IndexFunc(vs, func(v Breach) bool { return v.Invariant == tc.check })
 			require.GreaterOrEqual(t, i, 0)
 			v := vs[i]
 			require.Equal(t, InvariantName(tc.check), v.Name)

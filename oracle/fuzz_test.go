@@ -8,7 +8,7 @@ import (
 )
 
 // FuzzObserve feeds two arbitrary documents for one id and requires that Observe neither
-// panics nor returns a malformed violation.
+// panics nor returns a malformed breach.
 func FuzzObserve(f *testing.F) {
 	f.Add([]byte(seedCancelling), []byte(seedCancelled))
 	f.Add([]byte(seedCancelled), []byte(seedProcessing))
@@ -26,7 +26,7 @@ func FuzzObserve(f *testing.F) {
 		for i, obs := range []Observation{{Doc: first, Raw: a}, {Doc: second}} {
 			for _, v := range o.Observe(asked, obs) {
 				if v.Invariant < 1 || v.Invariant > 7 || v.Name != InvariantName(v.Invariant) || v.Message == "" {
-					t.Fatalf("malformed violation %+v", v)
+					t.Fatalf("malformed breach %+v", v)
 				}
 				single := v.Invariant == 1 || v.Invariant == 5 || v.Invariant == 6
 				if single != (v.Previous == nil) {

@@ -9,12 +9,12 @@ import (
 
 // CheckHistory checks cur against the earlier documents of the same request, oldest first:
 // invariants 2 (completed-is-final), 3 (cancelling-leads-to-cancelled), 4 (settled-item-is-final)
-// and 7 (progress-moves-forward). Each violation names as Previous the most recent earlier
+// and 7 (progress-moves-forward). Each breach names as Previous the most recent earlier
 // document that established the fact broken (the last completed one, the last cancelling one,
 // the last one where the item was settled, the last one with a comparable progress). A backward
 // move already reported under 2, 3 or 4 against the same earlier document is not reported again
 // under 7. It returns nil when nothing is wrong, and always nil for an empty history.
-func CheckHistory(earlier []Observation, cur Observation) []Violation {
+func CheckHistory(earlier []Observation, cur Observation) []Breach {
 	if len(earlier) == 0 {
 		return nil
 	}
@@ -34,7 +34,7 @@ func CheckHistory(earlier []Observation, cur Observation) []Violation {
 		}
 	}
 
-	var vs []Violation
+	var vs []Breach
 	final, v := h.completedIsFinal()
 	vs = append(vs, v...)
 	cancelling, v := h.cancellingLeadsToCancelled()
@@ -42,13 +42,7 @@ func CheckHistory(earlier []Observation, cur Observation) []Violation {
 	settled, v := h.settledItemIsFinal()
 	vs = append(vs, v...)
 	vs = append(vs, h.progressMovesForward(final, cancelling, settled)...)
-	return sortViolations(vs)
-}
-
-// CheckTransition checks cur against a single earlier document; it is CheckHistory with a
-// history of one.
-func CheckTransition(prev, cur Observation) []Violation {
-	return CheckHistory([]Observation{prev}, cur)
+	return sortBreaches(vs)
 }
 
 // history is one CheckHistory call.
@@ -61,13 +55,13 @@ type history struct {
 	matches [][]int
 	back    [][]int
 
-	curCopy    *Observation         // shared by the violations, made on the first
+	curCopy    *Observation         // shared by the breaches, made on the first
 	prevCopies map[int]*Observation // by index in earlier, likewise
 }
 
-// violation reports against earlier document i. Each document involved is copied once per
-// call, whatever the number of violations naming it.
-func (h *history) violation(n, i int, format string, args ...any) Violation {
+// breach reports against earlier document i. Each document involved is copied once per
+// call, whatever the number of breaches naming it.
+func (h *history) breach(n, i int, format string, args ...any) Breach {
 	if h.curCopy == nil {
 		c := cloneObservation(h.cur)
 		h.curCopy = &c
@@ -81,7 +75,7 @@ func (h *history) violation(n, i int, format string, args ...any) Violation {
 		prev = &c
 		h.prevCopies[i] = prev
 	}
-	return newViolation(n, *h.curCopy, prev, format, args...)
+	return newBreach(n, *h.curCopy, prev, format, args...)
 }
 
 // completed reports whether a document says its request completed. Either signal counts: a
@@ -92,8 +86,8 @@ func completed(d export.Status) bool {
 }
 
 // completedIsFinal checks invariant 2 against the last completed earlier document and returns
-// that document's index when it reported a violation, else -1.
-func (h *history) completedIsFinal() (int, []Violation) {
+// that document's index when it reported a breach, else -1.
+func (h *history) completedIsFinal() (int, []Breach) {
 	i := h.last(func(obs Observation) bool { return completed(obs.Doc) })
 	if i < 0 {
 		return -1, nil
@@ -125,13 +119,13 @@ func (h *history) completedIsFinal() (int, []Violation) {
 	if len(diffs) == 0 {
 		return -1, nil
 	}
-	return i, []Violation{h.violation(InvariantCompletedIsFinal, i,
+	return i, []Breach{h.breach(InvariantCompletedIsFinal, i,
 		"request was completed (progress %q) but changed: %s", was.Progress, strings.Join(diffs, "; "))}
 }
 
 // cancellingLeadsToCancelled checks invariant 3 against the last earlier cancelling document
-// and returns that document's index when it reported a violation, else -1.
-func (h *history) cancellingLeadsToCancelled() (int, []Violation) {
+// and returns that document's index when it reported a breach, else -1.
+func (h *history) cancellingLeadsToCancelled() (int, []Breach) {
 	now := h.cur.Doc.Progress
 	if now == export.Cancelling || now == export.Cancelled {
 		return -1, nil
@@ -140,7 +134,7 @@ func (h *history) cancellingLeadsToCancelled() (int, []Violation) {
 	if i < 0 {
 		return -1, nil
 	}
-	return i, []Violation{h.violation(InvariantCancellingLeadsToCancelled, i,
+	return i, []Breach{h.breach(InvariantCancellingLeadsToCancelled, i,
 		"request progress was %q but is now %q; after cancelling only cancelling or cancelled may follow",
 		export.Cancelling, now)}
 }
@@ -148,8 +142,8 @@ func (h *history) cancellingLeadsToCancelled() (int, []Violation) {
 // settledItemIsFinal checks invariant 4: every item that an earlier document showed succeeded
 // or failed is compared with the last document that showed it so. It returns, for each current
 // item it reported on, the index of that earlier document.
-func (h *history) settledItemIsFinal() (map[int]int, []Violation) {
-	var vs []Violation
+func (h *history) settledItemIsFinal() (map[int]int, []Breach) {
+	var vs []Breach
 	reported := make(map[int]int)
 	seen := make(map[int]bool)    // current items already compared
 	gone := make(map[string]bool) // missing items already reported, by key
@@ -163,7 +157,7 @@ func (h *history) settledItemIsFinal() (map[int]int, []Violation) {
 			if j < 0 {
 				if key := itemKey(it, k); !gone[key] {
 					gone[key] = true
-					vs = append(vs, h.violation(InvariantSettledItemIsFinal, i,
+					vs = append(vs, h.breach(InvariantSettledItemIsFinal, i,
 						"%s was %q but is missing from the document", label, it.Progress))
 				}
 				continue
@@ -180,7 +174,7 @@ func (h *history) settledItemIsFinal() (map[int]int, []Violation) {
 			diffs = append(diffs, diffParts(it.Parts, now.Parts)...)
 			if len(diffs) > 0 {
 				reported[j] = i
-				vs = append(vs, h.violation(InvariantSettledItemIsFinal, i,
+				vs = append(vs, h.breach(InvariantSettledItemIsFinal, i,
 					"%s was %q but changed: %s", label, it.Progress, strings.Join(diffs, "; ")))
 			}
 		}
@@ -191,13 +185,13 @@ func (h *history) settledItemIsFinal() (map[int]int, []Violation) {
 // progressMovesForward checks invariant 7 for the request and for each current item against the
 // last earlier document where it had a place in the state machine. A move already reported
 // against the same document (under 2 or 3 for the request, 2 or 4 for an item) is skipped.
-func (h *history) progressMovesForward(final, cancelling int, settled map[int]int) []Violation {
-	var vs []Violation
+func (h *history) progressMovesForward(final, cancelling int, settled map[int]int) []Breach {
+	var vs []Breach
 	now := h.cur.Doc.Progress
 	if i := h.last(func(obs Observation) bool { return ordered(obs.Doc.Progress) }); i >= 0 {
 		was := h.earlier[i].Doc.Progress
 		if !forward(was, now) && i != final && i != cancelling {
-			vs = append(vs, h.violation(InvariantProgressMovesForward, i,
+			vs = append(vs, h.breach(InvariantProgressMovesForward, i,
 				"request progress went %q → %q, which is not a forward move", was, now))
 		}
 	}
@@ -209,7 +203,7 @@ func (h *history) progressMovesForward(final, cancelling int, settled map[int]in
 		if r, ok := settled[j]; (ok && r == i) || i == final {
 			continue
 		}
-		vs = append(vs, h.violation(InvariantProgressMovesForward, i,
+		vs = append(vs, h.breach(InvariantProgressMovesForward, i,
 			"%s progress went %q → %q, which is not a forward move", itemLabel(it, j), was, it.Progress))
 	}
 	return vs

@@ -336,12 +336,12 @@ func TestProgressMovesForward(t *testing.T) {
 	})
 }
 
-func TestCheckTransitionIsCheckHistoryWithOneDocument(t *testing.T) {
+func TestCheckHistoryOfOneDocument(t *testing.T) {
 	prev := observation(1, decode(t, seedCancelling))
 	cur := observation(2, decode(t, seedProcessing))
-	vs := CheckTransition(prev, cur)
+	vs := CheckHistory([]Observation{prev}, cur)
 	require.Equal(t, []int{3}, invariants(vs))
-	require.Equal(t, vs, CheckHistory([]Observation{prev}, cur))
+	require.Equal(t, 1, vs[0].Previous.Seq)
 	require.Nil(t, CheckHistory(nil, cur), "nothing to compare with")
 }
 
@@ -379,6 +379,6 @@ func TestTerminalProgressCountsAsCompletedWithoutTheFlag(t *testing.T) {
 	flagless := with(doc(succeeded, refnum(succeeded)), func(d *export.Status) { d.Completed = false })
 	require.Equal(t, []int{1}, invariants(o.Observe(asked, observation(1, flagless))))
 	vs := o.Observe(asked, observation(2, doc(processing, refnum(succeeded))))
-	require.Equal(t, []int{2}, invariants(vs), "violations:\n%s", describe(vs))
+	require.Equal(t, []int{2}, invariants(vs), "breaches:\n%s", describe(vs))
 	require.Contains(t, vs[0].Message, `progress "succeeded" → "processing"`)
 }

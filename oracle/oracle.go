@@ -4,7 +4,8 @@
 //
 // The oracle keeps one history per asked-for request id. A document is checked on its own
 // (invariants 1, 5 and 6, see CheckDocument) and against the earlier documents of the same id
-// (invariants 2, 3, 4 and 7, see CheckHistory).
+// (invariants 2, 3, 4 and 7, see CheckHistory). Invariants lists what it checks, for people and
+// reports; a Breach is one broken invariant, and its Evidence is what a report shows of it.
 package oracle
 
 import (
@@ -45,11 +46,11 @@ func New() *Oracle {
 }
 
 // Observe checks obs against every invariant, given the id that was asked for and the earlier
-// observations of that same id, records it and returns the violations, ordered by invariant
+// observations of that same id, records it and returns the breaches, ordered by invariant
 // number; nil when the document is fine. A document is recorded even when it breaks an
 // invariant, so that later documents are compared with what the target really said. The
 // oracle keeps its own deep copy of obs, so the caller may reuse its buffers.
-func (o *Oracle) Observe(askedID export.ID, obs Observation) []Violation {
+func (o *Oracle) Observe(askedID export.ID, obs Observation) []Breach {
 	obs = cloneObservation(obs)
 
 	o.mu.Lock()
@@ -63,27 +64,11 @@ func (o *Oracle) Observe(askedID export.ID, obs Observation) []Violation {
 	}
 	vs := append(CheckDocument(askedID, obs), CheckHistory(earlier, obs)...)
 	o.histories[askedID] = append(earlier, obs)
-	return sortViolations(vs)
+	return sortBreaches(vs)
 }
 
-// History returns a deep copy of the observations recorded for askedID, oldest first; nil
-// when there are none.
-func (o *Oracle) History(askedID export.ID) []Observation {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	h := o.histories[askedID]
-	if len(h) == 0 {
-		return nil
-	}
-	out := make([]Observation, len(h))
-	for i, obs := range h {
-		out[i] = cloneObservation(obs)
-	}
-	return out
-}
-
-// cloneObservation copies obs deeply: the documents the oracle keeps, and the ones it hands
-// out, must not change when someone else edits theirs.
+// cloneObservation copies obs deeply: the documents the oracle keeps, and the ones its breaches
+// hand out, must not change when someone else edits theirs.
 func cloneObservation(obs Observation) Observation {
 	obs.Raw = bytes.Clone(obs.Raw)
 	obs.Doc = cloneStatus(obs.Doc)

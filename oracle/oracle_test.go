@@ -23,9 +23,9 @@ func TestHistoriesArePerAskedID(t *testing.T) {
 	require.Empty(t, o.Observe(other, observation(2, otherDoc(succeeded))))
 	require.Empty(t, o.Observe(asked, observation(2, doc(cancelled, refnum(cancelled)))))
 
-	require.Len(t, o.History(asked), 2)
-	require.Len(t, o.History(other), 2)
-	require.Nil(t, o.History("never-asked"))
+	require.Len(t, recorded(o, asked), 2)
+	require.Len(t, recorded(o, other), 2)
+	require.Nil(t, recorded(o, "never-asked"))
 
 	// And the same oracle does catch the break within one id.
 	vs := o.Observe(other, observation(3, otherDoc(processing)))
@@ -38,7 +38,7 @@ func TestObserveRecordsInOrderAndNumbers(t *testing.T) {
 	require.Empty(t, o.Observe(asked, Observation{Seq: 42, Doc: doc(processing)}))
 	require.NotEmpty(t, o.Observe(asked, Observation{Doc: doc(pending)}), "a broken document is still returned as broken")
 
-	h := o.History(asked)
+	h := recorded(&o, asked)
 	require.Len(t, h, 3)
 	require.Equal(t, []int{1, 42, 3}, []int{h[0].Seq, h[1].Seq, h[2].Seq}, "Seq defaults to the position in the history; a caller's Seq is kept")
 	require.Equal(t, []export.Progress{pending, processing, pending}, []export.Progress{h[0].Doc.Progress, h[1].Doc.Progress, h[2].Doc.Progress},
@@ -55,12 +55,8 @@ func TestOracleKeepsItsOwnCopies(t *testing.T) {
 	d.Result.Body.Tables.Items[0].Parts.Items[0].Checksum = "changed"
 	*d.Result.Body.Tables.Items[0].TotalRecordCount = 1
 	raw[2] = 'X'
-	// And edits what History handed out.
-	h := o.History(asked)
-	h[0].Doc.Result.Body.Tables.Items[0].Progress = pending
-	h[0].Raw[3] = 'Y'
 
-	h = o.History(asked)
+	h := recorded(o, asked)
 	it := h[0].Doc.Result.Body.Tables.Items[0]
 	require.Equal(t, "c9179dae8947cb56abaed4f6c2ea09b3", it.Parts.Items[0].Checksum)
 	require.Equal(t, int64(92), *it.TotalRecordCount)
@@ -69,14 +65,14 @@ func TestOracleKeepsItsOwnCopies(t *testing.T) {
 	require.Empty(t, o.Observe(asked, Observation{Doc: doc(processing, shipment(succeeded))}), "the recorded item is unchanged")
 }
 
-func TestViolationDocumentsAreCopies(t *testing.T) {
+func TestBreachDocumentsAreCopies(t *testing.T) {
 	o := New()
 	require.Empty(t, o.Observe(asked, observation(1, doc(succeeded, shipment(succeeded)))))
 	vs := o.Observe(asked, observation(2, doc(processing, shipment(succeeded))))
 	require.Len(t, vs, 1)
 	vs[0].Previous.Doc.Result.Body.Tables.Items[0].Progress = failed
 	vs[0].Current.Doc.Result.Body.Tables.Items[0].Progress = failed
-	h := o.History(asked)
+	h := recorded(o, asked)
 	require.Equal(t, succeeded, h[0].Doc.Result.Body.Tables.Items[0].Progress)
 	require.Equal(t, succeeded, h[1].Doc.Result.Body.Tables.Items[0].Progress)
 }
@@ -102,7 +98,6 @@ func TestConcurrentObserve(t *testing.T) {
 				if vs := o.Observe(asked, Observation{Doc: decode(t, seedCancelled)}); vs != nil {
 					errs <- describe(vs)
 				}
-				_ = o.History(asked)
 			}
 		})
 	}
@@ -111,9 +106,9 @@ func TestConcurrentObserve(t *testing.T) {
 	for e := range errs {
 		t.Error(e)
 	}
-	require.Len(t, o.History(asked), workers*polls)
+	require.Len(t, recorded(o, asked), workers*polls)
 	for w := range workers {
-		h := o.History(export.ID(fmt.Sprint(1000 + w)))
+		h := recorded(o, export.ID(fmt.Sprint(1000+w)))
 		require.Len(t, h, polls)
 		for n, obs := range h {
 			require.Equal(t, n+1, obs.Seq, "a worker's own documents stay in its order")
@@ -122,8 +117,8 @@ func TestConcurrentObserve(t *testing.T) {
 }
 
 // A document with thousands of broken items once took the oracle tens of seconds, because each
-// violation copied the whole document. The violations of one document share one copy.
-func TestViolationsShareOneCopyOfTheirDocuments(t *testing.T) {
+// breach copied the whole document. The breaches of one document share one copy.
+func TestBreachesShareOneCopyOfTheirDocuments(t *testing.T) {
 	items := make([]export.Item, 2000)
 	for j := range items {
 		items[j] = item("", "", "bogus")

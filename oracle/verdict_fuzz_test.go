@@ -97,13 +97,12 @@ func verdict(t *testing.T, v *openapi.Validator, docs [][]byte, status int) []st
 		}
 		got := o.Observe(askedID, obs)
 		want := append(oracle.CheckDocument(askedID, obs), oracle.CheckHistory(earlier, obs)...)
-		slices.SortStableFunc(want, func(a, b oracle.Violation) int { return a.Invariant - b.Invariant })
+		slices.SortStableFunc(want, func(a, b oracle.Breach) int { return a.Invariant - b.Invariant })
 		require.Equal(t, errorTexts(want), errorTexts(got), "Observe must be CheckDocument and CheckHistory together")
 		earlier = append(earlier, obs)
-		require.Len(t, o.History(askedID), len(earlier))
 
 		for _, vi := range got {
-			requireClearViolation(t, vi, seq)
+			requireClearBreach(t, vi, seq)
 			out = append(out, fmt.Sprintf("document %d: oracle: %s", seq, vi.Error()))
 		}
 	}
@@ -191,9 +190,9 @@ func requireSpecAgreesOnProgress(t *testing.T, doc export.Status, spec []openapi
 		"progress %q is unknown to the oracle but the spec did not flag it; spec says %v\n%s", doc.Progress, spec, raw)
 }
 
-// requireClearViolation requires that vi names its invariant, says what broke, and shows the
-// documents involved in its Error text.
-func requireClearViolation(t *testing.T, vi oracle.Violation, seq int) {
+// requireClearBreach requires that vi names its invariant, says what broke, and shows the
+// documents involved in its Error text and its evidence.
+func requireClearBreach(t *testing.T, vi oracle.Breach, seq int) {
 	t.Helper()
 	text := vi.Error()
 	require.GreaterOrEqual(t, vi.Invariant, 1, text)
@@ -204,6 +203,9 @@ func requireClearViolation(t *testing.T, vi oracle.Violation, seq int) {
 	require.True(t, strings.HasPrefix(text, fmt.Sprintf("invariant %d (%s) violated: %s\n", vi.Invariant, vi.Name, vi.Message)), text)
 	require.Equal(t, seq, vi.Current.Seq, text)
 	require.Contains(t, text, fmt.Sprintf("current document #%d, GET %s", seq, askedPath), text)
+	ev := vi.Evidence(askedID)
+	require.Equal(t, []any{vi.Invariant, vi.Name, vi.Message, string(askedID), seq}, []any{ev.Invariant, ev.Name, ev.Message, ev.Request, ev.Current.Seq}, text)
+	require.Equal(t, vi.Previous == nil, ev.Previous == nil, text)
 
 	single := vi.Invariant == oracle.InvariantValidProgress ||
 		vi.Invariant == oracle.InvariantCancelledHasNoRunningItems ||
@@ -217,7 +219,7 @@ func requireClearViolation(t *testing.T, vi oracle.Violation, seq int) {
 	require.Contains(t, text, fmt.Sprintf("previous document #%d, GET %s", vi.Previous.Seq, askedPath), text)
 }
 
-func errorTexts(vs []oracle.Violation) []string {
+func errorTexts(vs []oracle.Breach) []string {
 	var out []string
 	for _, vi := range vs {
 		out = append(out, vi.Error())

@@ -174,7 +174,7 @@ func runs(scenarios []*scenario) int {
 }
 
 func newFeature(f *messages.Feature, file, id string) *feature {
-	out := &feature{ID: id, File: file, Keyword: f.Keyword, Name: f.Name, Tags: tagNames(f.Tags), Description: report.Paragraphs(f.Description)}
+	out := &feature{ID: id, File: file, Keyword: f.Keyword, Name: f.Name, Tags: report.TagNames(f.Tags), Description: report.Paragraphs(f.Description)}
 	n := 0
 	for _, c := range f.Children {
 		switch {
@@ -185,7 +185,7 @@ func newFeature(f *messages.Feature, file, id string) *feature {
 			out.Scenarios = append(out.Scenarios, newScenario(c.Scenario, fmt.Sprintf("%s-s%d", id, n)))
 		case c.Rule != nil:
 			r := &rule{ID: fmt.Sprintf("%s-r%d", id, len(out.Rules)+1), Keyword: c.Rule.Keyword, Name: c.Rule.Name,
-				Tags: tagNames(c.Rule.Tags), Description: report.Paragraphs(c.Rule.Description)}
+				Tags: report.TagNames(c.Rule.Tags), Description: report.Paragraphs(c.Rule.Description)}
 			for _, rc := range c.Rule.Children {
 				if rc.Background != nil {
 					r.Background = newBackground(rc.Background)
@@ -206,9 +206,9 @@ func newBackground(b *messages.Background) *background {
 }
 
 func newScenario(s *messages.Scenario, id string) *scenario {
-	out := &scenario{ID: id, Keyword: s.Keyword, Name: s.Name, Tags: tagNames(s.Tags), Description: report.Paragraphs(s.Description), Steps: newSteps(s.Steps)}
+	out := &scenario{ID: id, Keyword: s.Keyword, Name: s.Name, Tags: report.TagNames(s.Tags), Description: report.Paragraphs(s.Description), Steps: newSteps(s.Steps)}
 	for _, ex := range s.Examples {
-		e := examples{Keyword: ex.Keyword, Name: ex.Name, Tags: tagNames(ex.Tags), Description: report.Paragraphs(ex.Description)}
+		e := examples{Keyword: ex.Keyword, Name: ex.Name, Tags: report.TagNames(ex.Tags), Description: report.Paragraphs(ex.Description)}
 		if ex.TableHeader != nil {
 			e.Header = cells(ex.TableHeader)
 		}
@@ -241,14 +241,6 @@ func cells(r *messages.TableRow) []string {
 	out := make([]string, len(r.Cells))
 	for i, c := range r.Cells {
 		out[i] = c.Value
-	}
-	return out
-}
-
-func tagNames(tags []*messages.Tag) []string {
-	var out []string
-	for _, t := range tags {
-		out = append(out, t.Name)
 	}
 	return out
 }

@@ -4,7 +4,12 @@
 // Cucumber Messages); the HTML report reads them back.
 package evidence
 
-import "time"
+import (
+	"bytes"
+	"encoding/json"
+	"time"
+	"unicode/utf8"
+)
 
 // Media types of the attachments.
 const (
@@ -12,6 +17,9 @@ const (
 	TimelineMediaType = "application/vnd.conform.timeline+json"
 	BreachMediaType   = "application/vnd.conform.breach+json"
 )
+
+// MaxBody caps each body a report shows, in bytes; the rest is cut and marked.
+const MaxBody = 16 << 10
 
 // Verdicts of an exchange.
 const (
@@ -61,10 +69,10 @@ type Breach struct {
 // Sighting is one status document the oracle judged: the exchange that carried it, when, and
 // the document as shown.
 type Sighting struct {
-	Seq    int       `json:"seq"`    // the exchange's number in the scenario
-	At     time.Time `json:"at"`     // when it was seen, on the target's clock
-	Source string    `json:"source"` // e.g. GET http://…/exportStatuses/1 → 200
-	Body   string    `json:"body,omitempty"`
+	Seq    int       `json:"seq"`            // the exchange's number in the scenario; a Snapshot's Seq
+	At     time.Time `json:"at"`             // when it was seen, on the target's clock; zero when not recorded
+	Source string    `json:"source"`         // e.g. GET http://…/exportStatuses/1 → 200
+	Body   string    `json:"body,omitempty"` // as ShowBody shows it
 }
 
 // Timeline is every status document a scenario saw, per request, in order.
@@ -92,4 +100,24 @@ type Snapshot struct {
 type ItemState struct {
 	Name     string `json:"name"`
 	Progress string `json:"progress"`
+}
+
+// ShowBody returns a body as a report shows it: pretty-printed when it is JSON, and cut after
+// MaxBody bytes (at a character boundary) with a mark; cut says whether it was.
+func ShowBody(b []byte) (shown string, cut bool) {
+	if len(b) == 0 {
+		return "", false
+	}
+	var buf bytes.Buffer
+	if json.Indent(&buf, b, "", "  ") == nil {
+		b = buf.Bytes()
+	}
+	if len(b) <= MaxBody {
+		return string(b), false
+	}
+	n := MaxBody
+	for n > 0 && !utf8.RuneStart(b[n]) {
+		n--
+	}
+	return string(b[:n]) + "\n… (cut)", true
 }

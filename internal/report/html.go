@@ -1,7 +1,9 @@
 // Package report renders a run's Cucumber Messages stream as one self-contained HTML page for
 // people: a summary with the verdict, every feature, scenario and step with its result, each
-// step's HTTP exchanges with the spec's verdict, a timeline of the progress values each
-// scenario observed, and the state machine the harness enforces.
+// step's HTTP exchanges with the spec's verdict and the invariants its status documents broke,
+// a timeline of the progress values each scenario observed with the documents that broke an
+// invariant marked, and the state machine and invariants the harness enforces, drawn and listed
+// from the tables of packages export and oracle.
 //
 // The page loads nothing from elsewhere: its stylesheet and pictures are inline, and it needs no
 // script (exchanges collapse with <details>). It renders what the stream holds: the caller
@@ -20,6 +22,9 @@ import (
 	"time"
 
 	messages "github.com/cucumber/messages/go/v34"
+
+	"conform/export"
+	"conform/oracle"
 )
 
 // Info is what the stream does not say about a run: what was tested and against which spec.
@@ -42,10 +47,13 @@ type Info struct {
 var (
 	//go:embed style.css
 	css string
-	//go:embed statemachine.svg
-	stateMachineSVG string
 	//go:embed report.html.tmpl
 	reportTemplate string
+
+	// stateMachineSVG is drawn from the transition tables the harness enforces.
+	stateMachineSVG = template.HTML(machineSVG(export.RequestTransitions(), export.ItemTransitions()))
+	// invariantList is what the oracle checks every status document against.
+	invariantList = newInvariantViews(oracle.Invariants())
 )
 
 // CSS returns the stylesheet of conform's HTML pages, for other pages (the feature
@@ -53,15 +61,17 @@ var (
 func CSS() template.CSS { return template.CSS(css) }
 
 var reportPage = template.Must(template.New("report").Funcs(template.FuncMap{
-	"css":           CSS,
-	"stateMachine":  func() template.HTML { return template.HTML(stateMachineSVG) },
-	"instant":       instant,
-	"duration":      duration,
-	"stepText":      HighlightStep,
-	"mark":          mark,
-	"progressClass": progressClass,
-	"inc":           func(n int64) int64 { return n + 1 },
-	"add":           func(a, b float64) float64 { return a + b },
+	"css":            CSS,
+	"stateMachine":   func() template.HTML { return stateMachineSVG },
+	"invariants":     func() []invariantView { return invariantList },
+	"preciseInstant": preciseInstant,
+	"instant":        instant,
+	"duration":       duration,
+	"stepText":       HighlightStep,
+	"mark":           mark,
+	"progressClass":  progressClass,
+	"inc":            func(n int64) int64 { return n + 1 },
+	"add":            func(a, b float64) float64 { return a + b },
 }).Parse(reportTemplate))
 
 // WriteHTML renders envs, a run's Cucumber Messages in stream order, as one HTML page. The
@@ -119,6 +129,42 @@ func instant(t time.Time) template.HTML {
 	t = t.UTC()
 	return template.HTML(fmt.Sprintf(`<time datetime="%s">%s</time>`,
 		t.Format(time.RFC3339Nano), t.Format("2006-01-02 15:04:05 UTC")))
+}
+
+// preciseInstant shows a point in time in UTC to the millisecond, for documents seen a moment
+// apart.
+func preciseInstant(t time.Time) template.HTML {
+	t = t.UTC()
+	return template.HTML(fmt.Sprintf(`<time datetime="%s">%s</time>`,
+		t.Format(time.RFC3339Nano), t.Format("2006-01-02 15:04:05.000 UTC")))
+}
+
+// invariantView is one invariant as the page lists it; its text's `backquoted` words are code.
+type invariantView struct {
+	Number int
+	Name   string
+	Text   template.HTML
+}
+
+func newInvariantViews(list []oracle.Invariant) []invariantView {
+	out := make([]invariantView, len(list))
+	for i, inv := range list {
+		out[i] = invariantView{Number: inv.Number, Name: inv.Name, Text: codeSpans(inv.Text)}
+	}
+	return out
+}
+
+// codeSpans escapes text and shows its `backquoted` parts as code.
+func codeSpans(text string) template.HTML {
+	var b strings.Builder
+	for i, part := range strings.Split(text, "`") {
+		if i%2 == 1 {
+			b.WriteString("<code>" + template.HTMLEscapeString(part) + "</code>")
+			continue
+		}
+		b.WriteString(template.HTMLEscapeString(part))
+	}
+	return template.HTML(b.String())
 }
 
 // duration shows a length of time to a precision that suits it.

@@ -13,6 +13,8 @@ import (
 	messages "github.com/cucumber/messages/go/v34"
 
 	"conform/internal/evidence"
+	"conform/internal/mediatype"
+	"conform/oracle"
 )
 
 // Step and scenario statuses, worst first: a scenario takes the worst status of its steps.
@@ -38,6 +40,7 @@ type page struct {
 	Scenarios    tally
 	Steps        tally
 	Exchanges    tally // by verdict
+	Breaches     int   // invariants broken, over every scenario
 	Features     []*featureView
 }
 
@@ -119,8 +122,31 @@ type stepView struct {
 	Message     string
 	Table       [][]string
 	DocString   string
+	Breaches    []*breachView
 	Exchanges   []*exchangeView
 	Notes       []noteView
+}
+
+// breachView is an invariant a status document broke during a step, as the oracle reported it.
+type breachView struct {
+	evidence.Breach
+	Listed    bool // the invariant is one the page lists, so its name links there
+	Sightings []sightingView
+}
+
+// sightingView is one document of a breach: the earlier one, then the one that broke it.
+type sightingView struct {
+	evidence.Sighting
+	Role string // "previous" or "current"
+}
+
+func newBreachView(b evidence.Breach) *breachView {
+	bv := &breachView{Breach: b, Listed: oracle.InvariantName(b.Invariant) != ""}
+	if b.Previous != nil {
+		bv.Sightings = append(bv.Sightings, sightingView{Sighting: *b.Previous, Role: "previous"})
+	}
+	bv.Sightings = append(bv.Sightings, sightingView{Sighting: b.Current, Role: "current"})
+	return bv
 }
 
 type exchangeView struct {
@@ -298,7 +324,7 @@ func buildPage(envs []*messages.Envelope, info Info) *page {
 			Name:        doc.Feature.Name,
 			URI:         doc.Uri,
 			Description: Paragraphs(doc.Feature.Description),
-			Tags:        tagNames(doc.Feature.Tags),
+			Tags:        TagNames(doc.Feature.Tags),
 			Status:      "passed",
 		}
 		for _, pickle := range ix.picklesPerURI[doc.Uri] {
@@ -317,6 +343,7 @@ func buildPage(envs []*messages.Envelope, info Info) *page {
 				for _, ex := range st.Exchanges {
 					verdicts = append(verdicts, ex.Verdict)
 				}
+				p.Breaches += len(st.Breaches)
 			}
 		}
 		if len(fv.Scenarios) > 0 {
@@ -396,6 +423,7 @@ func (ix *index) scenario(pickle *messages.Pickle, f *featureView) *scenarioView
 	outside := &stepView{Keyword: "Outside any step", Hook: true, Status: "passed"}
 
 	var timelines []evidence.Timeline
+	var breaches []evidence.Breach
 	for _, a := range ix.attachments[started.Id] {
 		st := byStep[a.TestStepId]
 		if st == nil {
@@ -421,9 +449,17 @@ func (ix *index) scenario(pickle *messages.Pickle, f *featureView) *scenarioView
 				continue
 			}
 			st.Exchanges = append(st.Exchanges, newExchangeView(ex, st))
+		case evidence.BreachMediaType:
+			var b evidence.Breach
+			if err := json.Unmarshal(body, &b); err != nil {
+				st.Notes = append(st.Notes, noteView{MediaType: a.MediaType, Name: a.FileName, Problem: "unreadable invariant breach: " + err.Error()})
+				continue
+			}
+			breaches = append(breaches, b)
+			st.Breaches = append(st.Breaches, newBreachView(b))
 		default:
 			note := noteView{MediaType: a.MediaType, Name: a.FileName, Text: string(body)}
-			if !isText(a.MediaType) {
+			if !mediatype.IsText(a.MediaType) {
 				note.Text = fmt.Sprintf("(%d bytes, not shown)", len(body))
 			}
 			st.Notes = append(st.Notes, note)
@@ -431,13 +467,13 @@ func (ix *index) scenario(pickle *messages.Pickle, f *featureView) *scenarioView
 	}
 	// A hook is worth a line only when it failed or attached something.
 	for _, st := range append(steps, outside) {
-		if !st.Hook || st.Status != "passed" || len(st.Exchanges) > 0 || len(st.Notes) > 0 {
+		if !st.Hook || st.Status != "passed" || len(st.Breaches) > 0 || len(st.Exchanges) > 0 || len(st.Notes) > 0 {
 			sv.Steps = append(sv.Steps, st)
 		}
 	}
 
 	if len(timelines) > 0 {
-		sv.Timeline = newTimelineView(mergeTimelines(timelines))
+		sv.Timeline = newTimelineView(mergeTimelines(timelines), breaches)
 	}
 	for _, st := range sv.Steps {
 		sv.Status = worse(sv.Status, st.Status)
@@ -577,13 +613,6 @@ func attachmentBody(a *messages.Attachment) ([]byte, error) {
 	}
 }
 
-func isText(mediaType string) bool {
-	mt, _, _ := strings.Cut(mediaType, ";")
-	mt = strings.TrimSpace(mt)
-	return strings.HasPrefix(mt, "text/") || mt == "application/json" || strings.HasSuffix(mt, "+json") ||
-		mt == "application/xml" || strings.HasSuffix(mt, "+xml")
-}
-
 func exceptionText(e *messages.Exception) string {
 	if e.Message == "" {
 		return e.Type
@@ -591,7 +620,8 @@ func exceptionText(e *messages.Exception) string {
 	return e.Type + ": " + e.Message
 }
 
-func tagNames(tags []*messages.Tag) []string {
+// TagNames returns the names of tags, "@" included, in order; nil for none.
+func TagNames(tags []*messages.Tag) []string {
 	var out []string
 	for _, t := range tags {
 		out = append(out, t.Name)

@@ -4,10 +4,13 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
+	"conform/export"
 	"conform/internal/evidence"
+	"conform/oracle"
 )
 
 // Geometry of a timeline picture, in SVG user units. The picture scales to its box; on a narrow
@@ -25,11 +28,9 @@ const (
 	tlMaxLabel = 20 // characters of a row name shown; the whole name is in its tooltip
 )
 
-// knownProgress are the vendor's progress values, in the order a legend lists them.
-var knownProgress = []string{"pending", "processing", "succeeded", "failed", "interrupted", "cancelling", "cancelled", "unknown"}
-
 // timelineView is one scenario's picture: a row per request and per item, a segment per run of
-// equal progress values, a tick per observation and a marker where the cancel was sent.
+// equal progress values, a tick per observation, a marker where the cancel was sent, and a mark
+// on each observation that broke an invariant.
 type timelineView struct {
 	Width, Height int
 	AxisY         float64
@@ -38,6 +39,7 @@ type timelineView struct {
 	Separators    []float64 // y of a line between two requests
 	Ticks         []tlTick
 	Cancels       []tlMarker
+	Breaches      []tlBreach // marks on the observations that broke an invariant
 	Legend        []string
 	Sequences     []string // per request, its progress values in the order seen, in words
 	Summary       string   // the picture in words, for screen readers and as its title
@@ -75,10 +77,23 @@ type tlMarker struct {
 	Title     string
 }
 
+// tlBreach marks one observation that broke invariants: a badge over the request's bar at the
+// observation, with the invariants' numbers on it and their names in its title.
+type tlBreach struct {
+	X, Y  float64 // the badge's top-left corner
+	W     float64
+	TextX float64
+	TextY float64
+	Label string // the invariants' numbers, "2, 4"
+	Title string // which document broke which invariants, in words; also the legend's line
+}
+
 // newTimelineView lays out tl. Time runs from the earliest instant it holds (an observation or
 // a cancel); the last observation of each row lasts to the end of the axis, which is a tenth
 // longer than the observed span so that it shows. A single instant gets an axis of one second.
-func newTimelineView(tl evidence.Timeline) *timelineView {
+// An observation is marked as broken when a breach names it: its Seq is the breach's
+// Current.Seq, and the breach is about its request (or names none).
+func newTimelineView(tl evidence.Timeline, breaches []evidence.Breach) *timelineView {
 	var t0, t1 time.Time
 	see := func(t time.Time) {
 		if t.IsZero() {
@@ -126,6 +141,9 @@ func newTimelineView(tl evidence.Timeline) *timelineView {
 		req.Segments = segments(rt.Observations, func(o evidence.Snapshot) (string, bool) { return o.Progress, true }, x, end)
 		for _, o := range rt.Observations {
 			req.Polls = append(req.Polls, x(o.At))
+			if mark, ok := breachMark(rt.ID, o, breaches, x(o.At), req.BarY, axisLabel(o.At.Sub(t0), domain)); ok {
+				v.Breaches = append(v.Breaches, mark)
+			}
 		}
 		if len(rt.Observations) == 0 {
 			req.Empty = "no status document seen"
@@ -178,14 +196,14 @@ func newTimelineView(tl evidence.Timeline) *timelineView {
 		}
 		v.Ticks = append(v.Ticks, tlTick{X: tx, Label: axisLabel(d, domain), Anchor: anchor})
 	}
-	for _, p := range knownProgress {
-		if seen[p] {
-			v.Legend = append(v.Legend, p)
+	for _, p := range export.Progresses() {
+		if seen[string(p)] {
+			v.Legend = append(v.Legend, string(p))
 		}
 	}
 	var others []string
 	for p := range seen {
-		if !slices.Contains(knownProgress, p) {
+		if !export.Progress(p).Known() {
 			others = append(others, p)
 		}
 	}
@@ -193,7 +211,52 @@ func newTimelineView(tl evidence.Timeline) *timelineView {
 	v.Legend = append(v.Legend, others...)
 	v.Sequences = words
 	v.Summary = "Progress observed over time. " + strings.Join(words, ". ") + "."
+	for _, b := range v.Breaches {
+		v.Summary += " " + b.Title + "."
+	}
 	return v
+}
+
+// breachMark returns the mark of observation o of request id, at x on a bar whose top is barY,
+// when breaches name it; at says when it was seen, as the axis does.
+func breachMark(id string, o evidence.Snapshot, breaches []evidence.Breach, x, barY float64, at string) (tlBreach, bool) {
+	if o.Seq <= 0 { // the oracle numbers documents from 1: 0 is a number nobody recorded
+		return tlBreach{}, false
+	}
+	var numbers, names []string
+	for _, b := range breaches {
+		if b.Current.Seq != o.Seq || (b.Request != "" && b.Request != id) {
+			continue
+		}
+		n := strconv.Itoa(b.Invariant)
+		if slices.Contains(numbers, n) {
+			continue
+		}
+		numbers = append(numbers, n)
+		name := b.Name
+		if name == "" {
+			name = oracle.InvariantName(b.Invariant)
+		}
+		names = append(names, fmt.Sprintf("invariant %d (%s)", b.Invariant, name))
+	}
+	if len(numbers) == 0 {
+		return tlBreach{}, false
+	}
+	label := strings.Join(numbers, ", ")
+	w := round1(8 + 6.5*float64(len(label)))
+	cx := min(max(x, tlPlotX+w/2), tlPlotX+tlPlotW-w/2)
+	return tlBreach{
+		X: round1(cx - w/2), Y: barY - 2, W: w, TextX: round1(cx), TextY: barY + 11, Label: label,
+		Title: fmt.Sprintf("request %s, document #%d seen at %s, broke %s", id, o.Seq, at, joinWords(names)),
+	}, true
+}
+
+// joinWords joins a list as a sentence does: "a", "a and b", "a, b and c".
+func joinWords(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
 }
 
 // newRow starts the row of a request (named by its id) or of an item.
@@ -264,7 +327,7 @@ func compact(values []string) []string {
 // progressClass is the CSS class that colours a progress value; values the vendor does not
 // define share one.
 func progressClass(p string) string {
-	if slices.Contains(knownProgress, p) {
+	if export.Progress(p).Known() {
 		return "p-" + p
 	}
 	return "p-other"

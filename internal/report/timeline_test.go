@@ -38,7 +38,7 @@ func TestTimelineOneObservation(t *testing.T) {
 	v := newTimelineView(evidence.Timeline{Requests: []evidence.RequestTimeline{{
 		ID: "1", Observations: []evidence.Snapshot{{At: epoch, Progress: "succeeded", Completed: true,
 			Items: []evidence.ItemState{{Name: "SHIPMENT", Progress: "succeeded"}}}},
-	}}})
+	}}}, nil)
 	requireInPlot(t, v)
 	require.Len(t, v.Rows, 2)
 	for _, r := range v.Rows {
@@ -71,7 +71,7 @@ func TestTimelineHundredObservations(t *testing.T) {
 		}
 		obs = append(obs, evidence.Snapshot{Seq: i, At: epoch.Add(time.Duration(i) * time.Second), Progress: p, Items: []evidence.ItemState{item}})
 	}
-	v := newTimelineView(evidence.Timeline{Requests: []evidence.RequestTimeline{{ID: "7", CancelSentAt: &cancelAt, Observations: obs}}})
+	v := newTimelineView(evidence.Timeline{Requests: []evidence.RequestTimeline{{ID: "7", CancelSentAt: &cancelAt, Observations: obs}}}, nil)
 	requireInPlot(t, v)
 	req := v.Rows[0]
 	require.Len(t, req.Polls, 100)
@@ -96,7 +96,7 @@ func TestTimelineGapsRequestsAndStrangeValues(t *testing.T) {
 			{At: epoch.Add(2 * time.Second), Progress: "sideways", Items: []evidence.ItemState{{Name: "X", Progress: "processing"}}},
 		}},
 		{ID: "b", CancelSentAt: &cancelAt},
-	}})
+	}}, nil)
 	requireInPlot(t, v)
 	require.Len(t, v.Rows, 3, "request a, its item X, request b")
 	require.Len(t, v.Rows[1].Segments, 2, "the item's gap splits it")
@@ -117,7 +117,7 @@ func TestTimelineLongNamesAreCut(t *testing.T) {
 	v := newTimelineView(evidence.Timeline{Requests: []evidence.RequestTimeline{{
 		ID:           "99999999999999999999999999999999999999999999999999",
 		Observations: []evidence.Snapshot{{At: epoch, Progress: "pending", Items: []evidence.ItemState{{Name: long, Progress: "pending"}}}},
-	}}})
+	}}}, nil)
 	require.Equal(t, "request 999999999…", v.Rows[0].Label)
 	require.Equal(t, "request 99999999999999999999999999999999999999999999999999", v.Rows[0].Full)
 	require.Equal(t, "A_TABLE_NAME_LONGER…", v.Rows[1].Label)
@@ -145,4 +145,42 @@ func TestAxisLabelsAndSteps(t *testing.T) {
 		n := len(ticks(d))
 		require.True(t, n >= 2 && n <= 8, "%v gives %d ticks", d, n)
 	}
+}
+
+func TestTimelineMarksBrokenObservations(t *testing.T) {
+	snap := func(seq int, p string) evidence.Snapshot {
+		return evidence.Snapshot{Seq: seq, At: epoch.Add(time.Duration(seq) * time.Second), Progress: p}
+	}
+	breach := func(request string, seq, invariant int, name string) evidence.Breach {
+		return evidence.Breach{Invariant: invariant, Name: name, Request: request, Current: evidence.Sighting{Seq: seq}}
+	}
+	v := newTimelineView(evidence.Timeline{Requests: []evidence.RequestTimeline{
+		{ID: "a", Observations: []evidence.Snapshot{snap(1, "succeeded"), snap(3, "processing")}},
+		{ID: "b", Observations: []evidence.Snapshot{snap(2, "pending"), snap(4, "processing")}},
+	}}, []evidence.Breach{
+		breach("a", 1, 6, "request-id-matches"), // the first instant, at the plot's left edge
+		breach("a", 3, 2, "completed-is-final"),
+		breach("a", 3, 7, ""), // the name comes from the oracle's list
+		breach("a", 3, 7, "progress-moves-forward"),
+		breach("a", 4, 1, "valid-progress"), // document 4 is b's, not a's
+		breach("", 2, 5, "cancelled-has-no-running-items"),
+	})
+	requireInPlot(t, v)
+	require.Len(t, v.Breaches, 3)
+	var titles []string
+	for _, b := range v.Breaches {
+		titles = append(titles, b.Title)
+		require.GreaterOrEqual(t, b.X, v.PlotX, "the badge stays in the plot")
+		require.LessOrEqual(t, b.X+b.W, v.PlotX+v.PlotW)
+	}
+	require.Equal(t, []string{
+		"request a, document #1 seen at 0, broke invariant 6 (request-id-matches)",
+		"request a, document #3 seen at 2 s, broke invariant 2 (completed-is-final) and invariant 7 (progress-moves-forward)",
+		"request b, document #2 seen at 1 s, broke invariant 5 (cancelled-has-no-running-items)",
+	}, titles)
+	require.Equal(t, "2, 7", v.Breaches[1].Label)
+	require.Equal(t, v.Rows[0].Polls[1], v.Breaches[1].TextX, "on the document's tick")
+	require.Equal(t, v.Rows[0].BarY-2, v.Breaches[1].Y, "over the request's bar")
+	require.Equal(t, v.Rows[1].BarY-2, v.Breaches[2].Y, "b's own bar")
+	require.Contains(t, v.Summary, titles[1], "the picture in words says it too")
 }

@@ -1,0 +1,71 @@
+package oracle
+
+// The invariants of DESIGN §2 that the oracle checks, by number.
+const (
+	// InvariantValidProgress: progress (of the request and of every item) is a known value and
+	// completed is true exactly when the request's progress is terminal.
+	InvariantValidProgress = 1
+	// InvariantCompletedIsFinal: a completed request never changes again.
+	InvariantCompletedIsFinal = 2
+	// InvariantCancellingLeadsToCancelled: after cancelling, only cancelling or cancelled.
+	InvariantCancellingLeadsToCancelled = 3
+	// InvariantSettledItemIsFinal: a succeeded or failed item keeps its progress and parts.
+	InvariantSettledItemIsFinal = 4
+	// InvariantCancelledHasNoRunningItems: a cancelled request has no pending or processing item.
+	InvariantCancelledHasNoRunningItems = 5
+	// InvariantRequestIDMatches: result.body.requestID is the id that was asked for.
+	InvariantRequestIDMatches = 6
+	// InvariantProgressMovesForward: request and item progress only move forward.
+	InvariantProgressMovesForward = 7
+)
+
+// Invariant is one invariant of DESIGN §2 as the oracle checks it.
+type Invariant struct {
+	// Number is its number in DESIGN §2, which breaches and messages cite.
+	Number int
+	// Name is its short name, e.g. "completed-is-final".
+	Name string
+	// Text says it in one sentence, for people; field names and progress values are in
+	// `backquotes`, which a page may show as code.
+	Text string
+}
+
+// checked is the single list: names, messages and reports all come from it. It holds what
+// the oracle checks, and only that: a report that lists an invariant promises that every status
+// document was checked against it. DESIGN §2's invariant 8 (how a cancellation settles the
+// items) joins the list together with its check.
+var checked = [...]Invariant{
+	{InvariantValidProgress, "valid-progress",
+		"The `progress` of the request and of every item is a known value, and `completed` is true exactly when the request's progress is terminal."},
+	{InvariantCompletedIsFinal, "completed-is-final",
+		"A completed request never changes again: not its progress, its items, nor their parts."},
+	{InvariantCancellingLeadsToCancelled, "cancelling-leads-to-cancelled",
+		"Once `cancelling` is seen, the request only stays `cancelling` or becomes `cancelled`."},
+	{InvariantSettledItemIsFinal, "settled-item-is-final",
+		"An item once seen `succeeded` or `failed` keeps that progress, the same parts and the same checksums."},
+	{InvariantCancelledHasNoRunningItems, "cancelled-has-no-running-items",
+		"Once the request is `cancelled`, no item is `pending` or `processing`."},
+	{InvariantRequestIDMatches, "request-id-matches",
+		"`result.body.requestID` is the id that was asked for."},
+	{InvariantProgressMovesForward, "progress-moves-forward",
+		"The progress of the request and of each item only moves forward through the state machine."},
+}
+
+// Invariants returns the invariants the oracle checks, by number: 1 to 7 of DESIGN §2. The slice
+// is the caller's.
+func Invariants() []Invariant {
+	out := make([]Invariant, len(checked))
+	copy(out, checked[:])
+	return out
+}
+
+// InvariantName returns the short name of invariant n, or "" when the oracle checks no
+// invariant n.
+func InvariantName(n int) string {
+	for _, inv := range checked {
+		if inv.Number == n {
+			return inv.Name
+		}
+	}
+	return ""
+}

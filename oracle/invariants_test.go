@@ -1,0 +1,66 @@
+package oracle
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"conform/export"
+)
+
+func TestInvariants(t *testing.T) {
+	list := Invariants()
+	require.NotEmpty(t, list)
+	names := map[string]bool{}
+	for i, inv := range list {
+		require.Equal(t, i+1, inv.Number, "numbered as in DESIGN §2, in order")
+		require.NotEmpty(t, inv.Name)
+		require.False(t, names[inv.Name], "names must be distinct: %s", inv.Name)
+		names[inv.Name] = true
+		require.Equal(t, inv.Name, InvariantName(inv.Number), "InvariantName reads the list")
+		require.True(t, strings.HasSuffix(inv.Text, "."), "one sentence: %q", inv.Text)
+		require.Equal(t, 1, strings.Count(inv.Text, ". ")+1, "one sentence: %q", inv.Text)
+		require.Zero(t, strings.Count(inv.Text, "`")%2, "backquotes pair up: %q", inv.Text)
+	}
+	require.Equal(t, "completed-is-final", InvariantName(InvariantCompletedIsFinal))
+	require.Empty(t, InvariantName(0))
+	require.Empty(t, InvariantName(len(list)+1))
+
+	list[0].Name = "changed"
+	require.Equal(t, "valid-progress", Invariants()[0].Name, "the slice is the caller's")
+}
+
+// TestInvariantsAreWhatTheOracleChecks breaks each invariant once: the oracle reports every
+// invariant of the list and none outside it, so the list a report shows cannot promise a check
+// the oracle does not make, nor leave one out.
+func TestInvariantsAreWhatTheOracleChecks(t *testing.T) {
+	type S = []export.Status
+	breaks := []S{
+		{doc("done")},
+		{doc(succeeded, shipment(succeeded)), doc(succeeded, shipment(succeeded), refnum(succeeded))},
+		{doc(cancelling), doc(processing)},
+		{doc(processing, refnum(failed)), doc(processing, refnum(succeeded))},
+		{doc(cancelled, refnum(processing))},
+		{with(doc(processing), func(d *export.Status) { d.Result.Body.RequestID = "777" })},
+		{doc(processing, refnum(processing)), doc(processing, refnum(pending))},
+	}
+	var seen []int
+	for _, docs := range breaks {
+		o := New()
+		for i, d := range docs {
+			for _, b := range o.Observe(asked, observation(i+1, d)) {
+				if !slices.Contains(seen, b.Invariant) {
+					seen = append(seen, b.Invariant)
+				}
+			}
+		}
+	}
+	slices.Sort(seen)
+	var listed []int
+	for _, inv := range Invariants() {
+		listed = append(listed, inv.Number)
+	}
+	require.Equal(t, listed, seen)
+}

@@ -461,7 +461,7 @@ func TestSpecDeclaresRetryAfter(t *testing.T) {
 			if tt.retryAfter != "" {
 				h.Set("Retry-After", tt.retryAfter)
 			}
-			violations := v.Validate(openapi.Exchange{Request: req, RequestBody: []byte(twoTables), Status: http.StatusTooManyRequests, Header: h, Body: body})
+			violations := v.Validate(req, []byte(twoTables), openapi.Response{Status: http.StatusTooManyRequests, Header: h, Body: body}).Violations
 			if tt.ok {
 				require.Empty(t, violations)
 			} else {

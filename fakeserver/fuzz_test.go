@@ -245,8 +245,8 @@ func snapshot(t *testing.T, srv *Server, clock Clock, v *openapi.Validator, when
 		srv.ServeHTTP(rec, req)
 		raw := rec.Body.Bytes()
 		require.Equal(t, http.StatusOK, rec.Code, "GET %s %s: %s", id, when, raw)
-		ex := openapi.Exchange{Request: req, Status: rec.Code, Header: rec.Header(), Body: raw}
-		require.Empty(t, v.Validate(ex), "GET %s %s: %s", id, when, raw)
+		verdict := v.Validate(req, nil, openapi.Response{Status: rec.Code, Header: rec.Header(), Body: raw})
+		require.Empty(t, verdict.Violations, "GET %s %s: %s", id, when, raw)
 
 		var doc export.Status
 		require.NoError(t, json.Unmarshal(raw, &doc), "GET %s %s: %s", id, when, raw)
@@ -287,8 +287,8 @@ func checkAnswer(t *testing.T, v *openapi.Validator, req *http.Request, auth byt
 	// resembles one (a gateway prefix, "//"), which the validator still maps to an operation, is
 	// not served by the fake at all: its 404 or 405 is outside the spec.
 	if req.Pattern != "" || rec.Code == http.StatusUnauthorized {
-		ex := openapi.Exchange{Request: req, RequestBody: body, Status: rec.Code, Header: rec.Header(), Body: got}
-		for _, vi := range v.Validate(ex) {
+		verdict := v.Validate(req, body, openapi.Response{Status: rec.Code, Header: rec.Header(), Body: got})
+		for _, vi := range verdict.Violations {
 			require.Equal(t, "request", vi.Where, "%s\nthe answer breaks the spec: %s", where, vi)
 		}
 	}

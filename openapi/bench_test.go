@@ -11,7 +11,7 @@ import (
 // spec may cost at most three times a plain json.Unmarshal of the same bytes. Compare
 // BenchmarkValidateStatus with BenchmarkUnmarshalStatus (same document, same exchange).
 
-func statusExchange(tb testing.TB) Exchange {
+func statusExchange(tb testing.TB) call {
 	tb.Helper()
 	return exchange("GET", export.Root+"/exportStatuses/12345", "", 200, jsonCT, seedDoc(tb))
 }
@@ -21,13 +21,13 @@ func statusExchange(tb testing.TB) Exchange {
 func BenchmarkValidateStatus(b *testing.B) {
 	v := mustValidator(b)
 	ex := statusExchange(b)
-	if got := v.Validate(ex); len(got) != 0 {
+	if got := check(v, ex); len(got) != 0 {
 		b.Fatalf("the example must conform, got %v", got)
 	}
-	b.SetBytes(int64(len(ex.Body)))
+	b.SetBytes(int64(len(ex.resp.Body)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if len(v.Validate(ex)) != 0 {
+		if len(check(v, ex)) != 0 {
 			b.Fatal("violation")
 		}
 	}
@@ -36,7 +36,7 @@ func BenchmarkValidateStatus(b *testing.B) {
 // BenchmarkUnmarshalStatus is the yardstick: json.Unmarshal of the same bytes into any, which
 // is the least a validator of the document has to do.
 func BenchmarkUnmarshalStatus(b *testing.B) {
-	body := statusExchange(b).Body
+	body := statusExchange(b).resp.Body
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
@@ -49,7 +49,7 @@ func BenchmarkUnmarshalStatus(b *testing.B) {
 
 // BenchmarkDecodeStatus is the validator's own decoder on the same bytes.
 func BenchmarkDecodeStatus(b *testing.B) {
-	body := statusExchange(b).Body
+	body := statusExchange(b).resp.Body
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
@@ -70,11 +70,11 @@ func BenchmarkValidateOverUnmarshal(b *testing.B) {
 	for b.Loop() {
 		t0 := time.Now()
 		var doc any
-		if err := json.Unmarshal(ex.Body, &doc); err != nil {
+		if err := json.Unmarshal(ex.resp.Body, &doc); err != nil {
 			b.Fatal(err)
 		}
 		t1 := time.Now()
-		if len(v.Validate(ex)) != 0 {
+		if len(check(v, ex)) != 0 {
 			b.Fatal("violation")
 		}
 		validate += time.Since(t1)

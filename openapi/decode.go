@@ -1,9 +1,117 @@
 package openapi
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
+	"net/http"
+	"reflect"
+	"strings"
+	"sync"
 	"unicode/utf8"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
 )
+
+// decodedKey is a header field name that no HTTP message can carry (a space is not allowed in
+// one). Validate adds it, with one empty value, to its own copy of the response header;
+// kin-openapi hands that header to the body decoder with the body, and decodeJSONBody sets the
+// value when decodeJSON read the body, which proves that no object of it repeats a key. That
+// is how Validate learns, without reading the body twice, that jsonkeys.Find has nothing to
+// find. Should kin-openapi ever pass the decoder another header, the value stays empty and
+// Validate looks for repeated keys itself: slower, never wrong.
+const decodedKey = "Conform Decoded"
+
+// decodeJSONBody is the body decoder conform registers with kin-openapi for JSON media types
+// (see useDecodeJSON): decodeJSON, and kin-openapi's own JSONBodyDecoder for whatever
+// decodeJSON leaves to encoding/json, so that values and errors are kin-openapi's either way.
+func decodeJSONBody(body io.Reader, header http.Header, schema *openapi3.SchemaRef, enc openapi3filter.EncodingFn) (any, error) {
+	var b []byte
+	if buf, ok := body.(*bytes.Buffer); ok {
+		b = buf.Bytes() // kin-openapi passes the body read whole; decodeJSON copies what it keeps
+	} else {
+		var err error
+		if b, err = io.ReadAll(body); err != nil {
+			return nil, &openapi3filter.ParseError{Kind: openapi3filter.KindInvalidFormat, Cause: err}
+		}
+	}
+	if v, ok := decodeJSON(b); ok {
+		if mark := header[decodedKey]; len(mark) == 1 {
+			mark[0] = "decodeJSON"
+		}
+		return v, nil
+	}
+	return openapi3filter.JSONBodyDecoder(bytes.NewReader(b), header, schema, enc)
+}
+
+// registerMu makes useDecodeJSON's look-up and registration one step.
+var registerMu sync.Mutex
+
+// useDecodeJSON makes decodeJSONBody kin-openapi's body decoder for application/json and for
+// every "+json" media type doc declares for a request or response body, where kin-openapi's
+// own JSONBodyDecoder is the one registered. Where none is, kin-openapi decodes a "+json" type
+// with the application/json decoder, hence decodeJSONBody too; a decoder someone else registered
+// is left alone. kin-openapi's registry is global, so this holds for the whole process; it
+// changes no result, only the time taken.
+//
+// So application/vnd.oracle.adf.error+json and application/vnd.oracle.resource+json (whose
+// parameters, such as "; type=singular", kin-openapi drops before the look-up) are read by
+// decodeJSONBody through that fallback, while the few "+json" types kin-openapi registers
+// JSONBodyDecoder for itself, such as application/problem+json and application/hal+json, are
+// read by it only if doc declares them.
+func useDecodeJSON(doc *openapi3.T) {
+	registerMu.Lock()
+	defer registerMu.Unlock()
+	for _, mt := range jsonMediaTypes(doc) {
+		if d := openapi3filter.RegisteredBodyDecoder(mt); d != nil && sameFunc(d, openapi3filter.JSONBodyDecoder) {
+			openapi3filter.RegisterBodyDecoder(mt, decodeJSONBody)
+		}
+	}
+}
+
+// sameFunc reports whether two body decoders are the same function; Go compares funcs only
+// with nil, so this compares their code pointers.
+func sameFunc(a, b openapi3filter.BodyDecoder) bool {
+	return reflect.ValueOf(a).Pointer() == reflect.ValueOf(b).Pointer()
+}
+
+// jsonMediaTypes returns application/json and every JSON media type that doc's request and
+// response bodies declare, lowercased and without parameters; wildcards are left out.
+func jsonMediaTypes(doc *openapi3.T) []string {
+	out := []string{"application/json"}
+	seen := map[string]bool{"application/json": true}
+	add := func(content openapi3.Content) {
+		for key := range content {
+			// A key may list several media ranges, separated by commas.
+			for _, entry := range strings.Split(key, ",") {
+				mt, _, _ := strings.Cut(entry, ";")
+				mt = strings.ToLower(strings.TrimSpace(mt))
+				if strings.Contains(mt, "*") || !strings.HasSuffix(mt, "+json") || seen[mt] {
+					continue
+				}
+				seen[mt] = true
+				out = append(out, mt)
+			}
+		}
+	}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			if op.RequestBody != nil && op.RequestBody.Value != nil {
+				add(op.RequestBody.Value.Content)
+			}
+			if op.Responses == nil {
+				continue
+			}
+			for _, ref := range op.Responses.Map() {
+				if ref != nil && ref.Value != nil {
+					add(ref.Value.Content)
+				}
+			}
+		}
+	}
+	return out
+}
 
 // maxDepth is how deeply decodeJSON nests before it gives up, as encoding/json does at 10000.
 const maxDepth = 10000

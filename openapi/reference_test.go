@@ -15,58 +15,101 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/stretchr/testify/require"
 
 	"conform/export"
 	"conform/internal/jsonkeys"
 )
 
-// referenceValidate is Validate as it was before it was made fast: kin-openapi's router, a deep
-// clone of the request, openapi3filter.ValidateResponse decoding the body itself, and every
-// response body searched for repeated keys. The fast Validate, which searches only the bodies
-// decodeJSON refuses, must answer exactly as it does.
-func referenceValidate(v *Validator, ex Exchange) []Violation {
-	base := Violation{Method: ex.Request.Method, Path: ex.Request.URL.EscapedPath()}
-	route, params, err := referenceRoute(v, ex.Request)
+// referenceValidate is what Validate must answer, computed the plain way: kin-openapi's router
+// built here on the embedded spec without its servers (not the validator's normalised copy), a
+// deep clone of the request, openapi3filter.ValidateResponse decoding the body with kin-openapi's
+// own JSON decoder, and every response body searched for repeated keys. Validate shares the
+// request by a shallow copy, has decodeJSONBody registered as the decoder, and searches only the
+// bodies decodeJSON refuses.
+func referenceValidate(t testing.TB, router routers.Router, c call) Verdict {
+	t.Helper()
+	req, resp := c.req, c.resp
+	base := Violation{Method: req.Method, Path: req.URL.EscapedPath()}
+	route, params, err := referenceRoute(router, req)
 	if err != nil {
 		vi := base
-		vi.Status = ex.Status
+		vi.Status = resp.Status
 		vi.Where = "request"
 		vi.Reason = err.Error()
-		return []Violation{vi}
+		return Verdict{Violations: []Violation{vi}}
+	}
+	verdict := Verdict{Operation: route.Operation.OperationID, PathParams: map[string]string{}}
+	for name, raw := range params {
+		value, err := url.PathUnescape(raw)
+		require.NoError(t, err)
+		verdict.PathParams[name] = value
 	}
 	base.Operation = route.Operation.OperationID
 	ctx := context.Background()
-	reqCopy := ex.Request.Clone(ctx)
-	reqCopy.Body = io.NopCloser(bytes.NewReader(ex.RequestBody))
-	reqCopy.ContentLength = int64(len(ex.RequestBody))
+	reqCopy := req.Clone(ctx)
+	reqCopy.Body = io.NopCloser(bytes.NewReader(c.reqBody))
+	reqCopy.ContentLength = int64(len(c.reqBody))
 	reqInput := &openapi3filter.RequestValidationInput{
 		Request: reqCopy, PathParams: params, Route: route,
 		Options: &openapi3filter.Options{MultiError: true, AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, SchemaValidationOptions: schemaOptions},
 	}
 	var out []Violation
-	if err := openapi3filter.ValidateRequest(ctx, reqInput); err != nil {
-		out = append(out, violations(base, "request", err)...)
+	withKinJSONDecoder(t, func() {
+		if err := openapi3filter.ValidateRequest(ctx, reqInput); err != nil {
+			out = append(out, violations(base, "request", err)...)
+		}
+	})
+	if vi, ok := undeclaredRedirect(base, route.Operation, resp); ok {
+		verdict.Violations = append(out, vi)
+		return verdict
 	}
 	respOpts := &openapi3filter.Options{MultiError: true, IncludeResponseStatus: true, SchemaValidationOptions: schemaOptions}
-	if len(ex.Body) == 0 && bodyMayBeEmpty(route.Operation, ex.Status) {
+	if len(resp.Body) == 0 && bodyMayBeEmpty(route.Operation, resp.Status) {
 		respOpts.ExcludeResponseBody = true
 	}
 	respInput := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: reqInput, Status: ex.Status, Header: ex.Header,
-		Body: io.NopCloser(bytes.NewReader(ex.Body)), Options: respOpts,
+		RequestValidationInput: reqInput, Status: resp.Status, Header: resp.Header.Clone(),
+		Body: io.NopCloser(bytes.NewReader(resp.Body)), Options: respOpts,
 	}
 	if respInput.Header == nil {
 		respInput.Header = http.Header{}
 	}
-	base.Status = ex.Status
-	if err := openapi3filter.ValidateResponse(ctx, respInput); err != nil {
-		out = append(out, violations(base, "response", err)...)
-	}
-	return append(out, duplicateKeys(base, ex.Body)...)
+	base.Status = resp.Status
+	withKinJSONDecoder(t, func() {
+		if err := openapi3filter.ValidateResponse(ctx, respInput); err != nil {
+			out = append(out, violations(base, "response", err)...)
+		}
+	})
+	verdict.Violations = append(out, duplicateKeys(base, resp.Body)...)
+	return verdict
 }
 
-func referenceRoute(v *Validator, r *http.Request) (*routers.Route, map[string]string, error) {
+// withKinJSONDecoder runs f with kin-openapi's own decoder for application/json in place of
+// decodeJSONBody. The registry is global: no test of this package runs in parallel.
+func withKinJSONDecoder(t testing.TB, f func()) {
+	t.Helper()
+	require.True(t, sameFunc(openapi3filter.RegisteredBodyDecoder("application/json"), decodeJSONBody),
+		"a validator registers decodeJSONBody")
+	openapi3filter.RegisterBodyDecoder("application/json", openapi3filter.JSONBodyDecoder)
+	defer openapi3filter.RegisterBodyDecoder("application/json", decodeJSONBody)
+	f()
+}
+
+// referenceRouter is kin-openapi's router on the embedded spec without its servers.
+func referenceRouter(t testing.TB) routers.Router {
+	t.Helper()
+	doc, err := Load()
+	require.NoError(t, err)
+	bare := *doc
+	bare.Servers = nil
+	router, err := gorillamux.NewRouter(&bare)
+	require.NoError(t, err)
+	return router
+}
+
+func referenceRoute(router routers.Router, r *http.Request) (*routers.Route, map[string]string, error) {
 	escaped := r.URL.EscapedPath()
 	i := strings.Index(escaped, export.Root+"/")
 	if i < 0 {
@@ -81,7 +124,7 @@ func referenceRoute(v *Validator, r *http.Request) (*routers.Route, map[string]s
 		return nil, nil, fmt.Errorf("path %q: %w", rel, err)
 	}
 	u.Path = p
-	route, params, err := v.router.FindRoute(&http.Request{Method: r.Method, URL: &u, Header: r.Header, Host: r.Host})
+	route, params, err := router.FindRoute(&http.Request{Method: r.Method, URL: &u, Header: r.Header, Host: r.Host})
 	switch {
 	case errors.Is(err, routers.ErrMethodNotAllowed):
 		return nil, nil, fmt.Errorf("the spec declares no %s operation on this path", r.Method)
@@ -95,22 +138,25 @@ func referenceRoute(v *Validator, r *http.Request) (*routers.Route, map[string]s
 
 // rawExchange builds an exchange for a raw request target, which httptest.NewRequest would
 // refuse for some of the odd paths below.
-func rawExchange(method, target string, status int, ct, body string) (Exchange, bool) {
+func rawExchange(method, target string, status int, ct, body string) (call, bool) {
 	u, err := url.ParseRequestURI(target)
 	if err != nil {
-		return Exchange{}, false
+		return call{}, false
 	}
 	h := http.Header{}
 	if ct != "" {
 		h.Set("Content-Type", ct)
 	}
 	r := &http.Request{Method: method, URL: u, Header: http.Header{}, Host: "127.0.0.1:9"}
-	return Exchange{Request: r, Status: status, Header: h, Body: []byte(body)}, true
+	return call{req: r, resp: Response{Status: status, Header: h, Body: []byte(body)}}, true
 }
 
-func TestFastPathMatchesKinOpenAPI(t *testing.T) {
+// TestValidateMatchesKinOpenAPIAlone checks that conform's parts (the routing on a normalised
+// copy of the spec, the shallow request copy, decodeJSONBody and the key search it spares) change
+// no verdict: Validate answers as referenceValidate for every combination below.
+func TestValidateMatchesKinOpenAPIAlone(t *testing.T) {
 	v := mustValidator(t)
-	require.NotNil(t, v.paths, "the embedded spec must take the fast router")
+	router := referenceRouter(t)
 	seed := seedDoc(t)
 	errDoc := `{"type":"about:blank","title":"Not Found","status":404,"detail":"no"}`
 	status, cancel, create := export.Root+"/exportStatuses/12345", export.Root+"/custom-actions/cancel/exportRequests/12345", export.Root+"/exportRequests"
@@ -140,7 +186,7 @@ func TestFastPathMatchesKinOpenAPI(t *testing.T) {
 		errDoc, `{"title":"Not Found"}`, strings.Repeat("[", 10001) + strings.Repeat("]", 10001),
 	}
 	cts := []string{jsonCT, "application/json", "APPLICATION/JSON; charset=utf-8", "application/problem+json", "text/plain", "*/*", ""}
-	statuses := []int{200, 202, 400, 401, 404, 500, 304}
+	statuses := []int{200, 202, 400, 401, 404, 500, 304, 307}
 	methods := []string{"GET", "POST", "HEAD", "DELETE"}
 	n := 0
 	for _, p := range paths {
@@ -155,7 +201,7 @@ func TestFastPathMatchesKinOpenAPI(t *testing.T) {
 						}
 						ex, ok := rawExchange(m, p, st, ct, body)
 						require.True(t, ok, p)
-						require.Equal(t, referenceValidate(v, ex), v.Validate(ex), "%s %s → %d %s %.60q", m, p, st, ct, body)
+						require.Equal(t, referenceValidate(t, router, ex), v.Validate(ex.req, ex.reqBody, ex.resp), "%s %s → %d %s %.60q", m, p, st, ct, body)
 						n++
 					}
 				}
@@ -165,7 +211,7 @@ func TestFastPathMatchesKinOpenAPI(t *testing.T) {
 	require.Greater(t, n, 1000)
 }
 
-// FuzzValidate compares Validate with referenceValidate on arbitrary paths and bodies.
+// FuzzValidate compares Validate with referenceValidate on arbitrary requests and answers.
 func FuzzValidate(f *testing.F) {
 	seed := seedDoc(f)
 	f.Add("GET", export.Root+"/exportStatuses/12345", 200, jsonCT, seed)
@@ -173,12 +219,13 @@ func FuzzValidate(f *testing.F) {
 	f.Add("POST", export.Root+"/exportRequests", 202, "application/json", seed)
 	f.Add("GET", export.Root+"/exportStatuses/a%2F", 404, jsonCT, `{"status":404,"title":"\u00e9"}`)
 	v := mustValidator(f)
+	router := referenceRouter(f)
 	f.Fuzz(func(t *testing.T, method, path string, status int, ct, body string) {
 		ex, ok := rawExchange(method, path, status, ct, body)
 		if !ok || !strings.HasPrefix(path, "/") {
 			t.Skip("not a request target")
 		}
-		require.Equal(t, referenceValidate(v, ex), v.Validate(ex))
+		require.Equal(t, referenceValidate(t, router, ex), v.Validate(ex.req, ex.reqBody, ex.resp))
 	})
 }
 

@@ -1,117 +1,101 @@
 package openapi
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
+
+	"conform/export"
 )
 
-// pathTemplate is one path of the spec split at its slashes, with the router's route for each
-// of its operations. Matching one costs a walk over the request path; the router's regular
-// expressions cost more than validating the request that follows.
-type pathTemplate struct {
-	segments []string                  // literal text, or "" for a parameter
-	names    []string                  // the parameter's name per segment, "" for a literal
-	routes   map[string]*routers.Route // by method; shared and read-only
+// belowRoot returns a copy of doc whose paths are the paths below the API root (export.Root)
+// and which has no servers, so that kin-openapi's router, which matches scheme, host and base
+// path against servers, matches the path below the root alone, whatever doc says of where the
+// API lives. The harness talks to any host (the fake on 127.0.0.1, a real cloud, a gateway
+// that adds a prefix), and a spec may name the root in its servers, as a full URL
+// ("https://host/logisticsRestApi/data/v1") or a path, not at all, or in every path key
+// ("/logisticsRestApi/data/v1/exportStatuses/{requestID}"). Path items that name servers of
+// their own are copied without them. doc itself is not changed: Load shares it.
+//
+// It fails when two path keys are one path below the root.
+func belowRoot(doc *openapi3.T) (*openapi3.T, error) {
+	out := *doc
+	out.Servers = nil
+	paths := openapi3.NewPathsWithCapacity(doc.Paths.Len())
+	if doc.Paths != nil {
+		paths.Extensions = doc.Paths.Extensions
+		paths.Origin = doc.Paths.Origin
+	}
+	keyOf := make(map[string]string, doc.Paths.Len()) // path below the root → doc's key
+	for key, item := range doc.Paths.Map() {
+		rel := key
+		if key == export.Root {
+			rel = "/"
+		} else if rest, ok := strings.CutPrefix(key, export.Root+"/"); ok {
+			rel = "/" + rest
+		}
+		if other, ok := keyOf[rel]; ok {
+			pair := []string{other, key}
+			slices.Sort(pair)
+			return nil, fmt.Errorf("paths %s and %s are one path below the API root %s", pair[0], pair[1], export.Root)
+		}
+		keyOf[rel] = key
+		if len(item.Servers) > 0 {
+			bare := *item
+			bare.Servers = nil
+			item = &bare
+		}
+		paths.Set(rel, item)
+	}
+	out.Paths = paths
+	return &out, nil
 }
 
-// compilePaths turns the spec's paths into templates, in the order the router tries them, with
-// the router's own route for every operation, so that both answer the same. It returns nil,
-// which means "use the router", when a path has a form the templates do not match exactly as
-// the router does (a parameter inside a segment, a pattern, an empty segment, a literal that
-// would need escaping) or when the router disagrees on any operation.
-func compilePaths(doc *openapi3.T, router routers.Router) []pathTemplate {
-	var out []pathTemplate
-	for _, path := range doc.Paths.InMatchingOrder() {
-		if !strings.HasPrefix(path, "/") {
-			return nil
+// route finds the operation for r with kin-openapi's router, and the path parameters as the
+// router gives them: the escaped text of each. The path must contain the API root; whatever
+// precedes it (a gateway prefix) is ignored, and what follows it is routed.
+func (v *Validator) route(r *http.Request) (*routers.Route, map[string]string, error) {
+	escaped := r.URL.EscapedPath()
+	i := strings.Index(escaped, export.Root+"/")
+	if i < 0 {
+		return nil, nil, fmt.Errorf("path is not under the API root %s", export.Root)
+	}
+	rel := escaped[i+len(export.Root):]
+	p, err := url.PathUnescape(rel)
+	if err != nil {
+		return nil, nil, fmt.Errorf("path %q: %w", rel, err)
+	}
+	// The router matches the escaped path (an escaped slash stays inside its segment); Path
+	// is set too because URL.EscapedPath only trusts a RawPath that encodes it.
+	u := url.URL{Path: p, RawPath: rel}
+	route, params, err := v.router.FindRoute(&http.Request{Method: r.Method, URL: &u, Header: r.Header, Host: r.Host})
+	switch {
+	case errors.Is(err, routers.ErrMethodNotAllowed):
+		return nil, nil, fmt.Errorf("the spec declares no %s operation on this path", r.Method)
+	case errors.Is(err, routers.ErrPathNotFound):
+		return nil, nil, fmt.Errorf("the spec declares no operation on this path")
+	case err != nil:
+		return nil, nil, fmt.Errorf("find operation: %w", err)
+	}
+	return route, params, nil
+}
+
+// unescaped returns the path parameters with their values unescaped ("a%2Fb" is "a/b"). A
+// value that does not unescape, which a routed path cannot hold, is kept as it is.
+func unescaped(params map[string]string) map[string]string {
+	out := make(map[string]string, len(params))
+	for name, raw := range params {
+		if s, err := url.PathUnescape(raw); err == nil {
+			out[name] = s
+		} else {
+			out[name] = raw
 		}
-		segs := strings.Split(path[1:], "/")
-		t := pathTemplate{segments: make([]string, len(segs)), names: make([]string, len(segs)), routes: map[string]*routers.Route{}}
-		sample := make([]string, len(segs))
-		for i, seg := range segs {
-			switch {
-			case seg == "":
-				return nil
-			case strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}"):
-				name := seg[1 : len(seg)-1]
-				if name == "" || strings.ContainsAny(name, "{}:*") {
-					return nil
-				}
-				t.names[i] = name
-				sample[i] = "x"
-			case strings.ContainsAny(seg, "{}") || url.PathEscape(seg) != seg:
-				return nil
-			default:
-				t.segments[i] = seg
-				sample[i] = seg
-			}
-		}
-		item := doc.Paths.Value(path)
-		for method, op := range item.Operations() {
-			u := &url.URL{Path: "/" + strings.Join(sample, "/")}
-			route, _, err := router.FindRoute(&http.Request{Method: method, URL: u, Header: http.Header{}})
-			if err != nil || route.Path != path || route.Operation != op {
-				return nil
-			}
-			t.routes[method] = route
-		}
-		out = append(out, t)
 	}
 	return out
-}
-
-// match reports whether rel, an escaped path starting with "/", has the template's shape, and
-// returns its parameters as the router does: the escaped text of each parameter segment.
-func (t *pathTemplate) match(rel string) (map[string]string, bool) {
-	if !strings.HasPrefix(rel, "/") {
-		return nil, false
-	}
-	rest := rel[1:]
-	var n int // parameters seen
-	for i, lit := range t.segments {
-		seg, after, more := strings.Cut(rest, "/")
-		last := i == len(t.segments)-1
-		if more == last {
-			return nil, false // too many segments, or too few
-		}
-		if t.names[i] != "" {
-			if seg == "" {
-				return nil, false
-			}
-			n++
-		} else if seg != lit {
-			return nil, false
-		}
-		rest = after
-	}
-	params := make(map[string]string, n)
-	rest = rel[1:]
-	for _, name := range t.names {
-		seg, after, _ := strings.Cut(rest, "/")
-		if name != "" {
-			params[name] = seg
-		}
-		rest = after
-	}
-	return params, true
-}
-
-// matchPaths finds the operation for method on rel among paths, with the router's errors.
-func matchPaths(paths []pathTemplate, rel, method string) (*routers.Route, map[string]string, error) {
-	for i := range paths {
-		params, ok := paths[i].match(rel)
-		if !ok {
-			continue
-		}
-		route := paths[i].routes[method]
-		if route == nil {
-			return nil, nil, routers.ErrMethodNotAllowed
-		}
-		return route, params, nil
-	}
-	return nil, nil, routers.ErrPathNotFound
 }

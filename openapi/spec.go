@@ -1,5 +1,6 @@
 // Package openapi holds the OpenAPI 3 description of the export-request API that conform checks,
-// embedded in the binary, and a validator that checks one HTTP exchange against it.
+// embedded in the binary, and a validator that checks one HTTP exchange against it, or against
+// another spec of the same API, with kin-openapi's router and openapi3filter.
 package openapi
 
 import (

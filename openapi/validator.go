@@ -3,11 +3,9 @@ package openapi
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"sort"
 	"strings"
 
@@ -16,7 +14,6 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
-	"conform/export"
 	"conform/internal/jsonkeys"
 )
 
@@ -24,14 +21,19 @@ import (
 // 200, which the vendor may answer with no body at all.
 const bodyOptional = "x-conform-body-optional"
 
-// Exchange is one HTTP request and the response it got, as the harness saw them.
-type Exchange struct {
-	// Request is the request as sent. Its Body is not read: pass the bytes in RequestBody.
-	Request     *http.Request
-	RequestBody []byte
-	Status      int
-	Header      http.Header
-	Body        []byte
+// Response is the answer being validated, as the harness received it.
+type Response struct {
+	Status int
+	Header http.Header // nil is read as no header at all
+	Body   []byte
+}
+
+// Verdict is what the spec says of one exchange: the operation matched and its path
+// parameters (empty when none matched), and every violation.
+type Verdict struct {
+	Operation  string            // the spec's operationId, "" when no operation matched
+	PathParams map[string]string // e.g. {"requestID": "12345"}, unescaped; nil when no operation matched
+	Violations []Violation       // nil when the exchange conforms
 }
 
 // Violation is one way an exchange breaks the spec.
@@ -68,13 +70,9 @@ func (v Violation) String() string {
 	return b.String()
 }
 
-// Validator checks exchanges against the embedded spec. It is safe for concurrent use.
+// Validator checks exchanges against a spec. It is safe for concurrent use.
 type Validator struct {
-	doc    *openapi3.T
-	router routers.Router
-	// paths are the spec's paths in the router's matching order, for routing without the
-	// router's regular expressions; nil when some path is beyond what pathTemplate matches.
-	paths []pathTemplate
+	router routers.Router // kin-openapi's, over the spec below the API root (see belowRoot)
 }
 
 // NewValidator returns a validator for the embedded spec. It fails only if the embedded spec
@@ -84,83 +82,116 @@ func NewValidator() (*Validator, error) {
 	if err != nil {
 		return nil, err
 	}
+	return newValidator(doc) // Load has validated it
+}
+
+// New returns a validator for doc, a document as openapi3.Loader loads it: New validates it
+// first, and fails when it does not validate, when two of its paths are one path below the API
+// root, or when kin-openapi's router refuses it. doc is not changed: the validator routes on a
+// normalised copy (see belowRoot), so that a spec may name the root in its servers, in its
+// paths or not at all. New also makes conform's JSON decoder kin-openapi's decoder of the JSON
+// media types doc declares (see useDecodeJSON), for the whole process.
+func New(doc *openapi3.T) (*Validator, error) {
+	if err := doc.Validate(context.Background()); err != nil {
+		return nil, fmt.Errorf("validate spec: %w", err)
+	}
 	return newValidator(doc)
 }
 
 func newValidator(doc *openapi3.T) (*Validator, error) {
-	// The router matches servers' hosts; the harness talks to any host (the fake on 127.0.0.1, a
-	// real cloud, a gateway), so route on the paths alone and find the root in Validate.
-	bare := *doc
-	bare.Servers = nil
-	router, err := gorillamux.NewRouter(&bare)
+	below, err := belowRoot(doc)
+	if err != nil {
+		return nil, err
+	}
+	router, err := gorillamux.NewRouter(below)
 	if err != nil {
 		return nil, fmt.Errorf("build router: %w", err)
 	}
-	return &Validator{doc: doc, router: router, paths: compilePaths(&bare, router)}, nil
+	useDecodeJSON(below)
+	return &Validator{router: router}, nil
 }
 
-// Validate checks the request and the response of ex and returns every violation, or nil when
-// the exchange conforms. An undeclared response status is a violation. Missing credentials on the
+// Validate checks req, sent with the body reqBody (req.Body is not read), and the response
+// resp against the spec, and returns the operation matched and every violation. An undeclared
+// response status is a violation, and so is an undeclared redirect. Missing credentials on the
 // request are not: the harness sends such requests on purpose to check the 401 answer. A JSON
 // response body whose objects repeat a key is a violation too, one per repeated key after the
 // schema's, whatever the spec says of the body: readers disagree on which value counts.
-func (v *Validator) Validate(ex Exchange) []Violation {
-	base := Violation{Method: ex.Request.Method, Path: ex.Request.URL.EscapedPath()}
-	route, params, err := v.route(ex.Request)
+func (v *Validator) Validate(req *http.Request, reqBody []byte, resp Response) Verdict {
+	verdict, _ := v.validate(req, reqBody, resp)
+	return verdict
+}
+
+// validate is Validate, and says whether decodeJSON read the response body, which spares the
+// look for repeated keys.
+func (v *Validator) validate(req *http.Request, reqBody []byte, resp Response) (_ Verdict, decoded bool) {
+	base := Violation{Method: req.Method, Path: req.URL.EscapedPath()}
+	route, params, err := v.route(req)
 	if err != nil {
 		vi := base
-		vi.Status = ex.Status
+		vi.Status = resp.Status
 		vi.Where = "request"
 		vi.Reason = err.Error()
-		return []Violation{vi}
+		return Verdict{Violations: []Violation{vi}}, false
 	}
-	base.Operation = route.Operation.OperationID
+	verdict := Verdict{Operation: route.Operation.OperationID, PathParams: unescaped(params)}
+	base.Operation = verdict.Operation
 	ctx := context.Background()
 
 	// A shallow copy is enough: validation reads the request and only replaces its Body, which
 	// must be the bytes sent. A deep Clone cost more than routing.
-	reqCopy := *ex.Request
-	reqCopy.Body = io.NopCloser(bytes.NewReader(ex.RequestBody))
-	reqCopy.ContentLength = int64(len(ex.RequestBody))
+	reqCopy := *req
+	reqCopy.Body = io.NopCloser(bytes.NewReader(reqBody))
+	reqCopy.ContentLength = int64(len(reqBody))
 	reqInput := &openapi3filter.RequestValidationInput{
 		Request:    &reqCopy,
 		PathParams: params,
 		Route:      route,
 		Options:    requestOptions,
 	}
-	var out []Violation
 	if err := openapi3filter.ValidateRequest(ctx, reqInput); err != nil {
-		out = append(out, violations(base, "request", err)...)
+		verdict.Violations = append(verdict.Violations, violations(base, "request", err)...)
 	}
 
-	if v, ok := undeclaredRedirect(base, route.Operation, ex); ok {
+	if vi, ok := undeclaredRedirect(base, route.Operation, resp); ok {
 		// kin-openapi lets 301, 304, 307 and 308 pass unchecked, whatever the spec declares;
 		// conform follows no redirect, so an undeclared one is a violation, naming where it led.
-		return append(out, v)
+		verdict.Violations = append(verdict.Violations, vi)
+		return verdict, false
 	}
-	respOpts := responseOptions
-	if len(ex.Body) == 0 && bodyMayBeEmpty(route.Operation, ex.Status) {
-		respOpts = responseOptionsNoBody
+	opts := responseOptions
+	if len(resp.Body) == 0 && bodyMayBeEmpty(route.Operation, resp.Status) {
+		opts = responseOptionsNoBody
 	}
+	header, mark := markable(resp.Header)
 	respInput := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: reqInput,
-		Status:                 ex.Status,
-		Header:                 ex.Header,
-		Body:                   io.NopCloser(bytes.NewReader(ex.Body)),
-		Options:                respOpts,
+		Status:                 resp.Status,
+		Header:                 header,
+		Body:                   io.NopCloser(bytes.NewReader(resp.Body)),
+		Options:                opts,
 	}
-	if respInput.Header == nil {
-		respInput.Header = http.Header{}
+	base.Status = resp.Status
+	if err := openapi3filter.ValidateResponse(ctx, respInput); err != nil {
+		verdict.Violations = append(verdict.Violations, violations(base, "response", err)...)
 	}
-	base.Status = ex.Status
-	decoded, err := validateResponse(ctx, respInput, route, ex.Body)
-	if err != nil {
-		out = append(out, violations(base, "response", err)...)
-	}
+	decoded = mark[0] != ""
 	if !decoded {
-		out = append(out, duplicateKeys(base, ex.Body)...)
+		verdict.Violations = append(verdict.Violations, duplicateKeys(base, resp.Body)...)
 	}
-	return out
+	return verdict, decoded
+}
+
+// markable returns a copy of h, which kin-openapi may read but Validate must not change, with
+// the decodedKey field added, and that field's value for decodeJSONBody to set.
+func markable(h http.Header) (http.Header, []string) {
+	out := make(http.Header, len(h)+1)
+	for k, vs := range h {
+		out[k] = vs
+	}
+	mark := []string{""}
+	out[decodedKey] = mark
+	return out, mark
 }
 
 // duplicateKeys returns a violation for every key that an object of body repeats, at the
@@ -209,136 +240,18 @@ var (
 	}
 )
 
-// validateResponse is openapi3filter.ValidateResponse, faster for a JSON body: ValidateResponse
-// checks the status and the headers without the body, the body is decoded by decodeJSON, and
-// its schema is checked as ValidateResponse checks it, with the same options and the same
-// error. Anything else (no body to check, another media type, a body that decodeJSON leaves to
-// encoding/json, such as one that is not JSON) goes through ValidateResponse whole, so the checks
-// and their messages are kin-openapi's either way; TestFastPathMatchesKinOpenAPI compares them.
-// kin-openapi's own path decodes with encoding/json, which costs as much as its schema walk.
-//
-// decoded is true when decodeJSON read the body, which proves that no object of it repeats a
-// key; for any other body the caller must look for repeats itself.
-func validateResponse(ctx context.Context, input *openapi3filter.ResponseValidationInput, route *routers.Route, body []byte) (decoded bool, err error) {
-	schema := jsonBodySchema(input, route)
-	if schema == nil {
-		return false, openapi3filter.ValidateResponse(ctx, input)
-	}
-	value, ok := decodeJSON(body)
-	if !ok {
-		return false, openapi3filter.ValidateResponse(ctx, input)
-	}
-	headers := *input
-	headers.Options = responseOptionsNoBody // responseOptions without the body
-	if err := openapi3filter.ValidateResponse(ctx, &headers); err != nil {
-		return true, err
-	}
-	if err := schema.Value.VisitJSON(value, visitOptions...); err != nil {
-		reason := "response body doesn't match schema"
-		if id := schemaIdentifier(schema); id != "" {
-			reason += " " + id
-		}
-		return true, &openapi3filter.ResponseError{Input: input, Reason: reason, Err: err}
-	}
-	return true, nil
-}
-
-// visitOptions are the schema options ValidateResponse passes for responseOptions: MultiError,
-// then the options' SchemaValidationOptions, then VisitAsResponse.
-var visitOptions = append(append([]openapi3.SchemaValidationOption{openapi3.MultiErrors()}, schemaOptions...), openapi3.VisitAsResponse())
-
-// jsonBodySchema returns the schema ValidateResponse would check the body of input against when
-// that body would be decoded as plain JSON with responseOptions, and nil in every other case:
-// those are left to ValidateResponse.
-func jsonBodySchema(input *openapi3filter.ResponseValidationInput, route *routers.Route) *openapi3.SchemaRef {
-	if input.Options != responseOptions || route.Spec.IsOpenAPI31OrLater() ||
-		input.RequestValidationInput.Request.Method == http.MethodHead {
-		return nil
-	}
-	switch input.Status {
-	case http.StatusNotModified, http.StatusPermanentRedirect, http.StatusTemporaryRedirect, http.StatusMovedPermanently:
-		return nil
-	}
-	responses := route.Operation.Responses
-	if responses.Len() == 0 {
-		return nil
-	}
-	ref := responses.Status(input.Status)
-	if ref == nil {
-		ref = responses.Default()
-	}
-	if ref == nil || ref.Value == nil {
-		return nil
-	}
-	ct := input.Header.Get("Content-Type")
-	mt := ref.Value.Content.Get(ct)
-	if mt == nil || mt.Schema == nil || mt.Schema.Value == nil || mt.Encoding[""] != nil {
-		return nil
-	}
-	media, _, _ := strings.Cut(ct, ";")
-	if !strings.EqualFold(strings.TrimSpace(media), "application/json") {
-		return nil
-	}
-	if s := mt.Schema.Value; s.Type.Is("string") && s.Format == "binary" {
-		return nil
-	}
-	return mt.Schema
-}
-
-// schemaIdentifier names a schema in an error as ValidateResponse does: its $ref, else its title.
-func schemaIdentifier(s *openapi3.SchemaRef) string {
-	if id := strings.TrimSpace(s.Ref); id != "" {
-		return id
-	}
-	return strings.TrimSpace(s.Value.Title)
-}
-
-// route finds the operation for r. The path must contain the API root; whatever precedes it (a
-// gateway prefix) is ignored.
-func (v *Validator) route(r *http.Request) (*routers.Route, map[string]string, error) {
-	escaped := r.URL.EscapedPath()
-	i := strings.Index(escaped, export.Root+"/")
-	if i < 0 {
-		return nil, nil, fmt.Errorf("path is not under the API root %s", export.Root)
-	}
-	rel := escaped[i+len(export.Root):]
-	p, err := url.PathUnescape(rel)
-	if err != nil {
-		return nil, nil, fmt.Errorf("path %q: %w", rel, err)
-	}
-	var route *routers.Route
-	var params map[string]string
-	if v.paths != nil {
-		route, params, err = matchPaths(v.paths, rel, r.Method)
-	} else {
-		u := *r.URL
-		u.Scheme, u.Host = "", ""
-		u.RawPath, u.Path = rel, p
-		route, params, err = v.router.FindRoute(&http.Request{Method: r.Method, URL: &u, Header: r.Header, Host: r.Host})
-	}
-	switch {
-	case errors.Is(err, routers.ErrMethodNotAllowed):
-		return nil, nil, fmt.Errorf("the spec declares no %s operation on this path", r.Method)
-	case errors.Is(err, routers.ErrPathNotFound):
-		return nil, nil, fmt.Errorf("the spec declares no operation on this path")
-	case err != nil:
-		return nil, nil, fmt.Errorf("find operation: %w", err)
-	}
-	return route, params, nil
-}
-
 // undeclaredRedirect returns the violation of a redirect (a 3xx other than 304 Not Modified,
 // which answers a conditional request) that op does not declare (neither the status, its range
 // nor a default), with the Location it pointed to.
-func undeclaredRedirect(base Violation, op *openapi3.Operation, ex Exchange) (Violation, bool) {
-	if ex.Status/100 != 3 || ex.Status == http.StatusNotModified ||
-		op.Responses.Status(ex.Status) != nil || op.Responses.Default() != nil {
+func undeclaredRedirect(base Violation, op *openapi3.Operation, resp Response) (Violation, bool) {
+	if resp.Status/100 != 3 || resp.Status == http.StatusNotModified ||
+		op.Responses.Status(resp.Status) != nil || op.Responses.Default() != nil {
 		return Violation{}, false
 	}
-	base.Status = ex.Status
+	base.Status = resp.Status
 	base.Where = "response"
 	base.Reason = fmt.Sprintf("status %d %s is not declared for this operation: a redirect to %q, which conform never follows",
-		ex.Status, http.StatusText(ex.Status), ex.Header.Get("Location"))
+		resp.Status, http.StatusText(resp.Status), resp.Header.Get("Location"))
 	return base, true
 }
 

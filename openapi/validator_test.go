@@ -29,7 +29,14 @@ func seedDoc(t testing.TB) string {
 	return string(b)
 }
 
-func exchange(method, path, reqBody string, status int, ct, body string) Exchange {
+// call is one request and its response, as a test hands them to Validate.
+type call struct {
+	req     *http.Request
+	reqBody []byte
+	resp    Response
+}
+
+func exchange(method, path, reqBody string, status int, ct, body string) call {
 	r := httptest.NewRequest(method, "http://127.0.0.1:9"+path, nil)
 	if reqBody != "" {
 		r.Header.Set("Content-Type", "application/json")
@@ -38,7 +45,12 @@ func exchange(method, path, reqBody string, status int, ct, body string) Exchang
 	if ct != "" {
 		h.Set("Content-Type", ct)
 	}
-	return Exchange{Request: r, RequestBody: []byte(reqBody), Status: status, Header: h, Body: []byte(body)}
+	return call{req: r, reqBody: []byte(reqBody), resp: Response{Status: status, Header: h, Body: []byte(body)}}
+}
+
+// check returns the violations Validate finds in c.
+func check(v *Validator, c call) []Violation {
+	return v.Validate(c.req, c.reqBody, c.resp).Violations
 }
 
 func TestEmbeddedSpecIsValid(t *testing.T) {
@@ -76,7 +88,7 @@ func TestConformingExchanges(t *testing.T) {
 	errDoc := `{"type":"about:blank","title":"Not Found","status":404,"detail":"export request 9 does not exist"}`
 	tests := []struct {
 		name string
-		ex   Exchange
+		ex   call
 	}{
 		{"status of the seed example", exchange("GET", export.Root+"/exportStatuses/12345", "", 200, jsonCT, seedDoc(t))},
 		{"string ids", exchange("GET", export.Root+"/exportStatuses/12345", "", 200, "application/json",
@@ -91,14 +103,14 @@ func TestConformingExchanges(t *testing.T) {
 		{"gateway prefix before the root", exchange("GET", "/gw/vendor"+export.Root+"/exportStatuses/12345", "", 200, jsonCT, seedDoc(t))},
 	}
 	unauthorized := exchange("GET", export.Root+"/exportStatuses/1", "", 401, "text/html", "<h1>no</h1>")
-	unauthorized.Header.Set("WWW-Authenticate", `Basic realm="x"`)
+	unauthorized.resp.Header.Set("WWW-Authenticate", `Basic realm="x"`)
 	tests = append(tests, struct {
 		name string
-		ex   Exchange
+		ex   call
 	}{"401 with a challenge and any body", unauthorized})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			require.Empty(t, v.Validate(tt.ex))
+			require.Empty(t, check(v, tt.ex))
 		})
 	}
 }
@@ -109,7 +121,7 @@ func TestViolations(t *testing.T) {
 	seed := seedDoc(t)
 	tests := []struct {
 		name    string
-		ex      Exchange
+		ex      call
 		where   string
 		pointer string
 		reason  string
@@ -141,7 +153,7 @@ func TestViolations(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := v.Validate(tt.ex)
+			got := check(v, tt.ex)
 			require.NotEmpty(t, got)
 			var hit bool
 			for _, vi := range got {
@@ -157,7 +169,7 @@ func TestViolations(t *testing.T) {
 func TestAllViolationsAreReported(t *testing.T) {
 	v := mustValidator(t)
 	body := strings.NewReplacer(`"cancelling"`, `"canceling"`, `"completed": false`, `"completed": 0`, `"recordCount": 92`, `"recordCount": "92"`).Replace(seedDoc(t))
-	got := v.Validate(exchange("GET", export.Root+"/exportStatuses/12345", "", 200, jsonCT, body))
+	got := check(v, exchange("GET", export.Root+"/exportStatuses/12345", "", 200, jsonCT, body))
 	var pointers []string
 	for _, vi := range got {
 		pointers = append(pointers, vi.Pointer)
@@ -177,11 +189,11 @@ func TestDuplicateKeys(t *testing.T) {
 	status := export.Root + "/exportStatuses/12345"
 	seed := seedDoc(t)
 	set := func(pairs ...string) string { return strings.NewReplacer(pairs...).Replace(seed) }
-	get := func(body string) Exchange { return exchange("GET", status, "", 200, jsonCT, body) }
+	get := func(body string) call { return exchange("GET", status, "", 200, jsonCT, body) }
 	type dup struct{ pointer, key string }
 	tests := []struct {
 		name   string
-		ex     Exchange
+		ex     call
 		dups   []dup    // the duplicate-key violations, in order
 		others []string // for each other violation in order: part of its String, part of its Reason
 	}{
@@ -220,7 +232,7 @@ func TestDuplicateKeys(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var dups []dup
 			var others []Violation
-			for _, vi := range v.Validate(tt.ex) {
+			for _, vi := range check(v, tt.ex) {
 				require.NotEqual(t, "request", vi.Where, vi.String())
 				key, ok := strings.CutPrefix(vi.Reason, "duplicate key ")
 				if !ok {
@@ -229,7 +241,7 @@ func TestDuplicateKeys(t *testing.T) {
 				}
 				key, ok = strings.CutSuffix(key, ": a JSON object must not repeat a key (readers disagree on which value counts)")
 				require.True(t, ok, vi.Reason)
-				require.Equal(t, tt.ex.Status, vi.Status)
+				require.Equal(t, tt.ex.resp.Status, vi.Status)
 				dups = append(dups, dup{vi.Pointer, key})
 			}
 			var want []dup
@@ -248,7 +260,7 @@ func TestDuplicateKeys(t *testing.T) {
 
 func TestDuplicateKeyViolationString(t *testing.T) {
 	v := mustValidator(t)
-	got := v.Validate(exchange("GET", export.Root+"/exportStatuses/12345", "", 200, jsonCT,
+	got := check(v, exchange("GET", export.Root+"/exportStatuses/12345", "", 200, jsonCT,
 		strings.Replace(seedDoc(t), `"totalResults": 92`, `"totalResults": 92, "totalResults": 93`, 1)))
 	require.Len(t, got, 1)
 	require.Equal(t, `getExportStatus GET /logisticsRestApi/data/v1/exportStatuses/12345 → 200: response /result/body/tables/items/0: `+
@@ -263,8 +275,8 @@ func TestUndeclaredRedirectsAreViolations(t *testing.T) {
 		http.StatusTemporaryRedirect, http.StatusPermanentRedirect} {
 		t.Run(fmt.Sprint(status), func(t *testing.T) {
 			ex := exchange(http.MethodPost, "/logisticsRestApi/data/v1/custom-actions/cancel/exportRequests/7", "", status, "", "")
-			ex.Header.Set("Location", "http://127.0.0.1:1/logisticsRestApi/data/v1/custom-actions/cancel/exportRequests/7")
-			got := v.Validate(ex)
+			ex.resp.Header.Set("Location", "http://127.0.0.1:1/logisticsRestApi/data/v1/custom-actions/cancel/exportRequests/7")
+			got := check(v, ex)
 			require.Len(t, got, 1, "%v", got)
 			require.Equal(t, "cancelExportRequest", got[0].Operation)
 			require.Equal(t, "response", got[0].Where)

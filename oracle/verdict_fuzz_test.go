@@ -119,7 +119,7 @@ func validate(t *testing.T, v *openapi.Validator, raw []byte, status int) []open
 	if status == http.StatusUnauthorized {
 		header.Set("WWW-Authenticate", `Basic realm="logisticsRestApi"`)
 	}
-	vs := v.Validate(openapi.Exchange{Request: req, Status: status, Header: header, Body: raw})
+	vs := v.Validate(req, nil, openapi.Response{Status: status, Header: header, Body: raw}).Violations
 	for _, vi := range vs {
 		s := vi.String()
 		require.Equal(t, "response", vi.Where, "the request is well formed: %s", s)

@@ -31,7 +31,9 @@ type Exchange struct {
 	RespHeader http.Header
 	RespBody   []byte
 	Violations []openapi.Violation
-	Err        error // transport failure: no response
+	Operation  string            // the spec's operationId, "" when no operation matched
+	PathParams map[string]string // the matched operation's path parameters, unescaped
+	Err        error             // transport failure: no response
 }
 
 // recorder keeps a scenario's exchanges in order. It is shared by the validating transport and
@@ -128,13 +130,8 @@ func (t *validatingTransport) RoundTrip(req *http.Request) (*http.Response, erro
 	ex.Status = resp.StatusCode
 	ex.RespHeader = resp.Header.Clone()
 	ex.RespBody = body
-	ex.Violations = t.validator.Validate(openapi.Exchange{
-		Request:     req,
-		RequestBody: reqBody,
-		Status:      resp.StatusCode,
-		Header:      resp.Header,
-		Body:        body,
-	})
+	verdict := t.validator.Validate(req, reqBody, openapi.Response{Status: resp.StatusCode, Header: resp.Header, Body: body})
+	ex.Violations, ex.Operation, ex.PathParams = verdict.Violations, verdict.Operation, verdict.PathParams
 	t.rec.add(ex)
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	resp.ContentLength = int64(len(body))

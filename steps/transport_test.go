@@ -55,6 +55,8 @@ func TestTransportRecordsAndValidatesEveryExchange(t *testing.T) {
 	require.Equal(t, 1, ex.Seq)
 	require.Equal(t, http.MethodPost, ex.Method)
 	require.Equal(t, "http://target.test/logisticsRestApi/data/v1/custom-actions/cancel/exportRequests/7", ex.URL)
+	require.Equal(t, "cancelExportRequest", ex.Operation)
+	require.Equal(t, map[string]string{"requestID": "7"}, ex.PathParams)
 	require.Len(t, ex.Violations, 1)
 	require.Equal(t, "status is not supported", ex.Violations[0].Reason)
 }
@@ -66,6 +68,8 @@ func TestTransportSendsTheCreateBodyAndValidatesIt(t *testing.T) {
 	ex := rec.all()[0]
 	require.Equal(t, `{"tables":{"items":[]}}`, string(ex.ReqBody))
 	require.Equal(t, "respond-async", ex.ReqHeader.Get("Prefer"))
+	require.Equal(t, "createExportRequest", ex.Operation)
+	require.Empty(t, ex.PathParams)
 	require.Len(t, ex.Violations, 1)
 	require.Equal(t, "request", ex.Violations[0].Where)
 }
@@ -85,10 +89,11 @@ func TestClientEscapesIDsAndCanOmitCredentials(t *testing.T) {
 		w.Header().Set("WWW-Authenticate", "Basic")
 		w.WriteHeader(http.StatusUnauthorized)
 	})
-	c, _ := testClient(t, h, DefaultMaxResponseBytes)
+	c, rec := testClient(t, h, DefaultMaxResponseBytes)
 	_, err := c.Status(context.Background(), "a/b c", callOptions{anonymous: true})
 	require.NoError(t, err)
 	require.Equal(t, "/logisticsRestApi/data/v1/exportStatuses/a%2Fb%20c", got.URL.EscapedPath())
+	require.Equal(t, map[string]string{"requestID": "a/b c"}, rec.all()[0].PathParams, "the recorded id is unescaped")
 	_, _, ok := got.BasicAuth()
 	require.False(t, ok, "an anonymous call carries no credentials")
 

@@ -425,8 +425,8 @@ func (r *runner) do(ctx context.Context, st *stats, every int, op, method, path 
 	}
 	st.answered(op, resp.StatusCode, took)
 	if every > 0 && st.turn(every) {
-		ex := openapi.Exchange{Request: req, RequestBody: body, Status: resp.StatusCode, Header: resp.Header, Body: respBody}
-		st.check(r.describe(ex), r.check(ex, asked))
+		reply := openapi.Response{Status: resp.StatusCode, Header: resp.Header, Body: respBody}
+		st.check(r.describe(req, reply), r.check(req, body, reply, asked))
 	}
 	return answer{status: resp.StatusCode, body: respBody}
 }
@@ -444,22 +444,22 @@ func (s *stats) lost(ctx context.Context, op string, err error) answer {
 }
 
 // describe names an exchange in a violation: method, path and status.
-func (r *runner) describe(ex openapi.Exchange) string {
-	return fmt.Sprintf("%s %s → %d", ex.Request.Method, ex.Request.URL.EscapedPath(), ex.Status)
+func (r *runner) describe(req *http.Request, resp openapi.Response) string {
+	return fmt.Sprintf("%s %s → %d", req.Method, req.URL.EscapedPath(), resp.Status)
 }
 
 // check returns what is wrong with one exchange: its spec violations and, for a status
 // document, the invariants one document must keep.
-func (r *runner) check(ex openapi.Exchange, asked export.ID) []string {
+func (r *runner) check(req *http.Request, reqBody []byte, resp openapi.Response, asked export.ID) []string {
 	var out []string
-	for _, v := range r.cfg.Validator.Validate(ex) {
+	for _, v := range r.cfg.Validator.Validate(req, reqBody, resp).Violations {
 		out = append(out, "spec: "+v.Where+pointerSuffix(v.Pointer)+": "+v.Reason)
 	}
-	if len(out) > 0 || !isStatusDocument(ex) {
+	if len(out) > 0 || !isStatusDocument(resp) {
 		return out // a document that breaks the spec is not worth decoding for invariants
 	}
 	var doc export.Status
-	if err := json.Unmarshal(ex.Body, &doc); err != nil {
+	if err := json.Unmarshal(resp.Body, &doc); err != nil {
 		return append(out, "status document does not decode: "+err.Error())
 	}
 	if asked == "" {
@@ -480,9 +480,9 @@ func pointerSuffix(p string) string {
 
 // isStatusDocument reports whether the answer carries a status document: a create's 202, a
 // status 200, or a cancel 200 with a body.
-func isStatusDocument(ex openapi.Exchange) bool {
-	if len(ex.Body) == 0 || !strings.HasPrefix(strings.ToLower(ex.Header.Get("Content-Type")), "application/json") {
+func isStatusDocument(resp openapi.Response) bool {
+	if len(resp.Body) == 0 || !strings.HasPrefix(strings.ToLower(resp.Header.Get("Content-Type")), "application/json") {
 		return false
 	}
-	return ex.Status == http.StatusOK || ex.Status == http.StatusAccepted
+	return resp.Status == http.StatusOK || resp.Status == http.StatusAccepted
 }

@@ -60,7 +60,8 @@ func topUsage(w io.Writer) {
 	}
 	b.WriteString("\nRun 'conform <command> --help' for a command's flags.\n")
 	b.WriteString("Exit codes: 0 passed, 1 the target does not conform, 2 usage or configuration error,\n")
-	b.WriteString("3 the target cannot be reached or rejects the credentials.\n")
+	b.WriteString("3 the target cannot be reached, rejects the credentials or is not the export API,\n")
+	b.WriteString("4 conform could not do its own work (an I/O error), 130 or 143 stopped by SIGINT or SIGTERM.\n")
 	io.WriteString(w, b.String())
 }
 

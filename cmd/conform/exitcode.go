@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"conform/internal/credentials"
+	"conform/internal/target"
 	"conform/steps"
 )
 
@@ -17,6 +18,7 @@ const (
 	exitFail        = 1 // the target does not conform
 	exitUsage       = 2 // usage or configuration error
 	exitUnreachable = 3 // the target cannot be reached, rejects the credentials, or is not this API
+	exitInternal    = 4 // conform could not do its own work: an I/O error (a report it cannot write) or a bug
 )
 
 // Exit codes of a command stopped early by a signal: 128 plus the signal's number, what a shell
@@ -81,7 +83,8 @@ func exitCode(err error, stderr io.Writer) int {
 	var ie *interruptedError
 	var ue *usageError
 	var ce *configError
-	var te *targetError
+	var te *target.Error
+	var tce *target.ConfigError
 	var rejected *credentials.RejectedError
 	var unreachable *credentials.UnreachableError
 	switch {
@@ -90,10 +93,10 @@ func exitCode(err error, stderr io.Writer) int {
 		// interruption may have caused.
 		fmt.Fprintf(stderr, "conform: %v\n", err)
 		return signalExit(ie.signal)
-	case errors.As(err, &te) && te.rejected, errors.As(err, &rejected):
+	case errors.As(err, &te) && te.Kind == target.Rejected, errors.As(err, &rejected):
 		fmt.Fprintf(stderr, "conform: credentials rejected: %v\n", err)
 		return exitUnreachable
-	case errors.As(err, &te) && te.notAPI:
+	case errors.As(err, &te) && te.Kind == target.NotTheAPI:
 		fmt.Fprintf(stderr, "conform: %v\n", err)
 		return exitUnreachable
 	case errors.As(err, &te), errors.As(err, &unreachable):
@@ -105,6 +108,9 @@ func exitCode(err error, stderr io.Writer) int {
 			ue.usage(stderr)
 		}
 		return exitUsage
+	case errors.As(err, &tce):
+		fmt.Fprintf(stderr, "conform: %v\n", tce.Err)
+		return exitUsage
 	case errors.As(err, &ce):
 		fmt.Fprintf(stderr, "conform: %v\n", ce.err)
 		return exitUsage
@@ -112,7 +118,9 @@ func exitCode(err error, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "conform: %v\n", err)
 		return exitFail
 	default:
+		// Only errNotConforming means the target does not conform: anything else is conform's
+		// own failure, which must not be read as the target's.
 		fmt.Fprintf(stderr, "conform: %v\n", err)
-		return exitFail
+		return exitInternal
 	}
 }

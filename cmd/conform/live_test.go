@@ -29,32 +29,6 @@ func liveFake(t testing.TB, user, password string) *httptest.Server {
 // fastLive are the flags that make a live run against liveFake quick.
 var fastLive = []string{"--poll-interval", "20ms", "--poll-timeout", "20s"}
 
-func TestAPIRoot(t *testing.T) {
-	tests := []struct{ in, want, err string }{
-		{in: "https://host", want: "https://host/logisticsRestApi/data/v1"},
-		{in: "https://host/", want: "https://host/logisticsRestApi/data/v1"},
-		{in: "http://127.0.0.1:8080/logisticsRestApi/data/v1", want: "http://127.0.0.1:8080/logisticsRestApi/data/v1"},
-		{in: "https://host/logisticsRestApi/data/v1/", want: "https://host/logisticsRestApi/data/v1"},
-		{in: "https://gw.example/vendor", want: "https://gw.example/vendor/logisticsRestApi/data/v1"},
-		{in: "host:8080", err: "want an http:// or https:// URL"},
-		{in: "https://", err: "names no host"},
-		{in: "https://alice:s3cret@host", err: "not in the URL"},
-		{in: "https://host/?x=1", err: "query or a fragment"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			got, err := apiRoot(tt.in)
-			if tt.err != "" {
-				require.ErrorContains(t, err, tt.err)
-				require.NotContains(t, err.Error(), "s3cret")
-				return
-			}
-			require.NoError(t, err)
-			require.Equal(t, tt.want, got)
-		})
-	}
-}
-
 func TestLiveRunAgainstTheFakeOverHTTP(t *testing.T) {
 	srv := liveFake(t, "alice", "wonderland")
 	t.Setenv("CONFORM_USERNAME", "alice")

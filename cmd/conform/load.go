@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +15,7 @@ import (
 	"conform/fakeserver"
 	"conform/internal/credentials"
 	"conform/internal/load"
+	"conform/internal/target"
 	"conform/internal/transport"
 	"conform/steps"
 )
@@ -41,8 +41,9 @@ abandoned (counted apart, not as failures), every export request the load create
 cancelled, and the report shows what was seen. A second signal stops at once.
 
 Exit codes: 0 every answer checked conforms and every request was answered, 1 otherwise,
-2 usage or configuration error, 3 the target cannot be reached or rejects the credentials,
-130 or 143 stopped by SIGINT or SIGTERM.`
+2 usage or configuration error, 3 the target cannot be reached, rejects the credentials or is
+not the export API, 4 conform could not do its own work (an I/O error), 130 or 143 stopped by
+SIGINT or SIGTERM.`
 
 // loadFlags are the parsed flags of `conform load`.
 type loadFlags struct {
@@ -113,7 +114,7 @@ func parseLoadFlags(args []string, stdout io.Writer) (loadFlags, error) {
 		}
 		return lf, nil
 	}
-	root, err := apiRoot(lf.live.baseURL)
+	root, err := target.Root(lf.live.baseURL)
 	if err != nil {
 		return lf, &usageError{err: err, usage: usage}
 	}
@@ -205,7 +206,8 @@ func (c loadCommand) load(ctx context.Context, lf loadFlags, body []byte, stdout
 	case errors.As(err, &ce):
 		return &configError{err: err}
 	case err != nil:
-		return errors.New(tgt.redactor.String(err.Error()))
+		// The load's setup could not create its export requests on the target.
+		return fmt.Errorf("%w: %s", errNotConforming, tgt.redactor.String(err.Error()))
 	}
 	// Only the target's own words (violations, errors) can carry a secret it echoed: those are
 	// redacted, and the report's labels are left alone, so that a secret that is also a word
@@ -231,7 +233,7 @@ func (c loadCommand) load(ctx context.Context, lf loadFlags, body []byte, stdout
 	case rep.NonConforming > 0:
 		return errNotConforming
 	case rep.Failed > 0:
-		return fmt.Errorf("%d of %d requests got no answer", rep.Failed, rep.Requests)
+		return fmt.Errorf("%w: %d of %d requests got no answer", errNotConforming, rep.Failed, rep.Requests)
 	}
 	return nil
 }
@@ -297,7 +299,7 @@ func bundledLoadTarget(lf loadFlags, stderr io.Writer) (*loadTarget, error) {
 	go srv.Serve(ln) //nolint:errcheck // ends with ErrServerClosed when the load is over
 	root := "http://" + ln.Addr().String() + export.Root
 	fmt.Fprintf(stderr, "conform load: no --base-url: loading the bundled fake, started in this process at %s\n", root)
-	rt, base, err := loadTransport(lf, nil, stderr)
+	rt, err := transport.New(transport.Options{Timeout: lf.live.requestTimeout, MaxRetries: -1, MaxIdleConnsPerHost: lf.concurrency})
 	if err != nil {
 		srv.Close()
 		return nil, &configError{err: err}
@@ -312,62 +314,25 @@ func bundledLoadTarget(lf loadFlags, stderr io.Writer) (*loadTarget, error) {
 		redactor: credentials.NewRedactor(),
 		close: func() {
 			srv.Close()
-			base.CloseIdleConnections()
+			transport.CloseIdle(rt)
 		},
 	}, nil
 }
 
-// liveLoadTarget checks the credentials and the target as `conform run --base-url` does, and
-// builds the transport for the load: no retries (a load counts failures; it does not hide them)
-// and an idle connection kept for every worker.
+// liveLoadTarget reaches the target as `conform run --base-url` does (target.Connect), with a
+// transport for the load: no retries (a load counts failures; it does not hide them) and an idle
+// connection kept for every worker.
 func (c loadCommand) liveLoadTarget(ctx context.Context, lf loadFlags, stderr io.Writer) (*loadTarget, error) {
-	root, err := apiRoot(lf.live.baseURL)
-	if err != nil {
-		return nil, &configError{err: err}
-	}
-	creds, red, err := lf.live.credentials(c.getenv, root, "load")
-	if err != nil {
-		return nil, err
-	}
-	tlsConfig, err := transport.TLSConfig(transport.Options{CAFile: lf.live.caFile, InsecureSkipVerify: lf.live.insecure})
-	if err != nil {
-		return nil, &configError{err: err}
-	}
-	rt, base, err := loadTransport(lf, tlsConfig, stderr)
-	if err != nil {
-		return nil, &configError{err: err}
-	}
-	auth, err := connect(ctx, root, creds, red, rt)
+	s := lf.live.settings(c.getenv, "load", stderr)
+	s.Retries = 0
+	s.IdleConnsPerHost = lf.concurrency
+	tgt, err := target.Connect(ctx, s)
 	if err != nil {
 		return nil, err
 	}
-	if !load.IsLoopback(root) {
-		fmt.Fprintf(stderr, "conform load: loading %s with %s: at most %g requests/s for %s (mix %s); "+
-			"it creates export requests there and cancels every one it creates\n", root, creds.Describe(), lf.rate, lf.duration, lf.mix)
+	if !load.IsLoopback(tgt.Root) {
+		fmt.Fprintf(stderr, "conform load: loading %s: at most %g requests/s for %s (mix %s); "+
+			"it creates export requests there and cancels every one it creates\n", tgt.Describe(), lf.rate, lf.duration, lf.mix)
 	}
-	return &loadTarget{root: root, transport: rt, auth: auth.Authenticate, redactor: red, close: base.CloseIdleConnections}, nil
-}
-
-// loadTransport is the transport of a load: http.DefaultTransport's settings with an idle
-// connection kept for each of concurrency workers (the default keeps two per host, and a load
-// would measure connection set-up), the per-request timeout of --request-timeout, and no
-// retries: a load counts failures, it does not hide them.
-func loadTransport(lf loadFlags, tlsConfig *tls.Config, warn io.Writer) (http.RoundTripper, *http.Transport, error) {
-	base := &http.Transport{ForceAttemptHTTP2: true, IdleConnTimeout: 90 * time.Second,
-		TLSHandshakeTimeout: 10 * time.Second, ExpectContinueTimeout: time.Second}
-	if d, ok := http.DefaultTransport.(*http.Transport); ok {
-		base = d.Clone()
-	}
-	base.Proxy = http.ProxyFromEnvironment
-	base.TLSClientConfig = tlsConfig
-	base.MaxIdleConns = max(base.MaxIdleConns, lf.concurrency)
-	base.MaxIdleConnsPerHost = lf.concurrency
-	rt, err := transport.New(transport.Options{
-		InsecureSkipVerify: lf.live.insecure, // only for the warning: base has the TLS settings
-		Timeout:            lf.live.requestTimeout,
-		MaxRetries:         -1,
-		Warn:               warn,
-		Base:               base,
-	})
-	return rt, base, err
+	return &loadTarget{root: tgt.Root, transport: tgt.Transport, auth: tgt.Auth.Authenticate, redactor: tgt.Redactor, close: tgt.Close}, nil
 }

@@ -6,14 +6,18 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"conform/internal/evidence"
+	"conform/internal/target"
 )
 
 // conform runs the command in-process and returns its exit code, stdout and stderr.
@@ -203,4 +207,45 @@ func TestRunWritesAnHTMLReport(t *testing.T) {
 	left, err := os.ReadDir(tmp)
 	require.NoError(t, err)
 	require.Empty(t, left, "the temporary messages stream is removed")
+}
+
+// The HTML report is built from the run's messages in memory: a run needs no temporary file, so
+// an unusable TMPDIR changes nothing. It used to exit 1, "the target does not conform", before
+// any scenario ran.
+func TestRunNeedsNoTemporaryFile(t *testing.T) {
+	report := filepath.Join(t.TempDir(), "report.html")
+	t.Setenv("TMPDIR", "/nonexistent")
+	code, out, errOut := conform(t, "run", "--format", "progress", "--report", report)
+	require.Equal(t, exitPass, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+	page, err := os.ReadFile(report)
+	require.NoError(t, err)
+	require.Contains(t, string(page), "Conforms")
+}
+
+// Exit code 1 means only that the target does not conform.
+func TestExitCodes(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		code int
+	}{
+		{"passed", nil, exitPass},
+		{"does not conform", errNotConforming, exitFail},
+		{"timed out", fmt.Errorf("%w: the run did not finish within --timeout 1s", errNotConforming), exitFail},
+		{"usage", &usageError{err: errors.New("bad flag")}, exitUsage},
+		{"configuration", &configError{err: errors.New("bad file")}, exitUsage},
+		{"target settings", &target.ConfigError{Err: errors.New("no credentials")}, exitUsage},
+		{"unreachable", &target.Error{Kind: target.Unreachable, Err: errors.New("refused")}, exitUnreachable},
+		{"credentials rejected", &target.Error{Kind: target.Rejected, Err: errors.New("401")}, exitUnreachable},
+		{"not the export API", &target.Error{Kind: target.NotTheAPI, Err: errors.New("a web page")}, exitUnreachable},
+		{"interrupted", &interruptedError{signal: os.Interrupt}, exitInterrupted},
+		{"terminated", &interruptedError{signal: syscall.SIGTERM}, exitTerminated},
+		{"conform's own failure", errors.New("write report x.html: no space left on device"), exitInternal},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			require.Equal(t, tt.code, exitCode(tt.err, &stderr), stderr.String())
+		})
+	}
 }

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"time"
 
+	messages "github.com/cucumber/messages/go/v34"
+
 	"conform/internal/report"
 	"conform/internal/suite"
 	"conform/openapi"
@@ -172,22 +174,23 @@ func (c runCommand) run(ctx context.Context, args []string, _ io.Reader, stdout,
 	target, scrub := "the bundled fake", (func(string) string)(nil)
 	var root string
 	if rf.live.baseURL != "" {
-		live, err := setUpLive(ctx, rf.live, c.getenv, stderr)
+		tgt, newTarget, err := liveTarget(ctx, rf.live, c.getenv, stderr)
 		if err != nil {
 			return err
 		}
+		defer tgt.Close()
 		// Secrets must never reach an output. What came from the target (attachments, step
 		// errors) is redacted whole; conform's own words only of credential forms, so that a
 		// password that is also a word ("conform") does not garble them.
-		own := live.redactor.CredentialForms()
+		own := tgt.Redactor.CredentialForms()
 		out, errOut := own.Writer(stdout), own.Writer(stderr)
 		defer out.Close()
 		defer errOut.Close()
 		opts.Output = out
-		opts.Redact = live.redactor.Bytes
+		opts.Redact = tgt.Redactor.Bytes
 		opts.Scrub = own.Bytes
 		opts.Ledger = steps.NewLedger()
-		opts.NewTarget = live.target
+		opts.NewTarget = newTarget
 		opts.LeaveOut = []string{fakeOnlyTag}
 		opts.PollInterval = rf.live.pollInterval
 		opts.MaxResponseBytes = rf.live.maxResponseBytes
@@ -195,21 +198,15 @@ func (c runCommand) run(ctx context.Context, args []string, _ io.Reader, stdout,
 			opts.Concurrency = defaultLiveConcurrency
 		}
 		stderr = errOut
-		target, scrub, root = live.describe, own.String, live.root
-		fmt.Fprintf(stderr, "conform: running against %s\n", live.describe)
+		target, scrub, root = tgt.Describe(), own.String, tgt.Root
+		fmt.Fprintf(stderr, "conform: running against %s\n", target)
 	}
-	var stream string
+	var envelopes []*messages.Envelope
 	if rf.report != "" {
-		f, err := os.CreateTemp("", "conform-messages-*.ndjson")
-		if err != nil {
-			return fmt.Errorf("--report: %w", err)
-		}
-		f.Close()
-		stream = f.Name()
-		defer os.Remove(stream)
-		opts.Formats = append(slices.Clone(opts.Formats), suite.Format{Name: "messages", Path: stream})
+		// The HTML report is built from the run's messages, kept in memory.
+		opts.Envelopes = func(e *messages.Envelope) { envelopes = append(envelopes, e) }
 		if len(rf.formats) == 0 {
-			opts.Formats = append(opts.Formats, suite.Format{Name: "pretty"})
+			opts.Formats = append(slices.Clone(opts.Formats), suite.Format{Name: "pretty"})
 		}
 	}
 
@@ -225,7 +222,7 @@ func (c runCommand) run(ctx context.Context, args []string, _ io.Reader, stdout,
 		stopped = res.Stopped.Error()
 	}
 	if err == nil && rf.report != "" {
-		if rerr := writeReport(rf.report, stream, report.Info{Target: target, Stopped: stopped, Redact: scrub}); rerr != nil {
+		if rerr := writeReport(rf.report, envelopes, report.Info{Target: target, Stopped: stopped, Redact: scrub}); rerr != nil {
 			return rerr
 		}
 		fmt.Fprintf(stderr, "conform: report written to %s\n", rf.report)
@@ -307,18 +304,9 @@ func reportOpen(stderr io.Writer, ledger *steps.Ledger, root string) {
 	}
 }
 
-// writeReport renders the messages stream of a run into the HTML report at path, with info
-// (the spec's title and version are filled in).
-func writeReport(path, stream string, info report.Info) error {
-	f, err := os.Open(stream)
-	if err != nil {
-		return fmt.Errorf("--report: %w", err)
-	}
-	defer f.Close()
-	envs, err := report.ReadMessages(f)
-	if err != nil {
-		return fmt.Errorf("--report: %w", err)
-	}
+// writeReport renders the messages of a run into the HTML report at path, with info (the spec's
+// title and version are filled in).
+func writeReport(path string, envs []*messages.Envelope, info report.Info) error {
 	spec, err := openapi.Load()
 	if err != nil {
 		return err

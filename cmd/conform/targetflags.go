@@ -1,22 +1,18 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
 	"os"
 	"strings"
 	"time"
 
 	"conform/export"
 	"conform/internal/credentials"
-	"conform/internal/transport"
+	"conform/internal/target"
 	"conform/steps"
 )
 
@@ -117,139 +113,53 @@ func (lf *liveFlags) liveOnly() string {
 	return ""
 }
 
-// targetError means the target could not be reached, refused the credentials, or is not the
-// export API at all: exit 3.
-type targetError struct {
-	rejected bool // it refused the credentials
-	notAPI   bool // it answered, but not as the export API does
-	err      error
+// settings are the target settings the flags and the environment name, for command.
+func (lf *liveFlags) settings(getenv func(string) string, command string, warn io.Writer) target.Settings {
+	return target.Settings{
+		BaseURL: lf.baseURL,
+		Credentials: credentials.Sources{
+			Getenv:           getenv,
+			ReadFile:         os.ReadFile,
+			PasswordFile:     lf.passwordFile,
+			TokenURL:         lf.tokenURL,
+			ClientID:         lf.clientID,
+			Scopes:           lf.scopes,
+			ClientSecretFile: lf.clientSecretFile,
+		},
+		Command:            command,
+		CAFile:             lf.caFile,
+		InsecureSkipVerify: lf.insecure,
+		RequestTimeout:     lf.requestTimeout,
+		Retries:            lf.retries,
+		MaxRetryAfter:      lf.maxRetryAfter,
+		Warn:               warn,
+	}
 }
 
-func (e *targetError) Error() string { return e.err.Error() }
-func (e *targetError) Unwrap() error { return e.err }
-
-// apiRoot turns what the user gave into the API root URL: a bare host gets the root appended,
-// a URL that already ends with it is kept. Credentials in the URL are refused, so that they
-// cannot end up in a report.
-func apiRoot(raw string) (string, error) {
-	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil {
-		return "", fmt.Errorf("--base-url: %w", err)
-	}
-	switch {
-	case u.Scheme != "http" && u.Scheme != "https":
-		return "", fmt.Errorf("--base-url %q: want an http:// or https:// URL", u.Redacted())
-	case u.Host == "":
-		return "", fmt.Errorf("--base-url %q: names no host", u.Redacted())
-	case u.User != nil:
-		return "", fmt.Errorf("--base-url %q: put credentials in CONFORM_USERNAME and CONFORM_PASSWORD, not in the URL", u.Redacted())
-	case u.RawQuery != "" || u.Fragment != "":
-		return "", fmt.Errorf("--base-url %q: must not have a query or a fragment", u.Redacted())
-	}
-	p := strings.TrimSuffix(u.Path, "/")
-	if !strings.HasSuffix(p, export.Root) {
-		p += export.Root
-	}
-	u.Path, u.RawPath = p, ""
-	return u.String(), nil
-}
-
-// liveRun holds what a live run is built from.
-type liveRun struct {
-	root     string // the API root URL
-	target   func(context.Context) (*steps.Target, error)
-	redactor *credentials.Redactor
-	describe string
-}
-
-// setUpLive checks the configuration, builds the transport and the credentials, and makes sure
-// the target answers and accepts the credentials before any scenario runs.
-func setUpLive(ctx context.Context, lf liveFlags, getenv func(string) string, stderr io.Writer) (*liveRun, error) {
-	root, err := apiRoot(lf.baseURL)
-	if err != nil {
-		return nil, &configError{err: err}
-	}
+// liveTarget reaches the target of a live run (see target.Connect) and returns it with the
+// scenarios' target factory, whose arranger submits the export bodies the flags name.
+func liveTarget(ctx context.Context, lf liveFlags, getenv func(string) string, stderr io.Writer) (*target.Target, func(context.Context) (*steps.Target, error), error) {
 	running, err := readOptional(lf.runningExport, "--running-export")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	quick, err := readOptional(lf.quickExport, "--quick-export")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	creds, red, err := lf.credentials(getenv, root, "run")
+	tgt, err := target.Connect(ctx, lf.settings(getenv, "run", stderr))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	rt, err := transport.New(transport.Options{
-		CAFile:             lf.caFile,
-		InsecureSkipVerify: lf.insecure,
-		Timeout:            lf.requestTimeout,
-		MaxRetries:         retriesOption(lf.retries),
-		MaxRetryAfter:      lf.maxRetryAfter,
-		Warn:               stderr,
-	})
-	if err != nil {
-		return nil, &configError{err: err}
-	}
-	auth, err := connect(ctx, root, creds, red, rt)
-	if err != nil {
-		return nil, err
-	}
-	return &liveRun{
-		root:     root,
-		redactor: red,
-		describe: fmt.Sprintf("%s with %s", root, creds.Describe()),
-		target: steps.LiveTarget(steps.LiveConfig{
-			Root:          root,
-			Transport:     rt,
-			Auth:          auth.Authenticate,
-			RunningExport: running,
-			QuickExport:   quick,
-			PollTimeout:   lf.pollTimeout,
-			PollInterval:  lf.pollInterval,
-		}),
-	}, nil
-}
-
-// credentials loads the credentials the flags and the environment name for a run of command
-// against root; a run without any is a configuration error. The redactor knows every secret.
-func (lf *liveFlags) credentials(getenv func(string) string, root, command string) (credentials.Config, *credentials.Redactor, error) {
-	creds, err := credentials.Load(credentials.Sources{
-		Getenv:           getenv,
-		ReadFile:         os.ReadFile,
-		PasswordFile:     lf.passwordFile,
-		TokenURL:         lf.tokenURL,
-		ClientID:         lf.clientID,
-		Scopes:           lf.scopes,
-		ClientSecretFile: lf.clientSecretFile,
-	})
-	if err != nil {
-		return credentials.Config{}, nil, &configError{err: err}
-	}
-	if creds.Basic == nil && creds.OAuth2 == nil {
-		return credentials.Config{}, nil, &configError{err: fmt.Errorf("no credentials for %s: set CONFORM_USERNAME and CONFORM_PASSWORD "+
-			"(or --password-file), or OAuth2 client credentials (see conform %s --help)", root, command)}
-	}
-	return creds, creds.Redactor(), nil
-}
-
-// connect builds the authenticator for creds and makes sure, before anything else is sent,
-// that the target answers and accepts the credentials.
-func connect(ctx context.Context, root string, creds credentials.Config, red *credentials.Redactor, rt http.RoundTripper) (credentials.Authenticator, error) {
-	auth := credentials.NewAuthenticator(ctx, creds, transport.TokenClient(rt), red)
-	if err := preflight(ctx, root, rt, auth, red); err != nil {
-		return nil, err
-	}
-	return auth, nil
-}
-
-// retriesOption maps the flag (0 = none) onto transport's option (0 = default, <0 = none).
-func retriesOption(n int) int {
-	if n <= 0 {
-		return -1
-	}
-	return n
+	return tgt, steps.LiveTarget(steps.LiveConfig{
+		Root:          tgt.Root,
+		Transport:     tgt.Transport,
+		Auth:          tgt.Auth.Authenticate,
+		RunningExport: running,
+		QuickExport:   quick,
+		PollTimeout:   lf.pollTimeout,
+		PollInterval:  lf.pollInterval,
+	}), nil
 }
 
 func readOptional(path, flagName string) ([]byte, error) {
@@ -264,86 +174,6 @@ func readOptional(path, flagName string) ([]byte, error) {
 		return nil, &configError{err: fmt.Errorf("%s %s: want a JSON object (an export request body)", flagName, path)}
 	}
 	return b, nil
-}
-
-// preflightID is asked for before the run: no real request has it, so any answer but 401 or
-// 403 shows that the target is there and takes the credentials.
-const preflightID = "conform-preflight-check"
-
-// preflightBodyLimit bounds how much of the preflight's answer is read: enough to tell an error
-// document from a web page, and no more from a target that may be hostile.
-const preflightBodyLimit = 64 << 10
-
-// preflight asks the target for the status of an id no request has, with the credentials, and
-// makes sure the answer comes from the export API: a 404 with an error document (or a 5xx,
-// which the scenarios will report). It follows no redirect. Anything of the target's own words
-// in an error is redacted by red.
-func preflight(ctx context.Context, root string, rt http.RoundTripper, auth credentials.Authenticator, red *credentials.Redactor) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, root+"/exportStatuses/"+preflightID, nil)
-	if err != nil {
-		return &configError{err: err}
-	}
-	req.Header.Set("Accept", "application/json")
-	if err := auth.Authenticate(req); err != nil {
-		var rejected *credentials.RejectedError
-		return &targetError{rejected: errors.As(err, &rejected), err: err}
-	}
-	resp, err := transport.APIClient(rt).Do(req)
-	if err != nil {
-		return &targetError{err: fmt.Errorf("cannot reach the target %s: %w", root, err)}
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, preflightBodyLimit))
-	if err != nil {
-		return &targetError{err: fmt.Errorf("cannot reach the target %s: read the answer: %w", root, err)}
-	}
-	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
-		return &targetError{rejected: true, err: fmt.Errorf("the target %s rejects the credentials: it answered %d %s", root, resp.StatusCode, http.StatusText(resp.StatusCode))}
-	}
-	if problem := notTheAPI(resp, body, red); problem != "" {
-		return &targetError{notAPI: true, err: fmt.Errorf("this does not look like the export API at %s: %s", root, problem)}
-	}
-	return nil
-}
-
-// notTheAPI says why the preflight's answer cannot come from the export API, or "" when it may.
-// The export API answers the status of an id no request has with 404 and an error document;
-// a redirect, a success, a web page or a bare 404 come from something else (a wrong path, a
-// static file server, a login portal).
-func notTheAPI(resp *http.Response, body []byte, red *credentials.Redactor) string {
-	status := fmt.Sprintf("%d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
-	switch {
-	case resp.StatusCode/100 == 3:
-		return fmt.Sprintf("it answered %s, a redirect to %q; conform follows no redirect (credentials must not go elsewhere): "+
-			"give the address the API answers at as --base-url", status, red.String(resp.Header.Get("Location")))
-	case htmlPage(resp.Header.Get("Content-Type"), body):
-		return fmt.Sprintf("it answered %s with a web page (%s), not JSON", status, mediaType(resp.Header.Get("Content-Type")))
-	case resp.StatusCode/100 == 2:
-		return fmt.Sprintf("it answered %s to the status of %q, an id no export request can have; the export API answers 404", status, preflightID)
-	case resp.StatusCode == http.StatusNotFound && !jsonObject(body):
-		return fmt.Sprintf("it answered %s without an error document (%s), as a server answers for a path it does not have; "+
-			"check the path of --base-url (the API root is %s)", status, mediaType(resp.Header.Get("Content-Type")), export.Root)
-	}
-	return ""
-}
-
-// htmlPage reports whether an answer is a web page: declared as HTML, or starting like one.
-func htmlPage(contentType string, body []byte) bool {
-	if strings.EqualFold(mediaType(contentType), "text/html") || strings.EqualFold(mediaType(contentType), "application/xhtml+xml") {
-		return true
-	}
-	trimmed := bytes.TrimLeft(body, " \t\r\n\ufeff")
-	return len(trimmed) > 0 && trimmed[0] == '<'
-}
-
-// mediaType is the media type of a Content-Type value, without parameters; "no Content-Type"
-// when there is none.
-func mediaType(contentType string) string {
-	mt, _, _ := strings.Cut(contentType, ";")
-	if mt = strings.TrimSpace(mt); mt == "" {
-		return "no Content-Type"
-	}
-	return mt
 }
 
 // jsonObject reports whether b is one well-formed JSON object.

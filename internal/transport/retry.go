@@ -62,6 +62,9 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 }
 
+// CloseIdleConnections closes the idle connections of the base transport.
+func (t *retryTransport) CloseIdleConnections() { CloseIdle(t.base) }
+
 // attempt sends req once under a context that ends after the timeout or when the returned
 // body is closed, whichever comes first.
 func (t *retryTransport) attempt(req *http.Request) (*http.Response, error) {

@@ -47,10 +47,13 @@ type Options struct {
 	// Sleep waits between attempts; it must return ctx.Err() if ctx ends first. nil means a real
 	// timer. Tests inject a recorder so that nothing sleeps.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// MaxIdleConnsPerHost is how many idle connections the default base keeps per host; 0 is
+	// net/http's default (2). A load keeps one per worker, or it measures connection set-up.
+	MaxIdleConnsPerHost int
 	// Base performs single attempts. nil means a clone of http.DefaultTransport (so proxy
 	// settings come from the environment through http.ProxyFromEnvironment) using TLSConfig.
-	// CAFile and InsecureSkipVerify only take effect through that default: a caller that sets
-	// Base configures its TLS itself.
+	// CAFile, InsecureSkipVerify and MaxIdleConnsPerHost only take effect through that
+	// default: a caller that sets Base configures it itself.
 	Base http.RoundTripper
 }
 
@@ -80,6 +83,10 @@ func New(o Options) (http.RoundTripper, error) {
 		t = t.Clone()
 		t.Proxy = http.ProxyFromEnvironment
 		t.TLSClientConfig = tlsConfig
+		if o.MaxIdleConnsPerHost > 0 {
+			t.MaxIdleConnsPerHost = o.MaxIdleConnsPerHost
+			t.MaxIdleConns = max(t.MaxIdleConns, o.MaxIdleConnsPerHost)
+		}
 		base = t
 	}
 	if o.InsecureSkipVerify {
@@ -120,6 +127,14 @@ func New(o Options) (http.RoundTripper, error) {
 		rt.sleep = Sleep
 	}
 	return rt, nil
+}
+
+// CloseIdle closes the idle connections of rt, as http.Client.CloseIdleConnections does: when rt
+// (or the base of a transport New made) has a CloseIdleConnections method.
+func CloseIdle(rt http.RoundTripper) {
+	if c, ok := rt.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
 }
 
 // TLSConfig returns the TLS configuration New gives its default base transport, so that other

@@ -42,6 +42,10 @@ type Options struct {
 	// Now gives the time of what godog does not time itself: the end of the run. Everything
 	// else is timed as godog recorded it. nil means time.Now.
 	Now func() time.Time
+	// Sink, when set, receives every envelope, in stream order, instead of the writer godog
+	// gives the formatter: a run builds its HTML report from them in memory. It is called with
+	// the formatter's lock held.
+	Sink func(*messages.Envelope)
 }
 
 // New is the godog.FormatterFunc of the "messages" formatter: it writes to w with the default
@@ -62,6 +66,7 @@ func NewFunc(o Options) godog.FormatterFunc {
 			// attachments); every callback is overridden, so it writes nothing itself.
 			BaseFmt:   godog.NewBaseFmt(suite, io.Discard),
 			out:       w,
+			sink:      o.Sink,
 			now:       o.Now,
 			newID:     messages.UUID{}.NewId,
 			stepDefs:  map[stepDefKey]string{},
@@ -75,6 +80,7 @@ func NewFunc(o Options) godog.FormatterFunc {
 type Formatter struct {
 	*godog.BaseFmt
 	out   io.Writer
+	sink  func(*messages.Envelope) // instead of out, when set
 	now   func() time.Time
 	newID func() string // ids of what the formatter makes up; gherkin's ids are godog's
 
@@ -231,8 +237,13 @@ func (f *Formatter) writeFeature(doc *messages.GherkinDocument, content []byte, 
 	}
 }
 
-// write writes e, an Envelope, as one line, unless an earlier write failed.
+// write writes e, an Envelope, as one line, unless an earlier write failed; or hands it to the
+// sink.
 func (f *Formatter) write(e any) {
+	if f.sink != nil {
+		f.sink(envelope(e))
+		return
+	}
 	if f.err != nil {
 		return
 	}

@@ -11,16 +11,17 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"testing"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cucumber/godog"
-
-	_ "conform/internal/messagefmt" // registers the "messages" formatter (Cucumber Messages NDJSON)
+	messages "github.com/cucumber/messages/go/v34"
 
 	"conform/fakeserver"
 	"conform/fakeserver/bundled"
 	"conform/features"
+	"conform/internal/messagefmt" // also registers the "messages" formatter (Cucumber Messages NDJSON)
 	"conform/internal/tagexpr"
 	"conform/openapi"
 	"conform/steps"
@@ -65,8 +66,9 @@ type Options struct {
 	MaxResponseBytes int64
 	// PollInterval is the pause between polls in "eventually" steps; 0 means steps' default.
 	PollInterval time.Duration
-	// TestingT, when set, runs each scenario as a subtest of it (from `go test`).
-	TestingT *testing.T
+	// configure, when set, changes godog's options last: the package's own tests run each
+	// scenario as a subtest with it (godog's TestingT), without this package importing testing.
+	configure func(*godog.Options)
 	// Redact, when set, is applied to everything of the target's a scenario reports: every
 	// attachment and every step's error (see steps.Config.Redact). Give it the redactor that
 	// knows the plain secrets too.
@@ -77,6 +79,9 @@ type Options struct {
 	Scrub func([]byte) []byte
 	// Ledger, when set, records every export request the run creates (see steps.Ledger).
 	Ledger *steps.Ledger
+	// Envelopes, when set, receives the run as Cucumber Messages, envelope by envelope, in
+	// stream order, in memory: what the HTML report is built from.
+	Envelopes func(*messages.Envelope)
 	// LeaveOut names tags whose scenarios this run cannot run (a live target leaves out
 	// @fake-only); they are not run and are counted in Result.LeftOut.
 	LeaveOut []string
@@ -119,7 +124,14 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	format, finishReports, err := prepareReports(o.Formats, o.Scrub)
+	formats := o.Formats
+	if o.Envelopes != nil {
+		formats = append(slices.Clone(formats), Format{Name: registerSink(o.Envelopes)})
+	}
+	// godog's formatter registry has no lock: hold ours while godog reads it (see registerSink).
+	registry.RLock()
+	defer registry.RUnlock()
+	format, finishReports, err := prepareReports(formats, o.Scrub)
 	if err != nil {
 		return Result{}, err
 	}
@@ -147,7 +159,9 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		FS:             features.FS,
 		Paths:          []string{"."},
 		DefaultContext: ctx,
-		TestingT:       o.TestingT,
+	}
+	if o.configure != nil {
+		o.configure(opts)
 	}
 	n, err := countScenarios(opts, filter)
 	if err != nil {
@@ -188,6 +202,25 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		return res, &UsageError{Err: fmt.Errorf("godog rejected the run options (exit %d); see its message above", code)}
 	}
 	return res, nil
+}
+
+// registry guards godog's formatter registry, which has no lock of its own: registerSink adds
+// to it while other runs may be looking formatters up. A run holds it for reading from the
+// moment it chooses its formatters until godog is done.
+var registry sync.RWMutex
+
+// sinks numbers the formatters registerSink adds.
+var sinks atomic.Int64
+
+// registerSink registers, under a name of its own, a Cucumber Messages formatter that hands
+// every envelope to sink, and returns the name. godog finds formatters only by name, and gives
+// them only a writer, so an in-memory consumer needs a formatter of its own.
+func registerSink(sink func(*messages.Envelope)) string {
+	name := fmt.Sprintf("conform-envelopes-%d", sinks.Add(1))
+	registry.Lock()
+	defer registry.Unlock()
+	godog.Format(name, "Cucumber Messages, in memory, for conform's HTML report", messagefmt.NewFunc(messagefmt.Options{Sink: sink}))
+	return name
 }
 
 // godogFilter turns a Cucumber tag expression into godog's filter syntax.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/cucumber/godog"
 	"github.com/stretchr/testify/require"
 )
 
@@ -13,9 +14,9 @@ import (
 func TestFeaturesAgainstBundledFake(t *testing.T) {
 	var out bytes.Buffer
 	res, err := Run(context.Background(), Options{
-		Formats:  []Format{{Name: "progress"}},
-		Output:   &out,
-		TestingT: t,
+		Formats:   []Format{{Name: "progress"}},
+		Output:    &out,
+		configure: func(o *godog.Options) { o.TestingT = t },
 	})
 	require.NoError(t, err, out.String())
 	require.True(t, res.Passed, out.String())

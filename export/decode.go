@@ -28,6 +28,15 @@ func DecodeStatus(b []byte) (Status, error) {
 	return s, nil
 }
 
+// DecodeError decodes an error document with the same strictness as DecodeStatus.
+func DecodeError(b []byte) (Error, error) {
+	var e Error
+	if err := decodeStrict(b, &e); err != nil {
+		return Error{}, err
+	}
+	return e, nil
+}
+
 func decodeStrict(b []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(v); err != nil {

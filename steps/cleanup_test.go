@@ -61,7 +61,7 @@ func hostileWorld(t *testing.T, status, cancel int, retryAfter string) (*World, 
 	require.NoError(t, err)
 	w := newWorld(Config{
 		Validator:        v,
-		MaxResponseBytes: DefaultMaxResponseBytes,
+		MaxResponseBytes: transport.DefaultMaxResponseBytes,
 		Ledger:           run,
 		NewTarget: func(context.Context) (*Target, error) {
 			return &Target{

@@ -101,13 +101,14 @@ func (c *Client) noteStatus(id export.ID, status int) {
 	}
 }
 
-// Response is one answer of the API, read whole.
+// Response is one answer of the API, read whole, with the exchange it was recorded in.
 type Response struct {
 	Method string
 	URL    string
 	Status int
 	Header http.Header
 	Body   []byte
+	ex     *Exchange // the recorded exchange: the decoded documents
 }
 
 // Describe renders the answer for a failure message: status line and body.
@@ -121,22 +122,31 @@ func (r *Response) Describe() string {
 	return fmt.Sprintf("%s %s answered %d %s\n%s", r.Method, r.URL, r.Status, http.StatusText(r.Status), body)
 }
 
-// StatusDocument decodes the body as a status document.
+// StatusDocument returns the answer as a status document, as the recording transport decoded it.
 func (r *Response) StatusDocument() (export.Status, error) {
-	doc, err := export.DecodeStatus(r.Body)
-	if err != nil {
-		return doc, fmt.Errorf("decode status document: %w\n%s", err, r.Describe())
+	if r.ex.Doc == nil {
+		return export.Status{}, fmt.Errorf("the answer is not a status document: %w\n%s", orNone(r.ex.DocErr), r.Describe())
 	}
-	return doc, nil
+	return *r.ex.Doc, nil
 }
 
-// ErrorDocument decodes the body as an error document.
+// ErrorDocument returns the answer as an error document, as the recording transport decoded it.
 func (r *Response) ErrorDocument() (export.Error, error) {
-	var doc export.Error
-	if err := json.Unmarshal(r.Body, &doc); err != nil {
-		return doc, fmt.Errorf("decode error document: %w\n%s", err, r.Describe())
+	if r.ex.ErrorDoc == nil {
+		return export.Error{}, fmt.Errorf("the answer is not an error document: %w\n%s", orNone(r.ex.ErrorDocErr), r.Describe())
 	}
-	return doc, nil
+	return *r.ex.ErrorDoc, nil
+}
+
+// errNoDocument says that an answer has no body of the kind asked for (or is no answer the
+// kind belongs to: an error for a status document, or the reverse).
+var errNoDocument = errors.New("it has none")
+
+func orNone(err error) error {
+	if err == nil {
+		return errNoDocument
+	}
+	return err
 }
 
 // callOptions tune one call.
@@ -247,5 +257,9 @@ func (c *Client) do(ctx context.Context, method, path string, h http.Header, bod
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: read body: %w", method, path, err)
 	}
-	return &Response{Method: method, URL: req.URL.Redacted(), Status: resp.StatusCode, Header: resp.Header, Body: b}, nil
+	ex := recordedExchange(resp)
+	if ex == nil {
+		return nil, fmt.Errorf("%s %s: the answer was not recorded (the client's transport must be the recording one)", method, path)
+	}
+	return &Response{Method: method, URL: req.URL.Redacted(), Status: resp.StatusCode, Header: resp.Header, Body: b, ex: ex}, nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"conform/export"
 	"conform/fakeserver"
+	"conform/internal/transport"
 )
 
 // countingCancels answers status calls with the given status and counts cancels that arrive.
@@ -30,7 +31,7 @@ func countingCancels(status *atomic.Int32, cancels *atomic.Int32) http.Handler {
 func TestCancelGuard(t *testing.T) {
 	var status, cancels atomic.Int32
 	status.Store(http.StatusNotFound)
-	c, _ := testClient(t, countingCancels(&status, &cancels), DefaultMaxResponseBytes)
+	c, _ := testClient(t, countingCancels(&status, &cancels), transport.DefaultMaxResponseBytes)
 	ctx := context.Background()
 
 	_, err := c.Cancel(ctx, "4711")
@@ -60,7 +61,7 @@ func TestCancelGuard(t *testing.T) {
 
 func TestCreatedRequestsAreOwned(t *testing.T) {
 	srv := fakeserver.New(fakeserver.Options{Clock: fakeserver.NewManualClock(testEpoch)})
-	c, _ := testClient(t, srv, DefaultMaxResponseBytes)
+	c, _ := testClient(t, srv, transport.DefaultMaxResponseBytes)
 	c.auth = func(r *http.Request) error {
 		r.SetBasicAuth(fakeserver.DefaultUsername, fakeserver.DefaultPassword)
 		return nil

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +18,8 @@ import (
 	"github.com/cucumber/godog"
 
 	"conform/export"
+	"conform/internal/evidence"
+	"conform/internal/transport"
 	"conform/openapi"
 	"conform/oracle"
 )
@@ -53,7 +54,7 @@ type Config struct {
 	Validator *openapi.Validator
 	// PollInterval is the pause between two polls of "eventually" steps; 0 means 1s.
 	PollInterval time.Duration
-	// MaxResponseBytes caps one response body; 0 means DefaultMaxResponseBytes.
+	// MaxResponseBytes caps one response body; 0 means transport.DefaultMaxResponseBytes.
 	MaxResponseBytes int64
 	// Redact, when set, scrubs secrets from everything of the target's that a scenario reports:
 	// every attachment before it is attached (reports encode attachments, base64 in Cucumber
@@ -73,9 +74,10 @@ type World struct {
 	rec    *recorder
 	oracle *oracle.Oracle
 
-	mu       sync.Mutex // guards findings and reported
-	findings []string   // violations of the spec or of an invariant, in the order found
-	reported int        // how many findings have already failed a step
+	mu       sync.Mutex        // guards findings, reported and breaches
+	findings []string          // violations of the spec or of an invariant, in the order found
+	reported int               // how many findings have already failed a step
+	breaches []evidence.Breach // the invariant breaches not yet attached to a step
 
 	stepFrom    int // how many exchanges there were when the current step began
 	last        *Response
@@ -90,7 +92,7 @@ func Initializer(cfg Config) func(*godog.ScenarioContext) {
 		cfg.PollInterval = time.Second
 	}
 	if cfg.MaxResponseBytes <= 0 {
-		cfg.MaxResponseBytes = DefaultMaxResponseBytes
+		cfg.MaxResponseBytes = transport.DefaultMaxResponseBytes
 	}
 	return func(sc *godog.ScenarioContext) {
 		w := newWorld(cfg)
@@ -103,6 +105,7 @@ func Initializer(cfg Config) func(*godog.ScenarioContext) {
 		})
 		sc.StepContext().After(func(ctx context.Context, _ *godog.Step, _ godog.StepResultStatus, _ error) (context.Context, error) {
 			ctx = attachExchanges(ctx, w.rec.since(w.stepFrom), w.cfg.Redact)
+			ctx = attachBreaches(ctx, w.takeBreaches(), w.cfg.Redact)
 			return ctx, w.redactError(w.failOnFindings())
 		})
 		sc.After(func(ctx context.Context, _ *godog.Scenario, _ error) (context.Context, error) {
@@ -224,66 +227,64 @@ func (w *World) stop() {
 	}
 }
 
-// Exchanges returns every exchange of the scenario so far, in order.
-func (w *World) Exchanges() []Exchange { return w.rec.all() }
-
 // observe runs on every exchange: spec violations become findings, and every status document
 // goes to the invariant oracle.
 func (w *World) observe(ex Exchange) {
 	for _, v := range ex.Violations {
 		w.addFinding("the answer breaks the spec: " + v.String())
 	}
-	asked, ok := askedID(ex)
-	if !ok || ex.Status/100 != 2 || len(ex.RespBody) == 0 {
-		return
-	}
-	doc, err := export.DecodeStatus(ex.RespBody)
-	if err != nil {
+	if ex.DocErr != nil && len(ex.Violations) == 0 {
 		// Mostly a spec violation already says why; but a body the spec lets through (data
 		// after the document, a number too large, a key in another case) must not go unjudged.
-		if len(ex.Violations) == 0 {
-			w.addFinding(fmt.Sprintf("%s %s → %d: the status document cannot be read: %v", ex.Method, ex.URL, ex.Status, err))
-		}
+		w.addFinding(fmt.Sprintf("%s %s → %d: the status document cannot be read: %v", ex.Method, ex.URL, ex.Status, ex.DocErr))
+	}
+	if ex.Doc == nil {
 		return
 	}
-	if asked == "" { // a create names its own id
-		asked = doc.RequestID()
-	}
-	if doc.Progress.Terminal() {
-		w.client.settle(asked, seenCompleted)
+	if ex.Doc.Progress.Terminal() {
+		w.client.settle(ex.Asked, seenCompleted)
 	}
 	obs := oracle.Observation{
 		Seq:    ex.Seq,
 		At:     ex.At,
 		Source: fmt.Sprintf("%s %s → %d", ex.Method, ex.URL, ex.Status),
-		Doc:    doc,
+		Doc:    *ex.Doc,
 		Raw:    ex.RespBody,
 	}
-	for _, v := range w.oracle.Observe(asked, obs) {
-		w.addFinding(v.Error())
+	for _, b := range w.oracle.Observe(ex.Asked, obs) {
+		w.addFinding(b.Error())
+		w.addBreach(b.Evidence(ex.Asked))
 	}
 }
 
-// askedID tells which request an exchange was about: the id in a status or cancel path, "" for
-// a create, and ok=false for anything else.
-func askedID(ex Exchange) (export.ID, bool) {
-	path := ex.URL
-	if i := strings.IndexAny(path, "?#"); i >= 0 {
-		path = path[:i]
-	}
-	for _, p := range []string{"/exportStatuses/", "/custom-actions/cancel/exportRequests/"} {
-		if i := strings.LastIndex(path, p); i >= 0 {
-			id := path[i+len(p):]
-			if un, err := url.PathUnescape(id); err == nil {
-				id = un
-			}
-			return export.ID(id), true
+// addBreach keeps b, to be attached to the step that found it: the same breach seen again
+// (the same invariant, request, message and earlier document, on a later poll) is kept once.
+func (w *World) addBreach(b evidence.Breach) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, k := range w.breaches {
+		if sameBreach(k, b) {
+			return
 		}
 	}
-	if strings.HasSuffix(path, "/exportRequests") && ex.Method == http.MethodPost {
-		return "", true
+	w.breaches = append(w.breaches, b)
+}
+
+// takeBreaches returns the breaches not yet attached, and forgets them.
+func (w *World) takeBreaches() []evidence.Breach {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := w.breaches
+	w.breaches = nil
+	return out
+}
+
+func sameBreach(a, b evidence.Breach) bool {
+	same := a.Invariant == b.Invariant && a.Request == b.Request && a.Message == b.Message
+	if a.Previous == nil || b.Previous == nil {
+		return same && a.Previous == b.Previous
 	}
-	return "", false
+	return same && a.Previous.Seq == b.Previous.Seq
 }
 
 func (w *World) addFinding(s string) {

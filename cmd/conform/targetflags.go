@@ -13,6 +13,7 @@ import (
 	"conform/export"
 	"conform/internal/credentials"
 	"conform/internal/target"
+	"conform/internal/transport"
 	"conform/steps"
 )
 
@@ -52,7 +53,7 @@ func (lf *liveFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&lf.pollInterval, "poll-interval", 2*time.Second, "pause between two status polls")
 	fs.IntVar(&lf.retries, "retries", 3, "retries of a status poll answered 429/502/503/504 or dropped (never of a create or cancel)")
 	fs.DurationVar(&lf.maxRetryAfter, "max-retry-after", 30*time.Second, "the longest Retry-After honoured; a longer one ends the retries")
-	fs.Int64Var(&lf.maxResponseBytes, "max-response-bytes", steps.DefaultMaxResponseBytes, "the largest response body read")
+	fs.Int64Var(&lf.maxResponseBytes, "max-response-bytes", transport.DefaultMaxResponseBytes, "the largest response body read")
 	lf.registerConnection(fs)
 }
 

@@ -15,7 +15,6 @@ package load
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -28,6 +27,7 @@ import (
 	"time"
 
 	"conform/export"
+	"conform/internal/transport"
 	"conform/openapi"
 	"conform/oracle"
 )
@@ -52,7 +52,6 @@ const (
 	MaxConcurrency       = 1024
 	DefaultIDs           = 10
 	MaxIDs               = 10000
-	DefaultMaxBodyBytes  = 4 << 20
 	DefaultMaxViolations = 10
 )
 
@@ -114,7 +113,7 @@ type Config struct {
 	ValidateEvery int
 	// Validator checks answers; nil means openapi.NewValidator().
 	Validator *openapi.Validator
-	// MaxBodyBytes caps the body read of one answer; 0 means DefaultMaxBodyBytes.
+	// MaxBodyBytes caps the body read of one answer; 0 means transport.DefaultMaxResponseBytes.
 	MaxBodyBytes int64
 	// MaxViolations is how many violations and errors the report quotes; 0 means
 	// DefaultMaxViolations.
@@ -143,7 +142,7 @@ func (cfg *Config) check() error {
 		cfg.IDs = DefaultIDs
 	}
 	if cfg.MaxBodyBytes <= 0 {
-		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+		cfg.MaxBodyBytes = transport.DefaultMaxResponseBytes
 	}
 	if cfg.MaxViolations <= 0 {
 		cfg.MaxViolations = DefaultMaxViolations
@@ -372,8 +371,8 @@ func (r *runner) create(ctx context.Context, st *stats, every int) (export.ID, e
 	case a.status != http.StatusAccepted:
 		return "", fmt.Errorf("create answered %d, not 202", a.status)
 	}
-	var doc export.Status
-	if err := json.Unmarshal(a.body, &doc); err != nil || doc.RequestID() == "" {
+	doc, err := export.DecodeStatus(a.body)
+	if err != nil || doc.RequestID() == "" {
 		return "", errors.New("create answered 202 without a request id in its status document")
 	}
 	return doc.RequestID(), nil
@@ -458,8 +457,8 @@ func (r *runner) check(req *http.Request, reqBody []byte, resp openapi.Response,
 	if len(out) > 0 || !isStatusDocument(resp) {
 		return out // a document that breaks the spec is not worth decoding for invariants
 	}
-	var doc export.Status
-	if err := json.Unmarshal(resp.Body, &doc); err != nil {
+	doc, err := export.DecodeStatus(resp.Body) // the one strict decoder, as conform run reads it
+	if err != nil {
 		return append(out, "status document does not decode: "+err.Error())
 	}
 	if asked == "" {

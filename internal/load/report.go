@@ -134,9 +134,6 @@ type StatusCount struct {
 	Count     int64  `json:"count"`
 }
 
-// Answered is the number of requests that got an answer.
-func (r *Report) Answered() int64 { return r.Requests - r.Failed - r.Abandoned }
-
 func (s *stats) report(cfg Config, elapsed time.Duration) *Report {
 	rep := &Report{
 		Target:        cfg.Root,

@@ -62,7 +62,7 @@ type Options struct {
 	// Colour turns on ANSI colours on Output; decide it from whether Output is a terminal.
 	// Report files never have colours.
 	Colour bool
-	// MaxResponseBytes caps one response body; 0 means steps.DefaultMaxResponseBytes.
+	// MaxResponseBytes caps one response body; 0 means transport.DefaultMaxResponseBytes.
 	MaxResponseBytes int64
 	// PollInterval is the pause between polls in "eventually" steps; 0 means steps' default.
 	PollInterval time.Duration

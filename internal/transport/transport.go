@@ -15,6 +15,10 @@ import (
 	"time"
 )
 
+// DefaultMaxResponseBytes caps how much of one response body the harness reads, unless told
+// otherwise (--max-response-bytes): a hostile target must not make it hold more.
+const DefaultMaxResponseBytes = 4 << 20
+
 // Defaults used when the matching Options field is zero.
 const (
 	DefaultTimeout       = 30 * time.Second

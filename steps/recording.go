@@ -6,20 +6,20 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"time"
 
+	"conform/export"
 	"conform/openapi"
 )
-
-// DefaultMaxResponseBytes caps how much of one response body the harness reads.
-const DefaultMaxResponseBytes = 4 << 20
 
 // ErrResponseTooLarge is returned when a response body exceeds the cap.
 var ErrResponseTooLarge = errors.New("response body too large")
 
-// Exchange is one request and its response as a scenario saw them, with the spec's verdict.
+// Exchange is one request and its response as a scenario saw them: what went and came back,
+// the spec's verdict, and the body decoded once, by the recording transport, for everything
+// downstream (the steps, the oracle, the timeline, the reports): nothing reads the body again,
+// so nothing can read it differently.
 type Exchange struct {
 	Seq        int
 	At         time.Time
@@ -30,10 +30,49 @@ type Exchange struct {
 	Status     int
 	RespHeader http.Header
 	RespBody   []byte
+	Err        error // transport failure: no response
+
 	Violations []openapi.Violation
 	Operation  string            // the spec's operationId, "" when no operation matched
 	PathParams map[string]string // the matched operation's path parameters, unescaped
-	Err        error             // transport failure: no response
+
+	Call  export.Call // which call of the API this was
+	Asked export.ID   // the request id the call's path names; for a create, the one its answer names
+
+	// Doc is the answer of a status, a create or a cancel (2xx, with a body) decoded as a status
+	// document by export.DecodeStatus, or nil; DocErr says why such an answer is none.
+	Doc    *export.Status
+	DocErr error
+	// ErrorDoc is an error answer (4xx, 5xx, with a body) decoded as an error document by
+	// export.DecodeError, or nil; ErrorDocErr says why such an answer is none.
+	ErrorDoc    *export.Error
+	ErrorDocErr error
+}
+
+// decode reads the response body once, as what the call answers.
+func (ex *Exchange) decode() {
+	if len(ex.RespBody) == 0 || ex.Call == export.NoCall {
+		return
+	}
+	switch {
+	case ex.Status/100 == 2:
+		doc, err := export.DecodeStatus(ex.RespBody)
+		if err != nil {
+			ex.DocErr = err
+			return
+		}
+		ex.Doc = &doc
+		if ex.Call == export.CallCreate {
+			ex.Asked = doc.RequestID()
+		}
+	case ex.Status >= 400:
+		doc, err := export.DecodeError(ex.RespBody)
+		if err != nil {
+			ex.ErrorDocErr = err
+			return
+		}
+		ex.ErrorDoc = &doc
+	}
 }
 
 // recorder keeps a scenario's exchanges in order. It is shared by the validating transport and
@@ -109,6 +148,7 @@ func (t *validatingTransport) RoundTrip(req *http.Request) (*http.Response, erro
 		ReqHeader: req.Header.Clone(),
 		ReqBody:   reqBody,
 	}
+	ex.Call, ex.Asked = export.CallOf(req.Method, req.URL.EscapedPath())
 	resp, err := t.next.RoundTrip(req)
 	if err != nil {
 		ex.Err = err
@@ -132,19 +172,27 @@ func (t *validatingTransport) RoundTrip(req *http.Request) (*http.Response, erro
 	ex.RespBody = body
 	verdict := t.validator.Validate(req, reqBody, openapi.Response{Status: resp.StatusCode, Header: resp.Header, Body: body})
 	ex.Violations, ex.Operation, ex.PathParams = verdict.Violations, verdict.Operation, verdict.PathParams
-	t.rec.add(ex)
-	resp.Body = io.NopCloser(bytes.NewReader(body))
+	ex.decode()
+	recorded := t.rec.add(ex)
+	resp.Body = &recordedBody{Reader: bytes.NewReader(body), ex: &recorded}
 	resp.ContentLength = int64(len(body))
 	return resp, nil
 }
 
-// handlerTransport serves requests with an in-process handler: the bundled fake needs no socket.
-type handlerTransport struct{ h http.Handler }
+// recordedBody is the body the recording transport hands on: the bytes it read, and the
+// exchange it recorded them in, so that the client takes the decoded document from there
+// instead of decoding the body again.
+type recordedBody struct {
+	*bytes.Reader
+	ex *Exchange
+}
 
-func (t handlerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	w := httptest.NewRecorder()
-	t.h.ServeHTTP(w, req)
-	resp := w.Result()
-	resp.Request = req
-	return resp, nil
+func (*recordedBody) Close() error { return nil }
+
+// recordedExchange returns the exchange the recording transport recorded for resp, if it did.
+func recordedExchange(resp *http.Response) *Exchange {
+	if b, ok := resp.Body.(*recordedBody); ok {
+		return b.ex
+	}
+	return nil
 }

@@ -1,7 +1,6 @@
 package steps
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -14,9 +13,6 @@ import (
 	"conform/export"
 	"conform/internal/evidence"
 )
-
-// MaxEvidenceBody caps each body shown in a report; the rest is cut and marked.
-const MaxEvidenceBody = 16 << 10
 
 // redactedHeaders are never shown: they carry credentials or sessions.
 var redactedHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie", "X-Api-Key", "X-Auth-Token"}
@@ -50,9 +46,9 @@ func exchangeEvidence(ex Exchange) evidence.Call {
 		Verdict:         evidence.Conforms,
 	}
 	var cut bool
-	out.RequestBody, cut = shownBody(ex.ReqBody)
+	out.RequestBody, cut = evidence.ShowBody(ex.ReqBody)
 	out.Truncated = cut
-	out.ResponseBody, cut = shownBody(ex.RespBody)
+	out.ResponseBody, cut = evidence.ShowBody(ex.RespBody)
 	out.Truncated = out.Truncated || cut
 	for _, v := range ex.Violations {
 		out.Violations = append(out.Violations, evidence.SpecViolation{
@@ -96,21 +92,6 @@ func redactHeaderValue(v []string) string {
 	return "[REDACTED]"
 }
 
-// shownBody pretty-prints a JSON body and cuts any body at MaxEvidenceBody bytes.
-func shownBody(b []byte) (string, bool) {
-	if len(b) == 0 {
-		return "", false
-	}
-	var buf bytes.Buffer
-	if json.Indent(&buf, b, "", "  ") == nil {
-		b = buf.Bytes()
-	}
-	if len(b) <= MaxEvidenceBody {
-		return string(b), false
-	}
-	return string(b[:MaxEvidenceBody]) + "\n… (cut)", true
-}
-
 // timeline reduces every status document the scenario saw to its progress values, per request,
 // in the order the requests were first seen.
 func timeline(exchanges []Exchange) evidence.Timeline {
@@ -126,34 +107,42 @@ func timeline(exchanges []Exchange) evidence.Timeline {
 		return &tl.Requests[i]
 	}
 	for _, ex := range exchanges {
-		asked, ok := askedID(ex)
-		if !ok || ex.Status/100 != 2 {
+		if ex.Status/100 != 2 || ex.Asked == "" {
 			continue
 		}
-		if ex.Method == http.MethodPost && asked != "" { // a cancel that was accepted
-			if rt := entry(asked); rt.CancelSentAt == nil {
+		if ex.Call == export.CallCancel { // a cancel that was accepted
+			if rt := entry(ex.Asked); rt.CancelSentAt == nil {
 				at := ex.At
 				rt.CancelSentAt = &at
 			}
-			if len(ex.RespBody) == 0 {
-				continue
-			}
 		}
-		var doc export.Status
-		if json.Unmarshal(ex.RespBody, &doc) != nil {
+		if ex.Doc == nil {
 			continue
 		}
-		if asked == "" {
-			asked = doc.RequestID()
-		}
-		obs := evidence.Snapshot{Seq: ex.Seq, At: ex.At, Progress: string(doc.Progress), Completed: doc.Completed}
-		for _, it := range doc.Items() {
+		obs := evidence.Snapshot{Seq: ex.Seq, At: ex.At, Progress: string(ex.Doc.Progress), Completed: ex.Doc.Completed}
+		for _, it := range ex.Doc.Items() {
 			obs.Items = append(obs.Items, evidence.ItemState{Name: it.ItemName, Progress: string(it.Progress)})
 		}
-		rt := entry(asked)
+		rt := entry(ex.Asked)
 		rt.Observations = append(rt.Observations, obs)
 	}
 	return tl
+}
+
+// attachBreaches attaches each invariant breach, redacted by redact (may be nil).
+func attachBreaches(ctx context.Context, breaches []evidence.Breach, redact func([]byte) []byte) context.Context {
+	for i, b := range breaches {
+		body, err := json.Marshal(b)
+		if err != nil {
+			continue // every field is a plain value; cannot happen
+		}
+		ctx = godog.Attach(ctx, godog.Attachment{
+			Body:      redacted(body, redact),
+			FileName:  fmt.Sprintf("breach-%d-invariant-%d.json", i+1, b.Invariant),
+			MediaType: evidence.BreachMediaType,
+		})
+	}
+	return ctx
 }
 
 // attachTimeline attaches the scenario's timeline, if it saw any status document.

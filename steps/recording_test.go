@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"conform/export"
 	"conform/internal/transport"
 	"conform/openapi"
 )
@@ -42,7 +43,7 @@ func testClient(t testing.TB, h http.Handler, maxBytes int64) (*Client, *recorde
 }
 
 func TestTransportRecordsAndValidatesEveryExchange(t *testing.T) {
-	c, rec := testClient(t, fixed(http.StatusInternalServerError, "application/json", `{"oops":true}`), DefaultMaxResponseBytes)
+	c, rec := testClient(t, fixed(http.StatusInternalServerError, "application/json", `{"oops":true}`), transport.DefaultMaxResponseBytes)
 	c.Own("7")
 	resp, err := c.Cancel(context.Background(), "7")
 	require.NoError(t, err)
@@ -62,7 +63,7 @@ func TestTransportRecordsAndValidatesEveryExchange(t *testing.T) {
 }
 
 func TestTransportSendsTheCreateBodyAndValidatesIt(t *testing.T) {
-	c, rec := testClient(t, fixed(http.StatusBadRequest, "application/json", `{"title":"Bad Request","status":400}`), DefaultMaxResponseBytes)
+	c, rec := testClient(t, fixed(http.StatusBadRequest, "application/json", `{"title":"Bad Request","status":400}`), transport.DefaultMaxResponseBytes)
 	_, err := c.CreateRaw(context.Background(), []byte(`{"tables":{"items":[]}}`))
 	require.NoError(t, err)
 	ex := rec.all()[0]
@@ -89,7 +90,7 @@ func TestClientEscapesIDsAndCanOmitCredentials(t *testing.T) {
 		w.Header().Set("WWW-Authenticate", "Basic")
 		w.WriteHeader(http.StatusUnauthorized)
 	})
-	c, rec := testClient(t, h, DefaultMaxResponseBytes)
+	c, rec := testClient(t, h, transport.DefaultMaxResponseBytes)
 	_, err := c.Status(context.Background(), "a/b c", callOptions{anonymous: true})
 	require.NoError(t, err)
 	require.Equal(t, "/logisticsRestApi/data/v1/exportStatuses/a%2Fb%20c", got.URL.EscapedPath())
@@ -104,20 +105,53 @@ func TestClientEscapesIDsAndCanOmitCredentials(t *testing.T) {
 	require.Equal(t, "u", user)
 }
 
-func TestAskedID(t *testing.T) {
+// The recording transport decodes each body once; the exchange carries the call, the id it is
+// about and the decoded document, or why there is none.
+func TestRecordingDecodesOnce(t *testing.T) {
+	const seed = `{"progress":"processing","completed":false,"result":{"body":{"requestID":4711,"tables":{"items":[]}}}}`
 	tests := []struct {
-		method, url string
-		want        string
-		ok          bool
+		name, method, path string
+		status             int
+		body               string
+		call               export.Call
+		asked              export.ID
+		doc, errDoc, fails bool
 	}{
-		{"GET", "http://h/logisticsRestApi/data/v1/exportStatuses/12345", "12345", true},
-		{"POST", "http://h/logisticsRestApi/data/v1/custom-actions/cancel/exportRequests/a%2Fb?x=1", "a/b", true},
-		{"POST", "http://h/logisticsRestApi/data/v1/exportRequests", "", true},
-		{"GET", "http://h/logisticsRestApi/data/v1/somethingElse", "", false},
+		{"status", "GET", "/exportStatuses/4711", 200, seed, export.CallStatus, "4711", true, false, false},
+		{"create names its own id", "POST", "/exportRequests", 202, seed, export.CallCreate, "4711", true, false, false},
+		{"cancel without a body", "POST", "/custom-actions/cancel/exportRequests/a%2Fb", 200, "", export.CallCancel, "a/b", false, false, false},
+		{"error", "GET", "/exportStatuses/9", 404, `{"title":"Not Found","status":404}`, export.CallStatus, "9", false, true, false},
+		{"a key in another case", "GET", "/exportStatuses/4711", 200,
+			`{"progress":"processing","PROGRESS":"cancelled","completed":false}`, export.CallStatus, "4711", false, false, true},
 	}
 	for _, tt := range tests {
-		id, ok := askedID(Exchange{Method: tt.method, URL: tt.url})
-		require.Equal(t, tt.ok, ok, tt.url)
-		require.Equal(t, tt.want, string(id), tt.url)
+		t.Run(tt.name, func(t *testing.T) {
+			c, rec := testClient(t, fixed(tt.status, "application/json", tt.body), transport.DefaultMaxResponseBytes)
+			_, err := c.do(context.Background(), tt.method, tt.path, nil, nil, callOptions{})
+			require.NoError(t, err)
+			ex := rec.all()[0]
+			require.Equal(t, tt.call, ex.Call)
+			require.Equal(t, tt.asked, ex.Asked)
+			require.Equal(t, tt.doc, ex.Doc != nil)
+			require.Equal(t, tt.errDoc, ex.ErrorDoc != nil)
+			require.Equal(t, tt.fails, ex.DocErr != nil, "%v", ex.DocErr)
+		})
 	}
+}
+
+// The issue's body: the harness rejects the document, and the timeline, built from the same
+// decode, must not draw it cancelled (it used to, with a lenient decoder of its own).
+func TestTimelineAgreesWithTheVerdict(t *testing.T) {
+	c, rec := testClient(t, fixed(200, "application/json", `{"progress":"processing","PROGRESS":"cancelled","completed":false}`), transport.DefaultMaxResponseBytes)
+	resp, err := c.Status(context.Background(), "4711")
+	require.NoError(t, err)
+	_, err = resp.StatusDocument()
+	require.ErrorContains(t, err, `key "PROGRESS" is not the field "progress"`)
+	tl := timeline(rec.all())
+	for _, r := range tl.Requests {
+		for _, o := range r.Observations {
+			require.NotEqual(t, "cancelled", o.Progress, "the timeline shows a document the verdict refused")
+		}
+	}
+	require.Empty(t, tl.Requests, "a document that cannot be read is not on the timeline")
 }

@@ -3,12 +3,14 @@ package steps
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"conform/export"
 	"conform/internal/evidence"
 	"conform/openapi"
 )
@@ -37,7 +39,7 @@ func TestExchangeEvidenceRedactsAndPrettyPrints(t *testing.T) {
 }
 
 func TestExchangeEvidenceCapsBodiesAndReportsFailures(t *testing.T) {
-	big := `"` + strings.Repeat("x", MaxEvidenceBody) + `"`
+	big := `"` + strings.Repeat("x", evidence.MaxBody) + `"`
 	got := exchangeEvidence(Exchange{Method: "GET", RespBody: []byte(big), Err: errors.New("connection reset")})
 	require.True(t, got.Truncated)
 	require.True(t, strings.HasSuffix(got.ResponseBody, "… (cut)"))
@@ -61,6 +63,13 @@ func TestTimeline(t *testing.T) {
 		{Seq: 3, At: t0.Add(2 * time.Second), Method: "GET", URL: root + "/exportStatuses/7", Status: 200, RespBody: doc("cancelling", "processing")},
 		{Seq: 4, At: t0.Add(3 * time.Second), Method: "GET", URL: root + "/exportStatuses/8", Status: 404, RespBody: []byte(`{}`)},
 		{Seq: 5, At: t0.Add(4 * time.Second), Method: "POST", URL: root + "/custom-actions/cancel/exportRequests/7", Status: 200},
+	}
+	for i := range exchanges { // decoded as the recording transport decodes them
+		ex := &exchanges[i]
+		u, err := url.Parse(ex.URL)
+		require.NoError(t, err)
+		ex.Call, ex.Asked = export.CallOf(ex.Method, u.EscapedPath())
+		ex.decode()
 	}
 	tl := timeline(exchanges)
 	require.Len(t, tl.Requests, 1, "a 404 is no observation")

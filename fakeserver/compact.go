@@ -18,9 +18,11 @@ import (
 // collector to trace, so answering a poll costs the same with a thousand requests stored as
 // with a hundred thousand.
 //
-// Only exports a client created on a correct fake are compacted: their ids are numbers, their
-// checksums are derived (lowercase md5 hex), and no defect changes how they are answered.
-// Seeded exports and every export of a fake with defects keep their full form.
+// Only exports a client created are compacted, and only when their state machine has no hooks
+// (hooks.go): their ids are numbers, their checksums are derived (lowercase md5 hex), and a record
+// has no room for hooks. Seeded exports, and every export of a fake with a defect that changes the
+// state machine, keep their full form; a fake whose defects only garble its answers compacts as a
+// correct one does, since its decorator rewrites answers and never sees the store.
 
 // Record layout, little-endian: progress (1 byte), submitted and started (Unix seconds, 8 bytes
 // each, noTime for a zero time), the number of items (4 bytes), then per item: its name's index
@@ -78,7 +80,7 @@ var (
 
 // compactable reports whether e can be kept in compact form, and its numeric id.
 func compactable(e *task) (int64, bool) {
-	if !e.running || e.defects != nil || !e.completed() {
+	if !e.running || e.hooks != nil || !e.completed() {
 		return 0, false
 	}
 	n, ok := numericID(e.id)

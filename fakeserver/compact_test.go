@@ -110,7 +110,7 @@ func TestCreatesCompactWhatCompletedUnseen(t *testing.T) {
 // defects apply to it as they do to the others.
 func TestDefectiveFakesDoNotCompact(t *testing.T) {
 	st, clock := newTestStore(t, testSchedule)
-	st.defects = newDefectSet([]Defect{DefectStuckCancelling})
+	st.hooks = newDefectSet([]Defect{DefectStuckCancelling}).hooks
 	doc, err := st.create([]string{"SHIPMENT"})
 	require.NoError(t, err)
 	clock.Advance(time.Minute)

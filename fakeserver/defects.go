@@ -1,6 +1,7 @@
 package fakeserver
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -15,7 +16,7 @@ import (
 // can be shown to catch it. A correct fake injects none; see Options.Defects.
 type Defect string
 
-// The defects the fake can inject. Each is described, for people, in defectDescriptions.
+// The defects the fake can inject. Each is described, and given its effect, in defectDescriptions.
 const (
 	DefectCancelRunningWrongStatus   Defect = "cancel-running-wrong-status"
 	DefectCancelCompletedWrongStatus Defect = "cancel-completed-wrong-status"
@@ -35,41 +36,132 @@ const (
 	DefectInternalErrors             Defect = "internal-errors"
 )
 
-// defectDescriptions says, for a QA reader, what the broken server does and what a correct one
-// does instead. It is the registry: a Defect not listed here is unknown to New and ParseDefect.
-var defectDescriptions = map[Defect]string{
-	DefectCancelRunningWrongStatus: "Cancelling a running request answers 202 Accepted (and does cancel it); " +
-		"a correct server answers 200 OK.",
-	DefectCancelCompletedWrongStatus: "Cancelling a request that has already completed answers 409 Conflict; " +
-		"a correct server answers 400 Bad Request saying the request is in an invalid state for cancellation.",
-	DefectCancelUnknownWrongStatus: "Cancelling an id that names no request answers 400 Bad Request; " +
-		"a correct server answers 404 Not Found.",
-	DefectCancelNoEffect: "Cancelling a running request answers 200 OK but changes nothing, so the export runs on; " +
-		"a correct server marks it cancelling and later cancelled.",
-	DefectCancelWithoutCredentials: "A cancel without credentials is answered 401 Unauthorized but cancels the request all the same; " +
-		"a correct server changes nothing for a call it refuses.",
-	DefectStuckCancelling: "A cancelled request stays cancelling forever; " +
-		"a correct server settles it as cancelled (completed) soon after.",
-	DefectFinishedItemsChange: "When a cancellation settles, tables that had already succeeded get a different checksum; " +
-		"a correct server keeps their progress, parts and checksums exactly as they were.",
-	DefectPendingNotCancelled: "When a cancellation settles, tables that had not started stay pending while the request shows cancelled; " +
-		"a correct server marks every pending or processing table cancelled.",
-	DefectCompletedFlagWrong: "A cancelled request shows completed false; " +
-		"a correct server shows completed true exactly when the progress is succeeded, failed, cancelled or interrupted.",
-	DefectProgressMisspelt: `Status documents spell the progress "cancelled" as "canceled" (request and tables); ` +
-		"a correct server uses only the vendor's progress values.",
-	DefectWrongJSONTypes: `Status documents write numbers and "completed" as JSON strings (recordCount "92", completed "true"); ` +
-		"a correct server writes JSON numbers and booleans.",
-	DefectMissingRequiredField: `Status documents leave out the required field "completed"; ` +
-		"a correct server always includes it.",
-	DefectWrongRequestID: "Status documents name another request id than the one asked for; " +
-		"a correct server answers the status of the request in the URL.",
-	DefectWrongContentType: "Status documents are answered with Content-Type text/plain; " +
-		"a correct server answers application/json.",
-	DefectErrorWithoutMessage: "Error answers carry only the status code, no title and no detail; " +
-		"a correct server says what went wrong (for a completed request: that it is in an invalid state for cancellation).",
-	DefectInternalErrors: "An id that is not a number (or is too long to be one) answers 500 Internal Server Error; " +
-		"a correct server answers 404 Not Found for any id that names no request.",
+// defectDescriptions is the registry of defects: for each, what it does, said for a QA reader
+// (what the broken server does, then what a correct one does instead), and done by the fake. A
+// Defect not listed here is unknown to New and ParseDefect.
+//
+// A defect does one of three things to the correct fake, so that a fake with defects runs the
+// correct fake's path and only differs where a defect says:
+//   - hooks: it sets hooks of the state machine (hooks.go), for a defect that changes what the
+//     fake does with its requests;
+//   - intercept: it acts before a handler runs (decorator.go), for a defect that acts on a call
+//     the correct fake would refuse, or answers without looking the request up;
+//   - rewrite: it rewrites the correct fake's answer (decorator.go), for a defect that only
+//     garbles what the fake says.
+//
+// The order of the list is the order in which the rewrites of one answer apply, each to what the
+// ones before it left: the cancel statuses change before error-without-message drops the
+// document that says them; completed-flag-wrong reads the progress before progress-misspelt
+// misspells it; missing-required-field drops the completed flag before wrong-json-types would
+// quote it.
+var defectDescriptions = []struct {
+	name        Defect
+	description string
+	effect      effect
+}{
+	{
+		DefectCancelNoEffect,
+		"Cancelling a running request answers 200 OK but changes nothing, so the export runs on; " +
+			"a correct server marks it cancelling and later cancelled.",
+		effect{hooks: func(h *hooks) { h.ignoreCancel = true }},
+	},
+	{
+		DefectStuckCancelling,
+		"A cancelled request stays cancelling forever; " +
+			"a correct server settles it as cancelled (completed) soon after.",
+		effect{hooks: func(h *hooks) { h.neverSettle = true }},
+	},
+	{
+		DefectFinishedItemsChange,
+		"When a cancellation settles, tables that had already succeeded get a different checksum; " +
+			"a correct server keeps their progress, parts and checksums exactly as they were.",
+		effect{hooks: func(h *hooks) { h.touchAtSettle = rewriteChecksum }},
+	},
+	{
+		DefectPendingNotCancelled,
+		"When a cancellation settles, tables that had not started stay pending while the request shows cancelled; " +
+			"a correct server marks every pending or processing table cancelled.",
+		effect{hooks: func(h *hooks) { h.spareAtSettle = isPending }},
+	},
+	{
+		DefectCancelWithoutCredentials,
+		"A cancel without credentials is answered 401 Unauthorized but cancels the request all the same; " +
+			"a correct server changes nothing for a call it refuses.",
+		effect{intercept: cancelWhenRefused},
+	},
+	{
+		DefectInternalErrors,
+		"An id that is not a number (or is too long to be one) answers 500 Internal Server Error; " +
+			"a correct server answers 404 Not Found for any id that names no request.",
+		effect{intercept: failOnTextIDs},
+	},
+	{
+		DefectCancelRunningWrongStatus,
+		"Cancelling a running request answers 202 Accepted (and does cancel it); " +
+			"a correct server answers 200 OK.",
+		effect{rewrite: acceptedCancelAnswers202},
+	},
+	{
+		DefectCancelCompletedWrongStatus,
+		"Cancelling a request that has already completed answers 409 Conflict; " +
+			"a correct server answers 400 Bad Request saying the request is in an invalid state for cancellation.",
+		effect{rewrite: refusedCancelAnswers409},
+	},
+	{
+		DefectCancelUnknownWrongStatus,
+		"Cancelling an id that names no request answers 400 Bad Request; " +
+			"a correct server answers 404 Not Found.",
+		effect{rewrite: unknownCancelAnswers400},
+	},
+	{
+		DefectCompletedFlagWrong,
+		"A cancelled request shows completed false; " +
+			"a correct server shows completed true exactly when the progress is succeeded, failed, cancelled or interrupted.",
+		effect{rewrite: cancelledShowsNotCompleted},
+	},
+	{
+		DefectWrongRequestID,
+		"Status documents name another request id than the one asked for; " +
+			"a correct server answers the status of the request in the URL.",
+		effect{rewrite: statusNamesAnotherID},
+	},
+	{
+		DefectProgressMisspelt,
+		`Status documents spell the progress "cancelled" as "canceled" (request and tables); ` +
+			"a correct server uses only the vendor's progress values.",
+		effect{rewrite: cancelledMisspelt},
+	},
+	{
+		DefectMissingRequiredField,
+		`Status documents leave out the required field "completed"; ` +
+			"a correct server always includes it.",
+		effect{rewrite: completedLeftOut},
+	},
+	{
+		DefectWrongJSONTypes,
+		`Status documents write numbers and "completed" as JSON strings (recordCount "92", completed "true"); ` +
+			"a correct server writes JSON numbers and booleans.",
+		effect{rewrite: numbersAsStrings},
+	},
+	{
+		DefectWrongContentType,
+		"Status documents are answered with Content-Type text/plain; " +
+			"a correct server answers application/json.",
+		effect{rewrite: statusAsPlainText},
+	},
+	{
+		DefectErrorWithoutMessage,
+		"Error answers carry only the status code, no title and no detail; " +
+			"a correct server says what went wrong (for a completed request: that it is in an invalid state for cancellation).",
+		effect{rewrite: errorsWithStatusOnly},
+	},
+}
+
+// effect is what one defect does to the correct fake: exactly one of its fields is set.
+type effect struct {
+	hooks     func(*hooks) // sets hooks of the state machine
+	intercept intercept    // acts before a handler
+	rewrite   rewrite      // rewrites an answer
 }
 
 // DefectInfo describes one defect for a listing.
@@ -81,8 +173,8 @@ type DefectInfo struct {
 // Defects returns every defect the fake can inject with its description, sorted by name.
 func Defects() []DefectInfo {
 	out := make([]DefectInfo, 0, len(defectDescriptions))
-	for name, desc := range defectDescriptions {
-		out = append(out, DefectInfo{Name: name, Description: desc})
+	for _, d := range defectDescriptions {
+		out = append(out, DefectInfo{Name: d.name, Description: d.description})
 	}
 	slices.SortFunc(out, func(a, b DefectInfo) int { return strings.Compare(string(a.Name), string(b.Name)) })
 	return out
@@ -91,9 +183,10 @@ func Defects() []DefectInfo {
 // ParseDefect returns the defect called name (exactly, as Defects lists it). An unknown name is
 // an error that lists the known ones.
 func ParseDefect(name string) (Defect, error) {
-	d := Defect(name)
-	if _, ok := defectDescriptions[d]; ok {
-		return d, nil
+	for _, d := range defectDescriptions {
+		if string(d.name) == name {
+			return d.name, nil
+		}
 	}
 	names := make([]string, 0, len(defectDescriptions))
 	for _, info := range Defects() {
@@ -102,113 +195,130 @@ func ParseDefect(name string) (Defect, error) {
 	return "", fmt.Errorf("unknown defect %q: want one of %s", name, strings.Join(names, ", "))
 }
 
-// defectSet is the set of defects a server injects; nil injects none, and every lookup on it is
-// a read of a nil map, so a correct fake pays nothing for the hooks.
-type defectSet map[Defect]bool
+// defectSet is what a server's defects add to the correct fake: the hooks of its state machine,
+// nil when no defect changes it, and the intercepts and rewrites of its decorator, in the
+// registry's order, none when no defect garbles its answers.
+type defectSet struct {
+	hooks      *hooks
+	intercepts []intercept
+	rewrites   []rewrite
+}
 
 // newDefectSet returns the set of list. It panics on an unknown defect: a Defect comes from one
 // of the constants or from ParseDefect, so an unknown one is a bug in the caller, and a fake
 // that silently behaved correctly would make a mutation test pass for the wrong reason.
 func newDefectSet(list []Defect) defectSet {
-	if len(list) == 0 {
-		return nil
-	}
-	set := make(defectSet, len(list))
+	on := make(map[Defect]bool, len(list))
 	for _, d := range list {
 		if _, err := ParseDefect(string(d)); err != nil {
 			panic("fakeserver.New: " + err.Error())
 		}
-		set[d] = true
+		on[d] = true
+	}
+	var set defectSet
+	for _, d := range defectDescriptions {
+		switch e := d.effect; {
+		case !on[d.name]:
+		case e.hooks != nil:
+			if set.hooks == nil {
+				set.hooks = &hooks{}
+			}
+			e.hooks(set.hooks)
+		case e.intercept != nil:
+			set.intercepts = append(set.intercepts, e.intercept)
+		case e.rewrite != nil:
+			set.rewrites = append(set.rewrites, e.rewrite)
+		}
 	}
 	return set
 }
 
-// on reports whether d is injected.
-func (s defectSet) on(d Defect) bool { return s[d] }
-
-// codeConflict answers 409; only DefectCancelCompletedWrongStatus produces it.
-const codeConflict = "conflict"
-
-// cancelAccepted is the status of a cancel the export accepted.
-func (s defectSet) cancelAccepted() int {
-	if s.on(DefectCancelRunningWrongStatus) {
-		return http.StatusAccepted
-	}
-	return http.StatusOK
+// decorator returns the decorator of s's handlers.
+func (set defectSet) decorator(s *Server) *decorator {
+	return &decorator{s: s, intercepts: set.intercepts, rewrites: set.rewrites}
 }
 
-// cancelError is the error a refused cancel answers with: err itself, unless a defect answers
-// its code with the wrong status. The message stays, so only the status is wrong.
-func (s defectSet) cancelError(err error) error {
-	code := ErrorCode(err)
-	switch {
-	case code == CodeInvalidState && s.on(DefectCancelCompletedWrongStatus):
-		return &Error{Code: codeConflict, Message: err.Error()}
-	case code == CodeNotFound && s.on(DefectCancelUnknownWrongStatus):
-		return &Error{Code: CodeInvalidRequest, Message: err.Error()}
+// What the defects do, one small function each, in the registry's order.
+
+// isPending spares, as a cancellation settles, the tables that had not started.
+func isPending(it *item) bool { return it.progress == export.Pending }
+
+// rewriteChecksum gives a table that had succeeded before a cancellation settled a different
+// checksum, as if its part had been written again.
+func rewriteChecksum(it *item) {
+	if it.progress == export.Succeeded {
+		it.checksum = derivedChecksum("rewritten "+it.checksum, it.records)
 	}
-	return err
 }
 
-// lookupFails is the error of a server that parses every id as a number before looking it up
-// and does not expect that to fail: an error without a code, so it answers 500 and is logged.
-// Without DefectInternalErrors, or for a decimal id that fits an int64, it is nil.
-func (s defectSet) lookupFails(id string) error {
-	if !s.on(DefectInternalErrors) {
-		return nil
-	}
-	if _, err := strconv.ParseInt(id, 10, 64); err != nil {
-		return fmt.Errorf("injected defect %s: parse request id: %w", DefectInternalErrors, err)
-	}
-	return nil
-}
-
-// cancelsWithoutCredentials reports, for a request refused for its credentials, whether the
-// broken server cancels anyway, and which request. Only POST on the cancel path qualifies.
-func (s defectSet) cancelsWithoutCredentials(r *http.Request) (string, bool) {
-	if !s.on(DefectCancelWithoutCredentials) || r.Method != http.MethodPost {
-		return "", false
+// cancelWhenRefused cancels the request a cancel refused for its credentials names, as far as
+// it can, and lets the fake answer 401 all the same.
+func cancelWhenRefused(s *Server, a *heldAnswer, r *http.Request) bool {
+	if a.call != callRefused || r.Method != http.MethodPost {
+		return false
 	}
 	id, ok := strings.CutPrefix(r.URL.Path, export.Root+"/custom-actions/cancel/exportRequests/")
-	return id, ok && id != "" && !strings.Contains(id, "/")
+	if ok && id != "" && !strings.Contains(id, "/") {
+		s.store.cancel(id) //nolint:errcheck // the broken server cancels what it can and answers 401 all the same
+	}
+	return false
 }
 
-// settleChanges alters the tables that had succeeded, as a cancellation settles: their part
-// gets a different checksum, as if the file had been rewritten.
-func (s defectSet) settleChanges(e *task) {
-	if !s.on(DefectFinishedItemsChange) {
+// failOnTextIDs is a server that parses every id as a number before looking it up and does not
+// expect that to fail: for any other id, a status or cancel call answers an error without a
+// code, so 500, and the error is logged.
+func failOnTextIDs(s *Server, a *heldAnswer, r *http.Request) bool {
+	if a.call != callStatus && a.call != callCancel {
+		return false
+	}
+	if _, err := strconv.ParseInt(a.id, 10, 64); err != nil {
+		s.writeError(a, r, fmt.Errorf("injected defect %s: parse request id: %w", DefectInternalErrors, err))
+		return true
+	}
+	return false
+}
+
+// acceptedCancelAnswers202 answers an accepted cancel 202 instead of 200.
+func acceptedCancelAnswers202(a *heldAnswer) {
+	if a.call == callCancel && a.status == http.StatusOK {
+		a.status = http.StatusAccepted
+	}
+}
+
+// refusedCancelAnswers409 answers a cancel of a completed request, the only cancel the fake
+// refuses with 400, with 409; the detail stays, so only the status is wrong.
+func refusedCancelAnswers409(a *heldAnswer) {
+	if a.call == callCancel && a.status == http.StatusBadRequest {
+		a.restatus(http.StatusConflict)
+	}
+}
+
+// unknownCancelAnswers400 answers a cancel of an unknown id with 400 instead of 404; the detail
+// stays.
+func unknownCancelAnswers400(a *heldAnswer) {
+	if a.call == callCancel && a.status == http.StatusNotFound {
+		a.restatus(http.StatusBadRequest)
+	}
+}
+
+// cancelledShowsNotCompleted makes the status document of a cancelled request say completed
+// false. The document's first key is its progress, and the first "completed" key its own.
+func cancelledShowsNotCompleted(a *heldAnswer) {
+	if a.statusDocument() && bytes.HasPrefix(a.body, []byte(`{"progress":"cancelled"`)) {
+		a.body = bytes.Replace(a.body, []byte(`"completed":true`), []byte(`"completed":false`), 1)
+	}
+}
+
+// statusNamesAnotherID makes the status document a status call answers name another request id
+// than the one asked for. A create names its own request either way.
+func statusNamesAnotherID(a *heldAnswer) {
+	if a.call != callStatus || a.status != http.StatusOK {
 		return
 	}
-	for _, it := range e.items {
-		if it.progress == export.Succeeded {
-			it.checksum = derivedChecksum("rewritten "+it.checksum, it.records)
-		}
-	}
-}
-
-// misspelt is the progress value DefectProgressMisspelt writes instead of cancelled.
-const misspelt export.Progress = "canceled"
-
-// statusAnswer rewrites a status document the way the injected defects get it wrong, before it
-// is encoded. asked is the id in the URL ("" for a create, which names its own).
-func (s defectSet) statusAnswer(doc export.Status, asked string) export.Status {
-	if s.on(DefectCompletedFlagWrong) && doc.Progress == export.Cancelled {
-		doc.Completed = false
-	}
-	if s.on(DefectWrongRequestID) && asked != "" && doc.Result != nil {
-		doc.Result.Body.RequestID = otherID(asked)
-	}
-	if s.on(DefectProgressMisspelt) {
-		if doc.Progress == export.Cancelled {
-			doc.Progress = misspelt
-		}
-		for i, it := range doc.Items() {
-			if it.Progress == export.Cancelled {
-				doc.Result.Body.Tables.Items[i].Progress = misspelt
-			}
-		}
-	}
-	return doc
+	const key = `"requestID":`
+	asked := appendID([]byte(key), a.id)
+	other := appendID([]byte(key), string(otherID(a.id)))
+	a.body = bytes.Replace(a.body, asked, other, 1)
 }
 
 // otherID is an id that is not id: the next number, or id with a suffix.
@@ -219,6 +329,13 @@ func otherID(id string) export.ID {
 	return export.ID(id + "-other")
 }
 
+// cancelledMisspelt writes the progress cancelled as "canceled", for the request and its tables.
+func cancelledMisspelt(a *heldAnswer) {
+	if a.statusDocument() {
+		a.body = bytes.ReplaceAll(a.body, []byte(`"progress":"cancelled"`), []byte(`"progress":"canceled"`))
+	}
+}
+
 // The encoded forms the schema defects rewrite. A key followed by ":" can only be a key: inside
 // an encoded string every quote is escaped, so these never match a table name or an id.
 var (
@@ -227,31 +344,32 @@ var (
 	completedKey  = regexp.MustCompile(`"completed":(?:true|false),?`)
 )
 
-// statusBody rewrites an encoded status document the way the schema defects get it wrong.
-func (s defectSet) statusBody(body []byte) []byte {
-	if s.on(DefectMissingRequiredField) {
-		body = completedKey.ReplaceAll(body, nil)
+// completedLeftOut drops the required "completed" from status documents.
+func completedLeftOut(a *heldAnswer) {
+	if a.statusDocument() {
+		a.body = completedKey.ReplaceAll(a.body, nil)
 	}
-	if s.on(DefectWrongJSONTypes) {
-		body = numberFields.ReplaceAll(body, []byte(`"$1":"$2"`))
-		body = completedFlag.ReplaceAll(body, []byte(`"completed":"$1"`))
-	}
-	return body
 }
 
-// statusContentType is the Content-Type a status document is answered with.
-func (s defectSet) statusContentType() string {
-	if s.on(DefectWrongContentType) {
-		return "text/plain; charset=utf-8"
+// numbersAsStrings writes the numbers and the completed flag of status documents as strings.
+func numbersAsStrings(a *heldAnswer) {
+	if a.statusDocument() {
+		a.body = numberFields.ReplaceAll(a.body, []byte(`"$1":"$2"`))
+		a.body = completedFlag.ReplaceAll(a.body, []byte(`"completed":"$1"`))
 	}
-	return jsonContentType
 }
 
-// errorBody is the error document of DefectErrorWithoutMessage: the status and nothing else.
-// It reports false when the defect is off.
-func (s defectSet) errorBody(status int) ([]byte, bool) {
-	if !s.on(DefectErrorWithoutMessage) {
-		return nil, false
+// statusAsPlainText answers status documents with Content-Type text/plain.
+func statusAsPlainText(a *heldAnswer) {
+	if a.statusDocument() {
+		a.header.Set("Content-Type", "text/plain; charset=utf-8")
 	}
-	return []byte(`{"status":` + strconv.Itoa(status) + `}`), true
+}
+
+// errorsWithStatusOnly leaves nothing of an error document but its status. Every answer of 400
+// or more is one.
+func errorsWithStatusOnly(a *heldAnswer) {
+	if a.status >= http.StatusBadRequest {
+		a.body = []byte(`{"status":` + strconv.Itoa(a.status) + "}\n")
+	}
 }

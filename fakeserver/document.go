@@ -41,7 +41,9 @@ func derivedChecksum(part string, records int64) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// document renders the export as its status document. It shares no memory with the export.
+// document renders the export as its status document, typed, for Server.Status. It shares no
+// memory with the export. HTTP answers never go through it: they are encoded by appendStatus,
+// which the tests hold to json.Marshal of this document byte for byte.
 func (e *task) document() export.Status {
 	doc := export.Status{
 		Progress:  e.progress,

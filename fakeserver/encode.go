@@ -11,8 +11,9 @@ import (
 )
 
 // appendStatus appends the status document of e, exactly as json.Marshal(e.document()) encodes
-// it, without building the document or reflecting over it: the status handler answers with it,
-// and encoding through the document cost more than the rest of the handler together.
+// it, without building the document or reflecting over it. It is the fake's one encoder of status
+// documents: every create and status answer is made by it, with defects or without, and encoding
+// through the document cost more than the rest of the handler together.
 // TestAppendStatusMatchesMarshal and FuzzAppendStatus hold it to json.Marshal byte for byte.
 func appendStatus(b []byte, e *task) []byte {
 	b = append(b, `{"progress":`...)

@@ -31,7 +31,6 @@ var errorStatuses = map[string]int{
 	CodeNotFound:         http.StatusNotFound,
 	CodeMethodNotAllowed: http.StatusMethodNotAllowed,
 	CodeTooManyRequests:  http.StatusTooManyRequests,
-	codeConflict:         http.StatusConflict, // only ever from an injected defect
 }
 
 // errorTypes names each status's section of RFC 9110 (of RFC 6585 for 429, which RFC 9110 does
@@ -41,7 +40,7 @@ var errorTypes = map[int]string{
 	http.StatusUnauthorized:        "https://tools.ietf.org/html/rfc9110#section-15.5.2",
 	http.StatusNotFound:            "https://tools.ietf.org/html/rfc9110#section-15.5.5",
 	http.StatusMethodNotAllowed:    "https://tools.ietf.org/html/rfc9110#section-15.5.6",
-	http.StatusConflict:            "https://tools.ietf.org/html/rfc9110#section-15.5.10",
+	http.StatusConflict:            "https://tools.ietf.org/html/rfc9110#section-15.5.10", // only ever from an injected defect
 	http.StatusTooManyRequests:     "https://tools.ietf.org/html/rfc6585#section-4",
 	http.StatusInternalServerError: "https://tools.ietf.org/html/rfc9110#section-15.6.1",
 }

@@ -290,7 +290,7 @@ func TestPutMakesRoomAsCreateDoes(t *testing.T) {
 // they are evicted all the same.
 func TestFakesWithDefectsEvictToo(t *testing.T) {
 	st, clock := newTestStore(t, testSchedule)
-	st.defects = newDefectSet([]Defect{DefectStuckCancelling})
+	st.hooks = newDefectSet([]Defect{DefectStuckCancelling}).hooks
 	st.limits = limits{perRequest: 10, requests: 2, tables: 100}
 	first, err := st.create([]string{"SHIPMENT"})
 	require.NoError(t, err)

@@ -10,6 +10,11 @@ import (
 	"conform/export"
 )
 
+// The handlers translate the store's results into HTTP and hold no logic of their own. There is
+// one of them for each route of routes.go, and one each for a call refused for its credentials
+// and a call no route takes. They are the same whether defects are injected or not: a defect
+// changes the store's state machine through its hooks, or wraps these handlers (decorator.go).
+
 // handleCreate submits an export: 202 with the status document and its Location; 429 with
 // Retry-After when the store is full of running requests.
 func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
@@ -18,79 +23,65 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if s.defects == nil {
-		buf := getBuffer()
-		defer putBuffer(buf)
-		id, body, err := s.store.appendCreate(*buf, tables)
-		*buf = body
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		s.createdHeaders(w, r, id)
-		writeBody(w, http.StatusAccepted, jsonContentType, body)
-		return
-	}
-	doc, err := s.store.create(tables)
+	buf := getBuffer()
+	defer putBuffer(buf)
+	id, body, err := s.store.appendCreate(*buf, tables)
+	*buf = body
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.createdHeaders(w, r, string(doc.RequestID()))
-	s.writeStatus(w, r, http.StatusAccepted, doc, "")
-}
-
-// createdHeaders sets the headers of a create's answer: Location, and Preference-Applied when
-// the client asked for asynchronous processing.
-func (s *Server) createdHeaders(w http.ResponseWriter, r *http.Request, id string) {
 	w.Header().Set("Location", statusPath(id))
 	if prefersAsync(r) {
 		w.Header().Set("Preference-Applied", "respond-async")
 	}
+	writeBody(w, http.StatusAccepted, body)
 }
 
-// handleStatus answers the status document of a request.
+// handleStatus answers the status document of a request, encoded straight from the store's state
+// into a pooled buffer: no document, no reflection, no allocation per poll.
 func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("requestID")
-	if err := s.defects.lookupFails(id); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if s.defects == nil {
-		// A correct fake encodes straight from its state into a pooled buffer: no document, no
-		// reflection, no allocation per poll.
-		buf := getBuffer()
-		defer putBuffer(buf)
-		body, err := s.store.appendStatus(*buf, id)
-		*buf = body
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		writeBody(w, http.StatusOK, jsonContentType, body)
-		return
-	}
-	doc, err := s.store.status(id)
+	buf := getBuffer()
+	defer putBuffer(buf)
+	body, err := s.store.appendStatus(*buf, r.PathValue("requestID"))
+	*buf = body
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.writeStatus(w, r, http.StatusOK, doc, id)
+	writeBody(w, http.StatusOK, body)
 }
 
 // handleCancel cancels a request: 200 with no body, as the vendor's use case shows.
 func (s *Server) handleCancel(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("requestID")
-	if err := s.defects.lookupFails(id); err != nil {
+	if err := s.store.cancel(r.PathValue("requestID")); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	if err := s.store.cancel(id); err != nil {
-		s.writeError(w, r, s.defects.cancelError(err))
+	w.Header().Set("Content-Length", "0")
+	w.WriteHeader(http.StatusOK)
+}
+
+// handleRefused answers a call without the configured credentials: 401 with the Basic challenge.
+func (s *Server) handleRefused(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("WWW-Authenticate", `Basic realm="`+realm+`"`)
+	s.writeError(w, r, errorf(CodeUnauthorized, "credentials are missing or wrong: send HTTP Basic credentials"))
+}
+
+// handleUnrouted answers a call no route takes. ServeMux already knows whether the path exists
+// with other methods; ask it, then answer 405 with Allow, or 404, with an error document instead
+// of its plain text.
+func (s *Server) handleUnrouted(w http.ResponseWriter, r *http.Request) {
+	h, _ := s.mux.Handler(r)
+	probe := &probeWriter{header: http.Header{}}
+	h.ServeHTTP(probe, r)
+	if probe.status == http.StatusMethodNotAllowed && isClean(r) {
+		allow := probe.header.Get("Allow")
+		w.Header().Set("Allow", allow)
+		s.writeError(w, r, errorf(CodeMethodNotAllowed, "method %s is not allowed on %s: use %s", r.Method, r.URL.Path, allow))
 		return
 	}
-	w.Header().Set("Content-Length", "0")
-	w.WriteHeader(s.defects.cancelAccepted())
+	s.writeError(w, r, errorf(CodeNotFound, "no such path %s: the API is under %s", shorten(r.URL.Path), export.Root))
 }
 
 // prefersAsync reports whether the request carries the Prefer: respond-async preference.
@@ -106,31 +97,6 @@ func prefersAsync(r *http.Request) bool {
 	return false
 }
 
-// writeJSON answers status with v as JSON. A value that does not encode is a bug: 500.
-func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
-	body, err := json.Marshal(v)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeBody(w, status, jsonContentType, body)
-}
-
-// writeStatus answers status with the status document doc; asked is the id in the URL, "" for
-// a create. It is writeJSON unless a defect garbles status documents.
-func (s *Server) writeStatus(w http.ResponseWriter, r *http.Request, status int, doc export.Status, asked string) {
-	if s.defects == nil {
-		s.writeJSON(w, r, status, doc)
-		return
-	}
-	body, err := json.Marshal(s.defects.statusAnswer(doc, asked))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeBody(w, status, s.defects.statusContentType(), s.defects.statusBody(body))
-}
-
 // writeError answers err as an error document, with the status its code maps to. An error
 // without a known code answers 500 with a generic detail and is logged, since only the log may
 // say what went wrong inside.
@@ -142,27 +108,29 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if retryAfter != "" {
 		w.Header().Set("Retry-After", retryAfter)
 	}
-	body, garbled := s.defects.errorBody(status)
-	if !garbled {
-		body, _ = json.Marshal(export.Error{ // a struct of strings and an int always encodes
-			Type:   errorTypes[status],
-			Title:  http.StatusText(status),
-			Status: status,
-			Detail: detail,
-		})
-	}
-	writeBody(w, status, jsonContentType, body)
+	writeBody(w, status, errorDocument(status, detail))
 }
 
-// jsonContentType is the Content-Type of every JSON answer.
+// errorDocument encodes the error document of an answer with status and detail.
+func errorDocument(status int, detail string) []byte {
+	body, _ := json.Marshal(export.Error{ // a struct of strings and an int always encodes
+		Type:   errorTypes[status],
+		Title:  http.StatusText(status),
+		Status: status,
+		Detail: detail,
+	})
+	return body
+}
+
+// jsonContentType is the Content-Type of every answer with a body.
 const jsonContentType = "application/json; charset=utf-8"
 
-// writeBody sets the headers before WriteHeader, as net/http requires, then writes body. It
-// appends a newline to body, in place when body has room.
-func writeBody(w http.ResponseWriter, status int, contentType string, body []byte) {
+// writeBody answers status with the JSON body. It sets the headers before WriteHeader, as
+// net/http requires, and appends a newline to body, in place when body has room.
+func writeBody(w http.ResponseWriter, status int, body []byte) {
 	body = append(body, '\n')
 	h := w.Header()
-	h.Set("Content-Type", contentType)
+	h.Set("Content-Type", jsonContentType)
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	w.Write(body) //nolint:errcheck // the client has gone; nothing left to tell it

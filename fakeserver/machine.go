@@ -25,8 +25,9 @@ type item struct {
 	checksum string    // md5 hex of that part
 }
 
-// export is one export request. It holds no clock: advance brings it to a given instant, lazily,
-// by applying every transition that falls due up to then, in order.
+// task is one export request. It holds no clock: advance brings it to a given instant, lazily,
+// by applying every transition that falls due up to then, in order. Its hooks (hooks.go) are the
+// only way a defect changes what it does; nil for a correct one.
 type task struct {
 	id        string
 	sched     schedule
@@ -37,10 +38,10 @@ type task struct {
 	started   time.Time // zero while pending
 	settleAt  time.Time // when a cancelling export becomes cancelled
 	items     []*item
-	defects   defectSet // how this export misbehaves on purpose; nil for a correct one
+	hooks     *hooks // where it misbehaves on purpose; nil for a correct export
 }
 
-// newExport returns a running export submitted at now, one item per table in the given order.
+// newTask returns a running export submitted at now, one item per table in the given order.
 // Tables named in fail end failed.
 func newTask(id string, tables []string, now time.Time, sched schedule, fail map[string]bool) *task {
 	e := &task{
@@ -70,8 +71,8 @@ func (e *task) completed() bool { return e.progress.Terminal() }
 // completesAt returns when the export completes if nothing but time happens to it: the instant
 // it is due to for one still running, now for one that already has. It is false for one that
 // never completes on its own: a seeded request stays as seeded until it is cancelled, and a
-// cancellation stuck by a defect never settles. The store keeps the answer to know, without
-// looking at every request, which have completed and when the next one will.
+// cancellation that its hooks say never settles does not. The store keeps the answer to know,
+// without looking at every request, which have completed and when the next one will.
 func (e *task) completesAt(now time.Time) (time.Time, bool) {
 	switch e.progress {
 	case export.Pending:
@@ -89,7 +90,7 @@ func (e *task) completesAt(now time.Time) (time.Time, bool) {
 			return it.start.Add(time.Duration(left) * e.sched.tableDuration), true
 		}
 	case export.Cancelling:
-		if !e.defects.on(DefectStuckCancelling) {
+		if e.hooks.settles() {
 			return e.settleAt, true
 		}
 	default:
@@ -126,7 +127,7 @@ func (e *task) nextEvent() (time.Time, bool) {
 			return it.start.Add(e.sched.tableDuration), true
 		}
 	case export.Cancelling:
-		if !e.defects.on(DefectStuckCancelling) {
+		if e.hooks.settles() {
 			return e.settleAt, true
 		}
 	}
@@ -153,12 +154,14 @@ func (e *task) step(at time.Time) error {
 		}
 		return e.startNext(at)
 	case export.Cancelling:
-		e.defects.settleChanges(e)
+		// The cancellation settles: unfinished items are cancelled, finished ones stay as they
+		// were, unless the hooks say otherwise.
 		for _, it := range e.items {
-			if it.progress == export.Pending && e.defects.on(DefectPendingNotCancelled) {
-				continue
-			}
-			if it.progress == export.Pending || it.progress == export.Processing {
+			switch {
+			case it.progress != export.Pending && it.progress != export.Processing:
+				e.hooks.touch(it)
+			case e.hooks.spares(it):
+			default:
 				if err := it.move(export.Cancelled, at); err != nil {
 					return err
 				}
@@ -209,7 +212,7 @@ func (e *task) cancel(now time.Time) error {
 		return errorf(CodeInvalidState,
 			"export request %s is in an invalid state for a cancellation request: it has already completed (%s)",
 			e.id, e.progress)
-	case e.progress == export.Cancelling, e.defects.on(DefectCancelNoEffect):
+	case e.progress == export.Cancelling, !e.hooks.cancelTakesEffect():
 		return nil
 	}
 	if err := e.move(export.Cancelling); err != nil {

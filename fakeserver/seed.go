@@ -191,7 +191,7 @@ func (s *store) put(seed Seed) (export.ID, error) {
 	if id == "" {
 		id = s.newIDLocked()
 	}
-	e := &task{id: id, sched: s.sched, progress: seed.Progress, submitted: now, defects: s.defects}
+	e := &task{id: id, sched: s.sched, progress: seed.Progress, submitted: now, hooks: s.hooks}
 	finished := 0
 	for _, t := range tables {
 		if stage(t.Progress) == 0 {

@@ -1,8 +1,3 @@
-// Package fakeserver is the bundled fake of the vendor's export-request API: submit an export,
-// poll its status, cancel it. It keeps the state machine of DESIGN §2, evaluated lazily from an
-// injected Clock (no goroutines, no timers), so a ManualClock makes runs deterministic and
-// waiting free. A Server is an http.Handler; Put and Status let the harness's bundled arranger
-// place requests in exactly the state a scenario needs.
 package fakeserver
 
 import (
@@ -98,13 +93,15 @@ type Options struct {
 type Server struct {
 	log          *slog.Logger
 	store        *store
-	defects      defectSet
 	maxBodyBytes int64
 	userHash     [sha256.Size]byte
 	passHash     [sha256.Size]byte
 	headerHash   [sha256.Size]byte // of the Authorization header a client normally sends
 	mux          *http.ServeMux
 	patterns     map[string]bool // the patterns of routes(), to tell a routed request from a 404/405
+	refused      http.Handler    // answers a call without the credentials
+	unrouted     http.Handler    // answers a call no route takes
+	handler      http.Handler    // the whole front: the request log around serve
 }
 
 // New returns a Server configured by opts; see Options for the defaults. It panics on an
@@ -153,7 +150,6 @@ func New(opts Options) *Server {
 			tableDuration: opts.TableDuration,
 			cancelDelay:   opts.CancelDelay,
 		}, fail),
-		defects:      defects,
 		maxBodyBytes: opts.MaxBodyBytes,
 		userHash:     sha256.Sum256([]byte(opts.Username)),
 		passHash:     sha256.Sum256([]byte(opts.Password)),
@@ -161,37 +157,36 @@ func New(opts Options) *Server {
 		mux:          http.NewServeMux(),
 		patterns:     map[string]bool{},
 	}
-	s.store.defects = defects
+	s.store.hooks = defects.hooks
 	s.store.limits = limits{perRequest: opts.MaxTables, requests: opts.MaxRequests, tables: opts.MaxStoredTables}
+	// Every handler is decorated, or left bare when no defect garbles an answer.
+	d := defects.decorator(s)
 	for _, rt := range s.routes() {
-		s.mux.HandleFunc(rt.pattern, rt.handler)
+		s.mux.Handle(rt.pattern, d.wrap(rt.call, rt.handler))
 		s.patterns[rt.pattern] = true
 	}
+	s.refused = d.wrap(callRefused, http.HandlerFunc(s.handleRefused))
+	s.unrouted = d.wrap(callUnrouted, http.HandlerFunc(s.handleUnrouted))
+	s.handler = LogRequests(s.log, slog.LevelDebug, http.HandlerFunc(s.serve))
 	return s
 }
 
 // ServeHTTP answers one call of the API. Every call needs the configured Basic credentials (401
 // otherwise); an unknown path answers 404 and a known path with the wrong method 405 with Allow,
-// both with an error document.
+// both with an error document. Each request is logged at Debug.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	// The request log's wrapper and record cost more than a poll's answer: only when logged.
-	if s.log.Enabled(r.Context(), slog.LevelDebug) {
-		sw := &statusWriter{ResponseWriter: w}
-		defer func() {
-			s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.status)
-		}()
-		w = sw
-	}
+	s.handler.ServeHTTP(w, r)
+}
+
+// serve hands a call to the handler that answers it: the refusal without credentials, the route
+// that takes it, or the answer to a call no route takes.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if !s.authorized(r) {
-		if id, ok := s.defects.cancelsWithoutCredentials(r); ok {
-			s.store.cancel(id) //nolint:errcheck // the broken server cancels what it can and answers 401 all the same
-		}
-		w.Header().Set("WWW-Authenticate", `Basic realm="`+realm+`"`)
-		s.writeError(w, r, errorf(CodeUnauthorized, "credentials are missing or wrong: send HTTP Basic credentials"))
+		s.refused.ServeHTTP(w, r)
 		return
 	}
 	if _, pattern := s.mux.Handler(r); !s.patterns[pattern] || !isClean(r) {
-		s.unrouted(w, r)
+		s.unrouted.ServeHTTP(w, r)
 		return
 	}
 	s.mux.ServeHTTP(w, r)
@@ -203,21 +198,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func isClean(r *http.Request) bool {
 	p := r.URL.EscapedPath()
 	return p == path.Clean(p)
-}
-
-// unrouted answers a request no route takes. ServeMux already knows whether the path exists
-// with other methods; ask it, then answer with an error document instead of its plain text.
-func (s *Server) unrouted(w http.ResponseWriter, r *http.Request) {
-	h, _ := s.mux.Handler(r)
-	probe := &probeWriter{header: http.Header{}}
-	h.ServeHTTP(probe, r)
-	if probe.status == http.StatusMethodNotAllowed && isClean(r) {
-		allow := probe.header.Get("Allow")
-		w.Header().Set("Allow", allow)
-		s.writeError(w, r, errorf(CodeMethodNotAllowed, "method %s is not allowed on %s: use %s", r.Method, r.URL.Path, allow))
-		return
-	}
-	s.writeError(w, r, errorf(CodeNotFound, "no such path %s: the API is under %s", shorten(r.URL.Path), export.Root))
 }
 
 // authorized compares the request's Basic credentials with the configured ones in constant
@@ -259,7 +239,8 @@ func (s *Server) IDs() []string {
 
 // Status returns the status document of request id as GET would answer it now, and false when
 // there is no such request. Injected defects that only garble the answer (its encoding, its
-// Content-Type, a wrong id or flag) do not apply: Status shows the state the fake holds.
+// Content-Type, a wrong id or flag) do not apply: Status shows the state the fake holds, which
+// the defects that change the state machine do change.
 func (s *Server) Status(id string) (export.Status, bool) {
 	doc, err := s.store.status(id)
 	if err != nil {
@@ -270,29 +251,6 @@ func (s *Server) Status(id string) (export.Status, bool) {
 	}
 	return doc, true
 }
-
-// statusWriter remembers the status answered, for the request log.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // probeWriter records what a ServeMux fallback handler would answer, and discards its body.
 type probeWriter struct {

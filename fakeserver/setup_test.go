@@ -31,6 +31,18 @@ func newTestStore(tb testing.TB, sched schedule, fail ...string) (*store, *Manua
 	return newStore(clock, sched, failing), clock
 }
 
+// create submits an export of tables and returns its status document as of now, typed: what a
+// create answers, for tests that drive the store without HTTP.
+func (s *store) create(tables []string) (export.Status, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, err := s.createLocked(tables)
+	if err != nil {
+		return export.Status{}, err
+	}
+	return e.document(), nil
+}
+
 // mustStatus returns the status document of id, failing the test if there is none.
 func mustStatus(tb testing.TB, st *store, id export.ID) export.Status {
 	tb.Helper()

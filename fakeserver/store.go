@@ -14,13 +14,15 @@ import (
 // firstID is the first request id a server hands out; ids count up from it.
 const firstID = 1000
 
-// store holds every export request of one server. Each method reads the clock once, under the
+// store holds every export request of one server: it creates, seeds (seed.go), cancels and
+// evicts them (evict.go), compacts those that completed (compact.go), and encodes their status
+// documents (encode.go) into the caller's buffer. Each method reads the clock once, under the
 // lock, so the exports see time pass in the same order as the calls that touch them.
 type store struct {
-	clock   Clock
-	sched   schedule
-	fail    map[string]bool // table names whose items end failed
-	defects defectSet       // given to every export, created or put
+	clock Clock
+	sched schedule
+	fail  map[string]bool // table names whose items end failed
+	hooks *hooks          // given to every export, created or put; nil for a correct fake
 
 	limits limits // how much it holds at most (see evict.go); set before use
 
@@ -44,19 +46,8 @@ func newStore(clock Clock, sched schedule, fail map[string]bool) *store {
 		limits: limits{perRequest: DefaultMaxTables, requests: DefaultMaxRequests, tables: DefaultMaxStoredTables}}
 }
 
-// create submits an export of tables and returns its status document as of now.
-func (s *store) create(tables []string) (export.Status, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e, err := s.createLocked(tables)
-	if err != nil {
-		return export.Status{}, err
-	}
-	return e.document(), nil
-}
-
-// appendCreate is create that appends the new request's status document, encoded, to b and
-// returns its id with it.
+// appendCreate submits an export of tables, appends its status document as of now, encoded, to
+// b, and returns its id with it.
 func (s *store) appendCreate(b []byte, tables []string) (string, []byte, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -81,13 +72,13 @@ func (s *store) createLocked(tables []string) (*task, error) {
 		names[i] = s.done.names[s.done.intern(name)]
 	}
 	e := newTask(s.newIDLocked(), names, now, s.sched, s.fail)
-	e.defects = s.defects
+	e.hooks = s.hooks
 	s.exports[e.id] = e
 	s.heldLocked(e, now)
 	if err := e.advance(now); err != nil {
 		return nil, err
 	}
-	if n, ok := numericID(e.id); ok && e.defects == nil {
+	if n, ok := numericID(e.id); ok && e.hooks == nil {
 		s.done.queue(n)
 		s.sweepLocked(now)
 	}
@@ -127,7 +118,8 @@ func (s *store) compactLocked(e *task) bool {
 	return ok
 }
 
-// status returns the status document of request id as of now, or a CodeNotFound error.
+// status returns the status document of request id as of now, typed, or a CodeNotFound error:
+// what Server.Status gives the harness. The HTTP answers encode it with appendStatus instead.
 func (s *store) status(id string) (export.Status, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -138,9 +130,8 @@ func (s *store) status(id string) (export.Status, error) {
 	return e.document(), nil
 }
 
-// appendStatus appends the status document of request id as of now to b, encoded as status
-// would return it, or returns a CodeNotFound error. It is status for the handler of a correct
-// fake: it builds no document, so a poll allocates nothing here.
+// appendStatus appends the status document of request id as of now to b, encoded, or returns a
+// CodeNotFound error. It builds no document, so a poll allocates nothing here.
 func (s *store) appendStatus(b []byte, id string) ([]byte, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

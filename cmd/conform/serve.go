@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -120,7 +119,7 @@ func parseServeFlags(args []string, stdout io.Writer) (serveFlags, error) {
 		return sf, &usageError{err: fmt.Errorf("--max-requests must be positive, got %d", sf.maxRequests), usage: usage}
 	case sf.maxStoredTables <= 0:
 		return sf, &usageError{err: fmt.Errorf("--max-stored-tables must be positive, got %d", sf.maxStoredTables), usage: usage}
-	case sf.maxTables > sf.maxStoredTables && flagSet(fs, "max-tables"):
+	case sf.maxTables > sf.maxStoredTables && explicit(fs, "max-tables"):
 		// The fake would lower --max-tables to fit; say so instead of serving other limits.
 		return sf, &usageError{err: fmt.Errorf("--max-tables %d is more than --max-stored-tables %d: no such request could be held", sf.maxTables, sf.maxStoredTables), usage: usage}
 	}
@@ -132,13 +131,6 @@ func parseServeFlags(args []string, stdout io.Writer) (serveFlags, error) {
 		return sf, &usageError{err: fmt.Errorf("--log-format must be text or json, got %q", sf.logFormat), usage: usage}
 	}
 	return sf, nil
-}
-
-// flagSet reports whether the flag called name was given on the command line.
-func flagSet(fs *flag.FlagSet, name string) bool {
-	given := false
-	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
-	return given
 }
 
 // serveCommand is `conform serve`. Its environment is injected so tests never read the real one.
@@ -202,7 +194,8 @@ func (c serveCommand) run(ctx context.Context, args []string, _ io.Reader, stdou
 		Defects:         sf.defects,
 	})
 	if !sf.quiet {
-		handler = logRequests(log, handler)
+		// Method and path only, never headers or the query: credentials cannot reach the log.
+		handler = fakeserver.LogRequests(log, slog.LevelInfo, handler)
 	}
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
@@ -272,50 +265,3 @@ func dialAddr(a net.Addr) string {
 	}
 	return tcp.String()
 }
-
-// logRequests logs one Info record per request after it is answered. It logs the method and path
-// only, never headers or the query, so credentials cannot reach the log.
-func logRequests(log *slog.Logger, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		rec := &recorder{ResponseWriter: w}
-		next.ServeHTTP(rec, r)
-		if rec.status == 0 {
-			rec.status = http.StatusOK // what net/http answers for a handler that writes nothing
-		}
-		log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-			slog.String("method", r.Method),
-			slog.String("path", r.URL.Path),
-			slog.Int("status", rec.status),
-			slog.Duration("duration", time.Since(start)),
-			slog.Int64("bytes", rec.bytes),
-			slog.String("remote", r.RemoteAddr),
-		)
-	})
-}
-
-// recorder remembers the status and counts the body bytes of a response, for the request log.
-type recorder struct {
-	http.ResponseWriter
-	status int
-	bytes  int64
-}
-
-func (w *recorder) WriteHeader(code int) {
-	if w.status == 0 && code >= 200 { // a 1xx is not the answer yet
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *recorder) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	n, err := w.ResponseWriter.Write(b)
-	w.bytes += int64(n)
-	return n, err
-}
-
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (w *recorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -13,7 +13,7 @@ import (
 type command struct {
 	name    string
 	summary string
-	run     func(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error
+	run     func(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error
 }
 
 func commands() []command {
@@ -27,8 +27,8 @@ func commands() []command {
 	}
 }
 
-// run is the whole program; main only passes it the process's arguments and streams.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// run is the whole program; main only passes it the process's arguments, environment and streams.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		topUsage(stderr)
 		return exitUsage
@@ -41,7 +41,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	for _, c := range commands() {
 		if c.name == name {
-			err := c.run(ctx, args[1:], stdin, stdout, stderr)
+			err := c.run(ctx, args[1:], getenv, stdin, stdout, stderr)
 			if errors.Is(err, flag.ErrHelp) {
 				return exitPass
 			}

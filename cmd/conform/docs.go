@@ -41,7 +41,7 @@ func parseDocsFlags(args []string, stdout io.Writer) (docsFlags, error) {
 }
 
 // docsCmd renders the embedded features, without running them, for a wiki or a docs site.
-func docsCmd(_ context.Context, args []string, _ io.Reader, stdout, _ io.Writer) error {
+func docsCmd(_ context.Context, args []string, _ func(string) string, _ io.Reader, stdout, _ io.Writer) error {
 	df, err := parseDocsFlags(args, stdout)
 	if err != nil {
 		return err

@@ -149,9 +149,9 @@ type loadCommand struct {
 	signals func(c chan<- os.Signal) (stop func())
 }
 
-// loadCmd is `conform load` on the process's environment.
-func loadCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	return loadCommand{getenv: os.Getenv}.run(ctx, args, stdin, stdout, stderr)
+// loadCmd is `conform load` with the environment getenv reads.
+func loadCmd(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	return loadCommand{getenv: getenv}.run(ctx, args, stdin, stdout, stderr)
 }
 
 func (c loadCommand) run(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {

@@ -147,9 +147,9 @@ type runCommand struct {
 	signals func(chan<- os.Signal) (stop func())
 }
 
-// runCmd is `conform run` on the process's environment and signals.
-func runCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	return runCommand{getenv: os.Getenv, signals: notifyStop}.run(ctx, args, stdin, stdout, stderr)
+// runCmd is `conform run` with the environment getenv reads and the process's signals.
+func runCmd(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	return runCommand{getenv: getenv, signals: notifyStop}.run(ctx, args, stdin, stdout, stderr)
 }
 
 // notifyStop relays SIGINT and SIGTERM to ch until the returned stop is called.

@@ -16,7 +16,7 @@ import (
 // separate processes.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"conform": func() { os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+		"conform": func() { os.Exit(run(context.Background(), os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)) },
 	})
 }
 

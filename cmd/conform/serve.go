@@ -155,9 +155,9 @@ func (c serveCommand) credentials(stderr io.Writer) (user, pass string, err erro
 	return user, pass, nil
 }
 
-// serveCmd is `conform serve` on the process's environment.
-func serveCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	return serveCommand{getenv: os.Getenv}.run(ctx, args, stdin, stdout, stderr)
+// serveCmd is `conform serve` with the environment getenv reads.
+func serveCmd(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	return serveCommand{getenv: getenv}.run(ctx, args, stdin, stdout, stderr)
 }
 
 func (c serveCommand) run(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {

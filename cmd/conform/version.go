@@ -11,7 +11,7 @@ import (
 // version is conform's own version; release builds set it with -ldflags "-X main.version=…".
 var version = "dev"
 
-func versionCmd(_ context.Context, args []string, _ io.Reader, stdout, _ io.Writer) error {
+func versionCmd(_ context.Context, args []string, _ func(string) string, _ io.Reader, stdout, _ io.Writer) error {
 	fs := newFlagSet("version")
 	if err := parseFlags(fs, "conform version", args, stdout); err != nil {
 		return err

@@ -73,7 +73,7 @@ func (s *Server) handleRefused(w http.ResponseWriter, r *http.Request) {
 // of its plain text.
 func (s *Server) handleUnrouted(w http.ResponseWriter, r *http.Request) {
 	h, _ := s.mux.Handler(r)
-	probe := &probeWriter{header: http.Header{}}
+	probe := &heldAnswer{header: http.Header{}} // what the fallback would answer; only its status and Allow are used
 	h.ServeHTTP(probe, r)
 	if probe.status == http.StatusMethodNotAllowed && isClean(r) {
 		allow := probe.header.Get("Allow")

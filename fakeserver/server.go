@@ -251,22 +251,3 @@ func (s *Server) Status(id string) (export.Status, bool) {
 	}
 	return doc, true
 }
-
-// probeWriter records what a ServeMux fallback handler would answer, and discards its body.
-type probeWriter struct {
-	header http.Header
-	status int
-}
-
-func (p *probeWriter) Header() http.Header { return p.header }
-
-func (p *probeWriter) WriteHeader(code int) {
-	if p.status == 0 {
-		p.status = code
-	}
-}
-
-func (p *probeWriter) Write(b []byte) (int, error) {
-	p.WriteHeader(http.StatusOK)
-	return len(b), nil
-}

@@ -1,0 +1,126 @@
+// Package archtest holds the tests of the architecture's rules (ARCHITECTURE.md): which package
+// may import which. They read the import lines of every non-test file of the module, so a change
+// that breaks a rule fails `go test ./...`.
+package archtest
+
+import (
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+const module = "conform"
+
+// imports maps each package of the module (by import path) to the packages it imports, from
+// its non-test files.
+func imports(t *testing.T) map[string][]string {
+	t.Helper()
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	require.NoError(t, err)
+	out := map[string][]string{}
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(root, filepath.Dir(path))
+		if err != nil {
+			return err
+		}
+		pkg := module + "/" + filepath.ToSlash(rel)
+		for _, spec := range f.Imports {
+			p, err := strconv.Unquote(spec.Path.Value)
+			if err != nil {
+				return err
+			}
+			if !slices.Contains(out[pkg], p) {
+				out[pkg] = append(out[pkg], p)
+			}
+		}
+		if _, ok := out[pkg]; !ok {
+			out[pkg] = nil
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	require.Contains(t, out, module+"/steps", "the walk found the module's packages")
+	return out
+}
+
+// reaches reports whether pkg imports target, directly or through the module's packages.
+func reaches(graph map[string][]string, pkg, target string) bool {
+	seen := map[string]bool{}
+	var walk func(string) bool
+	walk = func(p string) bool {
+		if seen[p] {
+			return false
+		}
+		seen[p] = true
+		for _, q := range graph[p] {
+			if q == target || (strings.HasPrefix(q, module+"/") && walk(q)) {
+				return true
+			}
+		}
+		return false
+	}
+	return walk(pkg)
+}
+
+func TestOnlyTheRunnerTheBundledTargetAndTheCommandImportTheFake(t *testing.T) {
+	graph := imports(t)
+	allowed := []string{module + "/internal/suite", module + "/fakeserver/bundled", module + "/cmd/conform"}
+	for pkg, deps := range graph {
+		if strings.HasPrefix(pkg, module+"/fakeserver") {
+			continue
+		}
+		if slices.Contains(deps, module+"/fakeserver") {
+			require.Contains(t, allowed, pkg, "%s imports the fake", pkg)
+		}
+	}
+	for _, pkg := range []string{"steps", "oracle", "export", "openapi", "internal/target", "internal/load", "internal/report"} {
+		require.False(t, reaches(graph, module+"/"+pkg, module+"/fakeserver"), "%s reaches the fake", pkg)
+	}
+}
+
+func TestTheDomainStandsAlone(t *testing.T) {
+	graph := imports(t)
+	for _, dep := range graph[module+"/export"] {
+		if strings.HasPrefix(dep, module+"/") {
+			require.Equal(t, module+"/internal/jsonkeys", dep, "export may import only the JSON key checker of the module")
+		}
+	}
+	for pkg := range graph {
+		if strings.HasPrefix(pkg, module+"/cmd/") {
+			continue
+		}
+		require.False(t, reaches(graph, pkg, module+"/cmd/conform"), "%s reaches the command", pkg)
+	}
+}
+
+func TestNoProductionCodeImportsTesting(t *testing.T) {
+	graph := imports(t)
+	for pkg, deps := range graph {
+		if pkg == module+"/internal/golden" {
+			// The golden-file helper of the tests: nothing but tests import it (checked below).
+			continue
+		}
+		require.NotContains(t, deps, "testing", "%s imports testing outside its tests", pkg)
+		require.False(t, reaches(graph, pkg, module+"/internal/golden"), "%s reaches the tests' golden-file helper", pkg)
+	}
+}

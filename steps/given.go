@@ -53,8 +53,8 @@ func (w *World) aRequestBeingCancelled(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if resp.Status != http.StatusOK {
-		return fmt.Errorf("the cancel that should start the cancellation was not accepted:\n%s", resp.Describe())
+	if !w.cfg.Contract.cancelAccepted(resp.Status) {
+		return fmt.Errorf("the cancel that should start the cancellation was not accepted (%s):\n%s", statuses(w.cfg.Contract.CancelAccepted), resp.Describe())
 	}
 	doc, _, err := w.status(ctx)
 	if err != nil {

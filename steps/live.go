@@ -20,15 +20,6 @@ const defaultRunningExport = `{"tables":{"items":[` +
 // running" when the target names none: six tables. The slice is the caller's.
 func DefaultRunningExport() []byte { return []byte(defaultRunningExport) }
 
-// Deadlines of the live arranger. DefaultCancelSettlesWithin is the time the features give a
-// cancellation to settle ("eventually, within 30 seconds, the request is cancelled") and
-// DefaultPollTimeout the time they give an export to finish (120 seconds): a precondition waits
-// no longer than the assertion about the same thing would.
-const (
-	DefaultCancelSettlesWithin = 30 * time.Second
-	DefaultPollTimeout         = 2 * time.Minute
-)
-
 // LiveConfig describes a real endpoint and how to arrange preconditions on it.
 type LiveConfig struct {
 	Root      string            // API root URL
@@ -40,13 +31,11 @@ type LiveConfig struct {
 	// QuickExport is submitted for "a request that has succeeded" and by "I submit an export
 	// request"; nil means DefaultQuickExport.
 	QuickExport []byte
-	// PollTimeout bounds how long the arranger waits for an export to reach a state short of a
-	// cancellation (running with a finished table, succeeded); 0 means DefaultPollTimeout.
-	PollTimeout time.Duration
-	// CancelSettlesWithin bounds how long the arranger waits for a cancellation to settle (a
-	// request that has already been cancelled): the same deadline the features give a
-	// cancellation, not PollTimeout. 0 means DefaultCancelSettlesWithin.
-	CancelSettlesWithin time.Duration
+	// Contract gives the arranger its deadlines, the same as the features' assertions: a
+	// precondition waits for a cancellation to settle within Contract.CancelSettlesWithin, and
+	// for any other state (running with a finished table, succeeded) within
+	// Contract.ExportFinishesWithin; and the statuses that accept a cancel.
+	Contract Contract
 	// PollInterval is the pause between two polls of the arranger; 0 means 2 seconds.
 	PollInterval time.Duration
 	// Waiter pauses between polls; nil means RealWaiter.
@@ -61,12 +50,7 @@ func LiveTarget(cfg LiveConfig) func(context.Context) (*Target, error) {
 	if cfg.QuickExport == nil {
 		cfg.QuickExport = DefaultQuickExport()
 	}
-	if cfg.PollTimeout <= 0 {
-		cfg.PollTimeout = DefaultPollTimeout
-	}
-	if cfg.CancelSettlesWithin <= 0 {
-		cfg.CancelSettlesWithin = DefaultCancelSettlesWithin
-	}
+	cfg.Contract = cfg.Contract.withDefaults()
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = 2 * time.Second
 	}
@@ -123,15 +107,15 @@ func (a *liveArranger) Completed(ctx context.Context, c *Client, outcome export.
 		if err != nil {
 			return "", err
 		}
-		if resp.Status != http.StatusOK {
+		if !a.cfg.Contract.cancelAccepted(resp.Status) {
 			return "", &PreconditionError{
 				Want:   "a cancelled export request",
 				Got:    fmt.Sprintf("the cancel of request %s answered %d", id, resp.Status),
 				Advice: adviceRunning,
 			}
 		}
-		return id, a.await(ctx, c, id, a.cfg.CancelSettlesWithin, "a cancelled export request",
-			fmt.Sprintf("a cancellation must settle within %s", a.cfg.CancelSettlesWithin),
+		return id, a.await(ctx, c, id, a.cfg.Contract.CancelSettlesWithin, "a cancelled export request",
+			fmt.Sprintf("a cancellation must settle within %s (contract.cancel_settles_within)", a.cfg.Contract.CancelSettlesWithin),
 			func(d export.Status) (bool, bool) { return d.Progress == export.Cancelled, d.Completed })
 	default:
 		return "", fmt.Errorf("a request completed as %q: %w", outcome, ErrFakeOnly)
@@ -157,7 +141,7 @@ func (a *liveArranger) createAndAwait(ctx context.Context, c *Client, body []byt
 	if id == "" {
 		return "", fmt.Errorf("submitting an export for %s: the answer names no request id:\n%s", want, resp.Describe())
 	}
-	return id, a.await(ctx, c, id, a.cfg.PollTimeout, want, advice, check)
+	return id, a.await(ctx, c, id, a.cfg.Contract.ExportFinishesWithin, want, advice, check)
 }
 
 func (a *liveArranger) await(ctx context.Context, c *Client, id export.ID, within time.Duration, want, advice string,

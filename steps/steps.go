@@ -32,6 +32,8 @@ func (w *World) register(sc *godog.ScenarioContext) {
 	sc.Step(`^the request shows progress "(pending|processing|cancelling|cancelled|succeeded|failed)"$`, w.stepS(w.requestShowsProgress))
 	sc.Step(`^the request still shows progress "(succeeded|failed|cancelled)"$`, w.stepS(w.requestShowsCompletedProgress))
 	sc.Step(`^eventually, within (\d+) seconds, the request (is cancelled|has succeeded)$`, w.stepIS(w.eventuallyRequestIs))
+	sc.Step(`^eventually the request (is cancelled|has succeeded)$`, w.stepS(w.eventuallyWithinContract))
+	sc.Step(`^the cancel is accepted$`, w.stepC(w.cancelIsAccepted))
 	sc.Step(`^the request is completed$`, w.step(w.requestIsCompleted))
 	sc.Step(`^the request has not been cancelled$`, w.step(w.requestNotCancelled))
 	sc.Step(`^its tables show:$`, w.stepT(w.tablesShow))

@@ -83,6 +83,19 @@ func (w *World) step(f func(context.Context) error) func(context.Context) error 
 }
 
 //go:noinline
+func (w *World) stepC(f func(context.Context) (context.Context, error)) func(context.Context) (context.Context, error) {
+	return func(ctx context.Context) (context.Context, error) {
+		out := ctx
+		err := w.do(ctx, func() error {
+			var err error
+			out, err = f(ctx)
+			return err
+		})
+		return out, err
+	}
+}
+
+//go:noinline
 func (w *World) stepS(f func(context.Context, string) error) func(context.Context, string) error {
 	return func(ctx context.Context, a string) error { return w.do(ctx, func() error { return f(ctx, a) }) }
 }

@@ -122,24 +122,12 @@ func (w *World) requestShowsCompletedProgress(ctx context.Context, want string) 
 	return w.requestIsCompleted(ctx)
 }
 
+// eventuallyRequestIs waits the seconds a feature names for the request to be cancelled or to
+// have succeeded: for a team's own features; conform's say "eventually" and mean the contract's
+// deadline (eventuallyWithinContract).
 func (w *World) eventuallyRequestIs(ctx context.Context, seconds int, phrase string) error {
-	want := strings.Fields(phrase)[1]
-	target := export.Progress(want)
-	return eventually(ctx, w.target, time.Duration(seconds)*time.Second, w.cfg.PollInterval,
-		fmt.Sprintf("export request %s becoming %s", w.requestID, want),
-		func() (bool, string, error) {
-			doc, resp, err := w.status(ctx)
-			if err != nil {
-				return false, "", err
-			}
-			if doc.Progress == target {
-				return true, "", nil
-			}
-			if doc.Completed {
-				return false, "", fmt.Errorf("export request %s completed as %q, want %q:\n%s", w.requestID, doc.Progress, want, resp.Describe())
-			}
-			return false, fmt.Sprintf("progress %q", doc.Progress), nil
-		})
+	want := export.Progress(strings.Fields(phrase)[1])
+	return w.awaitProgress(ctx, want, time.Duration(seconds)*time.Second, "")
 }
 
 func (w *World) requestIsCompleted(ctx context.Context) error {

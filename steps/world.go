@@ -64,6 +64,12 @@ type Config struct {
 	// Ledger, when set, records every export request the run creates, across scenarios, for
 	// the run to account for them when it ends or is interrupted.
 	Ledger *Ledger
+	// Contract is the team's choices where the use-case page leaves room; the zero value keeps
+	// the page's.
+	Contract Contract
+	// Note, when set, receives each note a step makes for people (a status accepted only through
+	// the contract), with the scenario's name, so the console can say it too.
+	Note func(scenario, note string)
 }
 
 // World is the state of one scenario.
@@ -79,7 +85,8 @@ type World struct {
 	reported int               // how many findings have already failed a step
 	breaches []evidence.Breach // the invariant breaches not yet attached to a step
 
-	stepFrom    int // how many exchanges there were when the current step began
+	scenario    string // the scenario's name, for notes
+	stepFrom    int    // how many exchanges there were when the current step began
 	last        *Response
 	requestID   export.ID
 	beforeItems map[string]export.Item // items as last seen before the cancel was sent
@@ -94,9 +101,11 @@ func Initializer(cfg Config) func(*godog.ScenarioContext) {
 	if cfg.MaxResponseBytes <= 0 {
 		cfg.MaxResponseBytes = transport.DefaultMaxResponseBytes
 	}
+	cfg.Contract = cfg.Contract.withDefaults()
 	return func(sc *godog.ScenarioContext) {
 		w := newWorld(cfg)
-		sc.Before(func(ctx context.Context, _ *godog.Scenario) (context.Context, error) {
+		sc.Before(func(ctx context.Context, s *godog.Scenario) (context.Context, error) {
+			w.scenario = s.Name
 			return ctx, w.start(ctx)
 		})
 		sc.StepContext().Before(func(ctx context.Context, _ *godog.Step) (context.Context, error) {
@@ -285,6 +294,13 @@ func sameBreach(a, b evidence.Breach) bool {
 		return same && a.Previous == b.Previous
 	}
 	return same && a.Previous.Seq == b.Previous.Seq
+}
+
+// note hands a note for people to the run, if it listens.
+func (w *World) note(text string) {
+	if w.cfg.Note != nil {
+		w.cfg.Note(w.scenario, text)
+	}
 }
 
 func (w *World) addFinding(s string) {

@@ -22,6 +22,7 @@ func commands() []command {
 		{"serve", "serve the bundled fake as a standalone HTTP server on the real clock", serveCmd},
 		{"load", "put a measured load on the bundled fake or an endpoint: throughput, latency, conformance", loadCmd},
 		{"docs", "render the features, without running them, as Markdown or HTML", docsCmd},
+		{"steps", "list every step conform understands, for writing your own features", stepsCmd},
 		{"spec", "print the embedded OpenAPI spec", specCmd},
 		{"version", "print conform's version and the versions of its engines", versionCmd},
 	}
@@ -48,7 +49,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return exitCode(err, stderr)
 		}
 	}
-	return exitCode(&usageError{err: fmt.Errorf("unknown command %q", name), usage: topUsage}, stderr)
+	return exitCode(&usageError{err: fmt.Errorf("unknown command %q", name), usage: usage{print: topUsage}}, stderr)
 }
 
 func topUsage(w io.Writer) {
@@ -74,23 +75,82 @@ func newFlagSet(name string) *flag.FlagSet {
 	return fs
 }
 
-// printUsage writes a command's synopsis and flags.
-func printUsage(fs *flag.FlagSet, synopsis string) func(io.Writer) {
-	return func(w io.Writer) {
-		fmt.Fprintf(w, "Usage:\n  %s\n\nFlags:\n", synopsis)
+// usage prints a command's help; name is the command's, for the one-line hint that ends a usage
+// error ("Run 'conform run --help' for usage.").
+type usage struct {
+	name  string
+	print func(io.Writer)
+}
+
+// flagGroup is a heading of a command's help and the flags under it, in order.
+type flagGroup struct {
+	heading string
+	flags   []string
+}
+
+// printUsage returns the usage of a command: its synopsis and flags, under the headings of groups
+// when there are any (a flag in no group is listed last, under "Other").
+func printUsage(fs *flag.FlagSet, synopsis string, groups ...flagGroup) usage {
+	return usage{name: fs.Name(), print: func(w io.Writer) {
+		fmt.Fprintf(w, "Usage:\n  %s\n", synopsis)
+		if len(groups) == 0 {
+			io.WriteString(w, "\nFlags:\n")
+			printFlags(w, fs, nil)
+			return
+		}
+		listed := map[string]bool{}
+		for _, g := range groups {
+			fmt.Fprintf(w, "\n%s:\n", g.heading)
+			printFlags(w, fs, g.flags)
+			for _, name := range g.flags {
+				listed[name] = true
+			}
+		}
+		var rest []string
+		fs.VisitAll(func(f *flag.Flag) {
+			if !listed[f.Name] {
+				rest = append(rest, f.Name)
+			}
+		})
+		if len(rest) > 0 {
+			io.WriteString(w, "\nOther:\n")
+			printFlags(w, fs, rest)
+		}
+	}}
+}
+
+// printFlags writes the flags named (all of fs's when names is nil) as flag.PrintDefaults does.
+func printFlags(w io.Writer, fs *flag.FlagSet, names []string) {
+	if names == nil {
 		fs.SetOutput(w)
 		fs.PrintDefaults()
 		fs.SetOutput(io.Discard)
+		return
 	}
+	part := flag.NewFlagSet(fs.Name(), flag.ContinueOnError)
+	for _, name := range names {
+		f := fs.Lookup(name)
+		if f == nil {
+			continue
+		}
+		part.Var(f.Value, f.Name, f.Usage)
+		part.Lookup(f.Name).DefValue = f.DefValue // the default, not what was parsed so far
+	}
+	part.SetOutput(w)
+	part.PrintDefaults()
 }
 
 // parseFlags parses args into fs. --help prints the usage to stdout and returns flag.ErrHelp;
 // any other mistake is a usage error. Positional arguments are refused.
 func parseFlags(fs *flag.FlagSet, synopsis string, args []string, stdout io.Writer) error {
-	usage := printUsage(fs, synopsis)
+	return parseFlagsUsing(fs, printUsage(fs, synopsis), args, stdout)
+}
+
+// parseFlagsUsing is parseFlags with the usage to print for --help.
+func parseFlagsUsing(fs *flag.FlagSet, usage usage, args []string, stdout io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			usage(stdout)
+			usage.print(stdout)
 			return flag.ErrHelp
 		}
 		return &usageError{err: err, usage: usage}

@@ -74,7 +74,8 @@ func TestDocsUsage(t *testing.T) {
 			require.Equal(t, exitUsage, code)
 			require.Empty(t, out)
 			require.Contains(t, errOut, tt.want)
-			require.Contains(t, errOut, "Usage:\n  "+docsSynopsis)
+			require.Contains(t, errOut, "Run 'conform docs --help' for usage.")
+			require.NotContains(t, errOut, "Usage:", "a usage error is one line and a hint, not the whole help")
 		})
 	}
 

@@ -56,10 +56,11 @@ func signalExit(sig os.Signal) int {
 	return exitFail
 }
 
-// usageError is a mistake in the command line; the command's usage is printed with it.
+// usageError is a mistake in the command line: the error and a one-line hint to the command's
+// --help are printed, not the whole help.
 type usageError struct {
 	err   error
-	usage func(io.Writer)
+	usage usage
 }
 
 func (e *usageError) Error() string { return e.err.Error() }
@@ -85,6 +86,7 @@ func exitCode(err error, stderr io.Writer) int {
 	var ce *configError
 	var te *target.Error
 	var tce *target.ConfigError
+	var cfe *configFileError
 	var rejected *credentials.RejectedError
 	var unreachable *credentials.UnreachableError
 	switch {
@@ -103,10 +105,14 @@ func exitCode(err error, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "conform: target unreachable: %v\n", err)
 		return exitUnreachable
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "conform: %v\n\n", ue.err)
-		if ue.usage != nil {
-			ue.usage(stderr)
+		help := "conform --help"
+		if ue.usage.name != "" {
+			help = "conform " + ue.usage.name + " --help"
 		}
+		fmt.Fprintf(stderr, "conform: %v\nRun '%s' for usage.\n", ue.err, help)
+		return exitUsage
+	case errors.As(err, &cfe):
+		fmt.Fprintf(stderr, "conform: %v\n", cfe)
 		return exitUsage
 	case errors.As(err, &tce):
 		fmt.Fprintf(stderr, "conform: %v\n", tce.Err)

@@ -131,7 +131,7 @@ func TestLoadRefusesAnUnboundedLoadOnAnotherHost(t *testing.T) {
 			require.Equal(t, exitUsage, code)
 			require.Empty(t, out)
 			require.Contains(t, errOut, tt.want)
-			require.Contains(t, errOut, "Usage:\n  conform load")
+			require.Contains(t, errOut, "Run 'conform load --help' for usage.")
 			require.Less(t, time.Since(start), time.Second, "refused at once, without dialling")
 		})
 	}

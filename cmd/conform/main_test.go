@@ -90,7 +90,8 @@ func TestRunUsageErrors(t *testing.T) {
 			code, out, errOut := conform(t, tt.args...)
 			require.Equal(t, exitUsage, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 			require.Contains(t, errOut, tt.want)
-			require.Contains(t, errOut, "Usage:")
+			require.Contains(t, errOut, "\nRun 'conform ")
+			require.NotContains(t, errOut, "Usage:", "a usage error prints the error and a hint, not the whole help")
 		})
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -36,7 +37,60 @@ type runFlags struct {
 	report      string
 	timeout     time.Duration
 	live        liveFlags
+
+	spec      string     // --spec: the user's OpenAPI document instead of the embedded one
+	overlays  stringList // --overlay, in order
+	features  stringList // --features: the user's feature files or directories
+	noBuiltin bool       // --no-builtin-features
+	contract  contractFlags
+
+	config      string        // --config FILE; "" reads conform.yaml when it exists
+	printConfig bool          // --print-config
+	sources     sources       // where each value came from
+	flags       *flag.FlagSet // the parsed flags, for --print-config
 }
+
+// contractFlags are the contract's choices a team may make differently from the use-case page.
+type contractFlags struct {
+	cancelAccepted       statusList
+	cancelSettlesWithin  time.Duration
+	exportFinishesWithin time.Duration
+	strictPreconditions  bool
+}
+
+// statusList reads a list of HTTP statuses: "200,204", or the flag given again. The first value
+// given replaces the default.
+type statusList struct {
+	statuses []int
+	given    bool
+}
+
+func (l *statusList) String() string {
+	parts := make([]string, len(l.statuses))
+	for i, s := range l.statuses {
+		parts[i] = strconv.Itoa(s)
+	}
+	return strings.Join(parts, ",")
+}
+
+func (l *statusList) Set(v string) error {
+	if !l.given {
+		l.statuses, l.given = nil, true
+	}
+	for _, one := range strings.Split(v, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(one))
+		if err != nil || n < 200 || n > 299 {
+			return fmt.Errorf("want HTTP statuses from 200 to 299, got %q", one)
+		}
+		if !slices.Contains(l.statuses, n) {
+			l.statuses = append(l.statuses, n)
+		}
+	}
+	return nil
+}
+
+func (l *statusList) values() []string { return strings.Split(l.String(), ",") }
+func (*statusList) repeatable()        {}
 
 // defaultRunTimeout bounds a whole run, as go test's -timeout does. Every wait of a scenario is
 // bounded by the contract's deadlines already; this is the backstop.
@@ -46,6 +100,17 @@ const defaultRunTimeout = 10 * time.Minute
 // --concurrency says otherwise: each scenario owns its exports, so they cannot disturb each
 // other, and a run then takes about as long as its slowest scenario instead of their sum.
 const defaultLiveConcurrency = 16
+
+// runHelpGroups order `conform run --help`.
+var runHelpGroups = []flagGroup{
+	{"Target", []string{"base-url", "spec", "overlay", "features", "no-builtin-features", "tags", "running-export", "quick-export"}},
+	{"Credentials", []string{"password-file", "oauth2-token-url", "oauth2-client-id", "oauth2-client-secret-file", "oauth2-scope"}},
+	{"TLS", []string{"ca-file", "insecure-skip-verify"}},
+	{"Polling", []string{"poll-interval", "poll-timeout", "request-timeout", "retries", "max-retry-after", "max-response-bytes", "concurrency", "timeout"}},
+	{"Contract", []string{"cancel-accepted", "cancel-settles-within", "export-finishes-within", "strict-preconditions"}},
+	{"Reports", []string{"format", "report", "color", "seed"}},
+	{"Configuration", []string{"config", "print-config"}},
+}
 
 // formatList collects repeated --format flags.
 type formatList struct{ formats *[]suite.Format }
@@ -60,6 +125,15 @@ func (f formatList) String() string {
 	}
 	return strings.Join(parts, ",")
 }
+
+func (f formatList) values() []string {
+	var out []string
+	for _, x := range *f.formats {
+		out = append(out, strings.TrimSuffix(x.Name+":"+x.Path, ":"))
+	}
+	return out
+}
+func (formatList) repeatable() {}
 
 func (f formatList) Set(s string) error {
 	for _, one := range strings.Split(s, ",") {
@@ -95,10 +169,10 @@ func (s seedValue) Set(v string) error {
 	return nil
 }
 
-// parseRunFlags parses and checks the flags of `conform run`. The usage it returns prints the
-// flags, for errors found later in the run.
-func parseRunFlags(args []string, getenv func(string) string, stdout io.Writer) (runFlags, func(io.Writer), error) {
-	var rf runFlags
+// parseRunFlags parses the flags of `conform run`, applies the configuration file under them and
+// checks the result. The usage it returns prints the flags, for errors found later in the run.
+func parseRunFlags(args []string, getenv func(string) string, readFile func(string) ([]byte, error), stdout io.Writer) (runFlags, usage, error) {
+	rf := runFlags{contract: contractFlags{cancelAccepted: statusList{statuses: []int{200}}}}
 	fs := newFlagSet("run")
 	fs.StringVar(&rf.tags, "tags", "", "run only the scenarios whose tags match this Cucumber tag expression,\ne.g. '@fake-only', 'not @needs-slow-cancel', '@a and (@b or not @c)'")
 	fs.Var(formatList{&rf.formats}, "format", "a report to write: `NAME[:FILE]`, repeatable; NAME is pretty, progress, junit,\ncucumber (JSON) or messages (Cucumber Messages NDJSON); without FILE it goes to stdout; missing directories are created (default pretty)")
@@ -109,35 +183,71 @@ func parseRunFlags(args []string, getenv func(string) string, stdout io.Writer) 
 	fs.StringVar(&rf.report, "report", "", "also write a self-contained HTML report of the run to `FILE.html`")
 	fs.DurationVar(&rf.timeout, "timeout", defaultRunTimeout, "end the run after this long: scenarios still running or not started fail as timed out,\n"+
 		"clean-up runs and the reports are written")
+	fs.StringVar(&rf.spec, "spec", "", "validate against this OpenAPI 3.0 or 3.1 document (`FILE`, JSON or YAML) instead of the embedded spec")
+	fs.Var(&rf.overlays, "overlay", "apply this OpenAPI Overlay 1.0 `FILE` to the spec; repeatable, applied in order")
+	fs.Var(&rf.features, "features", "also run the features in this `PATH` (a .feature file or a directory); repeatable")
+	fs.BoolVar(&rf.noBuiltin, "no-builtin-features", false, "run only the features given with --features, not conform's own")
+	fs.Var(&rf.contract.cancelAccepted, "cancel-accepted", "the `STATUSES` meaning \"the cancel of a running request was accepted\" (e.g. 200,204)")
+	fs.DurationVar(&rf.contract.cancelSettlesWithin, "cancel-settles-within", steps.DefaultCancelSettlesWithin, "how long a cancellation may take to settle (cancelling → cancelled)")
+	fs.DurationVar(&rf.contract.exportFinishesWithin, "export-finishes-within", steps.DefaultExportFinishesWithin, "how long an export may take to finish, and to reach any state a scenario waits for")
+	fs.DurationVar(&rf.contract.exportFinishesWithin, "poll-timeout", steps.DefaultExportFinishesWithin, "the same as --export-finishes-within, by its former name")
+	fs.BoolVar(&rf.contract.strictPreconditions, "strict-preconditions", false, "fail, instead of skipping, a scenario whose precondition the target cannot be brought to")
+	fs.StringVar(&rf.config, "config", "", "read the run's settings from this YAML `FILE` (default: conform.yaml in the working\ndirectory, when it exists); flags override it")
+	fs.BoolVar(&rf.printConfig, "print-config", false, "print the effective configuration, and where each value came from, and exit")
 	rf.live.register(fs)
-	usage := printUsage(fs, runSynopsis)
-	if err := parseFlags(fs, runSynopsis, args, stdout); err != nil {
-		return rf, usage, err
+	help := printUsage(fs, runSynopsis, runHelpGroups...)
+	if err := parseFlagsUsing(fs, help, args, stdout); err != nil {
+		return rf, help, err
 	}
-	if explicit(fs, "concurrency") && rf.concurrency < 1 {
-		return rf, usage, &usageError{err: fmt.Errorf("--concurrency must be at least 1, got %d", rf.concurrency), usage: usage}
+	src, err := applyConfig(fs, rf.config, readFile, map[string]string{"poll-timeout": "export-finishes-within"})
+	if err != nil {
+		return rf, help, err
 	}
-	if rf.timeout <= 0 {
-		return rf, usage, &usageError{err: fmt.Errorf("--timeout must be positive, got %s", rf.timeout), usage: usage}
+	rf.sources, rf.flags = src, fs
+	if rf.live.baseURL == "" {
+		if rf.live.baseURL = getenv("CONFORM_BASE_URL"); rf.live.baseURL != "" {
+			src["base-url"] = "environment CONFORM_BASE_URL"
+		}
+	}
+	fail := func(format string, a ...any) (runFlags, usage, error) {
+		return rf, help, &usageError{err: fmt.Errorf(format, a...), usage: help}
+	}
+	if _, set := src["concurrency"]; set && rf.concurrency < 1 {
+		return fail("--concurrency must be at least 1, got %d", rf.concurrency)
+	}
+	for _, d := range []struct {
+		flag  string
+		value time.Duration
+	}{
+		{"--timeout", rf.timeout},
+		{"--cancel-settles-within", rf.contract.cancelSettlesWithin},
+		{strings.TrimPrefix(src["export-finishes-within"], "flag "), rf.contract.exportFinishesWithin},
+	} {
+		if d.value <= 0 {
+			if !strings.HasPrefix(d.flag, "--") {
+				d.flag = "--export-finishes-within" // from the file or the default
+			}
+			return fail("%s must be positive, got %s", d.flag, d.value)
+		}
 	}
 	if err := rf.live.checkDurations(); err != nil {
-		return rf, usage, &usageError{err: err, usage: usage}
-	}
-	if rf.live.baseURL == "" {
-		rf.live.baseURL = getenv("CONFORM_BASE_URL")
+		return rf, help, &usageError{err: err, usage: help}
 	}
 	if rf.live.maxResponseBytes < 1 {
-		return rf, usage, &usageError{err: fmt.Errorf("--max-response-bytes must be at least 1, got %d", rf.live.maxResponseBytes), usage: usage}
+		return fail("--max-response-bytes must be at least 1, got %d", rf.live.maxResponseBytes)
 	}
 	if f := rf.live.liveOnly(); f != "" && rf.live.baseURL == "" {
-		return rf, usage, &usageError{err: fmt.Errorf("%s applies only to a run against a target: give --base-url", f), usage: usage}
+		return fail("%s applies only to a run against a target: give --base-url", f)
+	}
+	if rf.noBuiltin && len(rf.features) == 0 {
+		return fail("--no-builtin-features leaves nothing to run: give --features PATH")
 	}
 	switch rf.color {
 	case "auto", "always", "never":
 	default:
-		return rf, usage, &usageError{err: fmt.Errorf("--color must be auto, always or never, got %q", rf.color), usage: usage}
+		return fail("--color must be auto, always or never, got %q", rf.color)
 	}
-	return rf, usage, nil
+	return rf, help, nil
 }
 
 // runCommand is `conform run`. Its environment and signals are injected so that tests never
@@ -159,22 +269,40 @@ func notifyStop(ch chan<- os.Signal) func() {
 }
 
 func (c runCommand) run(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	rf, usage, err := parseRunFlags(args, c.getenv, stdout)
+	rf, usage, err := parseRunFlags(args, c.getenv, os.ReadFile, stdout)
 	if err != nil {
 		return err
 	}
+	if rf.printConfig {
+		return printConfig(stdout, rf.flags, rf.sources)
+	}
+	contract := steps.Contract{
+		CancelAccepted:       rf.contract.cancelAccepted.statuses,
+		CancelSettlesWithin:  rf.contract.cancelSettlesWithin,
+		ExportFinishesWithin: rf.contract.exportFinishesWithin,
+	}
+	var notes []string
+	var notesMu sync.Mutex
 	opts := suite.Options{
-		Tags:        rf.tags,
-		Formats:     rf.formats,
-		Concurrency: max(rf.concurrency, 1),
-		Seed:        rf.seed,
-		Output:      stdout,
-		Colour:      rf.color == "always" || (rf.color == "auto" && isTerminal(stdout)),
+		Tags:              rf.tags,
+		Formats:           rf.formats,
+		Concurrency:       max(rf.concurrency, 1),
+		Seed:              rf.seed,
+		Output:            stdout,
+		Colour:            rf.color == "always" || (rf.color == "auto" && isTerminal(stdout)),
+		Contract:          contract,
+		Features:          rf.features,
+		NoBuiltinFeatures: rf.noBuiltin,
+		Note: func(scenario, note string) {
+			notesMu.Lock()
+			defer notesMu.Unlock()
+			notes = append(notes, fmt.Sprintf("%s (scenario %q)", note, scenario))
+		},
 	}
 	target, scrub := "the bundled fake", (func(string) string)(nil)
 	var root string
 	if rf.live.baseURL != "" {
-		tgt, newTarget, err := liveTarget(ctx, rf.live, c.getenv, stderr)
+		tgt, newTarget, err := liveTarget(ctx, rf.live, contract, c.getenv, stderr)
 		if err != nil {
 			return err
 		}
@@ -226,6 +354,14 @@ func (c runCommand) run(ctx context.Context, args []string, _ io.Reader, stdout,
 			return rerr
 		}
 		fmt.Fprintf(stderr, "conform: report written to %s\n", rf.report)
+	}
+	for _, u := range res.Undefined {
+		fmt.Fprintf(stderr, "conform: undefined step in %s, scenario %q: %q; the closest steps conform knows: %s (conform steps lists them all)\n",
+			u.Feature, u.Scenario, u.Text, quoteAll(u.Closest))
+	}
+	fmt.Fprintf(stderr, "conform: deadlines in force: %s\n", contract.Deadlines())
+	for _, n := range notes {
+		fmt.Fprintf(stderr, "conform: note: %s\n", n)
 	}
 	if res.LeftOut > 0 {
 		fmt.Fprintf(stderr, "conform: left out %d scenario(s) tagged %s: they pin values only the bundled fake can produce "+
@@ -345,4 +481,13 @@ func explicit(fs *flag.FlagSet, name string) bool {
 	found := false
 	fs.Visit(func(f *flag.Flag) { found = found || f.Name == name })
 	return found
+}
+
+// quoteAll quotes each string and joins them with "; ".
+func quoteAll(list []string) string {
+	q := make([]string, len(list))
+	for i, s := range list {
+		q[i] = strconv.Quote(s)
+	}
+	return strings.Join(q, "; ")
 }

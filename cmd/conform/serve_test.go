@@ -473,7 +473,7 @@ func TestParseServeFlagsErrors(t *testing.T) {
 
 			var stderr bytes.Buffer
 			require.Equal(t, exitUsage, exitCode(err, &stderr))
-			require.Contains(t, stderr.String(), "Usage:\n  conform serve")
+			require.Contains(t, stderr.String(), "Run 'conform serve --help' for usage.")
 		})
 	}
 }
@@ -502,7 +502,7 @@ func TestServeUnknownDefectIsAUsageError(t *testing.T) {
 	require.Equal(t, exitUsage, code, "stderr:\n%s", stderr.String())
 	require.Empty(t, stdout.String(), "it must not start")
 	require.Contains(t, stderr.String(), `unknown defect "nope": want one of `)
-	require.Contains(t, stderr.String(), "Usage:\n  conform serve")
+	require.Contains(t, stderr.String(), "Run 'conform serve --help' for usage.")
 }
 
 func TestServeInjectsDefects(t *testing.T) {

@@ -22,7 +22,6 @@ type liveFlags struct {
 	baseURL          string
 	runningExport    string
 	quickExport      string
-	pollTimeout      time.Duration
 	pollInterval     time.Duration
 	requestTimeout   time.Duration
 	retries          int
@@ -42,14 +41,14 @@ type stringList []string
 
 func (s *stringList) String() string     { return strings.Join(*s, ",") }
 func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+func (s *stringList) values() []string   { return *s }
+func (*stringList) repeatable()          {}
 
 // register adds every flag of a live `conform run`.
 func (lf *liveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&lf.baseURL, "base-url", "", "run against this endpoint instead of the bundled fake (also CONFORM_BASE_URL):\na host such as https://host, or the API root ending in "+export.Root)
 	fs.StringVar(&lf.runningExport, "running-export", "", "`FILE` with the JSON body of an export that runs long enough to be cancelled\n(default: six tables; see the README)")
 	fs.StringVar(&lf.quickExport, "quick-export", "", "`FILE` with the JSON body of an export that succeeds quickly (default: two tables)")
-	fs.DurationVar(&lf.pollTimeout, "poll-timeout", steps.DefaultPollTimeout, "how long to wait for an export to reach the state a scenario needs (running with a\n"+
-		"finished table, succeeded); a cancellation is given the features' 30s")
 	fs.DurationVar(&lf.pollInterval, "poll-interval", 2*time.Second, "pause between two status polls")
 	fs.IntVar(&lf.retries, "retries", 3, "retries of a status poll answered 429/502/503/504 or dropped (never of a create or cancel)")
 	fs.DurationVar(&lf.maxRetryAfter, "max-retry-after", 30*time.Second, "the longest Retry-After honoured; a longer one ends the retries")
@@ -78,7 +77,6 @@ func (lf *liveFlags) checkDurations() error {
 		value time.Duration
 	}{
 		{"--request-timeout", lf.requestTimeout},
-		{"--poll-timeout", lf.pollTimeout},
 		{"--poll-interval", lf.pollInterval},
 		{"--max-retry-after", lf.maxRetryAfter},
 	} {
@@ -139,7 +137,7 @@ func (lf *liveFlags) settings(getenv func(string) string, command string, warn i
 
 // liveTarget reaches the target of a live run (see target.Connect) and returns it with the
 // scenarios' target factory, whose arranger submits the export bodies the flags name.
-func liveTarget(ctx context.Context, lf liveFlags, getenv func(string) string, stderr io.Writer) (*target.Target, func(context.Context) (*steps.Target, error), error) {
+func liveTarget(ctx context.Context, lf liveFlags, contract steps.Contract, getenv func(string) string, stderr io.Writer) (*target.Target, func(context.Context) (*steps.Target, error), error) {
 	running, err := readOptional(lf.runningExport, "--running-export")
 	if err != nil {
 		return nil, nil, err
@@ -158,7 +156,7 @@ func liveTarget(ctx context.Context, lf liveFlags, getenv func(string) string, s
 		Auth:          tgt.Auth.Authenticate,
 		RunningExport: running,
 		QuickExport:   quick,
-		PollTimeout:   lf.pollTimeout,
+		Contract:      contract,
 		PollInterval:  lf.pollInterval,
 	}), nil
 }

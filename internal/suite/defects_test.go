@@ -32,7 +32,7 @@ var catches = []catch{
 	{fakeserver.DefectCancelUnknownWrongStatus, "Cancelling an id that names no request", "want 404 Not Found"},
 	{fakeserver.DefectCancelNoEffect, "A running request is cancelled", "should be cancelling (or already cancelled)"},
 	{fakeserver.DefectCancelWithoutCredentials, "Cancelling without credentials has no effect", "a cancel without credentials must have no effect"},
-	{fakeserver.DefectStuckCancelling, "A running request is cancelled", "becoming cancelled did not happen within 30s"},
+	{fakeserver.DefectStuckCancelling, "A running request is cancelled", "becoming cancelled (contract.cancel_settles_within is 30s) did not happen within 30s"},
 	{fakeserver.DefectFinishedItemsChange, "Tables that finished before the cancellation keep their results", "invariant 4 (settled-item-is-final)"},
 	{fakeserver.DefectPendingNotCancelled, "A running request is cancelled", "invariant 5 (cancelled-has-no-running-items)"},
 	{fakeserver.DefectCompletedFlagWrong, "A running request is cancelled", "invariant 1 (valid-progress)"},

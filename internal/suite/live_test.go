@@ -41,7 +41,7 @@ func liveFakeServer(t testing.TB, opts fakeserver.Options) (func(context.Context
 		Transport:    srv.Client().Transport,
 		Auth:         func(r *http.Request) error { r.SetBasicAuth("live-user", "live-password"); return nil },
 		PollInterval: 10 * time.Millisecond,
-		PollTimeout:  10 * time.Second,
+		Contract:     steps.Contract{ExportFinishesWithin: 10 * time.Second},
 	}), fake
 }
 

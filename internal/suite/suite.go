@@ -20,7 +20,6 @@ import (
 
 	"conform/fakeserver"
 	"conform/fakeserver/bundled"
-	"conform/features"
 	"conform/internal/messagefmt" // also registers the "messages" formatter (Cucumber Messages NDJSON)
 	"conform/internal/tagexpr"
 	"conform/openapi"
@@ -82,6 +81,14 @@ type Options struct {
 	// Envelopes, when set, receives the run as Cucumber Messages, envelope by envelope, in
 	// stream order, in memory: what the HTML report is built from.
 	Envelopes func(*messages.Envelope)
+	// Contract is the team's choices where the use-case page leaves room (see steps.Contract).
+	Contract steps.Contract
+	// Note, when set, receives the notes steps make for people (see steps.Config.Note).
+	Note func(scenario, note string)
+	// Features are the user's feature files, or directories of them, run with conform's own
+	// unless NoBuiltinFeatures is set.
+	Features          []string
+	NoBuiltinFeatures bool
 	// LeaveOut names tags whose scenarios this run cannot run (a live target leaves out
 	// @fake-only); they are not run and are counted in Result.LeftOut.
 	LeaveOut []string
@@ -92,6 +99,8 @@ type Result struct {
 	Scenarios int  // scenarios selected to run
 	LeftOut   int  // scenarios the tags selected but LeaveOut removed
 	Passed    bool // every selected scenario passed
+	// Undefined are the steps of the selected scenarios no step definition matches.
+	Undefined []Undefined
 	// Stopped is why the run ended before its scenarios did (the cause of ctx: a
 	// *steps.Interrupted or *steps.TimedOut), or nil. Scenarios it kept from running or cut
 	// short are skipped (interrupted) or failed (timed out); the reports were written all the same.
@@ -146,6 +155,10 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if newTarget == nil {
 		newTarget = bundled.Target(fakeserver.Options{})
 	}
+	featureFiles, err := featureFS(o.Features, o.NoBuiltinFeatures)
+	if err != nil {
+		return Result{}, err
+	}
 	opts := &godog.Options{
 		Format:      format,
 		Tags:        filter,
@@ -156,18 +169,18 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		// out by plainWriter and by the report post-processing instead.
 		NoColors:       false,
 		Output:         out,
-		FS:             features.FS,
+		FS:             featureFiles,
 		Paths:          []string{"."},
 		DefaultContext: ctx,
 	}
 	if o.configure != nil {
 		o.configure(opts)
 	}
-	n, err := countScenarios(opts, filter)
+	n, undefined, err := countScenarios(opts, filter)
 	if err != nil {
 		return Result{}, err
 	}
-	all, err := countScenarios(opts, wanted)
+	all, _, err := countScenarios(opts, wanted)
 	if err != nil {
 		return Result{}, err
 	}
@@ -186,6 +199,8 @@ func Run(ctx context.Context, o Options) (Result, error) {
 			PollInterval:     o.PollInterval,
 			Redact:           o.Redact,
 			Ledger:           o.Ledger,
+			Contract:         o.Contract,
+			Note:             o.Note,
 			MaxResponseBytes: o.MaxResponseBytes,
 		}),
 		Options: opts,
@@ -194,7 +209,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if err := finishReports(); err != nil {
 		return Result{}, err
 	}
-	res := Result{Scenarios: n, LeftOut: all - n, Passed: code == 0}
+	res := Result{Scenarios: n, LeftOut: all - n, Passed: code == 0, Undefined: undefined}
 	if ctx.Err() != nil {
 		res.Stopped = context.Cause(ctx)
 	}
@@ -249,18 +264,33 @@ func withoutTags(tags string, leaveOut []string) string {
 }
 
 // countScenarios counts the pickles filter selects, with godog's own parser and filter.
-func countScenarios(opts *godog.Options, filter string) (int, error) {
+func countScenarios(opts *godog.Options, filter string) (int, []Undefined, error) {
 	copyOpts := *opts
 	copyOpts.Tags = filter
 	feats, err := godog.TestSuite{Options: &copyOpts}.RetrieveFeatures()
 	if err != nil {
-		return 0, fmt.Errorf("read the features: %w", err)
+		return 0, nil, &UsageError{Err: fmt.Errorf("read the features: %w", err)}
 	}
 	n := 0
+	var undefined []Undefined
 	for _, f := range feats {
 		n += len(f.Pickles)
+		for _, p := range f.Pickles {
+			for _, st := range p.Steps {
+				if !steps.Known(st.Text) {
+					undefined = append(undefined, Undefined{Feature: f.Uri, Scenario: p.Name, Text: st.Text, Closest: steps.Closest(st.Text, 3)})
+				}
+			}
+		}
 	}
-	return n, nil
+	return n, undefined, nil
+}
+
+// Undefined is a step of a selected scenario that no step definition matches: the scenario
+// fails, and Closest says which known steps were probably meant.
+type Undefined struct {
+	Feature, Scenario, Text string
+	Closest                 []string
 }
 
 // prepareReports turns formats into godog's "name:path,name" form, creating the directories of

@@ -1,0 +1,307 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"slices"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// defaultConfigFile is read from the working directory when it exists and --config names no
+// other file.
+const defaultConfigFile = "conform.yaml"
+
+// The configuration file (conform.yaml, or --config FILE) has a key for every flag of
+// `conform run`: the flag's name with "_" for "-" (base_url, poll_interval, max_retry_after),
+// the repeatable ones by their plural (formats, overlays, features, oauth2_scopes), and the
+// contract's choices under contract: (cancel_accepted, cancel_settles_within,
+// export_finishes_within). A flag given on the command line overrides the file. Secrets are never
+// keys: they come from the environment or from files (password_file).
+
+// configAliases maps the keys of the file that are not the flag's name with "_" for "-".
+var configAliases = map[string]string{
+	"formats":       "format",
+	"overlays":      "overlay",
+	"oauth2_scopes": "oauth2-scope",
+}
+
+// contractKeys are the keys under contract:, and their flags.
+var contractKeys = map[string]string{
+	"cancel_accepted":        "cancel-accepted",
+	"cancel_settles_within":  "cancel-settles-within",
+	"export_finishes_within": "export-finishes-within",
+}
+
+// notKeys are the flags that have no key: they say what to do with the file itself, or are
+// another flag's former name.
+var notKeys = []string{"config", "print-config", "poll-timeout"}
+
+// keyOf returns the key of the flag called name in the file.
+func keyOf(name string) string {
+	for key, flagName := range contractKeys {
+		if flagName == name {
+			return "contract." + key
+		}
+	}
+	for key, flagName := range configAliases {
+		if flagName == name {
+			return key
+		}
+	}
+	return strings.ReplaceAll(name, "-", "_")
+}
+
+// configFileError is a mistake in a configuration file: exit 2, naming the file, the line and the key.
+type configFileError struct {
+	file string
+	line int
+	key  string
+	err  error
+}
+
+func (e *configFileError) Error() string {
+	switch {
+	case e.line > 0 && e.key != "":
+		return fmt.Sprintf("%s:%d: key %s: %v", e.file, e.line, e.key, e.err)
+	case e.line > 0:
+		return fmt.Sprintf("%s:%d: %v", e.file, e.line, e.err)
+	}
+	return fmt.Sprintf("%s: %v", e.file, e.err)
+}
+
+func (e *configFileError) Unwrap() error { return e.err }
+
+// sources says where each flag's value came from, for --print-config: "flag", the file and
+// line, an environment variable, or "default" when absent.
+type sources map[string]string
+
+// applyConfig reads the configuration file — path, or conform.yaml in the working directory when
+// path is "" and that file exists — and sets, through fs, every key whose flag the command line
+// did not set, directly or by another name (aliases maps a flag's former name to it). It returns
+// where each value came from. A file that cannot be read, is not YAML, has an unknown key or a
+// value of the wrong type is a *configFileError.
+func applyConfig(flags *flag.FlagSet, path string, readFile func(string) ([]byte, error), aliases map[string]string) (sources, error) {
+	src := sources{}
+	flags.Visit(func(f *flag.Flag) {
+		name := f.Name
+		if to, ok := aliases[name]; ok {
+			name = to
+		}
+		src[name] = "flag --" + f.Name
+	})
+	optional := path == ""
+	if optional {
+		path = defaultConfigFile
+	}
+	b, err := readFile(path)
+	switch {
+	case optional && errors.Is(err, fs.ErrNotExist):
+		return src, nil
+	case err != nil:
+		return nil, &configFileError{file: path, err: err}
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, &configFileError{file: path, err: err}
+	}
+	if len(doc.Content) == 0 {
+		return src, nil // an empty file
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return nil, &configFileError{file: path, line: root.Line, err: errors.New("want a mapping of keys to values")}
+	}
+	set := func(keyNode, value *yaml.Node, key, flagName string) error {
+		fail := func(err error) error { return &configFileError{file: path, line: keyNode.Line, key: key, err: err} }
+		f := flags.Lookup(flagName)
+		if f == nil || slices.Contains(notKeys, flagName) {
+			return fail(fmt.Errorf("unknown key%s", suggestKey(flags, key)))
+		}
+		if _, given := src[flagName]; given {
+			return nil // the command line overrides the file
+		}
+		values, err := scalars(value)
+		if err != nil {
+			return fail(err)
+		}
+		if len(values) != 1 && !repeatable(f) {
+			return fail(fmt.Errorf("want one value, got a list of %d", len(values)))
+		}
+		for _, v := range values {
+			if err := flags.Set(flagName, v); err != nil {
+				return fail(fmt.Errorf("invalid value %q: %v", v, err))
+			}
+		}
+		src[flagName] = fmt.Sprintf("%s:%d", path, keyNode.Line)
+		return nil
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		keyNode, value := root.Content[i], root.Content[i+1]
+		key := keyNode.Value
+		if key == "contract" {
+			if value.Kind != yaml.MappingNode {
+				return nil, &configFileError{file: path, line: keyNode.Line, key: key, err: errors.New("want a mapping of the contract's choices")}
+			}
+			for j := 0; j+1 < len(value.Content); j += 2 {
+				ck, cv := value.Content[j], value.Content[j+1]
+				flagName, ok := contractKeys[ck.Value]
+				if !ok {
+					return nil, &configFileError{file: path, line: ck.Line, key: "contract." + ck.Value,
+						err: fmt.Errorf("unknown key (want one of %s)", strings.Join(sortedKeys(contractKeys), ", "))}
+				}
+				if err := set(ck, cv, "contract."+ck.Value, flagName); err != nil {
+					return nil, err
+				}
+			}
+			continue
+		}
+		flagName, ok := configAliases[key]
+		if !ok {
+			flagName = strings.ReplaceAll(key, "_", "-")
+		}
+		if strings.Contains(key, "-") {
+			flagName = "" // keys are written with "_"
+		}
+		if err := set(keyNode, value, key, flagName); err != nil {
+			return nil, err
+		}
+	}
+	return src, nil
+}
+
+// scalars returns the values of a scalar node, or of a sequence of scalars.
+func scalars(n *yaml.Node) ([]string, error) {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if n.Tag == "!!null" {
+			return nil, errors.New("want a value, got none")
+		}
+		return []string{n.Value}, nil
+	case yaml.SequenceNode:
+		var out []string
+		for _, c := range n.Content {
+			if c.Kind != yaml.ScalarNode {
+				return nil, fmt.Errorf("line %d: want a list of plain values", c.Line)
+			}
+			out = append(out, c.Value)
+		}
+		return out, nil
+	}
+	return nil, errors.New("want a value or a list of values, got a mapping")
+}
+
+// repeatable reports whether a flag takes several values (its Value collects them).
+func repeatable(f *flag.Flag) bool {
+	_, ok := f.Value.(interface{ repeatable() })
+	return ok
+}
+
+// suggestKey says which key was probably meant, if one is close.
+func suggestKey(fs *flag.FlagSet, key string) string {
+	best, bestDist := "", 4
+	fs.VisitAll(func(f *flag.Flag) {
+		if slices.Contains(notKeys, f.Name) {
+			return
+		}
+		k := keyOf(f.Name)
+		if d := editDistance(k, key); d < bestDist {
+			best, bestDist = k, d
+		}
+	})
+	if best == "" {
+		return " (conform run --help lists the flags; each has a key, with _ for -)"
+	}
+	return fmt.Sprintf(" (did you mean %s?)", best)
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// editDistance is the Levenshtein distance of a and b, by bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// printConfig writes the effective configuration of fs as the file would hold it, each value
+// with where it came from.
+func printConfig(w io.Writer, fs *flag.FlagSet, src sources) error {
+	var top, contract bytes.Buffer
+	fs.VisitAll(func(f *flag.Flag) {
+		if slices.Contains(notKeys, f.Name) {
+			return
+		}
+		from := src[f.Name]
+		if from == "" {
+			from = "default"
+		}
+		key := keyOf(f.Name)
+		line := fmt.Sprintf("%s: %s", strings.TrimPrefix(key, "contract."), yamlValue(f))
+		if strings.HasPrefix(key, "contract.") {
+			fmt.Fprintf(&contract, "  %-48s # %s\n", line, from)
+			return
+		}
+		fmt.Fprintf(&top, "%-50s # %s\n", line, from)
+	})
+	_, err := fmt.Fprintf(w, "%scontract:\n%s", top.String(), contract.String())
+	return err
+}
+
+// yamlValue is a flag's value as YAML: a list for a repeatable flag, a quoted string when YAML
+// would read it otherwise.
+func yamlValue(f *flag.Flag) string {
+	if lv, ok := f.Value.(interface{ values() []string }); ok {
+		var quoted []string
+		for _, v := range lv.values() {
+			quoted = append(quoted, yamlScalar(v))
+		}
+		return "[" + strings.Join(quoted, ", ") + "]"
+	}
+	return yamlScalar(f.Value.String())
+}
+
+func yamlScalar(s string) string {
+	b, err := yaml.Marshal(s)
+	if err != nil {
+		return fmt.Sprintf("%q", s)
+	}
+	out := strings.TrimSuffix(string(b), "\n")
+	if _, isNumber := parseInt(s); isNumber || s == "true" || s == "false" {
+		return s
+	}
+	return out
+}
+
+func parseInt(s string) (int, bool) {
+	var n int
+	_, err := fmt.Sscanf(s, "%d", &n)
+	return n, err == nil && fmt.Sprint(n) == s
+}

@@ -1,0 +1,187 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// files is a readFile over a map: the configuration files a test offers.
+func files(m map[string]string) func(string) ([]byte, error) {
+	return func(path string) ([]byte, error) {
+		if s, ok := m[path]; ok {
+			return []byte(s), nil
+		}
+		return nil, &fs.PathError{Op: "open", Path: path, Err: fs.ErrNotExist}
+	}
+}
+
+func noEnv(string) string { return "" }
+
+const sampleConfig = `# conform.yaml of a team whose tenant answers 204 to a cancel
+base_url: https://vendor.example.com
+tags: not @needs-slow-cancel
+formats: [progress, "junit:reports/junit.xml"]
+poll_interval: 5s
+concurrency: 4
+contract:
+  cancel_accepted: [200, 204]
+  cancel_settles_within: 2m
+  export_finishes_within: 30m
+`
+
+func TestConfigFileSetsEveryKey(t *testing.T) {
+	rf, _, err := parseRunFlags([]string{"--config", "team.yaml"}, noEnv, files(map[string]string{"team.yaml": sampleConfig}), io.Discard)
+	require.NoError(t, err)
+	require.Equal(t, "https://vendor.example.com", rf.live.baseURL)
+	require.Equal(t, "not @needs-slow-cancel", rf.tags)
+	require.Len(t, rf.formats, 2)
+	require.Equal(t, "reports/junit.xml", rf.formats[1].Path)
+	require.Equal(t, 5*time.Second, rf.live.pollInterval)
+	require.Equal(t, 4, rf.concurrency)
+	require.Equal(t, []int{200, 204}, rf.contract.cancelAccepted.statuses)
+	require.Equal(t, 2*time.Minute, rf.contract.cancelSettlesWithin)
+	require.Equal(t, 30*time.Minute, rf.contract.exportFinishesWithin)
+	require.Equal(t, "team.yaml:8", rf.sources["cancel-accepted"])
+	require.Equal(t, "team.yaml:2", rf.sources["base-url"])
+}
+
+func TestFlagsOverrideTheFile(t *testing.T) {
+	args := []string{"--config", "team.yaml", "--poll-interval", "1s", "--format", "pretty", "--cancel-accepted", "204"}
+	rf, _, err := parseRunFlags(args, noEnv, files(map[string]string{"team.yaml": sampleConfig}), io.Discard)
+	require.NoError(t, err)
+	require.Equal(t, time.Second, rf.live.pollInterval)
+	require.Len(t, rf.formats, 1, "a repeatable flag replaces the file's list, not adds to it")
+	require.Equal(t, []int{204}, rf.contract.cancelAccepted.statuses)
+	require.Equal(t, "flag --poll-interval", rf.sources["poll-interval"])
+
+	// The former name of a flag overrides the file's key too.
+	rf, _, err = parseRunFlags([]string{"--config", "team.yaml", "--poll-timeout", "45s"}, noEnv, files(map[string]string{"team.yaml": sampleConfig}), io.Discard)
+	require.NoError(t, err)
+	require.Equal(t, 45*time.Second, rf.contract.exportFinishesWithin)
+}
+
+func TestConfigFileMistakesNameTheKey(t *testing.T) {
+	tests := []struct {
+		name, file, want string
+	}{
+		{"unknown key", "base_url: https://h\npol_interval: 2s\n", `team.yaml:2: key pol_interval: unknown key (did you mean poll_interval?)`},
+		{"wrong type", "poll_interval: soon\n", `team.yaml:1: key poll_interval: invalid value "soon"`},
+		{"a list where one value goes", "concurrency: [1, 2]\n", `team.yaml:1: key concurrency: want one value, got a list of 2`},
+		{"unknown contract key", "contract:\n  cancel_accepts: [204]\n", `team.yaml:2: key contract.cancel_accepts: unknown key`},
+		{"a status that is not a success", "contract:\n  cancel_accepted: [200, 404]\n", `team.yaml:2: key contract.cancel_accepted: invalid value "404"`},
+		{"a secret as a key", "password: hunter2\n", `team.yaml:1: key password: unknown key`},
+		{"dashes", "base-url: https://h\n", `team.yaml:1: key base-url: unknown key (did you mean base_url?)`},
+		{"not YAML", "base_url: [\n", `team.yaml: yaml:`},
+		{"not a mapping", "- a\n- b\n", `team.yaml:1: want a mapping of keys to values`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := parseRunFlags([]string{"--config", "team.yaml"}, noEnv, files(map[string]string{"team.yaml": tt.file}), io.Discard)
+			require.ErrorContains(t, err, tt.want)
+			require.NotContains(t, err.Error(), "hunter2", "a value is never echoed when the key is unknown")
+			var stderr bytes.Buffer
+			require.Equal(t, exitUsage, exitCode(err, &stderr))
+		})
+	}
+	_, _, err := parseRunFlags([]string{"--config", "missing.yaml"}, noEnv, files(nil), io.Discard)
+	require.ErrorContains(t, err, "missing.yaml")
+}
+
+func TestConformYAMLInTheWorkingDirectory(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	t.Setenv("CONFORM_BASE_URL", "")
+	code, out, errOut := conform(t, "run", "--print-config")
+	require.Equal(t, exitPass, code, errOut)
+	require.Contains(t, out, "tags: \"\"")
+	require.Contains(t, out, "# default")
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "conform.yaml"), []byte("tags: \"@fake-only\"\ncontract:\n  cancel_settles_within: 45s\n"), 0o644))
+	code, out, errOut = conform(t, "run", "--print-config", "--seed", "7")
+	require.Equal(t, exitPass, code, errOut)
+	for _, want := range []string{
+		`tags: '@fake-only'`, "# conform.yaml:1",
+		"seed: 7", "# flag --seed",
+		"cancel_settles_within: 45s", "# conform.yaml:3",
+		"cancel_accepted: [200]",
+		"export_finishes_within: 2m0s",
+	} {
+		require.Contains(t, out, want)
+	}
+	require.NotContains(t, out, "print_config")
+
+	// The file is used by a run, not only printed.
+	code, out, errOut = conform(t, "run", "--format", "progress")
+	require.Equal(t, exitPass, code, errOut)
+	require.Contains(t, out, "2 scenarios (2 passed)", "the file's tags chose the @fake-only scenarios")
+	require.Contains(t, errOut, "a cancellation settles within 45s (contract.cancel_settles_within)")
+}
+
+func TestRunHelpGroupsTheFlags(t *testing.T) {
+	code, out, _ := conform(t, "run", "--help")
+	require.Equal(t, exitPass, code)
+	var at []int
+	for _, heading := range []string{"Target:", "Credentials:", "TLS:", "Polling:", "Contract:", "Reports:", "Configuration:"} {
+		i := strings.Index(out, "\n"+heading+"\n")
+		require.Positive(t, i, "no %s heading", heading)
+		at = append(at, i)
+	}
+	require.IsIncreasing(t, at)
+	require.NotContains(t, out, "\nOther:\n", "every flag of conform run has its group")
+	require.Less(t, strings.Index(out, "-cancel-accepted"), strings.Index(out, "\nReports:"))
+}
+
+func TestStepsListsEveryStep(t *testing.T) {
+	code, out, _ := conform(t, "steps")
+	require.Equal(t, exitPass, code)
+	require.Contains(t, out, "Then the cancel is accepted\n")
+	require.Contains(t, out, "pattern: ^the cancel is accepted$")
+	code, out, _ = conform(t, "steps", "--format", "markdown")
+	require.Equal(t, exitPass, code)
+	require.True(t, strings.HasPrefix(out, "| step | what it does | pattern |\n"))
+	code, _, errOut := conform(t, "steps", "--format", "html")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errOut, "Run 'conform steps --help' for usage.")
+}
+
+func TestOwnFeaturesRunWithTheBuiltInOnes(t *testing.T) {
+	dir := t.TempDir()
+	mine := filepath.Join(dir, "team", "mine.feature")
+	require.NoError(t, os.MkdirAll(filepath.Dir(mine), 0o755))
+	require.NoError(t, os.WriteFile(mine, []byte(`Feature: Our own flow
+  Scenario: We cancel what we submit
+    Given I am an authorised integration user
+    When I submit an export request
+    Then the answer is 202 Accepted
+    And the answr is the status document of a new request
+`), 0o644))
+	code, out, errOut := conform(t, "run", "--format", "progress", "--features", filepath.Join(dir, "team"))
+	require.Equal(t, exitFail, code, "an undefined step fails the run:\n%s\n%s", out, errOut)
+	require.Contains(t, out, "15 scenarios (14 passed, 1 undefined)")
+	require.Contains(t, errOut, `undefined step in `)
+	require.Contains(t, errOut, `"the answr is the status document of a new request"; the closest steps conform knows: "the answer is the status document of a new request"`)
+
+	require.NoError(t, os.WriteFile(mine, []byte(`Feature: Our own flow
+  Scenario: We cancel what we submit
+    Given I am an authorised integration user
+    When I submit an export request
+    Then the answer is 202 Accepted
+`), 0o644))
+	code, out, errOut = conform(t, "run", "--format", "progress", "--features", mine, "--no-builtin-features")
+	require.Equal(t, exitPass, code, errOut)
+	require.Contains(t, out, "1 scenarios (1 passed)")
+
+	code, _, errOut = conform(t, "run", "--no-builtin-features")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errOut, "--no-builtin-features leaves nothing to run")
+	code, _, errOut = conform(t, "run", "--features", filepath.Join(dir, "nothing-here"))
+	require.Equal(t, exitUsage, code, errOut)
+}

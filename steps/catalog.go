@@ -1,0 +1,113 @@
+package steps
+
+import (
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Definition describes one step the harness understands, for people writing their own
+// scenarios: its pattern (as registered with godog), what it does, and an example.
+type Definition struct {
+	Kind    string // Given, When or Then: the keyword it reads best with
+	Pattern string
+	Does    string
+	Example string
+}
+
+// catalog describes every step register registers, in its order. TestCatalogIsWhatIsRegistered
+// keeps the two in step.
+var catalog = []Definition{
+	{"Given", `^I am an authorised integration user$`, "Checks that the run has credentials for the target.", "I am an authorised integration user"},
+	{"Given", `^an export request that is still running$`, "Makes an export request that is pending or processing (live: submits the running export and waits for it).", "an export request that is still running"},
+	{"Given", `^an export request that is still running, with at least one table finished$`, "Makes a running export request of which at least one table has succeeded or failed.", "an export request that is still running, with at least one table finished"},
+	{"Given", `^an export request that has completed with progress "(succeeded|failed|cancelled)"$`, "Makes an export request that has completed the way named (failed: the bundled fake only).", `an export request that has completed with progress "succeeded"`},
+	{"Given", `^an export request that is being cancelled$`, "Makes a running export request, cancels it and checks that it shows cancelling.", "an export request that is being cancelled"},
+	{"Given", `^no export request has the id "([^"]*)"$`, "Checks that the id names no export request (its status answers 404); only then may it be cancelled.", `no export request has the id "987654321987"`},
+	{"Given", `^export request (\d+) is running with these tables:$`, "Puts exactly this request into the bundled fake (tables, progress, records, checksums); the bundled fake only.", "export request 12345 is running with these tables:\n  | table | progress | records | checksum |"},
+	{"When", `^I submit an export request$`, "Submits the quick export (POST /exportRequests, Prefer: respond-async).", "I submit an export request"},
+	{"When", `^I cancel the export request(?: again)?$`, "Sends the cancel of the scenario's request, after noting which tables had finished.", "I cancel the export request"},
+	{"When", `^I cancel the export request without credentials$`, "Sends the cancel of the scenario's request without credentials.", "I cancel the export request without credentials"},
+	{"When", `^I cancel export request "([^"]*)"$`, "Sends the cancel of the id named (the guard allows it only for a request the scenario made, or an id just seen unknown).", `I cancel export request "987654321987"`},
+	{"When", `^I check the status of export request "([^"]*)"$`, "Asks for the status of the id named.", `I check the status of export request "987654321987"`},
+	{"When", `^I check the status of the export request without credentials$`, "Asks for the status of the scenario's request without credentials.", "I check the status of the export request without credentials"},
+	{"Then", `^the answer is (200 OK|202 Accepted|400 Bad Request|401 Unauthorized|404 Not Found)$`, "Checks the status of the last answer.", "the answer is 404 Not Found"},
+	{"Then", `^the answer is the status document of a new request$`, "Checks that the last answer names a new request that is pending or processing.", "the answer is the status document of a new request"},
+	{"Then", `^the error message says the request is in an invalid state for cancellation$`, "Looks for the invalid-state message in any text of the error document.", "the error message says the request is in an invalid state for cancellation"},
+	{"Then", `^the error message says the request does not exist$`, "Looks for a not-found message in any text of the error document.", "the error message says the request does not exist"},
+	{"Then", `^the answer asks for credentials$`, "Checks that the last answer carries a WWW-Authenticate challenge.", "the answer asks for credentials"},
+	{"Then", `^the request is marked as cancelling$`, "Checks that the request shows cancelling (or, on a fast target, already cancelled).", "the request is marked as cancelling"},
+	{"Then", `^the request shows progress "(pending|processing|cancelling|cancelled|succeeded|failed)"$`, "Checks the request's progress now.", `the request shows progress "cancelling"`},
+	{"Then", `^the request still shows progress "(succeeded|failed|cancelled)"$`, "Checks that a completed request still shows its outcome and is completed.", `the request still shows progress "succeeded"`},
+	{"Then", `^eventually, within (\d+) seconds, the request (is cancelled|has succeeded)$`, "Polls until the request is cancelled or has succeeded, within the seconds named.", "eventually, within 30 seconds, the request is cancelled"},
+	{"Then", `^eventually the request (is cancelled|has succeeded)$`, "Polls until the request is cancelled or has succeeded, within the contract's deadline (contract.cancel_settles_within or contract.export_finishes_within).", "eventually the request is cancelled"},
+	{"Then", `^the cancel is accepted$`, "Checks that the last answer, to a cancel of a running request, is a status contract.cancel_accepted names (200 by default).", "the cancel is accepted"},
+	{"Then", `^the request is completed$`, "Checks that the request shows completed true.", "the request is completed"},
+	{"Then", `^the request has not been cancelled$`, "Checks that the request is neither cancelling nor cancelled.", "the request has not been cancelled"},
+	{"Then", `^its tables show:$`, "Checks the request's tables against a data table (table, progress, records, checksum).", "its tables show:\n  | table | progress |"},
+	{"Then", `^every table that had finished before the cancellation kept its progress, parts and checksums$`, "Compares the tables that had finished before the cancel with what they show now.", "every table that had finished before the cancellation kept its progress, parts and checksums"},
+	{"Then", `^no table is still pending or processing$`, "Checks that no table of the request is pending or processing.", "no table is still pending or processing"},
+	{"Then", `^every table has succeeded with its parts, record counts and checksums$`, "Checks that every table succeeded, with consistent parts, record counts and checksums.", "every table has succeeded with its parts, record counts and checksums"},
+}
+
+// Definitions returns every step the harness understands, in the order it registers them. The
+// slice is the caller's.
+func Definitions() []Definition { return slices.Clone(catalog) }
+
+// compiled are the catalog's patterns, compiled once.
+var compiled = func() []*regexp.Regexp {
+	out := make([]*regexp.Regexp, len(catalog))
+	for i, d := range catalog {
+		out[i] = regexp.MustCompile(d.Pattern)
+	}
+	return out
+}()
+
+// Known reports whether a step text matches a step the harness understands.
+func Known(text string) bool {
+	return slices.ContainsFunc(compiled, func(re *regexp.Regexp) bool { return re.MatchString(text) })
+}
+
+// Closest returns the examples of up to n steps the harness understands whose text is closest to
+// text, closest first: what an undefined step probably meant.
+func Closest(text string, n int) []string {
+	type scored struct {
+		example string
+		score   int
+	}
+	var all []scored
+	for _, d := range catalog {
+		example, _, _ := strings.Cut(d.Example, "\n")
+		all = append(all, scored{example, wordDistance(strings.ToLower(text), strings.ToLower(example))})
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].score < all[j].score })
+	var out []string
+	for _, s := range all[:min(n, len(all))] {
+		out = append(out, s.example)
+	}
+	return out
+}
+
+// wordDistance is the edit distance of a and b counted in words: robust to a changed id or
+// quoted value, sensitive to a changed phrase.
+func wordDistance(a, b string) int {
+	x, y := strings.Fields(a), strings.Fields(b)
+	prev := make([]int, len(y)+1)
+	cur := make([]int, len(y)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(x); i++ {
+		cur[0] = i
+		for j := 1; j <= len(y); j++ {
+			cost := 1
+			if x[i-1] == y[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(y)]
+}

@@ -3,6 +3,7 @@ package steps
 import (
 	"context"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -159,4 +160,22 @@ func TestCleanupLeavesAloneWhatItSawComplete(t *testing.T) {
 	require.ErrorContains(t, err, "request "+string(ids[1])+": the cancel answered 500 Internal Server Error",
 		"a 500 is not tried again, and is reported")
 	require.Equal(t, ids[1:], run.Open())
+}
+
+// The same violation seen on many polls is reported once, with a count and the first and last
+// time it was seen.
+func TestRepeatedViolationsAreReportedOnce(t *testing.T) {
+	w, _, _, clock := hostileWorld(t, http.StatusOK, 0, "")
+	for range 5 {
+		_, _, _ = w.statusOf(context.Background(), "4711")
+		clock.Advance(time.Second)
+	}
+	err := w.failOnFindings()
+	require.Error(t, err)
+	msg := err.Error()
+	lines := strings.Count(msg, "\n- ")
+	require.Positive(t, lines)
+	require.Equal(t, lines, len(regexp.MustCompile(`\(seen 5 times, first at \d\d:\d\d:\d\d\.\d{3}, last at \d\d:\d\d:\d\d\.\d{3}\)`).FindAllString(msg, -1)),
+		"each distinct violation once, with its count:\n%s", msg)
+	require.NoError(t, w.failOnFindings(), "reported once, not again by the next step")
 }

@@ -81,7 +81,7 @@ type World struct {
 	oracle *oracle.Oracle
 
 	mu       sync.Mutex        // guards findings, reported and breaches
-	findings []string          // violations of the spec or of an invariant, in the order found
+	findings []finding         // violations of the spec or of an invariant, in the order found
 	reported int               // how many findings have already failed a step
 	breaches []evidence.Breach // the invariant breaches not yet attached to a step
 
@@ -240,12 +240,14 @@ func (w *World) stop() {
 // goes to the invariant oracle.
 func (w *World) observe(ex Exchange) {
 	for _, v := range ex.Violations {
-		w.addFinding("the answer breaks the spec: " + v.String())
+		text := "the answer breaks the spec: " + v.String()
+		w.addFinding(text, text, ex.At)
 	}
 	if ex.DocErr != nil && len(ex.Violations) == 0 {
 		// Mostly a spec violation already says why; but a body the spec lets through (data
 		// after the document, a number too large, a key in another case) must not go unjudged.
-		w.addFinding(fmt.Sprintf("%s %s → %d: the status document cannot be read: %v", ex.Method, ex.URL, ex.Status, ex.DocErr))
+		text := fmt.Sprintf("%s %s → %d: the status document cannot be read: %v", ex.Method, ex.URL, ex.Status, ex.DocErr)
+		w.addFinding(text, text, ex.At)
 	}
 	if ex.Doc == nil {
 		return
@@ -261,7 +263,8 @@ func (w *World) observe(ex Exchange) {
 		Raw:    ex.RespBody,
 	}
 	for _, b := range w.oracle.Observe(ex.Asked, obs) {
-		w.addFinding(b.Error())
+		// The same breach on every poll differs only in the documents it quotes: it is one finding.
+		w.addFinding(fmt.Sprintf("%s: invariant %d: %s", ex.Asked, b.Invariant, b.Message), b.Error(), ex.At)
 		w.addBreach(b.Evidence(ex.Asked))
 	}
 }
@@ -303,10 +306,28 @@ func (w *World) note(text string) {
 	}
 }
 
-func (w *World) addFinding(s string) {
+// finding is one violation of the spec or of an invariant, and how often it was seen: the same
+// violation on many polls is reported once.
+type finding struct {
+	key         string // what makes two findings the same
+	text        string // the first one's, with its documents
+	count       int
+	first, last time.Time // on the target's clock
+}
+
+// addFinding records a violation, or counts it again when one with the same key was found since
+// the last step that failed.
+func (w *World) addFinding(key, text string, at time.Time) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.findings = append(w.findings, s)
+	for i := w.reported; i < len(w.findings); i++ {
+		if f := &w.findings[i]; f.key == key {
+			f.count++
+			f.last = at
+			return
+		}
+	}
+	w.findings = append(w.findings, finding{key: key, text: text, count: 1, first: at, last: at})
 }
 
 // failOnFindings fails the step that just ran when it produced spec or invariant violations,
@@ -323,7 +344,11 @@ func (w *World) failOnFindings() error {
 	fmt.Fprintf(&b, "%d violation(s):", len(fresh))
 	for _, f := range fresh {
 		b.WriteString("\n- ")
-		b.WriteString(strings.ReplaceAll(f, "\n", "\n  "))
+		b.WriteString(strings.ReplaceAll(f.text, "\n", "\n  "))
+		if f.count > 1 {
+			fmt.Fprintf(&b, "\n  (seen %d times, first at %s, last at %s)", f.count,
+				f.first.UTC().Format("15:04:05.000"), f.last.UTC().Format("15:04:05.000"))
+		}
 	}
 	b.WriteString("\n")
 	return errors.New(b.String())

@@ -26,6 +26,7 @@ const (
 	DefectStuckCancelling            Defect = "stuck-cancelling"
 	DefectFinishedItemsChange        Defect = "finished-items-change"
 	DefectPendingNotCancelled        Defect = "pending-not-cancelled"
+	DefectRunningItemsInterrupted    Defect = "running-items-interrupted"
 	DefectCompletedFlagWrong         Defect = "completed-flag-wrong"
 	DefectProgressMisspelt           Defect = "progress-misspelt"
 	DefectWrongJSONTypes             Defect = "wrong-json-types"
@@ -82,6 +83,12 @@ var defectDescriptions = []struct {
 		"When a cancellation settles, tables that had not started stay pending while the request shows cancelled; " +
 			"a correct server marks every pending or processing table cancelled.",
 		effect{hooks: func(h *hooks) { h.spareAtSettle = isPending }},
+	},
+	{
+		DefectRunningItemsInterrupted,
+		"When a cancellation settles, tables still pending or processing end interrupted; " +
+			"a correct server marks them cancelled.",
+		effect{hooks: func(h *hooks) { h.interruptAtSettle = true }},
 	},
 	{
 		DefectCancelWithoutCredentials,

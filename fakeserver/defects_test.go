@@ -295,6 +295,22 @@ var defectCases = map[Defect]func(t *testing.T, f *defectFake, broken bool){
 				"the processing table is cancelled either way; the pending one only by a correct server")
 		}
 	},
+	DefectRunningItemsInterrupted: func(t *testing.T, f *defectFake, broken bool) {
+		ids := f.runningRequests(t)
+		f.cancelAndSettle(t, ids...)
+		want := map[bool]export.Progress{false: cancelled, true: export.Interrupted}[broken]
+		for _, id := range ids {
+			doc := f.doc(t, id)
+			require.Equal(t, cancelled, doc.Progress, "the request itself settles as cancelled either way")
+			require.True(t, doc.Completed)
+			require.Equal(t, []export.Progress{succeeded, want, want}, progresses(doc),
+				"the finished table stays succeeded; the processing and the pending one end %s", want)
+			processing, _ := doc.Item("ORDER_RELEASE")
+			require.NotEmpty(t, processing.EndTime, "a table that had started gets an end time")
+			pending, _ := doc.Item("SHIPMENT_REFNUM")
+			require.Empty(t, pending.EndTime, "a table that had not started gets none")
+		}
+	},
 	DefectCompletedFlagWrong: func(t *testing.T, f *defectFake, broken bool) {
 		ids := f.runningRequests(t)
 		f.cancelAndSettle(t, ids...)

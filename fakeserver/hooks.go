@@ -1,5 +1,11 @@
 package fakeserver
 
+import (
+	"time"
+
+	"conform/export"
+)
+
 // hooks are the few points where the state machine lets a defect change what it does. Each is a
 // decision the machine takes in one place (machine.go), named for that decision rather than for
 // a defect; the registry in defects.go says which defect sets which. A correct machine has none:
@@ -18,6 +24,9 @@ type hooks struct {
 	// touchAtSettle, when set, is applied to each item that had already finished when a
 	// cancellation settles.
 	touchAtSettle func(*item)
+	// interruptAtSettle makes a settling cancellation end the unfinished items it does not spare
+	// interrupted instead of cancelled.
+	interruptAtSettle bool
 }
 
 // cancelTakesEffect reports whether a cancel that a running export accepts makes it cancelling.
@@ -37,4 +46,18 @@ func (h *hooks) touch(it *item) {
 	if h != nil && h.touchAtSettle != nil {
 		h.touchAtSettle(it)
 	}
+}
+
+// interrupts reports whether a settling cancellation ends the unfinished items interrupted.
+func (h *hooks) interrupts() bool { return h != nil && h.interruptAtSettle }
+
+// interrupt ends it, an unfinished item, interrupted at at. The item table (export.ItemMayMove)
+// has no move to interrupted, and rightly: a correct fake never makes one. This sets the
+// progress without the table, on purpose, because the defect exists to break the contract; it
+// is the one place where the fake's items leave the table, and only a hook calls it.
+func (it *item) interrupt(at time.Time) {
+	if !it.start.IsZero() {
+		it.end = at
+	}
+	it.progress = export.Interrupted
 }

@@ -161,6 +161,8 @@ func (e *task) step(at time.Time) error {
 			case it.progress != export.Pending && it.progress != export.Processing:
 				e.hooks.touch(it)
 			case e.hooks.spares(it):
+			case e.hooks.interrupts():
+				it.interrupt(at) // outside the item table, on purpose: see hooks.go
 			default:
 				if err := it.move(export.Cancelled, at); err != nil {
 					return err

@@ -7,8 +7,10 @@ import (
 )
 
 // CheckDocument checks the invariants that one document must satisfy on its own, whatever came
-// before it: 1 (valid-progress), 5 (cancelled-has-no-running-items) and 6 (request-id-matches,
-// against asked, the id the harness asked for). It returns nil when the document is fine.
+// before it: 1 (valid-progress), 5 (cancelled-has-no-running-items), 6 (request-id-matches,
+// against asked, the id the harness asked for) and the half of 8 (running-items-end-cancelled)
+// that one document shows: a cancelled request whose item is interrupted, unknown or cancelling.
+// It returns nil when the document is fine.
 // Breaches carry copies of cur, shared among them.
 func CheckDocument(asked export.ID, cur Observation) []Breach {
 	var vs []Breach
@@ -40,8 +42,15 @@ func CheckDocument(asked export.ID, cur Observation) []Breach {
 
 	if d.Progress == export.Cancelled {
 		for j, it := range items {
-			if it.Progress == export.Pending || it.Progress == export.Processing {
-				add(InvariantCancelledHasNoRunningItems, "request is %q but %s is still %q", d.Progress, itemLabel(it, j), it.Progress)
+			switch p := it.Progress; {
+			case p == export.Pending || p == export.Processing:
+				add(InvariantCancelledHasNoRunningItems, "request is %q but %s is still %q", d.Progress, itemLabel(it, j), p)
+			case p == export.Succeeded || p == export.Failed || p == export.Cancelled:
+			case p.Known():
+				// A value that is not known already breaks invariant 1; saying so again here
+				// would name one fault twice.
+				add(InvariantRunningItemsEndCancelled, "request is %q but %s is %q; once cancelled, every item is succeeded, failed or cancelled",
+					d.Progress, itemLabel(it, j), p)
 			}
 		}
 	}

@@ -8,8 +8,9 @@ import (
 )
 
 // CheckHistory checks cur against the earlier documents of the same request, oldest first:
-// invariants 2 (completed-is-final), 3 (cancelling-leads-to-cancelled), 4 (settled-item-is-final)
-// and 7 (progress-moves-forward). Each breach names as Previous the most recent earlier
+// invariants 2 (completed-is-final), 3 (cancelling-leads-to-cancelled), 4 (settled-item-is-final),
+// 7 (progress-moves-forward) and the half of 8 (running-items-end-cancelled) that needs a history:
+// an item seen running while the request was cancelling ends succeeded, failed or interrupted. Each breach names as Previous the most recent earlier
 // document that established the fact broken (the last completed one, the last cancelling one,
 // the last one where the item was settled, the last one with a comparable progress). A backward
 // move already reported under 2, 3 or 4 against the same earlier document is not reported again
@@ -42,6 +43,7 @@ func CheckHistory(earlier []Observation, cur Observation) []Breach {
 	settled, v := h.settledItemIsFinal()
 	vs = append(vs, v...)
 	vs = append(vs, h.progressMovesForward(final, cancelling, settled)...)
+	vs = append(vs, h.runningItemsEndCancelled()...)
 	return sortBreaches(vs)
 }
 
@@ -207,6 +209,51 @@ func (h *history) progressMovesForward(final, cancelling int, settled map[int]in
 			"%s progress went %q → %q, which is not a forward move", itemLabel(it, j), was, it.Progress))
 	}
 	return vs
+}
+
+// runningItemsEndCancelled checks the history half of invariant 8: an item that an earlier
+// document showed pending or processing while the request was cancelling must end cancelled. It
+// judges the item's move out of pending or processing, once: the current item has ended
+// (succeeded, failed or interrupted) and the last earlier document that placed it had it still
+// running. Previous is the last cancelling document that showed it running. An item that ends
+// interrupted under a cancelled request is left to CheckDocument, which reports it on that
+// document alone.
+func (h *history) runningItemsEndCancelled() []Breach {
+	var vs []Breach
+	running := func(p export.Progress) bool { return p == export.Pending || p == export.Processing }
+	for j, it := range h.curItems {
+		now := it.Progress
+		if !now.Terminal() || now == export.Cancelled {
+			continue
+		}
+		if now == export.Interrupted && h.cur.Doc.Progress == export.Cancelled {
+			continue
+		}
+		if i, was := h.lastItemProgress(j); i < 0 || !running(was) {
+			continue
+		}
+		i, was := h.lastRunningWhileCancelling(j)
+		if i < 0 {
+			continue
+		}
+		vs = append(vs, h.breach(InvariantRunningItemsEndCancelled, i,
+			"%s was %q while the request was %q but ended %q; a running item must end cancelled",
+			itemLabel(it, j), was, export.Cancelling, now))
+	}
+	return vs
+}
+
+// lastRunningWhileCancelling finds the last earlier document where the request was cancelling
+// and current item j was pending or processing, and the item's progress there; -1 when none.
+func (h *history) lastRunningWhileCancelling(j int) (int, export.Progress) {
+	for i := len(h.earlier) - 1; i >= 0; i-- {
+		if k := h.back[i][j]; k >= 0 && h.earlier[i].Doc.Progress == export.Cancelling {
+			if p := h.earlier[i].Doc.Items()[k].Progress; p == export.Pending || p == export.Processing {
+				return i, p
+			}
+		}
+	}
+	return -1, ""
 }
 
 // lastItemProgress finds the last earlier document where current item j appeared with a

@@ -184,7 +184,8 @@ func TestCancellingLeadsToCancelled(t *testing.T) {
 		{
 			name: "cancelling then succeeded",
 			docs: S{running, doc(succeeded, shipment(succeeded), refnum(succeeded))},
-			want: []int{3}, check: 3, prevSeq: 1, msg: []string{`now "succeeded"`},
+			// The pending table that went on to succeed is a second fact: it should have ended cancelled.
+			want: []int{3, 8}, check: 3, prevSeq: 1, msg: []string{`now "succeeded"`},
 		},
 		{
 			name: "cancelling then pending",
@@ -199,7 +200,7 @@ func TestCancellingLeadsToCancelled(t *testing.T) {
 		{
 			name: "cancelling then interrupted",
 			docs: S{running, doc(interrupted, shipment(succeeded), refnum(interrupted))},
-			want: []int{3}, check: 3, prevSeq: 1, msg: []string{`now "interrupted"`},
+			want: []int{3, 8}, check: 3, prevSeq: 1, msg: []string{`now "interrupted"`},
 		},
 		{
 			name: "cancelling, cancelled, then processing",
@@ -334,6 +335,97 @@ func TestProgressMovesForward(t *testing.T) {
 			docs: S{doc(processing, refnum(processing)), doc(processing, refnum(unknown))},
 		},
 	})
+}
+
+// TestRunningItemsEndCancelled breaks invariant 8 each way: a cancelled request shows an item
+// that is neither settled nor cancelled, and an item seen running while the request was
+// cancelling ends some other way than cancelled.
+func TestRunningItemsEndCancelled(t *testing.T) {
+	stopping := doc(cancelling, shipment(succeeded), refnum(pending))
+	runHistoryCases(t, []historyCase{
+		// Fine histories: each is a near miss of one of the cases below.
+		{
+			name: "running table ends cancelled, finished table stays succeeded",
+			docs: S{stopping, doc(cancelled, shipment(succeeded), refnum(cancelled))},
+		},
+		{
+			name: "table that finished before the cancellation was seen may stay succeeded",
+			docs: S{doc(processing, shipment(processing), refnum(pending)), doc(cancelled, shipment(succeeded), refnum(cancelled))},
+		},
+		{
+			name: "table not seen running while cancelling may have finished",
+			docs: S{doc(processing, refnum(processing)), doc(cancelling, refnum(unknown)), doc(cancelled, refnum(succeeded))},
+		},
+		{
+			name: "interrupted table of a request that was never cancelled",
+			docs: S{doc(processing, refnum(processing)), doc(interrupted, refnum(interrupted))},
+		},
+
+		// On one document: a cancelled request with a table neither settled nor cancelled.
+		{
+			name: "cancelled request with an interrupted table",
+			docs: S{doc(cancelled, shipment(succeeded), refnum(interrupted))},
+			want: []int{8}, check: 8, msg: []string{"item 2 (SHIPMENT_REFNUM)", `is "interrupted"`, "succeeded, failed or cancelled"},
+		},
+		{
+			name: "cancelled request with a table still unknown",
+			docs: S{doc(cancelled, refnum(unknown))},
+			want: []int{8}, check: 8, msg: []string{"item 2 (SHIPMENT_REFNUM)", `is "unknown"`},
+		},
+		{
+			name: "cancelled request with a table cancelling",
+			docs: S{doc(cancelled, refnum(cancelling))},
+			want: []int{8}, check: 8, msg: []string{`is "cancelling"`},
+		},
+		{
+			name: "a table's misspelt progress is invariant 1's, not said twice",
+			docs: S{doc(cancelled, refnum("canceled"))},
+			want: []int{1},
+		},
+		{
+			name: "running table ends interrupted: said once, on the cancelled document",
+			docs: S{stopping, doc(cancelled, shipment(succeeded), refnum(interrupted))},
+			want: []int{8}, check: 8, msg: []string{`is "interrupted"`},
+		},
+
+		// Against the history: a table seen running while the request was cancelling.
+		{
+			name: "pending table ends succeeded",
+			docs: S{stopping, doc(cancelled, shipment(succeeded), refnum(succeeded))},
+			want: []int{8}, check: 8, prevSeq: 1,
+			msg: []string{"item 2 (SHIPMENT_REFNUM)", `was "pending" while the request was "cancelling" but ended "succeeded"`},
+		},
+		{
+			name: "processing table ends failed",
+			docs: S{doc(cancelling, refnum(processing)), doc(cancelled, refnum(failed))},
+			want: []int{8}, check: 8, prevSeq: 1, msg: []string{`was "processing"`, `ended "failed"`},
+		},
+		{
+			name: "table succeeds while the request is still cancelling",
+			docs: S{doc(processing, refnum(processing)), doc(cancelling, refnum(processing)), doc(cancelling, refnum(succeeded))},
+			want: []int{8}, check: 8, prevSeq: 2, msg: []string{`ended "succeeded"`},
+		},
+		{
+			name: "table interrupted while the request is still cancelling",
+			docs: S{doc(cancelling, refnum(pending)), doc(cancelling, refnum(interrupted))},
+			want: []int{8}, check: 8, prevSeq: 1, msg: []string{`ended "interrupted"`},
+		},
+		{
+			name: "Previous is the last cancelling document that showed the table running",
+			docs: S{doc(cancelling, refnum(pending)), doc(cancelling, refnum(processing)), doc(cancelling, refnum(processing)),
+				doc(cancelling, refnum(unknown)), doc(cancelled, refnum(succeeded))},
+			want: []int{8}, check: 8, prevSeq: 3, msg: []string{`was "processing"`},
+		},
+	})
+}
+
+func TestRunningItemEndingWronglyIsReportedOnce(t *testing.T) {
+	o := New()
+	require.Empty(t, o.Observe(asked, observation(1, doc(cancelling, refnum(processing)))))
+	require.Equal(t, []int{8}, invariants(o.Observe(asked, observation(2, doc(cancelling, refnum(succeeded))))))
+	// The table's move out of processing has been judged; it did not move again.
+	require.Empty(t, o.Observe(asked, observation(3, doc(cancelling, refnum(succeeded)))))
+	require.Empty(t, o.Observe(asked, observation(4, doc(cancelled, refnum(succeeded)))))
 }
 
 func TestCheckHistoryOfOneDocument(t *testing.T) {

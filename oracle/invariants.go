@@ -17,6 +17,9 @@ const (
 	InvariantRequestIDMatches = 6
 	// InvariantProgressMovesForward: request and item progress only move forward.
 	InvariantProgressMovesForward = 7
+	// InvariantRunningItemsEndCancelled: once cancelled, every item is succeeded, failed or
+	// cancelled; an item seen running while the request was cancelling ends cancelled.
+	InvariantRunningItemsEndCancelled = 8
 )
 
 // Invariant is one invariant of DESIGN §2 as the oracle checks it.
@@ -32,8 +35,7 @@ type Invariant struct {
 
 // checked is the single list: names, messages and reports all come from it. It holds what
 // the oracle checks, and only that: a report that lists an invariant promises that every status
-// document was checked against it. DESIGN §2's invariant 8 (how a cancellation settles the
-// items) joins the list together with its check.
+// document was checked against it.
 var checked = [...]Invariant{
 	{InvariantValidProgress, "valid-progress",
 		"The `progress` of the request and of every item is a known value, and `completed` is true exactly when the request's progress is terminal."},
@@ -49,9 +51,11 @@ var checked = [...]Invariant{
 		"`result.body.requestID` is the id that was asked for."},
 	{InvariantProgressMovesForward, "progress-moves-forward",
 		"The progress of the request and of each item only moves forward through the state machine."},
+	{InvariantRunningItemsEndCancelled, "running-items-end-cancelled",
+		"Once the request is `cancelled`, every item is `succeeded`, `failed` or `cancelled`, and an item seen `pending` or `processing` while the request was `cancelling` ends `cancelled` (not `interrupted`, not `succeeded`)."},
 }
 
-// Invariants returns the invariants the oracle checks, by number: 1 to 7 of DESIGN §2. The slice
+// Invariants returns the invariants the oracle checks, by number: 1 to 8 of DESIGN §2. The slice
 // is the caller's.
 func Invariants() []Invariant {
 	out := make([]Invariant, len(checked))

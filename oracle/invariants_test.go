@@ -45,6 +45,7 @@ func TestInvariantsAreWhatTheOracleChecks(t *testing.T) {
 		{doc(cancelled, refnum(processing))},
 		{with(doc(processing), func(d *export.Status) { d.Result.Body.RequestID = "777" })},
 		{doc(processing, refnum(processing)), doc(processing, refnum(pending))},
+		{doc(cancelling, refnum(pending)), doc(cancelled, refnum(interrupted))},
 	}
 	var seen []int
 	for _, docs := range breaks {

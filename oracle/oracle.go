@@ -3,8 +3,8 @@
 // invariant with the documents involved and when they were seen.
 //
 // The oracle keeps one history per asked-for request id. A document is checked on its own
-// (invariants 1, 5 and 6, see CheckDocument) and against the earlier documents of the same id
-// (invariants 2, 3, 4 and 7, see CheckHistory). Invariants lists what it checks, for people and
+// (invariants 1, 5, 6 and part of 8, see CheckDocument) and against the earlier documents of the
+// same id (invariants 2, 3, 4, 7 and the rest of 8, see CheckHistory). Invariants lists what it checks, for people and
 // reports; a Breach is one broken invariant, and its Evidence is what a report shows of it.
 package oracle
 

@@ -196,7 +196,7 @@ func requireClearBreach(t *testing.T, vi oracle.Breach, seq int) {
 	t.Helper()
 	text := vi.Error()
 	require.GreaterOrEqual(t, vi.Invariant, 1, text)
-	require.LessOrEqual(t, vi.Invariant, 7, text)
+	require.LessOrEqual(t, vi.Invariant, len(oracle.Invariants()), text)
 	require.Equal(t, oracle.InvariantName(vi.Invariant), vi.Name, text)
 	require.NotEmpty(t, vi.Name, text)
 	require.NotEmpty(t, strings.TrimSpace(vi.Message), text)
@@ -213,6 +213,9 @@ func requireClearBreach(t *testing.T, vi oracle.Breach, seq int) {
 	if single {
 		require.Nil(t, vi.Previous, text)
 		return
+	}
+	if vi.Invariant == oracle.InvariantRunningItemsEndCancelled && vi.Previous == nil {
+		return // its half that one document shows
 	}
 	require.NotNil(t, vi.Previous, "invariant %d spans two documents: %s", vi.Invariant, text)
 	require.Less(t, vi.Previous.Seq, seq, text)
@@ -274,6 +277,8 @@ func verdictSeeds(tb testing.TB) []verdictSeed {
 		seq(200, set(cancelling, `"requestID": 12345`, `"requestID": 999`)),
 		seq(200, processing, set(processing, `"progress": "succeeded"`, `"progress": "pending"`)),
 		seq(200, succeeded, processing, cancelling, cancelled),
+		seq(200, cancelling, set(cancelled, `"progress": "cancelled", "parts": {"count": 0`, `"progress": "interrupted", "parts": {"count": 0`)),
+		seq(200, processing, cancelling, set(cancelled, `"progress": "cancelled", "parts": {"count": 0`, `"progress": "succeeded", "parts": {"count": 0`)),
 
 		// Documents the spec or the decoder rejects.
 		seq(200, ``), seq(200, `null`), seq(200, `[]`), seq(200, `{}`), seq(200, `not json`),

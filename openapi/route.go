@@ -34,12 +34,7 @@ func belowRoot(doc *openapi3.T) (*openapi3.T, error) {
 	}
 	keyOf := make(map[string]string, doc.Paths.Len()) // path below the root → doc's key
 	for key, item := range doc.Paths.Map() {
-		rel := key
-		if key == export.Root {
-			rel = "/"
-		} else if rest, ok := strings.CutPrefix(key, export.Root+"/"); ok {
-			rel = "/" + rest
-		}
+		rel := relPath(key)
 		if other, ok := keyOf[rel]; ok {
 			pair := []string{other, key}
 			slices.Sort(pair)
@@ -55,6 +50,18 @@ func belowRoot(doc *openapi3.T) (*openapi3.T, error) {
 	}
 	out.Paths = paths
 	return &out, nil
+}
+
+// relPath returns a path key of a spec below the API root: without the root when it carries it
+// ("/" for the root itself), else as it is.
+func relPath(key string) string {
+	if key == export.Root {
+		return "/"
+	}
+	if rest, ok := strings.CutPrefix(key, export.Root+"/"); ok {
+		return "/" + rest
+	}
+	return key
 }
 
 // route finds the operation for r with kin-openapi's router, and the path parameters as the

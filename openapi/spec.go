@@ -1,12 +1,15 @@
 // Package openapi holds the OpenAPI 3 description of the export-request API that conform checks,
 // embedded in the binary, and a validator that checks one HTTP exchange against it, or against
 // another spec of the same API, with kin-openapi's router and openapi3filter.
+//
+// Another spec is the user's (LoadFile: OpenAPI 3.0 or 3.1, JSON or YAML), the embedded or the
+// user's spec changed by OpenAPI Overlays (ApplyOverlays), or both: Effective is the one entry
+// point, and it checks that the result describes the API's three calls (Calls). A file that
+// does not load is a *SpecError, which names the file, the line and the JSON pointer.
 package openapi
 
 import (
-	"context"
 	_ "embed"
-	"fmt"
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -34,14 +37,7 @@ func Load() (*openapi3.T, error) {
 	return loadOnce()
 }
 
+// parse loads and validates the embedded spec as LoadFile loads a file.
 func parse(b []byte) (*openapi3.T, error) {
-	loader := openapi3.NewLoader()
-	doc, err := loader.LoadFromData(b)
-	if err != nil {
-		return nil, fmt.Errorf("load spec: %w", err)
-	}
-	if err := doc.Validate(context.Background()); err != nil {
-		return nil, fmt.Errorf("validate spec: %w", err)
-	}
-	return doc, nil
+	return loadBytes("", b)
 }

@@ -73,6 +73,7 @@ func (v Violation) String() string {
 // Validator checks exchanges against a spec. It is safe for concurrent use.
 type Validator struct {
 	router routers.Router // kin-openapi's, over the spec below the API root (see belowRoot)
+	opts   *options       // options30 or options31, after the spec's version
 }
 
 // NewValidator returns a validator for the embedded spec. It fails only if the embedded spec
@@ -108,7 +109,11 @@ func newValidator(doc *openapi3.T) (*Validator, error) {
 		return nil, fmt.Errorf("build router: %w", err)
 	}
 	useDecodeJSON(below)
-	return &Validator{router: router}, nil
+	opts := options30
+	if doc.IsOpenAPI31OrLater() {
+		opts = options31
+	}
+	return &Validator{router: router, opts: opts}, nil
 }
 
 // Validate checks req, sent with the body reqBody (req.Body is not read), and the response
@@ -147,7 +152,7 @@ func (v *Validator) validate(req *http.Request, reqBody []byte, resp Response) (
 		Request:    &reqCopy,
 		PathParams: params,
 		Route:      route,
-		Options:    requestOptions,
+		Options:    v.opts.request,
 	}
 	if err := openapi3filter.ValidateRequest(ctx, reqInput); err != nil {
 		verdict.Violations = append(verdict.Violations, violations(base, "request", err)...)
@@ -159,9 +164,9 @@ func (v *Validator) validate(req *http.Request, reqBody []byte, resp Response) (
 		verdict.Violations = append(verdict.Violations, vi)
 		return verdict, false
 	}
-	opts := responseOptions
+	opts := v.opts.response
 	if len(resp.Body) == 0 && bodyMayBeEmpty(route.Operation, resp.Status) {
-		opts = responseOptionsNoBody
+		opts = v.opts.responseNoBody
 	}
 	header, mark := markable(resp.Header)
 	respInput := &openapi3filter.ResponseValidationInput{
@@ -217,27 +222,45 @@ func duplicateKeys(base Violation, body []byte) []Violation {
 	return out
 }
 
+// options are the options of every validation against one spec, made once: kin-openapi only
+// reads them.
+type options struct {
+	request        *openapi3filter.Options
+	response       *openapi3filter.Options
+	responseNoBody *openapi3filter.Options // for an empty body where the spec allows one
+}
+
+func newOptions(schemaOptions ...openapi3.SchemaValidationOption) *options {
+	return &options{
+		request: &openapi3filter.Options{
+			MultiError:              true,
+			AuthenticationFunc:      openapi3filter.NoopAuthenticationFunc,
+			SchemaValidationOptions: schemaOptions,
+		},
+		response: &openapi3filter.Options{
+			MultiError:              true,
+			IncludeResponseStatus:   true,
+			SchemaValidationOptions: schemaOptions,
+		},
+		responseNoBody: &openapi3filter.Options{
+			MultiError:              true,
+			IncludeResponseStatus:   true,
+			ExcludeResponseBody:     true,
+			SchemaValidationOptions: schemaOptions,
+		},
+	}
+}
+
+// schemaOptions are the schema options of a 3.0 spec: one-line reasons instead of schema dumps.
 var schemaOptions = []openapi3.SchemaValidationOption{openapi3.DisableSchemaErrorDetails()}
 
-// The options of every validation, made once: kin-openapi only reads them.
 var (
-	requestOptions = &openapi3filter.Options{
-		MultiError:              true,
-		AuthenticationFunc:      openapi3filter.NoopAuthenticationFunc,
-		SchemaValidationOptions: schemaOptions,
-	}
-	responseOptions = &openapi3filter.Options{
-		MultiError:              true,
-		IncludeResponseStatus:   true,
-		SchemaValidationOptions: schemaOptions,
-	}
-	// responseOptionsNoBody is for an empty body where the spec allows one.
-	responseOptionsNoBody = &openapi3filter.Options{
-		MultiError:              true,
-		IncludeResponseStatus:   true,
-		ExcludeResponseBody:     true,
-		SchemaValidationOptions: schemaOptions,
-	}
+	// options30 are for an OpenAPI 3.0 spec.
+	options30 = newOptions(schemaOptions...)
+	// options31 are for a 3.1 spec, whose schemas kin-openapi checks with its JSON Schema
+	// 2020-12 validator, which refuses DisableSchemaErrorDetails: with it, every check of a
+	// body or parameter would fail with ErrSchemaErrorDetailsWithJSONSchema2020.
+	options31 = newOptions()
 )
 
 // undeclaredRedirect returns the violation of a redirect (a 3xx other than 304 Not Modified,

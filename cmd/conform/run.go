@@ -18,6 +18,7 @@ import (
 	"time"
 
 	messages "github.com/cucumber/messages/go/v34"
+	"github.com/getkin/kin-openapi/openapi3"
 
 	"conform/internal/report"
 	"conform/internal/suite"
@@ -281,6 +282,10 @@ func (c runCommand) run(ctx context.Context, args []string, _ io.Reader, stdout,
 		CancelSettlesWithin:  rf.contract.cancelSettlesWithin,
 		ExportFinishesWithin: rf.contract.exportFinishesWithin,
 	}
+	spec, validator, err := effectiveSpec(rf.spec, rf.overlays, contract.CancelAccepted)
+	if err != nil {
+		return err
+	}
 	var notes []string
 	var notesMu sync.Mutex
 	opts := suite.Options{
@@ -291,6 +296,7 @@ func (c runCommand) run(ctx context.Context, args []string, _ io.Reader, stdout,
 		Output:            stdout,
 		Colour:            rf.color == "always" || (rf.color == "auto" && isTerminal(stdout)),
 		Contract:          contract,
+		Validator:         validator,
 		Features:          rf.features,
 		NoBuiltinFeatures: rf.noBuiltin,
 		Note: func(scenario, note string) {
@@ -350,7 +356,9 @@ func (c runCommand) run(ctx context.Context, args []string, _ io.Reader, stdout,
 		stopped = res.Stopped.Error()
 	}
 	if err == nil && rf.report != "" {
-		if rerr := writeReport(rf.report, envelopes, report.Info{Target: target, Stopped: stopped, Redact: scrub}); rerr != nil {
+		info := report.Info{Target: target, SpecTitle: spec.Info.Title, SpecVersion: spec.Info.Version, Stopped: stopped, Redact: scrub,
+			Deadlines: contract.Deadlines()}
+		if rerr := writeReport(rf.report, envelopes, info); rerr != nil {
 			return rerr
 		}
 		fmt.Fprintf(stderr, "conform: report written to %s\n", rf.report)
@@ -440,14 +448,8 @@ func reportOpen(stderr io.Writer, ledger *steps.Ledger, root string) {
 	}
 }
 
-// writeReport renders the messages of a run into the HTML report at path, with info (the spec's
-// title and version are filled in).
+// writeReport renders the messages of a run into the HTML report at path.
 func writeReport(path string, envs []*messages.Envelope, info report.Info) error {
-	spec, err := openapi.Load()
-	if err != nil {
-		return err
-	}
-	info.SpecTitle, info.SpecVersion = spec.Info.Title, spec.Info.Version
 	var page bytes.Buffer
 	if err := report.WriteHTML(&page, envs, info); err != nil {
 		return fmt.Errorf("--report: %w", err)
@@ -490,4 +492,22 @@ func quoteAll(list []string) string {
 		q[i] = strconv.Quote(s)
 	}
 	return strings.Join(q, "; ")
+}
+
+// effectiveSpec loads the spec a run validates against: the embedded one or specFile, with the
+// overlays applied, declaring every status the contract accepts for a cancel. A spec that does not
+// load is a configuration error (exit 2) naming the file and where.
+func effectiveSpec(specFile string, overlays []string, cancelAccepted []int) (*openapi3.T, *openapi.Validator, error) {
+	doc, _, err := openapi.Effective(specFile, overlays)
+	if err != nil {
+		return nil, nil, &configError{err: err}
+	}
+	if doc, err = openapi.AcceptCancel(doc, cancelAccepted); err != nil {
+		return nil, nil, err
+	}
+	v, err := openapi.New(doc)
+	if err != nil {
+		return nil, nil, &configError{err: err}
+	}
+	return doc, v, nil
 }

@@ -33,6 +33,9 @@ type Info struct {
 	Target      string // the API root the run was made against, shown as text, never as a link
 	SpecTitle   string
 	SpecVersion string
+	// Deadlines, when set, says the contract's deadlines in force, e.g. "a cancellation settles
+	// within 30s (contract.cancel_settles_within), …".
+	Deadlines string
 	// Stopped, when set, says why the run ended before its scenarios did (interrupted by a
 	// signal, or its time limit): the page says so in its verdict and facts.
 	Stopped string

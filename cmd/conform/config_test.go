@@ -185,3 +185,20 @@ func TestOwnFeaturesRunWithTheBuiltInOnes(t *testing.T) {
 	code, _, errOut = conform(t, "run", "--features", filepath.Join(dir, "nothing-here"))
 	require.Equal(t, exitUsage, code, errOut)
 }
+
+// The README's worked conform.yaml must be one conform reads.
+func TestREADMEConfigExampleLoads(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	require.NoError(t, err)
+	const start = "```yaml\n# conform.yaml"
+	i := strings.Index(string(readme), start)
+	require.Positive(t, i, "the README has a worked conform.yaml")
+	block := string(readme[i+len("```yaml\n"):])
+	block = block[:strings.Index(block, "```")]
+	rf, _, err := parseRunFlags(nil, noEnv, files(map[string]string{"conform.yaml": block}), io.Discard)
+	require.NoError(t, err)
+	require.Equal(t, []int{200, 204}, rf.contract.cancelAccepted.statuses)
+	require.Equal(t, "vendor/openapi-26b.json", rf.spec)
+	require.Equal(t, stringList{"vendor/use-case.overlay.yaml"}, rf.overlays)
+	require.Equal(t, 30*time.Minute, rf.contract.exportFinishesWithin)
+}

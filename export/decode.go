@@ -28,7 +28,9 @@ func DecodeStatus(b []byte) (Status, error) {
 	return s, nil
 }
 
-// DecodeError decodes an error document with the same strictness as DecodeStatus.
+// DecodeError decodes an error document with the same strictness as DecodeStatus, in every
+// form Error reads (a status as a number or a numeric string, null for any field, the vendor's
+// o:* fields), keeping every string of the document for Error.Strings.
 func DecodeError(b []byte) (Error, error) {
 	var e Error
 	if err := decodeStrict(b, &e); err != nil {

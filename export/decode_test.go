@@ -67,3 +67,61 @@ func TestDecodeStatusRepeatedKeyError(t *testing.T) {
 	require.ErrorAs(t, err, &dup)
 	require.Equal(t, jsonkeys.Duplicate{Object: "/result/body/tables/items/0", Key: "itemName"}, dup)
 }
+
+// TestDecodeStatusTolerates the forms a server of the vendor's stack may write where the
+// use-case page is silent: they decode, to what the plain form decodes to where they mean the same.
+func TestDecodeStatusTolerates(t *testing.T) {
+	plain, err := DecodeStatus([]byte(good))
+	require.NoError(t, err)
+	tests := []struct {
+		name  string
+		body  string
+		check func(t *testing.T, s Status)
+	}{
+		{"null for every optional field", `{"progress":"pending","startTime":null,"completed":false,"links":null,"result":{"body":{"requestID":1,` +
+			`"submitDate":null,"tables":{"items":[{"itemID":1,"itemName":"A","startTime":null,"endTime":null,"progress":"pending",` +
+			`"totalResults":null,"offset":null,"totalRecordCount":null,"parts":{"count":0,"items":[]}}]}}}}`,
+			func(t *testing.T, s Status) {
+				require.Nil(t, s.StartTime)
+				require.Nil(t, s.Links)
+				require.True(t, s.Result.Body.SubmitDate.IsZero())
+				it := s.Items()[0]
+				require.True(t, it.StartTime.IsZero())
+				require.True(t, it.EndTime.IsZero())
+				require.Nil(t, it.TotalResults)
+			}},
+		{"null for a link's optional fields", strings.Replace(good, `"extra"`, `"links":[{"rel":null,"href":"/x","mediaType":null,"name":"n","kind":"item"}],"extra"`, 1),
+			func(t *testing.T, s Status) { require.Equal(t, []Link{{Href: "/x"}}, s.Links) }},
+		{"dates in every form", `{"progress":"processing","startTime":{"value":"2022-11-29T15:21:58.000+0000","timezone":"UTC"},"completed":false,` +
+			`"result":{"body":{"requestID":"7","submitDate":{"value":"2022-11-29T15:21:56Z"},"tables":{"items":[{"itemID":"1","itemName":"A",` +
+			`"startTime":"2022-11-29T15:21:58.000+0000","endTime":"not a date","progress":"processing","parts":{"count":0,"items":[]}}]}}}}`,
+			func(t *testing.T, s Status) {
+				require.Equal(t, &DateTime{Value: "2022-11-29T15:21:58.000+0000", Timezone: "UTC", Wrapped: true}, s.StartTime)
+				require.Equal(t, DateTime{Value: "2022-11-29T15:21:56Z", Wrapped: true}, s.Result.Body.SubmitDate)
+				it := s.Items()[0]
+				require.Equal(t, "2022-11-29T15:21:58.000+0000", it.StartTime.Value)
+				_, ok := it.EndTime.Time()
+				require.False(t, ok, "a malformed date decodes, and says it names no instant")
+				require.Equal(t, "not a date", it.EndTime.Value)
+				require.Equal(t, ID("7"), s.RequestID())
+			}},
+		{"extra fields at every level", strings.NewReplacer(`"completed":false`, `"completed":false,"o:x":{"y":[1]},"hasMore":false,"limit":25`,
+			`"tables":{`, `"tables":{"count":1,"hasMore":false,"offset":0,"totalResults":1,`,
+			`"itemName":"SHIPMENT"`, `"itemName":"SHIPMENT","links":[{"rel":"self","href":"/i","name":"SHIPMENT","kind":"item"}]`).Replace(good),
+			func(t *testing.T, s Status) { require.Equal(t, plain, s) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := DecodeStatus([]byte(tt.body))
+			require.NoError(t, err)
+			tt.check(t, s)
+		})
+	}
+}
+
+// TestDecodeStatusChecksTheKeysOfADateTimeType: a dateTimeType's keys are fields like any
+// other, so another case of them is refused as it is elsewhere.
+func TestDecodeStatusChecksTheKeysOfADateTimeType(t *testing.T) {
+	_, err := DecodeStatus([]byte(`{"progress":"processing","startTime":{"Value":"2022-11-29T15:21:58Z"},"completed":false}`))
+	require.ErrorContains(t, err, `/startTime/Value: key "Value" is not the field "value"`)
+}

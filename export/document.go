@@ -4,8 +4,11 @@
 // these types; the steps, the oracle, the load and the reports decode with this package alone,
 // so every part of the harness reads one body the same way.
 //
-// Times are kept as strings: the harness must be able to decode (and then report on) a document
-// whose times are malformed, which the spec validator flags separately.
+// Where the use-case page is silent the documents are tolerant: dates decode from a string or a
+// dateTimeType object and keep their text (DateTime), ids from a number or a string (ID), an
+// optional field may be null, and unknown fields pass. A malformed date still decodes: the
+// harness must be able to report on such a document, and the spec validator says what is wrong
+// with it.
 package export
 
 import (
@@ -88,18 +91,15 @@ func (id ID) MarshalJSON() ([]byte, error) {
 	return json.Marshal(string(id))
 }
 
-// TimeValue is the `{"value": "..."}` wrapper the vendor uses for a request's start time.
-type TimeValue struct {
-	Value string `json:"value"`
-}
-
-// Status is the status document answered by GET /exportStatuses/{id} and by a create.
+// Status is the status document answered by GET /exportStatuses/{id} and by a create. The
+// use-case page writes its startTime as a dateTimeType, {"value": …}; nil when it is left out
+// or null.
 type Status struct {
-	Progress  Progress   `json:"progress"`
-	StartTime *TimeValue `json:"startTime,omitempty"`
-	Completed bool       `json:"completed"`
-	Result    *Result    `json:"result,omitempty"`
-	Links     []Link     `json:"links,omitempty"`
+	Progress  Progress  `json:"progress"`
+	StartTime *DateTime `json:"startTime,omitempty"`
+	Completed bool      `json:"completed"`
+	Result    *Result   `json:"result,omitempty"`
+	Links     []Link    `json:"links,omitempty"`
 }
 
 // Result wraps the body of a status document.
@@ -109,9 +109,9 @@ type Result struct {
 
 // Body names the request and lists its table items.
 type Body struct {
-	RequestID  ID     `json:"requestID"`
-	SubmitDate string `json:"submitDate,omitempty"`
-	Tables     Tables `json:"tables"`
+	RequestID  ID       `json:"requestID"`
+	SubmitDate DateTime `json:"submitDate,omitzero"`
+	Tables     Tables   `json:"tables"`
 }
 
 // Tables holds the items of a request, one per exported table.
@@ -123,8 +123,8 @@ type Tables struct {
 type Item struct {
 	ItemID           ID       `json:"itemID"`
 	ItemName         string   `json:"itemName"`
-	StartTime        string   `json:"startTime,omitempty"`
-	EndTime          string   `json:"endTime,omitempty"`
+	StartTime        DateTime `json:"startTime,omitzero"`
+	EndTime          DateTime `json:"endTime,omitzero"`
 	Progress         Progress `json:"progress"`
 	TotalResults     *int64   `json:"totalResults,omitempty"`
 	Offset           *int64   `json:"offset,omitempty"`
@@ -176,14 +176,6 @@ func (s *Status) Item(name string) (Item, bool) {
 		}
 	}
 	return Item{}, false
-}
-
-// Error is the error document of every 4xx answer.
-type Error struct {
-	Type   string `json:"type"`
-	Title  string `json:"title"`
-	Status int    `json:"status"`
-	Detail string `json:"detail"`
 }
 
 // CreateRequest is the body of POST /exportRequests. Only the table names matter to the

@@ -50,13 +50,13 @@ func (e *task) document() export.Status {
 		Completed: e.completed(),
 		Result: &export.Result{Body: export.Body{
 			RequestID:  export.ID(e.id),
-			SubmitDate: wireTime(e.submitted),
+			SubmitDate: export.DateTime{Value: wireTime(e.submitted)},
 			Tables:     export.Tables{Items: make([]export.Item, 0, len(e.items))},
 		}},
 		Links: []export.Link{{Rel: "self", Href: statusPath(e.id)}},
 	}
 	if !e.started.IsZero() {
-		doc.StartTime = &export.TimeValue{Value: wireTime(e.started)}
+		doc.StartTime = &export.DateTime{Value: wireTime(e.started), Wrapped: true} // as the use-case page writes it
 	}
 	for i, it := range e.items {
 		doc.Result.Body.Tables.Items = append(doc.Result.Body.Tables.Items, it.document(e.id, i+1))
@@ -74,10 +74,10 @@ func (it *item) document(requestID string, id int) export.Item {
 		Parts:    export.Parts{Count: 0, Items: []export.Part{}},
 	}
 	if !it.start.IsZero() {
-		d.StartTime = wireTime(it.start)
+		d.StartTime = export.DateTime{Value: wireTime(it.start)}
 	}
 	if !it.end.IsZero() {
-		d.EndTime = wireTime(it.end)
+		d.EndTime = export.DateTime{Value: wireTime(it.end)}
 	}
 	if it.progress == export.Succeeded {
 		results, offset, total := it.records, int64(0), it.records

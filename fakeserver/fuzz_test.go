@@ -328,10 +328,7 @@ func checkAnswer(t *testing.T, v *openapi.Validator, req *http.Request, auth byt
 		return &answer{status: rec.Code, id: id, obs: oracle.Observation{Source: source, Doc: doc, Raw: got}, hasDoc: true}
 	}
 
-	var e export.Error
-	dec := json.NewDecoder(bytes.NewReader(got))
-	dec.DisallowUnknownFields()
-	require.NoError(t, dec.Decode(&e), where)
+	e := strictErrorDoc(t, got)
 	require.Equal(t, rec.Code, e.Status, where)
 	require.Equal(t, http.StatusText(rec.Code), e.Title, where)
 	require.NotEmpty(t, e.Detail, where)

@@ -67,13 +67,13 @@ func TestExportRunsTablesOneAfterAnother(t *testing.T) {
 	}
 
 	doc := mustStatus(t, st, id)
-	require.Equal(t, &export.TimeValue{Value: "2022-11-29T15:21:58Z"}, doc.StartTime)
-	require.Equal(t, "2022-11-29T15:21:58Z", doc.Result.Body.SubmitDate)
+	require.Equal(t, &export.DateTime{Value: "2022-11-29T15:21:58Z", Wrapped: true}, doc.StartTime)
+	require.Equal(t, "2022-11-29T15:21:58Z", doc.Result.Body.SubmitDate.Value)
 	first, second := doc.Items()[0], doc.Items()[1]
-	require.Equal(t, "2022-11-29T15:21:58Z", first.StartTime)
-	require.Equal(t, "2022-11-29T15:22:00Z", first.EndTime)
-	require.Equal(t, "2022-11-29T15:22:00Z", second.StartTime)
-	require.Equal(t, "2022-11-29T15:22:02Z", second.EndTime)
+	require.Equal(t, "2022-11-29T15:21:58Z", first.StartTime.Value)
+	require.Equal(t, "2022-11-29T15:22:00Z", first.EndTime.Value)
+	require.Equal(t, "2022-11-29T15:22:00Z", second.StartTime.Value)
+	require.Equal(t, "2022-11-29T15:22:02Z", second.EndTime.Value)
 	requireOnePart(t, doc, first)
 	requireOnePart(t, doc, second)
 	require.Equal(t, export.ID("1"), first.ItemID)
@@ -110,8 +110,8 @@ func TestExportCatchesUpLazily(t *testing.T) {
 	require.Equal(t, succeeded, doc.Progress)
 	require.True(t, doc.Completed)
 	for i, it := range doc.Items() {
-		require.Equal(t, t0.Add(time.Duration(i)*3*time.Second).Format(time.RFC3339), it.StartTime, it.ItemName)
-		require.Equal(t, t0.Add(time.Duration(i+1)*3*time.Second).Format(time.RFC3339), it.EndTime, it.ItemName)
+		require.Equal(t, t0.Add(time.Duration(i)*3*time.Second).Format(time.RFC3339), it.StartTime.Value, it.ItemName)
+		require.Equal(t, t0.Add(time.Duration(i+1)*3*time.Second).Format(time.RFC3339), it.EndTime.Value, it.ItemName)
 		requireOnePart(t, doc, it)
 	}
 }
@@ -161,7 +161,7 @@ func TestFailTablesEndFailed(t *testing.T) {
 	bad := doc.Items()[0]
 	require.Equal(t, export.Parts{Count: 0, Items: []export.Part{}}, bad.Parts)
 	require.Nil(t, bad.TotalResults)
-	require.Equal(t, "2022-11-29T15:22:00Z", bad.EndTime)
+	require.Equal(t, "2022-11-29T15:22:00Z", bad.EndTime.Value)
 }
 
 func TestStartDelayKeepsRequestPending(t *testing.T) {
@@ -176,7 +176,7 @@ func TestStartDelayKeepsRequestPending(t *testing.T) {
 	doc := mustStatus(t, st, created.RequestID())
 	require.Equal(t, processing, doc.Progress)
 	require.Equal(t, "2022-11-29T15:22:03Z", doc.StartTime.Value)
-	require.Equal(t, "2022-11-29T15:21:58Z", doc.Result.Body.SubmitDate)
+	require.Equal(t, "2022-11-29T15:21:58Z", doc.Result.Body.SubmitDate.Value)
 }
 
 // TestCancel cancels a created request in each state it can be in and follows it to the end.
@@ -321,7 +321,7 @@ func TestSecondCancelDoesNotPostponeSettling(t *testing.T) {
 	clock.Advance(time.Second)
 	doc := mustStatus(t, st, created.RequestID())
 	require.Equal(t, cancelled, doc.Progress)
-	require.Equal(t, "2022-11-29T15:22:08Z", doc.Items()[0].EndTime, "a cancelled item that had started ends when the cancellation settles")
+	require.Equal(t, "2022-11-29T15:22:08Z", doc.Items()[0].EndTime.Value, "a cancelled item that had started ends when the cancellation settles")
 }
 
 // TestCancellingIsAlwaysSeenFirst: even a 1ns delay shows cancelling at the cancel's instant.

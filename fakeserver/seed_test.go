@@ -68,7 +68,7 @@ func TestPutLegalSeeds(t *testing.T) {
 					require.NotEmpty(t, it.StartTime, it.ItemName)
 					require.NotEmpty(t, it.EndTime, it.ItemName)
 				case processing:
-					require.Equal(t, "2022-11-29T15:21:58Z", it.StartTime, "a processing table started at the Put")
+					require.Equal(t, "2022-11-29T15:21:58Z", it.StartTime.Value, "a processing table started at the Put")
 					require.Empty(t, it.EndTime)
 				default:
 					require.Empty(t, it.StartTime, it.ItemName)

@@ -124,14 +124,34 @@ func errorDoc(tb testing.TB, r reply, status int) export.Error {
 	tb.Helper()
 	require.Equal(tb, status, r.status, "body: %s", r.body)
 	require.Equal(tb, "application/json; charset=utf-8", r.header.Get("Content-Type"), "body: %s", r.body)
-	var doc export.Error
-	dec := json.NewDecoder(bytes.NewReader(r.body))
-	dec.DisallowUnknownFields()
-	require.NoError(tb, dec.Decode(&doc), "body: %s", r.body)
+	doc := strictErrorDoc(tb, r.body)
 	require.Equal(tb, status, doc.Status)
 	require.Equal(tb, http.StatusText(status), doc.Title)
 	require.Regexp(tb, `^https://tools\.ietf\.org/html/(rfc9110#section-15\.\d+\.\d+|rfc6585#section-4)$`, doc.Type)
 	require.NotEmpty(tb, doc.Detail)
+	return doc
+}
+
+// fakeErrorDoc is the error document the fake writes: exactly these fields. export.Error
+// decodes the vendor's wider shape, with a decoder of its own that knows no unknown fields.
+type fakeErrorDoc struct {
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail"`
+}
+
+// strictErrorDoc requires body to be an error document with the fields the fake writes and no
+// other, and returns it as export.Error reads it.
+func strictErrorDoc(tb testing.TB, body []byte) export.Error {
+	tb.Helper()
+	var strict fakeErrorDoc
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	require.NoError(tb, dec.Decode(&strict), "body: %s", body)
+	var doc export.Error
+	require.NoError(tb, json.Unmarshal(body, &doc), "body: %s", body)
+	require.Equal(tb, fakeErrorDoc{Type: doc.Type, Title: doc.Title, Status: doc.Status, Detail: doc.Detail}, strict)
 	return doc
 }
 

@@ -86,9 +86,9 @@ func doc(p export.Progress, items ...export.Item) export.Status {
 	}
 	return export.Status{
 		Progress:  p,
-		StartTime: &export.TimeValue{Value: "2022-11-29T15:21:58Z"},
+		StartTime: &export.DateTime{Value: "2022-11-29T15:21:58Z", Wrapped: true},
 		Completed: p.Terminal(),
-		Result:    &export.Result{Body: export.Body{RequestID: asked, SubmitDate: "2022-11-29T15:21:56Z", Tables: export.Tables{Items: items}}},
+		Result:    &export.Result{Body: export.Body{RequestID: asked, SubmitDate: export.DateTime{Value: "2022-11-29T15:21:56Z"}, Tables: export.Tables{Items: items}}},
 	}
 }
 

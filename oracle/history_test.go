@@ -62,8 +62,8 @@ func TestFineHistories(t *testing.T) {
 			name: "completed request polled again with other times and links",
 			docs: S{decode(t, seedCancelled), with(decode(t, seedCancelled), func(d *export.Status) {
 				d.StartTime.Value = "2030-01-01T00:00:00Z"
-				d.Result.Body.SubmitDate = "2030-01-01T00:00:00Z"
-				d.Result.Body.Tables.Items[0].EndTime = "2030-01-01T00:00:00Z"
+				d.Result.Body.SubmitDate.Value = "2030-01-01T00:00:00Z"
+				d.Result.Body.Tables.Items[0].EndTime.Value = "2030-01-01T00:00:00Z"
 				d.Links = []export.Link{{Rel: "self", Href: "/exportStatuses/12345"}}
 			})},
 		},

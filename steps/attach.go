@@ -164,3 +164,21 @@ func redacted(b []byte, redact func([]byte) []byte) []byte {
 	}
 	return redact(b)
 }
+
+// attachSkip, after a step that was skipped because the target could not be brought to its
+// precondition (err is a *Skipped), attaches the reason (evidence.SkipMediaType), so that the
+// Cucumber JSON, the Cucumber Messages and the HTML report carry it, and notes it for the
+// console. err is the step's error as godog has it: already redacted. Any other step is left
+// as it is.
+func (w *World) attachSkip(ctx context.Context, st *godog.Step, err error) context.Context {
+	reason, ok := SkipReason(err)
+	if !ok {
+		return ctx
+	}
+	w.note("skipped: " + reason)
+	body, jerr := json.Marshal(evidence.Skip{Step: st.Text, Reason: reason})
+	if jerr != nil {
+		return ctx // two strings; cannot happen
+	}
+	return godog.Attach(ctx, godog.Attachment{Body: redacted(body, w.cfg.Redact), FileName: "skipped.json", MediaType: evidence.SkipMediaType})
+}

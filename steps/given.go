@@ -25,7 +25,7 @@ func (w *World) aRunningRequest(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("arrange a running export request: %w", err)
 	}
-	return w.adopt(ctx, id, isRunning, "still running")
+	return w.adopt(ctx, id, isRunning, "still running", true)
 }
 
 func (w *World) aRunningRequestWithAFinishedTable(ctx context.Context) error {
@@ -34,7 +34,7 @@ func (w *World) aRunningRequestWithAFinishedTable(ctx context.Context) error {
 		return fmt.Errorf("arrange a running export request with a finished table: %w", err)
 	}
 	return w.adopt(ctx, id, func(d export.Status) bool { return isRunning(d) && len(finishedItems(d)) > 0 },
-		"still running with at least one table finished")
+		"still running with at least one table finished", true)
 }
 
 func (w *World) aCompletedRequest(ctx context.Context, outcome string) error {
@@ -42,7 +42,7 @@ func (w *World) aCompletedRequest(ctx context.Context, outcome string) error {
 	if err != nil {
 		return fmt.Errorf("arrange an export request completed as %s: %w", outcome, err)
 	}
-	return w.adopt(ctx, id, func(d export.Status) bool { return d.Progress == export.Progress(outcome) }, outcome)
+	return w.adopt(ctx, id, func(d export.Status) bool { return d.Progress == export.Progress(outcome) }, outcome, false)
 }
 
 func (w *World) aRequestBeingCancelled(ctx context.Context) error {
@@ -54,6 +54,12 @@ func (w *World) aRequestBeingCancelled(ctx context.Context) error {
 		return err
 	}
 	if !w.cfg.Contract.cancelAccepted(resp.Status) {
+		if completedMeanwhile(ctx, w.client, w.requestID, resp) {
+			return &PreconditionError{
+				Want: "an export request that is being cancelled",
+				Got:  fmt.Sprintf("request %s completed before its cancel went out (the cancel answered %d)", w.requestID, resp.Status),
+			}
+		}
 		return fmt.Errorf("the cancel that should start the cancellation was not accepted (%s):\n%s", statuses(w.cfg.Contract.CancelAccepted), resp.Describe())
 	}
 	doc, _, err := w.status(ctx)
@@ -64,9 +70,12 @@ func (w *World) aRequestBeingCancelled(ctx context.Context) error {
 	case export.Cancelling:
 		return nil
 	case export.Cancelled:
-		return fmt.Errorf("precondition not reached: request %s was already cancelled when first polled after the cancel, "+
-			"so a second cancel cannot be sent while it is cancelling; on a target that settles this fast, "+
-			"leave this scenario out with --tags 'not @needs-slow-cancel'", w.requestID)
+		return &PreconditionError{
+			Want: "an export request that is being cancelled (cancelling), to cancel it again",
+			Got: fmt.Sprintf("request %s was already cancelled when first polled after the cancel: "+
+				"this target settles a cancellation before it can be seen cancelling", w.requestID),
+			Advice: "--tags 'not @needs-slow-cancel' leaves this scenario out",
+		}
 	default:
 		return fmt.Errorf("request %s shows %q right after a cancel that answered 200; want cancelling", w.requestID, doc.Progress)
 	}
@@ -77,8 +86,15 @@ func (w *World) noRequestHasID(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	if resp.Status != http.StatusNotFound {
-		return fmt.Errorf("precondition not reached: the id %q should name no export request, but its status answered:\n%s", id, resp.Describe())
+	switch resp.Status {
+	case http.StatusNotFound:
+	case http.StatusOK:
+		return &PreconditionError{
+			Want: fmt.Sprintf("no export request with the id %q", id),
+			Got:  "this target has one (its status answered 200 OK)",
+		}
+	default:
+		return fmt.Errorf("the id %q should name no export request, but its status answered:\n%s", id, resp.Describe())
 	}
 	w.requestID = export.ID(id)
 	return nil
@@ -101,19 +117,28 @@ func (w *World) requestRunningWithTables(ctx context.Context, id string, table *
 	if err != nil {
 		return fmt.Errorf("arrange export request %s: %w", id, err)
 	}
-	return w.adopt(ctx, got, isRunning, "still running")
+	return w.adopt(ctx, got, isRunning, "still running", false)
 }
 
 // adopt makes id the scenario's export request and checks, through the API, that it is in the
-// state the step promised.
-func (w *World) adopt(ctx context.Context, id export.ID, ok func(export.Status) bool, want string) error {
+// state the step promised. A request the arranger saw running a moment ago (mayRunOn) may have
+// completed since: the target could not be held in that state, a *PreconditionError. Any other
+// mismatch fails the step.
+func (w *World) adopt(ctx context.Context, id export.ID, ok func(export.Status) bool, want string, mayRunOn bool) error {
 	w.requestID = id
 	doc, resp, err := w.status(ctx)
 	if err != nil {
 		return err
 	}
-	if !ok(doc) {
-		return fmt.Errorf("precondition not reached: export request %s should be %s, but its status is:\n%s", id, want, resp.Describe())
+	switch {
+	case ok(doc):
+	case mayRunOn && hasCompleted(doc):
+		return &PreconditionError{
+			Want: fmt.Sprintf("export request %s %s", id, want),
+			Got:  fmt.Sprintf("it had completed as %q by the time it was checked again", doc.Progress),
+		}
+	default:
+		return fmt.Errorf("export request %s should be %s, but its status is:\n%s", id, want, resp.Describe())
 	}
 	return nil
 }

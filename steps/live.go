@@ -2,8 +2,11 @@ package steps
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"conform/export"
@@ -79,16 +82,21 @@ type liveArranger struct {
 
 const adviceRunning = "give an export that runs longer (more or larger tables) with --running-export FILE"
 
+// Each wait of the arranger goes on through any progress that has not completed (unknown,
+// pending, processing, cancelling): a target may well answer unknown for a moment after a
+// create. It gives up only when the request completes without the wanted state having been
+// seen, or when its deadline passes.
+
 func (a *liveArranger) Running(ctx context.Context, c *Client) (export.ID, error) {
 	return a.createAndAwait(ctx, c, a.cfg.RunningExport, "a running export request (pending or processing)", adviceRunning,
-		func(d export.Status) (bool, bool) { return isRunning(d), !isRunning(d) })
+		func(d export.Status) (bool, bool) { return isRunning(d), hasCompleted(d) })
 }
 
 func (a *liveArranger) RunningWithFinishedTable(ctx context.Context, c *Client) (export.ID, error) {
 	return a.createAndAwait(ctx, c, a.cfg.RunningExport, "a running export request with at least one table finished",
 		"give an export with more tables, whose first table finishes well before the last, with --running-export FILE",
 		func(d export.Status) (bool, bool) {
-			return isRunning(d) && len(finishedItems(d)) > 0, !isRunning(d)
+			return isRunning(d) && len(finishedItems(d)) > 0, hasCompleted(d)
 		})
 }
 
@@ -108,15 +116,25 @@ func (a *liveArranger) Completed(ctx context.Context, c *Client, outcome export.
 			return "", err
 		}
 		if !a.cfg.Contract.cancelAccepted(resp.Status) {
-			return "", &PreconditionError{
-				Want:   "a cancelled export request",
-				Got:    fmt.Sprintf("the cancel of request %s answered %d", id, resp.Status),
-				Advice: adviceRunning,
+			if completedMeanwhile(ctx, c, id, resp) {
+				return "", &PreconditionError{
+					Want:   "a cancelled export request",
+					Got:    fmt.Sprintf("request %s completed before its cancel went out (the cancel answered %d)", id, resp.Status),
+					Advice: adviceRunning,
+				}
 			}
+			return "", fmt.Errorf("the cancel of running request %s was not accepted (%s):\n%s", id, statuses(a.cfg.Contract.CancelAccepted), resp.Describe())
 		}
-		return id, a.await(ctx, c, id, a.cfg.Contract.CancelSettlesWithin, "a cancelled export request",
+		err = a.await(ctx, c, id, a.cfg.Contract.CancelSettlesWithin, "a cancelled export request",
 			fmt.Sprintf("a cancellation must settle within %s (contract.cancel_settles_within)", a.cfg.Contract.CancelSettlesWithin),
-			func(d export.Status) (bool, bool) { return d.Progress == export.Cancelled, d.Completed })
+			func(d export.Status) (bool, bool) { return d.Progress == export.Cancelled, hasCompleted(d) })
+		var pe *PreconditionError
+		if errors.As(err, &pe) {
+			// A request whose cancel was accepted must end cancelled: ending any other way
+			// breaks the contract, and is no state the target merely could not be brought to.
+			return id, fmt.Errorf("the cancel of request %s was accepted (%d), yet %s", id, resp.Status, pe.Got)
+		}
+		return id, err
 	default:
 		return "", fmt.Errorf("a request completed as %q: %w", outcome, ErrFakeOnly)
 	}
@@ -144,8 +162,13 @@ func (a *liveArranger) createAndAwait(ctx context.Context, c *Client, body []byt
 	return id, a.await(ctx, c, id, a.cfg.Contract.ExportFinishesWithin, want, advice, check)
 }
 
+// await polls request id until check says it is ready, for at most within. When check says it
+// is hopeless (it completed without the wanted state having been seen) the target could not be
+// brought to it: a *PreconditionError that says what was seen, every progress in order. Every
+// other progress is waited through.
 func (a *liveArranger) await(ctx context.Context, c *Client, id export.ID, within time.Duration, want, advice string,
 	check func(export.Status) (ready, hopeless bool)) error {
+	var seen progressLog
 	return eventually(ctx, a.target, within, a.cfg.PollInterval, fmt.Sprintf("request %s becoming %s", id, want),
 		func() (bool, string, error) {
 			resp, err := c.Status(ctx, id)
@@ -159,6 +182,7 @@ func (a *liveArranger) await(ctx context.Context, c *Client, id export.ID, withi
 			if err != nil {
 				return false, "", err
 			}
+			seen.add(doc.Progress)
 			ready, hopeless := check(doc)
 			switch {
 			case ready:
@@ -166,10 +190,68 @@ func (a *liveArranger) await(ctx context.Context, c *Client, id export.ID, withi
 			case hopeless:
 				return false, "", &PreconditionError{
 					Want:   want,
-					Got:    fmt.Sprintf("request %s is %q (completed %t) before that was seen", id, doc.Progress, doc.Completed),
+					Got:    fmt.Sprintf("request %s completed as %q before that was seen (saw %s)", id, doc.Progress, seen),
 					Advice: advice,
 				}
 			}
-			return false, fmt.Sprintf("progress %q", doc.Progress), nil
+			return false, fmt.Sprintf("%q; all polls saw %s", doc.Progress, seen), nil
 		})
+}
+
+// completedMeanwhile reports, after the cancel of request id answered resp, which did not accept
+// it, whether that is because the request has completed since it was last seen running: a
+// 400 (invalid state) is the page's answer for that, and the status must agree.
+func completedMeanwhile(ctx context.Context, c *Client, id export.ID, resp *Response) bool {
+	if resp.Status != http.StatusBadRequest {
+		return false
+	}
+	st, err := c.Status(ctx, id)
+	if err != nil || st.Status != http.StatusOK {
+		return false
+	}
+	doc, err := st.StatusDocument()
+	return err == nil && hasCompleted(doc)
+}
+
+// hasCompleted reports whether a document says its request completed, by either signal: a
+// document whose flag and progress disagree already breaks an invariant, and whichever the
+// target meant, the request will not run again.
+func hasCompleted(d export.Status) bool { return d.Completed || d.Progress.Terminal() }
+
+// progressLog is the progress values a wait saw, in order, each run of the same value counted:
+// "unknown ×3, pending ×2, then succeeded".
+type progressLog struct{ runs []progressRun }
+
+type progressRun struct {
+	progress export.Progress
+	n        int
+}
+
+func (l *progressLog) add(p export.Progress) {
+	if k := len(l.runs); k > 0 && l.runs[k-1].progress == p {
+		l.runs[k-1].n++
+		return
+	}
+	l.runs = append(l.runs, progressRun{progress: p, n: 1})
+}
+
+func (l progressLog) String() string {
+	if len(l.runs) == 0 {
+		return "nothing"
+	}
+	parts := make([]string, len(l.runs))
+	for i, r := range l.runs {
+		v := string(r.progress)
+		if !r.progress.Known() {
+			v = strconv.Quote(v) // what the target sent, "" and odd values included
+		}
+		if r.n > 1 {
+			v += fmt.Sprintf(" ×%d", r.n)
+		}
+		parts[i] = v
+	}
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + ", then " + parts[len(parts)-1]
 }

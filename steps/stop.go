@@ -63,8 +63,9 @@ func runStopped(ctx context.Context, started bool, err error) error {
 // Every step runs through one of these wrappers (see register). Each wrapper is a method that
 // is never inlined, so that godog, which names a step's definition after the function that
 // made its closure, still names it "*World" in its reports. A wrapper does not start
-// a step once the run has ended, reports a step the end of the run cut short as such, and
-// redacts the step's error: it may quote anything the target sent.
+// a step once the run has ended, reports a step the end of the run cut short as such, skips a
+// step whose precondition the target cannot be brought to (skipUnreachable), and redacts the
+// step's error: it may quote anything the target sent.
 
 func (w *World) do(ctx context.Context, step func() error) error {
 	if ctx.Err() != nil {
@@ -74,7 +75,7 @@ func (w *World) do(ctx context.Context, step func() error) error {
 	if err != nil && ctx.Err() != nil {
 		err = runStopped(ctx, true, err)
 	}
-	return w.redactError(err)
+	return w.redactError(w.skipUnreachable(err))
 }
 
 //go:noinline

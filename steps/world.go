@@ -54,6 +54,11 @@ type Config struct {
 	Validator *openapi.Validator
 	// PollInterval is the pause between two polls of "eventually" steps; 0 means 1s.
 	PollInterval time.Duration
+	// StrictPreconditions fails a scenario whose precondition the target cannot be brought to
+	// (a *PreconditionError, such as a cancellation that settles before it can be seen
+	// cancelling). False, the default, skips it with the reason: it proves nothing about the
+	// target either way.
+	StrictPreconditions bool
 	// MaxResponseBytes caps one response body; 0 means transport.DefaultMaxResponseBytes.
 	MaxResponseBytes int64
 	// Redact, when set, scrubs secrets from everything of the target's that a scenario reports:
@@ -112,9 +117,10 @@ func Initializer(cfg Config) func(*godog.ScenarioContext) {
 			w.stepFrom = w.rec.len()
 			return ctx, nil
 		})
-		sc.StepContext().After(func(ctx context.Context, _ *godog.Step, _ godog.StepResultStatus, _ error) (context.Context, error) {
+		sc.StepContext().After(func(ctx context.Context, st *godog.Step, _ godog.StepResultStatus, err error) (context.Context, error) {
 			ctx = attachExchanges(ctx, w.rec.since(w.stepFrom), w.cfg.Redact)
 			ctx = attachBreaches(ctx, w.takeBreaches(), w.cfg.Redact)
+			ctx = w.attachSkip(ctx, st, err)
 			return ctx, w.redactError(w.failOnFindings())
 		})
 		sc.After(func(ctx context.Context, _ *godog.Scenario, _ error) (context.Context, error) {
@@ -328,6 +334,14 @@ func (w *World) addFinding(key, text string, at time.Time) {
 		}
 	}
 	w.findings = append(w.findings, finding{key: key, text: text, count: 1, first: at, last: at})
+}
+
+// hasFreshFindings reports whether the current step found violations that no step has failed
+// for yet.
+func (w *World) hasFreshFindings() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.findings) > w.reported
 }
 
 // failOnFindings fails the step that just ran when it produced spec or invariant violations,

@@ -1,7 +1,8 @@
 // Package evidence defines what a run attaches to its steps so that reports can show it: each
-// HTTP exchange with the spec's verdict, and, per scenario, the timeline of the progress values
-// observed. Steps produce these as godog attachments (so they reach the Cucumber JSON and the
-// Cucumber Messages); the HTML report reads them back.
+// HTTP exchange with the spec's verdict, the invariants broken, why a step was skipped, and, per
+// scenario, the timeline of the progress values observed. Steps produce these as godog
+// attachments (so they reach the Cucumber JSON and the Cucumber Messages); the HTML report reads
+// them back.
 package evidence
 
 import (
@@ -16,6 +17,7 @@ const (
 	ExchangeMediaType = "application/vnd.conform.exchange+json"
 	TimelineMediaType = "application/vnd.conform.timeline+json"
 	BreachMediaType   = "application/vnd.conform.breach+json"
+	SkipMediaType     = "application/vnd.conform.skip+json"
 )
 
 // MaxBody caps each body a report shows, in bytes; the rest is cut and marked.
@@ -64,6 +66,14 @@ type Breach struct {
 	Message   string    `json:"message"`   // what is wrong, on one line
 	Current   Sighting  `json:"current"`   // the document that broke it
 	Previous  *Sighting `json:"previous,omitempty"`
+}
+
+// Skip says why a step was skipped: the target could not be brought to the state the step
+// needs (a precondition), which proves nothing about the target either way. The step and the
+// rest of its scenario are skipped, not failed; godog's reports give no reason of their own.
+type Skip struct {
+	Step   string `json:"step"`   // the step's text
+	Reason string `json:"reason"` // what was wanted and what the target did instead, on one line or more
 }
 
 // Sighting is one status document the oracle judged: the exchange that carried it, when, and

@@ -41,6 +41,7 @@ type page struct {
 	Steps        tally
 	Exchanges    tally // by verdict
 	Breaches     int   // invariants broken, over every scenario
+	Skips        int   // scenarios skipped because the target could not be brought to a precondition
 	Features     []*featureView
 }
 
@@ -101,6 +102,9 @@ type scenarioView struct {
 	Steps       []*stepView
 	Timeline    *timelineView
 	Notes       []noteView // attachments that belong to no step
+	// SkipReason says why the scenario was skipped when the target could not be brought to a
+	// precondition (evidence.Skip); "" otherwise.
+	SkipReason string
 }
 
 // exampleView is the row of an Examples table a scenario outline's pickle was made from.
@@ -120,6 +124,7 @@ type stepView struct {
 	Duration    time.Duration
 	HasDuration bool
 	Message     string
+	SkipReason  string // why the step was skipped, when a precondition could not be reached
 	Table       [][]string
 	DocString   string
 	Breaches    []*breachView
@@ -345,6 +350,9 @@ func buildPage(envs []*messages.Envelope, info Info) *page {
 				}
 				p.Breaches += len(st.Breaches)
 			}
+			if sv.SkipReason != "" {
+				p.Skips++
+			}
 		}
 		if len(fv.Scenarios) > 0 {
 			p.Features = append(p.Features, fv)
@@ -457,6 +465,16 @@ func (ix *index) scenario(pickle *messages.Pickle, f *featureView) *scenarioView
 			}
 			breaches = append(breaches, b)
 			st.Breaches = append(st.Breaches, newBreachView(b))
+		case evidence.SkipMediaType:
+			var sk evidence.Skip
+			if err := json.Unmarshal(body, &sk); err != nil {
+				st.Notes = append(st.Notes, noteView{MediaType: a.MediaType, Name: a.FileName, Problem: "unreadable skip: " + err.Error()})
+				continue
+			}
+			st.SkipReason = sk.Reason
+			if sv.SkipReason == "" {
+				sv.SkipReason = sk.Reason
+			}
 		default:
 			note := noteView{MediaType: a.MediaType, Name: a.FileName, Text: string(body)}
 			if !mediatype.IsText(a.MediaType) {

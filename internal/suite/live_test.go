@@ -26,6 +26,13 @@ func liveFake(t testing.TB, opts fakeserver.Options) func(context.Context) (*ste
 // liveFakeServer is liveFake that also returns the fake, to look at what a run left on it.
 func liveFakeServer(t testing.TB, opts fakeserver.Options) (func(context.Context) (*steps.Target, error), *fakeserver.Server) {
 	t.Helper()
+	return liveFakeBehind(t, opts, nil)
+}
+
+// liveFakeBehind is liveFakeServer with the fake behind wrap (nil: none), a target that
+// answers as wrap makes it.
+func liveFakeBehind(t testing.TB, opts fakeserver.Options, wrap func(http.Handler) http.Handler) (func(context.Context) (*steps.Target, error), *fakeserver.Server) {
+	t.Helper()
 	if opts.TableDuration == 0 {
 		opts.TableDuration = 150 * time.Millisecond
 	}
@@ -34,7 +41,11 @@ func liveFakeServer(t testing.TB, opts fakeserver.Options) (func(context.Context
 	}
 	opts.Username, opts.Password = "live-user", "live-password"
 	fake := fakeserver.New(opts)
-	srv := httptest.NewServer(fake)
+	var h http.Handler = fake
+	if wrap != nil {
+		h = wrap(fake)
+	}
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return steps.LiveTarget(steps.LiveConfig{
 		Root:         srv.URL + export.Root,
@@ -86,18 +97,38 @@ func TestOnlyFakeOnlyScenariosIsAUsageErrorInLiveMode(t *testing.T) {
 	require.ErrorContains(t, err, "selects only scenarios tagged @fake-only")
 }
 
-// TestLivePreconditionThatCannotBeReached: an export that finishes before the cancel can go
-// out fails the scenario with advice, never a silent skip.
+// TestLivePreconditionThatCannotBeReached: an export that finishes before it can be seen running
+// cannot be cancelled while it runs. The scenarios that need that are skipped, each with what
+// was seen and the advice, never silently; with strict preconditions they fail, saying the same.
 func TestLivePreconditionThatCannotBeReached(t *testing.T) {
+	target := liveFake(t, fakeserver.Options{TableDuration: time.Nanosecond})
 	var out bytes.Buffer
 	res, err := Run(context.Background(), Options{
-		NewTarget: liveFake(t, fakeserver.Options{TableDuration: time.Nanosecond}),
+		NewTarget: target,
 		LeaveOut:  []string{"@fake-only"},
 		Tags:      "not @needs-slow-cancel",
 		Output:    &out,
 	})
 	require.NoError(t, err)
+	require.True(t, res.Passed, "nothing about the target is in question:\n%s", out.String())
+	require.NotEmpty(t, res.Skipped)
+	for _, s := range res.Skipped {
+		require.Contains(t, s.Reason, "precondition not reached: wanted a running export request", s.Scenario)
+		require.Contains(t, s.Reason, "completed as \"succeeded\" before that was seen (saw ", s.Scenario)
+		require.Contains(t, s.Reason, "--running-export FILE", s.Scenario)
+	}
+
+	out.Reset()
+	res, err = Run(context.Background(), Options{
+		NewTarget:           target,
+		LeaveOut:            []string{"@fake-only"},
+		Tags:                "not @needs-slow-cancel",
+		Output:              &out,
+		StrictPreconditions: true,
+	})
+	require.NoError(t, err)
 	require.False(t, res.Passed)
+	require.Empty(t, res.Skipped)
 	require.Contains(t, out.String(), "precondition not reached: wanted a running export request")
 	require.Contains(t, out.String(), "--running-export FILE")
 }

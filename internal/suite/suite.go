@@ -65,6 +65,12 @@ type Options struct {
 	MaxResponseBytes int64
 	// PollInterval is the pause between polls in "eventually" steps; 0 means steps' default.
 	PollInterval time.Duration
+	// StrictPreconditions fails a scenario whose precondition the target cannot be brought to
+	// (see steps.Config.StrictPreconditions). False, the default, skips it and gives the reason
+	// in Result.Skipped and in every report: the console's notes (Note), JUnit's <skipped>,
+	// the Cucumber JSON's error_message, and an attachment in the Cucumber Messages and the HTML
+	// report. A run whose scenarios passed or were skipped so passes.
+	StrictPreconditions bool
 	// configure, when set, changes godog's options last: the package's own tests run each
 	// scenario as a subtest with it (godog's TestingT), without this package importing testing.
 	configure func(*godog.Options)
@@ -103,6 +109,9 @@ type Result struct {
 	Passed    bool // every selected scenario passed
 	// Undefined are the steps of the selected scenarios no step definition matches.
 	Undefined []Undefined
+	// Skipped are the scenarios skipped because the target could not be brought to one of
+	// their preconditions (see WriteSkipped); none with Options.StrictPreconditions.
+	Skipped []Skip
 	// Stopped is why the run ended before its scenarios did (the cause of ctx: a
 	// *steps.Interrupted or *steps.TimedOut), or nil. Scenarios it kept from running or cut
 	// short are skipped (interrupted) or failed (timed out); the reports were written all the same.
@@ -137,9 +146,9 @@ func Run(ctx context.Context, o Options) (Result, error) {
 			return Result{}, err
 		}
 	}
-	formats := o.Formats
+	formats, toOutput := bufferForOutput(o.Formats)
 	if o.Envelopes != nil {
-		formats = append(slices.Clone(formats), Format{Name: registerSink(o.Envelopes)})
+		formats = append(formats, Format{Name: registerSink(o.Envelopes)})
 	}
 	// godog's formatter registry has no lock: hold ours while godog reads it (see registerSink).
 	registry.RLock()
@@ -198,22 +207,28 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	ts := godog.TestSuite{
 		Name: "conform",
 		ScenarioInitializer: steps.Initializer(steps.Config{
-			NewTarget:        newTarget,
-			Validator:        validator,
-			PollInterval:     o.PollInterval,
-			Redact:           o.Redact,
-			Ledger:           o.Ledger,
-			Contract:         o.Contract,
-			Note:             o.Note,
-			MaxResponseBytes: o.MaxResponseBytes,
+			NewTarget:           newTarget,
+			StrictPreconditions: o.StrictPreconditions,
+			Validator:           validator,
+			PollInterval:        o.PollInterval,
+			Redact:              o.Redact,
+			Ledger:              o.Ledger,
+			Contract:            o.Contract,
+			Note:                o.Note,
+			MaxResponseBytes:    o.MaxResponseBytes,
 		}),
 		Options: opts,
 	}
+	skips := &skipLog{names: func() map[string]string { return featureNames(opts) }}
+	ts.ScenarioInitializer = skips.initializer(ts.ScenarioInitializer)
 	code := ts.Run()
-	if err := finishReports(); err != nil {
+	if err := finishReports(skips.reportCases()); err != nil {
 		return Result{}, err
 	}
-	res := Result{Scenarios: n, LeftOut: all - n, Passed: code == 0, Undefined: undefined}
+	if err := toOutput.write(out, skips.reportCases()); err != nil {
+		return Result{}, err
+	}
+	res := Result{Scenarios: n, LeftOut: all - n, Passed: code == 0, Undefined: undefined, Skipped: skips.skipped()}
 	if ctx.Err() != nil {
 		res.Stopped = context.Cause(ctx)
 	}
@@ -299,16 +314,20 @@ type Undefined struct {
 
 // prepareReports turns formats into godog's "name:path,name" form, creating the directories of
 // report files (godog does not). godog writes each file next to its final path, and finish
-// moves it into place without colour codes and, with scrub set, scrubbed: no unscrubbed report
+// moves it into place without colour codes, with the reasons of the scenarios skipped for a
+// precondition added (JUnit, Cucumber JSON) and, with scrub set, scrubbed: no unscrubbed report
 // is ever left behind.
-func prepareReports(formats []Format, scrub func([]byte) []byte) (format string, finish func() error, err error) {
-	type pending struct{ tmp, final string }
+func prepareReports(formats []Format, scrub func([]byte) []byte) (format string, finish func([]reportCase) error, err error) {
+	type pending struct{ name, tmp, final string }
 	var files []pending
-	finish = func() error {
+	finish = func(skips []reportCase) error {
 		for _, p := range files {
 			b, err := os.ReadFile(p.tmp)
 			if err != nil {
 				return fmt.Errorf("read report %s: %w", p.tmp, err)
+			}
+			if b, err = withSkipReasons(p.name, b, skips); err != nil {
+				return fmt.Errorf("report %s: %w", p.final, err)
 			}
 			b = stripANSI(b)
 			if scrub != nil {
@@ -348,7 +367,7 @@ func prepareReports(formats []Format, scrub func([]byte) []byte) (format string,
 			}
 		}
 		path := partialPath(f.Path)
-		files = append(files, pending{tmp: path, final: f.Path})
+		files = append(files, pending{name: f.Name, tmp: path, final: f.Path})
 		parts = append(parts, f.Name+":"+path)
 	}
 	return strings.Join(parts, ","), finish, nil

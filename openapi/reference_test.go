@@ -25,9 +25,9 @@ import (
 // referenceValidate is what Validate must answer, computed the plain way: kin-openapi's router
 // built here on the embedded spec without its servers (not the validator's normalised copy), a
 // deep clone of the request, openapi3filter.ValidateResponse decoding the body with kin-openapi's
-// own JSON decoder, and every response body searched for repeated keys. Validate shares the
-// request by a shallow copy, has decodeJSONBody registered as the decoder, and searches only the
-// bodies decodeJSON refuses.
+// own JSON decoder, conform's rule for application/* bodies (nonJSONBody), and every response
+// body searched for repeated keys. Validate shares the request by a shallow copy, has
+// decodeJSONBody registered as the decoder, and searches only the bodies decodeJSON refuses.
 func referenceValidate(t testing.TB, router routers.Router, c call) Verdict {
 	t.Helper()
 	req, resp := c.req, c.resp
@@ -82,6 +82,9 @@ func referenceValidate(t testing.TB, router routers.Router, c call) Verdict {
 			out = append(out, violations(base, "response", err)...)
 		}
 	})
+	if vi, ok := nonJSONBody(base, route.Operation, resp); ok {
+		out = append(out, vi) // conform's own rule, which kin-openapi has no option for
+	}
 	verdict.Violations = append(out, duplicateKeys(base, resp.Body)...)
 	return verdict
 }
@@ -185,7 +188,8 @@ func TestValidateMatchesKinOpenAPIAlone(t *testing.T) {
 		strings.Replace(seed, `"cancelling"`, `"canceling"`, 1),
 		errDoc, `{"title":"Not Found"}`, strings.Repeat("[", 10001) + strings.Repeat("]", 10001),
 	}
-	cts := []string{jsonCT, "application/json", "APPLICATION/JSON; charset=utf-8", "application/problem+json", "text/plain", "*/*", ""}
+	cts := []string{jsonCT, "application/json", "APPLICATION/JSON; charset=utf-8", "application/problem+json", "text/plain", "*/*", "",
+		"application/vnd.oracle.resource+json; type=singular", "application/vnd.oracle.adf.error+json", "application/yaml", "application/xml"}
 	statuses := []int{200, 202, 400, 401, 404, 500, 304, 307}
 	methods := []string{"GET", "POST", "HEAD", "DELETE"}
 	n := 0

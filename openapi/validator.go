@@ -180,11 +180,54 @@ func (v *Validator) validate(req *http.Request, reqBody []byte, resp Response) (
 	if err := openapi3filter.ValidateResponse(ctx, respInput); err != nil {
 		verdict.Violations = append(verdict.Violations, violations(base, "response", err)...)
 	}
+	if vi, ok := nonJSONBody(base, route.Operation, resp); ok {
+		verdict.Violations = append(verdict.Violations, vi)
+	}
 	decoded = mark[0] != ""
 	if !decoded {
 		verdict.Violations = append(verdict.Violations, duplicateKeys(base, resp.Body)...)
 	}
 	return verdict, decoded
+}
+
+// jsonRange is the media range under which a spec declares a JSON body that may come as
+// application/json or as any application/*+json type (RFC 6839), with any parameters, as the
+// vendor's REST stack answers (application/vnd.oracle.resource+json; type=singular). No
+// media range names just those types, so the spec declares application/* and nonJSONBody holds
+// it to them.
+const jsonRange = "application/*"
+
+// nonJSONBody returns the violation of a response body that kin-openapi matched to the
+// content its status declares under jsonRange, and whose media type is not JSON: neither
+// application/json nor a "+json" type. kin-openapi would read, say, an application/yaml body
+// with its YAML decoder and let it pass. A body whose type matches no declared content at all
+// (text/plain) is kin-openapi's violation already, and not repeated here.
+func nonJSONBody(base Violation, op *openapi3.Operation, resp Response) (Violation, bool) {
+	if len(resp.Body) == 0 {
+		return Violation{}, false
+	}
+	ref := op.Responses.Status(resp.Status)
+	if ref == nil {
+		ref = op.Responses.Default()
+	}
+	if ref == nil || ref.Value == nil {
+		return Violation{}, false
+	}
+	content := ref.Value.Content
+	ct := resp.Header.Get("Content-Type")
+	if declared := content[jsonRange]; declared == nil || content.Get(ct) != declared {
+		return Violation{}, false
+	}
+	mt, _, _ := strings.Cut(ct, ";")
+	mt = strings.ToLower(strings.TrimSpace(mt))
+	if mt == "application/json" || strings.HasSuffix(mt, "+json") {
+		return Violation{}, false
+	}
+	base.Status = resp.Status
+	base.Where = "response"
+	base.Reason = fmt.Sprintf("response Content-Type %q is not JSON: the spec declares the body as %s, "+
+		"which conform reads as application/json or an application/*+json type", ct, jsonRange)
+	return base, true
 }
 
 // markable returns a copy of h, which kin-openapi may read but Validate must not change, with

@@ -289,16 +289,17 @@ func (c runCommand) run(ctx context.Context, args []string, _ io.Reader, stdout,
 	var notes []string
 	var notesMu sync.Mutex
 	opts := suite.Options{
-		Tags:              rf.tags,
-		Formats:           rf.formats,
-		Concurrency:       max(rf.concurrency, 1),
-		Seed:              rf.seed,
-		Output:            stdout,
-		Colour:            rf.color == "always" || (rf.color == "auto" && isTerminal(stdout)),
-		Contract:          contract,
-		Validator:         validator,
-		Features:          rf.features,
-		NoBuiltinFeatures: rf.noBuiltin,
+		Tags:                rf.tags,
+		Formats:             rf.formats,
+		Concurrency:         max(rf.concurrency, 1),
+		Seed:                rf.seed,
+		Output:              stdout,
+		Colour:              rf.color == "always" || (rf.color == "auto" && isTerminal(stdout)),
+		Contract:            contract,
+		StrictPreconditions: rf.contract.strictPreconditions,
+		Validator:           validator,
+		Features:            rf.features,
+		NoBuiltinFeatures:   rf.noBuiltin,
 		Note: func(scenario, note string) {
 			notesMu.Lock()
 			defer notesMu.Unlock()

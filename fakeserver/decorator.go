@@ -8,13 +8,14 @@ import (
 	"conform/export"
 )
 
-// A fake with defects that garble its answers is the correct fake with a decorator around each of
-// its handlers: the three routes, and the answers to a refused and to an unrouted call. The
-// decorated handler writes its answer, made by the same store and the same encoder as a correct
-// fake's, into an answer that the decorator holds back; the defects' rewrites change its status,
-// headers or body; then it is sent. A defect may instead intercept a call before the handler
-// runs, to act on the fake or to answer in the handler's place. The registry (defects.go) says
-// which defect does what, and in which order.
+// A fake with defects that garble its answers, or with variants that write them in another
+// legitimate form, is the correct fake with a decorator around each of its handlers: the three
+// routes, and the answers to a refused and to an unrouted call. The decorated handler writes its
+// answer, made by the same store and the same encoder as a correct fake's, into an answer that
+// the decorator holds back; the defects' rewrites change its status, headers or body, then the
+// variants' rewrites write it their way; then it is sent. A defect may instead intercept a call
+// before the handler runs, to act on the fake or to answer in the handler's place. The
+// registries (defects.go, variants.go) say which defect or variant does what, and in which order.
 
 // intercept runs before the correct fake's handler of a call. It may act on the fake, or answer
 // in the handler's place, by writing to a, and then reports true: the handler does not run.
@@ -24,21 +25,22 @@ type intercept func(s *Server, a *heldAnswer, r *http.Request) (answered bool)
 // answer, and tells from it whether it applies.
 type rewrite func(a *heldAnswer)
 
-// decorator wraps the fake's handlers with the intercepts and rewrites of its defects.
+// decorator wraps the fake's handlers with the intercepts and rewrites of its defects and the
+// rewrites of its variants.
 type decorator struct {
 	s          *Server
 	intercepts []intercept
-	rewrites   []rewrite // in the registry's order, each applied to what the ones before left
+	rewrites   []rewrite // the defects', then the variants', each in its registry's order, each applied to what the ones before left
 }
 
-// wrap returns h, the handler that answers c, decorated; h itself when no defect intercepts a
-// call or rewrites an answer, so that a correct fake runs its handlers bare.
+// wrap returns h, the handler that answers c, decorated; h itself when nothing intercepts a call
+// or rewrites an answer, so that a plain, correct fake runs its handlers bare.
 func (d *decorator) wrap(c callKind, h http.Handler) http.Handler {
 	if len(d.intercepts) == 0 && len(d.rewrites) == 0 {
 		return h
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		a := &heldAnswer{call: c, id: r.PathValue("requestID"), header: w.Header()}
+		a := &heldAnswer{call: c, id: r.PathValue("requestID"), path: r.URL.Path, header: w.Header()}
 		if !d.intercepted(a, r) {
 			h.ServeHTTP(a, r)
 		}
@@ -64,6 +66,7 @@ func (d *decorator) intercepted(a *heldAnswer, r *http.Request) bool {
 type heldAnswer struct {
 	call   callKind
 	id     string // the request id in the URL of a status or cancel call, as its handler reads it
+	path   string // the path of the call, unescaped
 	status int
 	header http.Header
 	body   []byte

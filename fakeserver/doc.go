@@ -19,9 +19,14 @@
 //  4. The defects (defects.go, decorator.go), with Options.Defects: the ways the fake breaks the
 //     API's contract on purpose, so that a harness can be shown to catch them. Each defect either
 //     sets hooks of the state machine, or decorates the front's handlers to intercept a call or
-//     rewrite an answer the correct handler made.
+//     rewrite an answer the correct handler made. The variants (variants.go, ordered.go), with
+//     Options.Variants, are the opposite of defects and ride on the same decorator: legitimate
+//     forms a server of the vendor's stack may write its answers in (dates as dateTimeType
+//     objects, vendor media types, its error documents), which a harness must accept. Each
+//     rewrites the answers of the correct fake, after any defect's.
 //
-// A fake with defects is therefore the correct fake and runs its path: the same handlers, the same
-// store and the same encoder answer every request, and a correct fake has nil hooks and bare
-// handlers, so it pays nothing for the defects it does not inject.
+// A fake with defects or variants is therefore the correct fake and runs its path: the same
+// handlers, the same store and the same encoder answer every request, and a plain, correct fake
+// has nil hooks and bare handlers, so it pays nothing for the defects and variants it does not
+// use.
 package fakeserver

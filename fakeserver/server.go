@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path"
+	"slices"
 	"time"
 
 	"conform/export"
@@ -87,6 +88,14 @@ type Options struct {
 	// alike. New panics on a Defect that Defects does not list: take them from the constants
 	// or from ParseDefect.
 	Defects []Defect
+	// Variants are legitimate forms the fake writes its answers in, as a server of the vendor's
+	// stack may where the use-case page is silent (dates as dateTimeType objects, vendor media
+	// types, the vendor's error documents; see Variants); none means the plain fake. They
+	// change how answers are written, never what they say: a harness must pass against a fake
+	// with variants as against the plain one. With defects too, the variants write the
+	// defects' answers their way. New panics on a Variant that Variants does not list: take
+	// them from the constants or from ParseVariant.
+	Variants []Variant
 }
 
 // Server is the fake API. It is an http.Handler and safe for concurrent use.
@@ -105,9 +114,10 @@ type Server struct {
 }
 
 // New returns a Server configured by opts; see Options for the defaults. It panics on an
-// unknown defect in opts.Defects.
+// unknown defect in opts.Defects or an unknown variant in opts.Variants.
 func New(opts Options) *Server {
 	defects := newDefectSet(opts.Defects)
+	variants := variantRewrites(opts.Variants)
 	if opts.Clock == nil {
 		opts.Clock = RealClock()
 	}
@@ -159,8 +169,10 @@ func New(opts Options) *Server {
 	}
 	s.store.hooks = defects.hooks
 	s.store.limits = limits{perRequest: opts.MaxTables, requests: opts.MaxRequests, tables: opts.MaxStoredTables}
-	// Every handler is decorated, or left bare when no defect garbles an answer.
+	// Every handler is decorated, or left bare when no defect garbles an answer and no variant
+	// writes one otherwise.
 	d := defects.decorator(s)
+	d.rewrites = slices.Concat(d.rewrites, variants)
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.pattern, d.wrap(rt.call, rt.handler))
 		s.patterns[rt.pattern] = true
@@ -239,8 +251,8 @@ func (s *Server) IDs() []string {
 
 // Status returns the status document of request id as GET would answer it now, and false when
 // there is no such request. Injected defects that only garble the answer (its encoding, its
-// Content-Type, a wrong id or flag) do not apply: Status shows the state the fake holds, which
-// the defects that change the state machine do change.
+// Content-Type, a wrong id or flag) do not apply, nor do variants: Status shows the state the
+// fake holds, which the defects that change the state machine do change.
 func (s *Server) Status(id string) (export.Status, bool) {
 	doc, err := s.store.status(id)
 	if err != nil {

@@ -21,13 +21,18 @@ import (
 )
 
 const serveSynopsis = `conform serve [--addr HOST:PORT] [--table-duration D] [--cancel-delay D] [--start-delay D]
-                [--fail-table NAME]... [--defect NAME]... [--max-body BYTES] [--max-tables N]
-                [--max-requests N] [--max-stored-tables N] [--log-format text|json] [--quiet]
+                [--fail-table NAME]... [--defect NAME]... [--variant NAME]... [--max-body BYTES]
+                [--max-tables N] [--max-requests N] [--max-stored-tables N] [--log-format text|json]
+                [--quiet]
   conform serve --list-defects
+  conform serve --list-variants
 
 Serves the bundled fake of the export-request API on the real clock, until SIGINT or SIGTERM.
 With --defect it breaks the API's contract on purpose, in the ways --list-defects describes, so
-that you can see a harness (conform run --base-url) catch it.
+that you can see a harness (conform run --base-url) catch it. With --variant it keeps the
+contract and writes its answers in another legitimate form a server of the vendor's stack may
+use (dates as dateTimeType objects, vendor media types, ...), as --list-variants describes, so
+that you can see a harness accept it.
 
 Limits, so that no client can exhaust the server: a create may name at most --max-tables tables
 (more answers 400). The server holds at most --max-requests requests and --max-stored-tables
@@ -58,6 +63,8 @@ type serveFlags struct {
 	failTables      []string
 	defects         []fakeserver.Defect
 	listDefects     bool
+	variants        []fakeserver.Variant
+	listVariants    bool
 	maxBody         int64
 	maxTables       int
 	maxRequests     int
@@ -92,6 +99,17 @@ func parseServeFlags(args []string, stdout io.Writer) (serveFlags, error) {
 		return nil
 	})
 	fs.BoolVar(&sf.listDefects, "list-defects", false, "describe every defect --defect can inject, and exit")
+	fs.Func("variant", "write the answers in the legitimate form `NAME` (see --list-variants), which a harness must accept; repeatable", func(s string) error {
+		v, err := fakeserver.ParseVariant(s)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(sf.variants, v) {
+			sf.variants = append(sf.variants, v)
+		}
+		return nil
+	})
+	fs.BoolVar(&sf.listVariants, "list-variants", false, "describe every form --variant can write the answers in, and exit")
 	fs.Int64Var(&sf.maxBody, "max-body", fakeserver.DefaultMaxBodyBytes, "the largest request body accepted, in `BYTES`; a larger create answers 400")
 	fs.IntVar(&sf.maxTables, "max-tables", fakeserver.DefaultMaxTables, "the most tables one create may name (`N`); more answers 400")
 	fs.IntVar(&sf.maxRequests, "max-requests", fakeserver.DefaultMaxRequests, "the most requests held (`N`); beyond, completed ones are evicted, oldest first, else 429")
@@ -165,8 +183,16 @@ func (c serveCommand) run(ctx context.Context, args []string, _ io.Reader, stdou
 	if err != nil {
 		return err
 	}
-	if sf.listDefects {
-		return listDefects(stdout)
+	if sf.listDefects || sf.listVariants {
+		if sf.listDefects {
+			if err := listDefects(stdout); err != nil {
+				return err
+			}
+		}
+		if sf.listVariants {
+			return listVariants(stdout)
+		}
+		return nil
 	}
 	user, pass, err := c.credentials(stderr)
 	if err != nil {
@@ -192,6 +218,7 @@ func (c serveCommand) run(ctx context.Context, args []string, _ io.Reader, stdou
 		MaxStoredTables: sf.maxStoredTables,
 		Logger:          log,
 		Defects:         sf.defects,
+		Variants:        sf.variants,
 	})
 	if !sf.quiet {
 		// Method and path only, never headers or the query: credentials cannot reach the log.
@@ -221,6 +248,13 @@ func (c serveCommand) run(ctx context.Context, args []string, _ io.Reader, stdou
 		}
 		fmt.Fprintf(stderr, "conform serve: injecting defects: %s\n", strings.Join(names, ", "))
 	}
+	if len(sf.variants) > 0 {
+		names := make([]string, len(sf.variants))
+		for i, v := range sf.variants {
+			names[i] = string(v)
+		}
+		fmt.Fprintf(stderr, "conform serve: writing answers in the variants: %s\n", strings.Join(names, ", "))
+	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	fmt.Fprintf(stdout, "conform serve: listening on http://%s%s\n", dialAddr(ln.Addr()), export.Root)
@@ -249,6 +283,16 @@ func listDefects(stdout io.Writer) error {
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	for _, d := range fakeserver.Defects() {
 		fmt.Fprintf(tw, "%s\t%s\n", d.Name, d.Description)
+	}
+	return tw.Flush()
+}
+
+// listVariants writes the variants the fake can write its answers in, one a line: the name,
+// then what it writes otherwise.
+func listVariants(stdout io.Writer) error {
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	for _, v := range fakeserver.Variants() {
+		fmt.Fprintf(tw, "%s\t%s\n", v.Name, v.Description)
 	}
 	return tw.Flush()
 }

@@ -394,7 +394,7 @@ func TestServeHelp(t *testing.T) {
 	require.Equal(t, exitPass, code)
 	require.Empty(t, errOut)
 	for _, f := range []string{"-addr", "-table-duration", "-cancel-delay", "-start-delay", "-fail-table", "-defect", "-list-defects",
-		"-max-body", "-max-tables", "-max-requests", "-max-stored-tables", "-log-format", "-quiet", envUsername, envPassword} {
+		"-variant", "-list-variants", "-max-body", "-max-tables", "-max-requests", "-max-stored-tables", "-log-format", "-quiet", envUsername, envPassword} {
 		require.Contains(t, out, f)
 	}
 	_, out, _ = conform(t, "--help")
@@ -420,11 +420,13 @@ func TestParseServeFlags(t *testing.T) {
 		{"defaults", nil, defaults},
 		{"every flag", []string{"--addr", ":0", "--table-duration", "150ms", "--cancel-delay", "3s", "--start-delay", "1s",
 			"--fail-table", "A", "--fail-table", "B", "--defect", "stuck-cancelling", "--defect", "wrong-content-type",
-			"--defect", "stuck-cancelling", "--list-defects", "--max-body", "512", "--max-tables", "7", "--max-requests", "8",
+			"--defect", "stuck-cancelling", "--list-defects", "--variant", "vendor-media-types", "--variant", "ids-as-strings",
+			"--variant", "vendor-media-types", "--list-variants", "--max-body", "512", "--max-tables", "7", "--max-requests", "8",
 			"--max-stored-tables", "9", "--log-format", "json", "--quiet"},
 			serveFlags{addr: ":0", tableDuration: 150 * time.Millisecond, cancelDelay: 3 * time.Second, startDelay: time.Second,
 				failTables: []string{"A", "B"}, defects: []fakeserver.Defect{fakeserver.DefectStuckCancelling, fakeserver.DefectWrongContentType},
-				listDefects: true, maxBody: 512, maxTables: 7, maxRequests: 8, maxStoredTables: 9, logFormat: "json", quiet: true}},
+				listDefects: true, variants: []fakeserver.Variant{fakeserver.VariantVendorMediaTypes, fakeserver.VariantIDsAsStrings},
+				listVariants: true, maxBody: 512, maxTables: 7, maxRequests: 8, maxStoredTables: 9, logFormat: "json", quiet: true}},
 		{"max-tables as large as max-stored-tables", []string{"--max-tables", "5", "--max-stored-tables", "5"},
 			func() serveFlags { f := defaults; f.maxTables, f.maxStoredTables = 5, 5; return f }()},
 		{"max-stored-tables below the default max-tables", []string{"--max-stored-tables", "5"},
@@ -459,6 +461,9 @@ func TestParseServeFlagsErrors(t *testing.T) {
 		{"empty fail table", []string{"--fail-table", " "}, "want a table name"},
 		{"unknown defect", []string{"--defect", "nope"}, `invalid value "nope" for flag -defect: unknown defect "nope": want one of cancel-completed-wrong-status, `},
 		{"defect in the wrong case", []string{"--defect", "Stuck-Cancelling"}, `unknown defect "Stuck-Cancelling"`},
+		{"unknown variant", []string{"--variant", "nope"}, `invalid value "nope" for flag -variant: unknown variant "nope": want one of dates-as-datetimetype, `},
+		{"a defect is no variant", []string{"--variant", "wrong-content-type"}, `unknown variant "wrong-content-type"`},
+		{"a variant is no defect", []string{"--defect", "vendor-media-types"}, `unknown defect "vendor-media-types"`},
 		{"unknown log format", []string{"--log-format", "xml"}, "--log-format must be text or json"},
 		{"not a duration", []string{"--table-duration", "fast"}, "table-duration"},
 		{"password flag", []string{"--password", "x"}, "flag provided but not defined"},
@@ -492,6 +497,61 @@ func TestServeListDefects(t *testing.T) {
 		require.Equal(t, d.Description, lines[i][column:], "line %d describes it, in one column", i+1)
 	}
 	require.Contains(t, out, "stuck-cancelling  ")
+}
+
+func TestServeListVariants(t *testing.T) {
+	code, out, errOut := conform(t, "serve", "--list-variants")
+	require.Equal(t, exitPass, code, "stderr:\n%s", errOut)
+	require.Empty(t, errOut, "nothing is served, so no credentials note either")
+
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	variants := fakeserver.Variants()
+	require.Len(t, lines, len(variants), "one line per variant:\n%s", out)
+	column := len(lines[0]) - len(variants[0].Description)
+	for i, v := range variants {
+		require.Equal(t, string(v.Name), strings.TrimSpace(lines[i][:column]), "line %d names the variant", i+1)
+		require.Equal(t, v.Description, lines[i][column:], "line %d describes it, in one column", i+1)
+	}
+	require.NotContains(t, out, "stuck-cancelling", "variants are listed apart from defects")
+
+	code, out, _ = conform(t, "serve", "--list-defects", "--list-variants")
+	require.Equal(t, exitPass, code)
+	require.Len(t, strings.Split(strings.TrimSuffix(out, "\n"), "\n"), len(fakeserver.Defects())+len(variants))
+}
+
+func TestServeWritesVariants(t *testing.T) {
+	tests := []struct {
+		name     string
+		variants []string
+		logged   string // "" means no variant line at all
+		ct       string // the Content-Type of a create's answer
+		id       string // how the create's answer writes the request id
+	}{
+		{"none", nil, "", "application/json; charset=utf-8", `"requestID":1000`},
+		{"two", []string{"vendor-media-types", "ids-as-strings"},
+			"conform serve: writing answers in the variants: vendor-media-types, ids-as-strings\n",
+			"application/vnd.oracle.resource+json; type=singular", `"requestID":"1000"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var args []string
+			for _, v := range tt.variants {
+				args = append(args, "--variant", v)
+			}
+			s := startServe(t, aliceEnv, append(args, "--quiet")...)
+			if tt.logged == "" {
+				require.NotContains(t, s.stderr.String(), "variants")
+			} else {
+				require.Contains(t, s.stderr.String(), tt.logged)
+			}
+			require.NotContains(t, s.stderr.String(), "injecting defects", "a variant is not a defect")
+			created := s.call(http.MethodPost, "/exportRequests", "alice", canary, createBody("SHIPMENT"))
+			require.Equal(t, http.StatusAccepted, created.status, "body: %s", created.body)
+			require.Equal(t, tt.ct, created.header.Get("Content-Type"))
+			require.Contains(t, string(created.body), tt.id)
+			require.Equal(t, exitPass, s.stop())
+		})
+	}
 }
 
 func TestServeUnknownDefectIsAUsageError(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"conform/internal/jsonkeys"
+	"conform/internal/mediatype"
 )
 
 // bodyOptional is the spec extension that marks a response whose body may be empty: the cancel
@@ -218,9 +219,7 @@ func nonJSONBody(base Violation, op *openapi3.Operation, resp Response) (Violati
 	if declared := content[jsonRange]; declared == nil || content.Get(ct) != declared {
 		return Violation{}, false
 	}
-	mt, _, _ := strings.Cut(ct, ";")
-	mt = strings.ToLower(strings.TrimSpace(mt))
-	if mt == "application/json" || strings.HasSuffix(mt, "+json") {
+	if mediatype.IsJSON(ct) {
 		return Violation{}, false
 	}
 	base.Status = resp.Status

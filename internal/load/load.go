@@ -22,11 +22,11 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"time"
 
 	"conform/export"
+	"conform/internal/mediatype"
 	"conform/internal/transport"
 	"conform/openapi"
 	"conform/oracle"
@@ -480,7 +480,7 @@ func pointerSuffix(p string) string {
 // isStatusDocument reports whether the answer carries a status document: a create's 202, a
 // status 200, or a cancel 200 with a body.
 func isStatusDocument(resp openapi.Response) bool {
-	if len(resp.Body) == 0 || !strings.HasPrefix(strings.ToLower(resp.Header.Get("Content-Type")), "application/json") {
+	if len(resp.Body) == 0 || !mediatype.IsJSON(resp.Header.Get("Content-Type")) {
 		return false
 	}
 	return resp.Status == http.StatusOK || resp.Status == http.StatusAccepted

@@ -1,6 +1,7 @@
-// Package mediatype says what a media type names, for the code that writes attachments into a
-// Cucumber Messages stream and the report that reads them back: both must agree on which
-// attachments are text.
+// Package mediatype says what a media type names: for the code that writes attachments into a
+// Cucumber Messages stream and the report that reads them back (both must agree on which
+// attachments are text), and for the validator and the load (both must agree on which answers
+// are JSON).
 package mediatype
 
 import (
@@ -27,4 +28,15 @@ func IsText(mediaType string) bool {
 		return true
 	}
 	return strings.HasSuffix(sub, "+json") || strings.HasSuffix(sub, "+xml")
+}
+
+// IsJSON reports whether a Content-Type names JSON as the export API may send it:
+// application/json, or any application/*+json type (RFC 6839) such as the vendor's
+// application/vnd.oracle.resource+json, with any parameters (type=singular, charset=utf-8).
+// Media types are case-insensitive.
+func IsJSON(contentType string) bool {
+	mt, _, _ := strings.Cut(contentType, ";")
+	mt = strings.ToLower(strings.TrimSpace(mt))
+	typ, sub, _ := strings.Cut(mt, "/")
+	return typ == "application" && (sub == "json" || strings.HasSuffix(sub, "+json"))
 }

@@ -39,3 +39,20 @@ func TestIsText(t *testing.T) {
 		})
 	}
 }
+
+func TestIsJSON(t *testing.T) {
+	for ct, want := range map[string]bool{
+		"application/json":                                    true,
+		"Application/JSON; charset=utf-8":                     true,
+		"application/vnd.oracle.resource+json; type=singular": true,
+		"application/vnd.oracle.adf.error+json":               true,
+		"application/problem+json":                            true,
+		"text/plain":                                          false,
+		"text/json":                                           false,
+		"application/yaml":                                    false,
+		"application/jsonp":                                   false,
+		"":                                                    false,
+	} {
+		require.Equal(t, want, IsJSON(ct), ct)
+	}
+}

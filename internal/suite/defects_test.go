@@ -42,7 +42,7 @@ var catches = []catch{
 	{fakeserver.DefectMissingRequiredField, "Submitting an export and watching it finish", `property "completed" is missing`},
 	{fakeserver.DefectWrongRequestID, "A running request is cancelled", "invariant 6 (request-id-matches)"},
 	{fakeserver.DefectWrongContentType, "Submitting an export and watching it finish", "Content-Type has unexpected value"},
-	{fakeserver.DefectErrorWithoutMessage, "Cancelling a request that has already succeeded", `property "title" is missing`},
+	{fakeserver.DefectErrorWithoutMessage, "Cancelling a request that has already succeeded", "the error message should say that the request is in an invalid state for cancellation; the error document says nothing"},
 	{fakeserver.DefectInternalErrors, "Cancelling an id that names no request", "→ 500: response: status is not supported"},
 }
 

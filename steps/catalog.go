@@ -1,6 +1,7 @@
 package steps
 
 import (
+	"conform/internal/similar"
 	"regexp"
 	"slices"
 	"sort"
@@ -79,7 +80,8 @@ func Closest(text string, n int) []string {
 	var all []scored
 	for _, d := range catalog {
 		example, _, _ := strings.Cut(d.Example, "\n")
-		all = append(all, scored{example, wordDistance(strings.ToLower(text), strings.ToLower(example))})
+		// Counted in words: robust to a changed id or quoted value, sensitive to a changed phrase.
+		all = append(all, scored{example, similar.Distance(strings.Fields(strings.ToLower(text)), strings.Fields(strings.ToLower(example)))})
 	}
 	sort.SliceStable(all, func(i, j int) bool { return all[i].score < all[j].score })
 	var out []string
@@ -87,27 +89,4 @@ func Closest(text string, n int) []string {
 		out = append(out, s.example)
 	}
 	return out
-}
-
-// wordDistance is the edit distance of a and b counted in words: robust to a changed id or
-// quoted value, sensitive to a changed phrase.
-func wordDistance(a, b string) int {
-	x, y := strings.Fields(a), strings.Fields(b)
-	prev := make([]int, len(y)+1)
-	cur := make([]int, len(y)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(x); i++ {
-		cur[0] = i
-		for j := 1; j <= len(y); j++ {
-			cost := 1
-			if x[i-1] == y[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(y)]
 }

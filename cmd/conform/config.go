@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"conform/internal/similar"
 	"errors"
 	"flag"
 	"fmt"
@@ -211,7 +212,7 @@ func suggestKey(fs *flag.FlagSet, key string) string {
 			return
 		}
 		k := keyOf(f.Name)
-		if d := editDistance(k, key); d < bestDist {
+		if d := similar.Distance([]byte(k), []byte(key)); d < bestDist {
 			best, bestDist = k, d
 		}
 	})
@@ -228,27 +229,6 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-// editDistance is the Levenshtein distance of a and b, by bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // printConfig writes the effective configuration of fs as the file would hold it, each value

@@ -75,6 +75,10 @@ type Config struct {
 	// Note, when set, receives each note a step makes for people (a status accepted only through
 	// the contract), with the scenario's name, so the console can say it too.
 	Note func(scenario, note string)
+	// Exchange, when set, receives every exchange of every scenario as it is recorded (judged
+	// and decoded), with the scenario's name: for a run's HAR file and its contract coverage. It
+	// is called from the scenarios' goroutines, concurrently when they run side by side.
+	Exchange func(scenario string, ex Exchange)
 }
 
 // World is the state of one scenario.
@@ -147,7 +151,12 @@ func (w *World) start(ctx context.Context) error {
 	}
 	w.target = t
 	w.oracle = oracle.New()
-	w.rec.observe = w.observe
+	w.rec.observe = func(ex Exchange) {
+		w.observe(ex)
+		if w.cfg.Exchange != nil {
+			w.cfg.Exchange(w.scenario, ex)
+		}
+	}
 	w.client = newClient(t.Root, &validatingTransport{
 		next:      t.Transport,
 		validator: w.cfg.Validator,

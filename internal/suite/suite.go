@@ -93,6 +93,8 @@ type Options struct {
 	Contract steps.Contract
 	// Note, when set, receives the notes steps make for people (see steps.Config.Note).
 	Note func(scenario, note string)
+	// Exchange, when set, receives every exchange of the run (see steps.Config.Exchange).
+	Exchange func(scenario string, ex steps.Exchange)
 	// Features are the user's feature files, or directories of them, run with conform's own
 	// unless NoBuiltinFeatures is set.
 	Features          []string
@@ -215,6 +217,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 			Ledger:              o.Ledger,
 			Contract:            o.Contract,
 			Note:                o.Note,
+			Exchange:            o.Exchange,
 			MaxResponseBytes:    o.MaxResponseBytes,
 		}),
 		Options: opts,

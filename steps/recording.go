@@ -49,6 +49,33 @@ type Exchange struct {
 	ErrorDocErr error
 }
 
+// Judge returns the exchange of req (its body reqBody) answered status with header and body, at
+// at, judged as the recording transport judges what it records: against the spec, and with the
+// body decoded once. A recorded exchange (conform audit, conform proxy) goes through the same
+// judgement as the harness's own.
+func Judge(v *openapi.Validator, req *http.Request, reqBody []byte, status int, header http.Header, body []byte, at time.Time) Exchange {
+	ex := Exchange{
+		At:         at,
+		Method:     req.Method,
+		URL:        req.URL.String(),
+		ReqHeader:  req.Header,
+		ReqBody:    reqBody,
+		Status:     status,
+		RespHeader: header,
+		RespBody:   body,
+	}
+	ex.Call, ex.Asked = export.CallOf(req.Method, req.URL.EscapedPath())
+	ex.judge(v, req)
+	return ex
+}
+
+// judge validates ex against the spec and decodes its body, once.
+func (ex *Exchange) judge(v *openapi.Validator, req *http.Request) {
+	verdict := v.Validate(req, ex.ReqBody, openapi.Response{Status: ex.Status, Header: ex.RespHeader, Body: ex.RespBody})
+	ex.Violations, ex.Operation, ex.PathParams = verdict.Violations, verdict.Operation, verdict.PathParams
+	ex.decode()
+}
+
 // decode reads the response body once, as what the call answers.
 func (ex *Exchange) decode() {
 	if len(ex.RespBody) == 0 || ex.Call == export.NoCall {
@@ -170,9 +197,7 @@ func (t *validatingTransport) RoundTrip(req *http.Request) (*http.Response, erro
 	ex.Status = resp.StatusCode
 	ex.RespHeader = resp.Header.Clone()
 	ex.RespBody = body
-	verdict := t.validator.Validate(req, reqBody, openapi.Response{Status: resp.StatusCode, Header: resp.Header, Body: body})
-	ex.Violations, ex.Operation, ex.PathParams = verdict.Violations, verdict.Operation, verdict.PathParams
-	ex.decode()
+	ex.judge(t.validator, req)
 	recorded := t.rec.add(ex)
 	resp.Body = &recordedBody{Reader: bytes.NewReader(body), ex: &recorded}
 	resp.ContentLength = int64(len(body))

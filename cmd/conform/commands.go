@@ -20,6 +20,7 @@ func commands() []command {
 	return []command{
 		{"run", "run the conformance suite (against the bundled fake unless a target is given)", runCmd},
 		{"serve", "serve the bundled fake as a standalone HTTP server on the real clock", serveCmd},
+		{"proxy", "stand in front of a target as a validating proxy: the spec and the oracle on any traffic", proxyCmd},
 		{"load", "put a measured load on the bundled fake or an endpoint: throughput, latency, conformance", loadCmd},
 		{"docs", "render the features, without running them, as Markdown or HTML", docsCmd},
 		{"steps", "list every step conform understands, for writing your own features", stepsCmd},

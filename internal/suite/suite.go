@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"testing/fstest"
 	"time"
 
 	"github.com/cucumber/godog"
@@ -93,6 +94,9 @@ type Options struct {
 	Contract steps.Contract
 	// Note, when set, receives the notes steps make for people (see steps.Config.Note).
 	Note func(scenario, note string)
+	// Traffic, when set, runs recorded traffic instead of conform's features: its one feature,
+	// with its own scenario initializer (conform audit, conform proxy; see steps.Traffic).
+	Traffic *Traffic
 	// Exchange, when set, receives every exchange of the run (see steps.Config.Exchange).
 	Exchange func(scenario string, ex steps.Exchange)
 	// Features are the user's feature files, or directories of them, run with conform's own
@@ -102,6 +106,14 @@ type Options struct {
 	// LeaveOut names tags whose scenarios this run cannot run (a live target leaves out
 	// @fake-only); they are not run and are counted in Result.LeftOut.
 	LeaveOut []string
+}
+
+// Traffic is recorded traffic to run as a feature: the feature's file name, its text, and the
+// scenario initializer of its steps.
+type Traffic struct {
+	Name      string // e.g. "trace.har.feature"
+	Feature   string
+	Scenarios func(*godog.ScenarioContext)
 }
 
 // Result is what a run found.
@@ -174,6 +186,9 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	if o.Traffic != nil {
+		featureFiles = fstest.MapFS{o.Traffic.Name: &fstest.MapFile{Data: []byte(o.Traffic.Feature), Mode: 0o444}}
+	}
 	opts := &godog.Options{
 		Format:      format,
 		Tags:        filter,
@@ -192,6 +207,9 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		o.configure(opts)
 	}
 	n, undefined, err := countScenarios(opts, filter)
+	if o.Traffic != nil {
+		undefined = nil // recorded traffic has its own steps, not conform's
+	}
 	if err != nil {
 		return Result{}, err
 	}
@@ -221,6 +239,9 @@ func Run(ctx context.Context, o Options) (Result, error) {
 			MaxResponseBytes:    o.MaxResponseBytes,
 		}),
 		Options: opts,
+	}
+	if o.Traffic != nil {
+		ts.ScenarioInitializer = o.Traffic.Scenarios
 	}
 	skips := &skipLog{names: func() map[string]string { return featureNames(opts) }}
 	ts.ScenarioInitializer = skips.initializer(ts.ScenarioInitializer)

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"time"
+
+	"conform/export"
+	"conform/internal/credentials"
+	"conform/internal/proxy"
+	"conform/internal/suite"
+	"conform/internal/target"
+	"conform/internal/transport"
+	"conform/steps"
+)
+
+const proxySynopsis = `conform proxy --target URL [--addr HOST:PORT] [--annotate] [--duration D] [--format NAME[:FILE]]... [--report FILE.html] [flags]
+
+A validating reverse proxy in front of a target of the export API. It forwards every request
+unchanged (the client's credentials pass through, and are never logged or stored in a report)
+and hands the client the target's answer unchanged, while it judges every exchange as conform
+run judges its own: against the spec, and for each export request against the invariants,
+following the ids it sees in creates, status calls and cancels. Each violation is logged on one
+line when it happens. On SIGINT or SIGTERM, or after --duration, it writes the reports asked for
+(one test case per export request, with its exchanges and timeline) and exits 0 when it saw no
+violation, 1 when it saw one.`
+
+// proxyFlags are the parsed flags of `conform proxy`.
+type proxyFlags struct {
+	target, addr string
+	annotate     bool
+	duration     time.Duration
+	spec         string
+	overlays     stringList
+	formats      []suite.Format
+	report       string
+	live         liveFlags // the TLS, timeout and body-cap flags, as conform run takes them
+}
+
+func parseProxyFlags(args []string, stdout io.Writer) (proxyFlags, error) {
+	var pf proxyFlags
+	fs := newFlagSet("proxy")
+	fs.StringVar(&pf.target, "target", "", "forward to this `URL`: a host (https://host) or a path before the API root (a gateway's); required")
+	fs.StringVar(&pf.addr, "addr", "127.0.0.1:8081", "listen on this `HOST:PORT`; port 0 picks a free one (the URL printed says which)")
+	fs.BoolVar(&pf.annotate, "annotate", false, "add a "+proxy.AnnotationHeader+" header, a JSON array of the violations, to every answer that has some")
+	fs.DurationVar(&pf.duration, "duration", 0, "stop after this long and write the reports (default: run until SIGINT or SIGTERM)")
+	fs.StringVar(&pf.spec, "spec", "", "judge against this OpenAPI 3.0 or 3.1 document (`FILE`) instead of the embedded spec")
+	fs.Var(&pf.overlays, "overlay", "apply this OpenAPI Overlay 1.0 `FILE` to the spec; repeatable")
+	fs.Var(formatList{&pf.formats}, "format", "a report to write when the proxy stops: `NAME[:FILE]`, repeatable, as conform run takes it")
+	fs.StringVar(&pf.report, "report", "", "also write the self-contained HTML report to `FILE.html` when the proxy stops")
+	fs.DurationVar(&pf.live.requestTimeout, "request-timeout", 30*time.Second, "timeout of one forwarded request, body included")
+	fs.StringVar(&pf.live.caFile, "ca-file", "", "`PEM` file of CA certificates trusted besides the system's")
+	fs.BoolVar(&pf.live.insecure, "insecure-skip-verify", false, "do not verify the target's TLS certificate (prints a warning)")
+	fs.Int64Var(&pf.live.maxResponseBytes, "max-response-bytes", transport.DefaultMaxResponseBytes, "the largest body judged; a larger one is forwarded whole, not judged")
+	help := printUsage(fs, proxySynopsis)
+	if err := parseFlagsUsing(fs, help, args, stdout); err != nil {
+		return pf, err
+	}
+	fail := func(format string, a ...any) (proxyFlags, error) {
+		return pf, &usageError{err: fmt.Errorf(format, a...), usage: help}
+	}
+	switch {
+	case pf.target == "":
+		return fail("--target is required: the URL of the export API to stand in front of")
+	case pf.duration < 0:
+		return fail("--duration must not be negative, got %s", pf.duration)
+	case pf.live.requestTimeout <= 0:
+		return fail("--request-timeout must be positive, got %s", pf.live.requestTimeout)
+	case pf.live.maxResponseBytes < 1:
+		return fail("--max-response-bytes must be at least 1, got %d", pf.live.maxResponseBytes)
+	}
+	if _, err := target.Root(pf.target); err != nil {
+		return fail("%v", err)
+	}
+	return pf, nil
+}
+
+// proxyCmd is `conform proxy`.
+func proxyCmd(ctx context.Context, args []string, _ func(string) string, _ io.Reader, stdout, stderr io.Writer) error {
+	pf, err := parseProxyFlags(args, stdout)
+	if err != nil {
+		return err
+	}
+	spec, validator, err := effectiveSpec(pf.spec, pf.overlays, nil)
+	if err != nil {
+		return err
+	}
+	root, _ := target.Root(pf.target) // checked by parseProxyFlags
+	u, err := url.Parse(root)
+	if err != nil {
+		return &configError{err: err}
+	}
+	u.Path = u.Path[:len(u.Path)-len(export.Root)] // requests carry the root themselves
+	rt, err := transport.New(transport.Options{CAFile: pf.live.caFile, InsecureSkipVerify: pf.live.insecure,
+		Timeout: pf.live.requestTimeout, MaxRetries: -1, MaxIdleConnsPerHost: 64, Warn: stderr})
+	if err != nil {
+		return &configError{err: err}
+	}
+	defer transport.CloseIdle(rt)
+	red := credentials.NewRedactor()
+	logLine := func(line string) { fmt.Fprintf(stderr, "conform proxy: %s\n", line) }
+	p, err := proxy.New(proxy.Options{Target: u, Transport: rt, Validator: validator, MaxBodyBytes: pf.live.maxResponseBytes,
+		Annotate: pf.annotate, Log: logLine, Redactor: red})
+	if err != nil {
+		return &configError{err: err}
+	}
+
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", pf.addr)
+	if err != nil {
+		return &configError{err: fmt.Errorf("cannot listen on %s: %w", pf.addr, err)}
+	}
+	srv := &http.Server{Handler: p, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 2 * time.Minute,
+		MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(slog.NewTextHandler(stderr, nil), slog.LevelWarn)}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "conform proxy: listening on http://%s%s, forwarding to %s\n", dialAddr(ln.Addr()), export.Root, root)
+
+	stop := make(chan os.Signal, 1)
+	release := notifyStop(stop)
+	defer release()
+	var timeout <-chan time.Time
+	if pf.duration > 0 {
+		timer := time.NewTimer(pf.duration)
+		defer timer.Stop()
+		timeout = timer.C
+	}
+	why := ""
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve on %s: %w", pf.addr, err)
+	case sig := <-stop:
+		why = steps.SignalName(sig)
+	case <-timeout:
+		why = "--duration " + pf.duration.String()
+	case <-ctx.Done():
+		why = "the end of its context"
+	}
+	release() // a second signal now ends the process at once
+	graceCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), serveShutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(graceCtx); err != nil {
+		srv.Close()
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve on %s: %w", pf.addr, err)
+	}
+
+	exchanges := p.Exchanges()
+	fmt.Fprintf(stderr, "conform proxy: stopped by %s: %s\n", why, trafficSummary(exchanges, p.Violations()))
+	out := red.CredentialForms().Writer(stdout)
+	defer out.Close()
+	res, err := reportTraffic(context.WithoutCancel(ctx), "Traffic through conform proxy to "+root, "", exchanges, spec,
+		trafficReports{formats: pf.formats, report: pf.report}, red.Bytes, red.CredentialForms().String, out)
+	if err != nil {
+		return err
+	}
+	if pf.report != "" {
+		fmt.Fprintf(stderr, "conform proxy: report written to %s\n", pf.report)
+	}
+	if p.Violations() > 0 || !res.Passed {
+		return errNotConforming
+	}
+	return nil
+}

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync"
+
+	messages "github.com/cucumber/messages/go/v34"
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"conform/internal/report"
+	"conform/internal/suite"
+	"conform/steps"
+)
+
+// trafficReports are the reports of recorded traffic (conform audit, conform proxy), asked for as
+// conform run asks for them.
+type trafficReports struct {
+	formats []suite.Format
+	report  string // the HTML report's path, or ""
+}
+
+// reportTraffic judges exchanges, in the order they happened, as scenarios (one per export
+// request, one step per exchange: see steps.Traffic) and writes the reports asked for; the
+// console gets them only when a format names no file. It returns the run's result: Passed says
+// whether every exchange conformed. title names the feature (the HAR files, the proxy's target).
+func reportTraffic(ctx context.Context, title, description string, exchanges []steps.Exchange, spec *openapi3.T, rep trafficReports,
+	redact func([]byte) []byte, scrub func(string) string, stdout io.Writer) (suite.Result, error) {
+	traffic := &steps.Traffic{Requests: steps.GroupByRequest(exchanges), Redact: redact}
+	if len(traffic.Requests) == 0 {
+		return suite.Result{Passed: true}, nil
+	}
+	opts := suite.Options{
+		Traffic: &suite.Traffic{Name: "traffic.feature", Feature: traffic.Feature(title, description), Scenarios: traffic.Initializer()},
+		Formats: rep.formats,
+		Output:  stdout,
+		Redact:  redact,
+	}
+	if len(opts.Formats) == 0 {
+		// No console report unless asked for: the caller prints its own summary.
+		opts.Formats = []suite.Format{{Name: "progress"}}
+		opts.Output = io.Discard
+	}
+	var envelopes []*messages.Envelope
+	var mu sync.Mutex
+	if rep.report != "" {
+		opts.Envelopes = func(e *messages.Envelope) {
+			mu.Lock()
+			defer mu.Unlock()
+			envelopes = append(envelopes, e)
+		}
+	}
+	res, err := suite.Run(ctx, opts)
+	if err != nil {
+		return res, err
+	}
+	if rep.report != "" {
+		info := report.Info{Target: title, SpecTitle: spec.Info.Title, SpecVersion: spec.Info.Version, Redact: scrub}
+		if err := writeReport(rep.report, envelopes, info); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+// trafficSummary says in one line what recorded traffic held and how it fared.
+func trafficSummary(exchanges []steps.Exchange, violations int) string {
+	requests := map[string]bool{}
+	for _, ex := range exchanges {
+		if ex.Asked != "" {
+			requests[string(ex.Asked)] = true
+		}
+	}
+	verdict := "no violation"
+	if violations > 0 {
+		verdict = fmt.Sprintf("%d violation(s)", violations)
+	}
+	return fmt.Sprintf("%d exchange(s) of %d export request(s): %s", len(exchanges), len(requests), verdict)
+}

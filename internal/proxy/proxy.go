@@ -1,0 +1,274 @@
+// Package proxy is conform proxy's engine: a reverse proxy in front of a target of the export
+// API that forwards every request unchanged and hands the client the target's answer unchanged,
+// while it judges every exchange as conform run judges its own (the spec, and for each export
+// request the oracle, following the ids it sees in creates, status calls and cancels), says each
+// violation on one line when it happens, and keeps the exchanges for the reports.
+//
+// The client's credentials pass through; they are never logged, and the proxy learns them as it
+// forwards them, so that its redactor keeps them out of every report. A redirect is handed to
+// the client as the target answered it (and judged like any answer); nothing is followed.
+package proxy
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"conform/export"
+	"conform/internal/credentials"
+	"conform/internal/transport"
+	"conform/openapi"
+	"conform/oracle"
+	"conform/steps"
+)
+
+// AnnotationHeader is the response header --annotate adds: the violations of the exchange, as a
+// JSON array of one-line strings, as Prism's sl-violations header does.
+const AnnotationHeader = "Conform-Violations"
+
+// Options configure a Proxy.
+type Options struct {
+	// Target is where requests go: its scheme and host, and a path prefix (a gateway's) put
+	// before the request's path. Required.
+	Target *url.URL
+	// Transport sends the requests to the target (TLS, timeouts); nil means transport.New's
+	// default with no retries: a proxy hides nothing.
+	Transport http.RoundTripper
+	// Validator judges every exchange; required.
+	Validator *openapi.Validator
+	// MaxBodyBytes caps the part of a body the proxy reads to judge it; a longer request or
+	// answer is forwarded whole but not judged, and said so. 0 means
+	// transport.DefaultMaxResponseBytes.
+	MaxBodyBytes int64
+	// Annotate adds AnnotationHeader to every answer that breaks the spec or an invariant.
+	Annotate bool
+	// Log receives one line per violation, as it happens; nil discards them.
+	Log func(line string)
+	// Redactor learns the credentials that pass through and is applied to every log line;
+	// nil means a new one. The reports use it too (Redactor()).
+	Redactor *credentials.Redactor
+	// Now tells the time of an exchange; nil means time.Now.
+	Now func() time.Time
+}
+
+// Proxy is the reverse proxy. It is an http.Handler, safe for concurrent use.
+type Proxy struct {
+	o      Options
+	client *http.Client
+
+	mu         sync.Mutex // guards oracles, exchanges and violations
+	oracles    map[export.ID]*oracle.Oracle
+	exchanges  []steps.Exchange
+	violations int
+}
+
+// New returns a proxy for o. It fails when o names no target or no validator, or the default
+// transport cannot be built.
+func New(o Options) (*Proxy, error) {
+	if o.Target == nil || o.Target.Host == "" {
+		return nil, fmt.Errorf("proxy: no target")
+	}
+	if o.Validator == nil {
+		return nil, fmt.Errorf("proxy: no validator")
+	}
+	if o.Transport == nil {
+		rt, err := transport.New(transport.Options{MaxRetries: -1, MaxIdleConnsPerHost: 64})
+		if err != nil {
+			return nil, err
+		}
+		o.Transport = rt
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = transport.DefaultMaxResponseBytes
+	}
+	if o.Redactor == nil {
+		o.Redactor = credentials.NewRedactor()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Proxy{o: o, client: transport.APIClient(o.Transport), oracles: map[export.ID]*oracle.Oracle{}}, nil
+}
+
+// Exchanges returns every exchange the proxy judged, in the order they were answered.
+func (p *Proxy) Exchanges() []steps.Exchange {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]steps.Exchange(nil), p.exchanges...)
+}
+
+// Violations returns how many violations (of the spec or of an invariant) the proxy has seen.
+func (p *Proxy) Violations() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.violations
+}
+
+// Redactor is the redactor that knows every credential that passed through.
+func (p *Proxy) Redactor() *credentials.Redactor { return p.o.Redactor }
+
+// hopHeaders are the hop-by-hop headers of RFC 9110 section 7.6.1, which a proxy does not forward.
+var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
+
+func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p.learn(r.Header.Get("Authorization"))
+	reqBody, reqWhole, err := readCapped(r.Body, p.o.MaxBodyBytes)
+	if err != nil {
+		http.Error(w, "conform proxy: cannot read the request: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	out := r.Clone(r.Context())
+	out.RequestURI = ""
+	out.URL.Scheme, out.URL.Host = p.o.Target.Scheme, p.o.Target.Host
+	out.URL.Path = strings.TrimSuffix(p.o.Target.Path, "/") + r.URL.Path
+	out.URL.RawPath = ""
+	if r.URL.RawPath != "" {
+		out.URL.RawPath = strings.TrimSuffix(p.o.Target.EscapedPath(), "/") + r.URL.RawPath
+	}
+	out.Host = p.o.Target.Host
+	out.Body = io.NopCloser(io.MultiReader(bytes.NewReader(reqBody), reqWhole))
+	out.ContentLength = r.ContentLength
+	for _, h := range hopHeaders {
+		out.Header.Del(h)
+	}
+	at := p.o.Now()
+	resp, err := p.client.Do(out)
+	if err != nil {
+		p.record(steps.Exchange{At: at, Method: out.Method, URL: out.URL.String(), ReqHeader: out.Header, ReqBody: reqBody, Err: err}, nil)
+		http.Error(w, "conform proxy: the target did not answer: "+p.o.Redactor.String(err.Error()), http.StatusBadGateway)
+		return
+	}
+	defer resp.Body.Close()
+	body, rest, err := readCapped(resp.Body, p.o.MaxBodyBytes)
+	var ex steps.Exchange
+	var problems []string
+	switch {
+	case err != nil:
+		ex = steps.Exchange{At: at, Method: out.Method, URL: out.URL.String(), ReqHeader: out.Header, ReqBody: reqBody,
+			Status: resp.StatusCode, RespHeader: resp.Header, Err: err}
+		problems = []string{"the answer could not be read: " + err.Error()}
+	case rest != http.NoBody || reqWhole != http.NoBody:
+		ex = steps.Exchange{At: at, Method: out.Method, URL: out.URL.String(), ReqHeader: out.Header,
+			Status: resp.StatusCode, RespHeader: resp.Header, Err: fmt.Errorf("a body is larger than %d bytes: not judged", p.o.MaxBodyBytes)}
+	default:
+		ex = steps.Judge(p.o.Validator, out, reqBody, resp.StatusCode, resp.Header, body, at)
+		problems = p.judge(ex)
+	}
+	p.record(ex, problems)
+
+	h := w.Header()
+	for k, v := range resp.Header {
+		h[k] = v
+	}
+	for _, name := range hopHeaders {
+		h.Del(name)
+	}
+	if p.o.Annotate && len(problems) > 0 {
+		if b, err := json.Marshal(redactAll(p.o.Redactor, problems)); err == nil {
+			h.Set(AnnotationHeader, string(b))
+		}
+	}
+	w.WriteHeader(resp.StatusCode)
+	w.Write(body)    //nolint:errcheck // the client has gone; nothing left to tell it
+	io.Copy(w, rest) //nolint:errcheck // likewise
+}
+
+// judge returns the violations of ex, the spec's and, for a status document, the oracle's for
+// the request it is about, and logs each on one line.
+func (p *Proxy) judge(ex steps.Exchange) []string {
+	id := string(ex.Asked)
+	if id == "" {
+		id = "-"
+	}
+	op := ex.Operation
+	if op == "" {
+		op = ex.Method
+	}
+	var problems []string
+	for _, v := range ex.Violations {
+		where := v.Where
+		if v.Pointer != "" {
+			where += " " + v.Pointer
+		}
+		problems = append(problems, fmt.Sprintf("%s %s: spec: %s: %s", op, id, where, v.Reason))
+	}
+	if ex.DocErr != nil && len(ex.Violations) == 0 {
+		problems = append(problems, fmt.Sprintf("%s %s: the status document cannot be read: %v", op, id, ex.DocErr))
+	}
+	if ex.Doc != nil && ex.Asked != "" {
+		p.mu.Lock()
+		o := p.oracles[ex.Asked]
+		if o == nil {
+			o = oracle.New()
+			p.oracles[ex.Asked] = o
+		}
+		breaches := o.Observe(ex.Asked, oracle.Observation{Seq: 0, At: ex.At, Source: fmt.Sprintf("%s %s → %d", ex.Method, ex.URL, ex.Status), Doc: *ex.Doc, Raw: ex.RespBody})
+		p.mu.Unlock()
+		for _, b := range breaches {
+			problems = append(problems, fmt.Sprintf("%s %s: invariant %d (%s): %s", op, id, b.Invariant, b.Name, b.Message))
+		}
+	}
+	if p.o.Log != nil {
+		for _, line := range problems {
+			p.o.Log(p.o.Redactor.String(line))
+		}
+	}
+	return problems
+}
+
+// record keeps ex for the reports and counts its violations.
+func (p *Proxy) record(ex steps.Exchange, problems []string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.exchanges = append(p.exchanges, ex)
+	p.violations += len(problems)
+}
+
+// learn adds the credentials of an Authorization header to the redactor: the password of HTTP
+// Basic (and its forms), a bearer token.
+func (p *Proxy) learn(auth string) {
+	scheme, value, ok := strings.Cut(strings.TrimSpace(auth), " ")
+	if !ok || value == "" {
+		return
+	}
+	value = strings.TrimSpace(value)
+	p.o.Redactor.Add(value) // the header's value, whatever the scheme
+	if strings.EqualFold(scheme, "Basic") {
+		if b, err := base64.StdEncoding.DecodeString(value); err == nil {
+			if user, pass, ok := strings.Cut(string(b), ":"); ok && pass != "" {
+				p.o.Redactor.Add(user + ":" + pass)
+				p.o.Redactor.AddPlain(pass)
+			}
+		}
+	}
+}
+
+// readCapped reads up to max bytes of r; rest is what is left (http.NoBody when r ended).
+func readCapped(r io.Reader, max int64) (head []byte, rest io.Reader, err error) {
+	if r == nil || r == http.NoBody {
+		return nil, http.NoBody, nil
+	}
+	head, err = io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, http.NoBody, err
+	}
+	if int64(len(head)) <= max {
+		return head, http.NoBody, nil
+	}
+	return head, r, nil
+}
+
+func redactAll(red *credentials.Redactor, lines []string) []string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = red.String(l)
+	}
+	return out
+}

@@ -1,0 +1,186 @@
+package steps
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/cucumber/godog"
+
+	"conform/internal/evidence"
+	"conform/oracle"
+)
+
+// Traffic is recorded traffic judged as scenarios, so that conform audit and conform proxy give
+// the same reports as a run: one scenario per export request, one step per exchange of it, in
+// the order they happened. Each step fails when its exchange breaks the spec or, for a status
+// document, one of the invariants (the oracle follows the request across the scenario), and
+// attaches the exchange; each scenario attaches its timeline.
+type Traffic struct {
+	// Requests are the scenarios: for each, its name and its exchanges, judged (see Judge), in
+	// the order they happened.
+	Requests []RecordedRequest
+	// Redact, when set, scrubs secrets from everything reported (see Config.Redact).
+	Redact func([]byte) []byte
+}
+
+// RecordedRequest is one export request of recorded traffic, as a scenario.
+type RecordedRequest struct {
+	Name      string // the scenario's name, unique: "Export request 1000"
+	Exchanges []Exchange
+}
+
+// Feature returns the traffic as a Gherkin feature named title, for godog to run with
+// Initializer: one scenario per request, one step per exchange.
+func (t *Traffic) Feature(title, description string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Feature: %s\n", oneLine(title))
+	for _, line := range strings.Split(strings.TrimSpace(description), "\n") {
+		if line != "" {
+			fmt.Fprintf(&b, "  %s\n", oneLine(line))
+		}
+	}
+	for _, r := range t.Requests {
+		fmt.Fprintf(&b, "\n  Scenario: %s\n", oneLine(r.Name))
+		for i, ex := range r.Exchanges {
+			keyword := "And"
+			if i == 0 {
+				keyword = "Then"
+			}
+			fmt.Fprintf(&b, "    %s exchange %d: %s\n", keyword, i+1, oneLine(exchangeLine(ex)))
+		}
+	}
+	return b.String()
+}
+
+// exchangeLine names an exchange in a step: method, path and status, no query (it may carry
+// anything).
+func exchangeLine(ex Exchange) string {
+	path := ex.URL
+	if u, err := url.Parse(ex.URL); err == nil {
+		path = u.EscapedPath()
+	}
+	if ex.Err != nil || ex.Status == 0 {
+		return fmt.Sprintf("%s %s → no answer", ex.Method, path)
+	}
+	return fmt.Sprintf("%s %s → %d", ex.Method, path, ex.Status)
+}
+
+// oneLine makes s fit one line of a feature file.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// Initializer returns godog's scenario initializer for the traffic: the scenarios of Feature.
+func (t *Traffic) Initializer() func(*godog.ScenarioContext) {
+	byName := make(map[string]RecordedRequest, len(t.Requests))
+	for _, r := range t.Requests {
+		byName[r.Name] = r
+	}
+	return func(sc *godog.ScenarioContext) {
+		rw := &replayWorld{traffic: t, oracle: oracle.New()}
+		sc.Before(func(ctx context.Context, s *godog.Scenario) (context.Context, error) {
+			r, ok := byName[s.Name]
+			if !ok {
+				return ctx, fmt.Errorf("no recorded export request is called %q", s.Name)
+			}
+			rw.request = r
+			return ctx, nil
+		})
+		sc.After(func(ctx context.Context, _ *godog.Scenario, _ error) (context.Context, error) {
+			return attachTimeline(ctx, rw.seen, t.Redact), nil
+		})
+		sc.Step(`^exchange (\d+): (.+)$`, rw.exchange)
+	}
+}
+
+// replayWorld is the state of one scenario of recorded traffic.
+type replayWorld struct {
+	traffic *Traffic
+	request RecordedRequest
+	oracle  *oracle.Oracle
+	mu      sync.Mutex // guards seen
+	seen    []Exchange
+}
+
+// exchange judges the n-th exchange of the scenario's request: the spec's verdict, and the
+// oracle's on its status document, against the documents of the same request seen before it.
+func (rw *replayWorld) exchange(ctx context.Context, n, _ string) (context.Context, error) {
+	i, err := strconv.Atoi(n)
+	if err != nil || i < 1 || i > len(rw.request.Exchanges) {
+		return ctx, fmt.Errorf("the request has no exchange %s", n)
+	}
+	ex := rw.request.Exchanges[i-1]
+	rw.mu.Lock()
+	rw.seen = append(rw.seen, ex)
+	rw.mu.Unlock()
+	ctx = attachExchanges(ctx, []Exchange{ex}, rw.traffic.Redact)
+	var problems []string
+	if ex.Err != nil {
+		problems = append(problems, fmt.Sprintf("no answer: %v", ex.Err))
+	}
+	for _, v := range ex.Violations {
+		problems = append(problems, "the answer breaks the spec: "+v.String())
+	}
+	if ex.DocErr != nil && len(ex.Violations) == 0 {
+		problems = append(problems, fmt.Sprintf("the status document cannot be read: %v", ex.DocErr))
+	}
+	if ex.Doc != nil {
+		obs := oracle.Observation{Seq: ex.Seq, At: ex.At, Source: fmt.Sprintf("%s %s → %d", ex.Method, ex.URL, ex.Status), Doc: *ex.Doc, Raw: ex.RespBody}
+		var breaches []oracle.Breach
+		for _, b := range rw.oracle.Observe(ex.Asked, obs) {
+			problems = append(problems, b.Error())
+			breaches = append(breaches, b)
+		}
+		for _, b := range breaches {
+			ctx = attachBreaches(ctx, []evidence.Breach{b.Evidence(ex.Asked)}, rw.traffic.Redact)
+		}
+	}
+	if len(problems) == 0 {
+		return ctx, nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d violation(s):", len(problems))
+	for _, p := range problems {
+		b.WriteString("\n- ")
+		b.WriteString(strings.ReplaceAll(p, "\n", "\n  "))
+	}
+	msg := b.String()
+	if rw.traffic.Redact != nil {
+		msg = string(rw.traffic.Redact([]byte(msg)))
+	}
+	return ctx, fmt.Errorf("%s", msg)
+}
+
+// GroupByRequest groups judged exchanges, in the order they happened, into one recorded request
+// per export request they are about, in the order each was first seen: the status and cancel
+// calls by the id in their path, a create by the id its answer names. Calls that name no
+// request (a create that made none, a call outside the API's three) go together, last, into
+// "Calls that name no export request". It numbers each request's exchanges from 1 (Seq).
+func GroupByRequest(exchanges []Exchange) []RecordedRequest {
+	const none = "Calls that name no export request"
+	var order []string
+	groups := map[string][]Exchange{}
+	for _, ex := range exchanges {
+		name := none
+		if ex.Asked != "" {
+			name = "Export request " + string(ex.Asked)
+		}
+		if _, seen := groups[name]; !seen && name != none {
+			order = append(order, name)
+		}
+		ex.Seq = len(groups[name]) + 1
+		groups[name] = append(groups[name], ex)
+	}
+	if len(groups[none]) > 0 {
+		order = append(order, none)
+	}
+	out := make([]RecordedRequest, 0, len(order))
+	for _, name := range order {
+		out = append(out, RecordedRequest{Name: name, Exchanges: groups[name]})
+	}
+	return out
+}

@@ -1,5 +1,7 @@
 package oracle
 
+import "conform/export"
+
 // The invariants of DESIGN §2 that the oracle checks, by number.
 const (
 	// InvariantValidProgress: progress (of the request and of every item) is a known value and
@@ -72,4 +74,53 @@ func InvariantName(n int) string {
 		}
 	}
 	return ""
+}
+
+// Evidence returns the numbers of the invariants, in order, that cur gave the oracle something
+// to check, after earlier (the same request's documents, oldest first): a document that could
+// have broken them. Every document can break 1; 6 only when the id was asked for apart from the
+// document (asked: a status or a cancel names it in its path; a create's id comes from its own
+// answer); 2, 3 and 4 once a completed request, a cancelling one or a settled item was seen
+// before; 7 from the second document on; 5 and 8 when a cancelled request lists items, or, for
+// 8, after an item was seen running while the request was cancelling. Contract coverage counts
+// these: an invariant with no evidence passed only because nothing tested it.
+func Evidence(earlier []Observation, cur Observation, asked bool) []int {
+	out := []int{InvariantValidProgress}
+	var wasCompleted, wasCancelling, hadSettled, runningWhileCancelling bool
+	for _, obs := range earlier {
+		d := obs.Doc
+		wasCompleted = wasCompleted || completed(d)
+		wasCancelling = wasCancelling || d.Progress == export.Cancelling
+		for _, it := range d.Items() {
+			switch it.Progress {
+			case export.Succeeded, export.Failed:
+				hadSettled = true
+			case export.Pending, export.Processing:
+				runningWhileCancelling = runningWhileCancelling || d.Progress == export.Cancelling
+			}
+		}
+	}
+	cancelledWithItems := cur.Doc.Progress == export.Cancelled && len(cur.Doc.Items()) > 0
+	if wasCompleted {
+		out = append(out, InvariantCompletedIsFinal)
+	}
+	if wasCancelling {
+		out = append(out, InvariantCancellingLeadsToCancelled)
+	}
+	if hadSettled {
+		out = append(out, InvariantSettledItemIsFinal)
+	}
+	if cancelledWithItems {
+		out = append(out, InvariantCancelledHasNoRunningItems)
+	}
+	if asked {
+		out = append(out, InvariantRequestIDMatches)
+	}
+	if len(earlier) > 0 {
+		out = append(out, InvariantProgressMovesForward)
+	}
+	if cancelledWithItems || runningWhileCancelling {
+		out = append(out, InvariantRunningItemsEndCancelled)
+	}
+	return out
 }

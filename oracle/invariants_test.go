@@ -65,3 +65,42 @@ func TestInvariantsAreWhatTheOracleChecks(t *testing.T) {
 	}
 	require.Equal(t, listed, seen)
 }
+
+// TestEvidenceBeforeEveryBreach: an invariant can only break on a document that gave evidence
+// for it, so Evidence must name every invariant the oracle reports, for each document that
+// breaks one; and a lone document that breaks nothing gives evidence for little.
+func TestEvidenceBeforeEveryBreach(t *testing.T) {
+	type S = []export.Status
+	sequences := []S{
+		{doc("done")},
+		{doc(succeeded, shipment(succeeded)), doc(succeeded, shipment(succeeded), refnum(succeeded))},
+		{doc(cancelling), doc(processing)},
+		{doc(processing, refnum(failed)), doc(processing, refnum(succeeded))},
+		{doc(cancelled, refnum(processing))},
+		{with(doc(processing), func(d *export.Status) { d.Result.Body.RequestID = "777" })},
+		{doc(processing, refnum(processing)), doc(processing, refnum(pending))},
+		{doc(cancelling, refnum(pending)), doc(cancelled, refnum(interrupted))},
+		{doc(cancelling, refnum(pending)), doc(cancelling, refnum(succeeded))},
+	}
+	breached := map[int]bool{}
+	for _, docs := range sequences {
+		o := New()
+		var earlier []Observation
+		for i, d := range docs {
+			obs := observation(i+1, d)
+			ev := Evidence(earlier, obs, true)
+			for _, b := range o.Observe(asked, obs) {
+				breached[b.Invariant] = true
+				require.Contains(t, ev, b.Invariant, "document %d of %v breaks invariant %d without evidence %v", i+1, docs, b.Invariant, ev)
+			}
+			earlier = append(earlier, obs)
+		}
+	}
+	require.Len(t, breached, len(Invariants()), "the sequences break every invariant")
+
+	lone := observation(1, doc(processing, refnum(pending)))
+	require.Equal(t, []int{InvariantValidProgress}, Evidence(nil, lone, false), "a create's answer: only its own progress")
+	require.Equal(t, []int{InvariantValidProgress, InvariantRequestIDMatches}, Evidence(nil, lone, true))
+	second := observation(2, doc(cancelled, refnum(cancelled)))
+	require.Equal(t, []int{1, 5, 6, 7, 8}, Evidence([]Observation{lone}, second, true))
+}

@@ -78,7 +78,7 @@ type Config struct {
 	// Exchange, when set, receives every exchange of every scenario as it is recorded (judged
 	// and decoded), with the scenario's name: for a run's HAR file and its contract coverage. It
 	// is called from the scenarios' goroutines, concurrently when they run side by side.
-	Exchange func(scenario string, ex Exchange)
+	Exchange func(scenario ScenarioRef, ex Exchange)
 }
 
 // World is the state of one scenario.
@@ -95,6 +95,7 @@ type World struct {
 	breaches []evidence.Breach // the invariant breaches not yet attached to a step
 
 	scenario    string // the scenario's name, for notes
+	scenarioID  string // godog's id of the scenario, unique in the run
 	stepFrom    int    // how many exchanges there were when the current step began
 	last        *Response
 	requestID   export.ID
@@ -114,7 +115,7 @@ func Initializer(cfg Config) func(*godog.ScenarioContext) {
 	return func(sc *godog.ScenarioContext) {
 		w := newWorld(cfg)
 		sc.Before(func(ctx context.Context, s *godog.Scenario) (context.Context, error) {
-			w.scenario = s.Name
+			w.scenario, w.scenarioID = s.Name, s.Id
 			return ctx, w.start(ctx)
 		})
 		sc.StepContext().Before(func(ctx context.Context, _ *godog.Step) (context.Context, error) {
@@ -139,6 +140,10 @@ func Initializer(cfg Config) func(*godog.ScenarioContext) {
 	}
 }
 
+// ScenarioRef names a scenario: ID is godog's id of this run of it (unique in a run, even when
+// names repeat, as an outline's rows do), Name its name.
+type ScenarioRef struct{ ID, Name string }
+
 // newWorld returns the world of one scenario, before its target is set up.
 func newWorld(cfg Config) *World {
 	return &World{cfg: cfg, rec: &recorder{}}
@@ -154,7 +159,7 @@ func (w *World) start(ctx context.Context) error {
 	w.rec.observe = func(ex Exchange) {
 		w.observe(ex)
 		if w.cfg.Exchange != nil {
-			w.cfg.Exchange(w.scenario, ex)
+			w.cfg.Exchange(ScenarioRef{ID: w.scenarioID, Name: w.scenario}, ex)
 		}
 	}
 	w.client = newClient(t.Root, &validatingTransport{

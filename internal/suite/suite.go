@@ -98,7 +98,7 @@ type Options struct {
 	// with its own scenario initializer (conform audit, conform proxy; see steps.Traffic).
 	Traffic *Traffic
 	// Exchange, when set, receives every exchange of the run (see steps.Config.Exchange).
-	Exchange func(scenario string, ex steps.Exchange)
+	Exchange func(scenario steps.ScenarioRef, ex steps.Exchange)
 	// Features are the user's feature files, or directories of them, run with conform's own
 	// unless NoBuiltinFeatures is set.
 	Features          []string

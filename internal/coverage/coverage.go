@@ -1,0 +1,373 @@
+// Package coverage measures how much of the contract some traffic exercised, for conform run,
+// proxy and audit:
+//
+//   - which responses the spec declares for the API's three calls were seen (call × status, as
+//     the spec keys them: "200", "4XX", "default");
+//   - which moves of the state machines of DESIGN §2 (of the request, and of its table items)
+//     the status documents showed, from one document of a request to the next;
+//   - which of the oracle's invariants had evidence to check (oracle.Evidence).
+//
+// Coverage judges nothing: a response the spec does not declare, or a move the machine does not
+// have, is already a finding of the validator or of the oracle. Coverage lists them apart, so
+// that its figures add up, and counts as covered only what the contract declares.
+package coverage
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"conform/export"
+	"conform/openapi"
+	"conform/oracle"
+	"conform/steps"
+)
+
+// Collector gathers coverage from exchanges, from any number of goroutines. Create it with New.
+type Collector struct {
+	ops []operation // the spec's operations of the API's calls, in the order of openapi.APICalls
+
+	mu         sync.Mutex
+	exchanges  int
+	seen       []map[string]*tally // per operation, by declared response key
+	undeclared []map[int]int       // per operation, by status it does not declare
+	unmatched  int                 // answered exchanges that are none of the API's calls
+	histories  map[historyKey]*history
+	order      []historyKey // histories in the order first seen
+}
+
+// operation is one call as the spec declares it.
+type operation struct {
+	openapi.Operation
+	responses []string // declared response keys, sorted: "200", "404", "4XX", "default"
+}
+
+// tally counts the exchanges answered with one declared response, and the statuses that were.
+type tally struct {
+	count int
+	codes map[int]bool
+}
+
+// history is what was seen of one export request: its documents, in order, and for each whether
+// the id was asked for apart from the document (a status or cancel names it in its path).
+type history struct {
+	docs  []oracle.Observation
+	asked []bool
+}
+
+// historyKey names one export request: documents of one id in different scopes are different
+// requests (each scenario of a bundled run has a fake of its own, where ids repeat).
+type historyKey struct {
+	scope string
+	id    export.ID
+}
+
+// New returns a Collector of the responses spec declares for the API's calls (openapi.Calls);
+// spec should be the effective spec the exchanges were judged against. A nil spec declares none.
+func New(spec *openapi3.T) *Collector {
+	c := &Collector{histories: map[historyKey]*history{}}
+	if spec == nil {
+		return c
+	}
+	calls := openapi.Calls(spec)
+	for _, call := range openapi.APICalls() {
+		op, ok := calls[call]
+		if !ok {
+			continue
+		}
+		var keys []string
+		if item := spec.Paths.Find(op.Path); item != nil {
+			if o := item.GetOperation(op.Method); o != nil && o.Responses != nil {
+				for key := range o.Responses.Map() {
+					keys = append(keys, key)
+				}
+			}
+		}
+		slices.SortFunc(keys, compareKeys)
+		c.ops = append(c.ops, operation{Operation: op, responses: keys})
+		c.seen = append(c.seen, map[string]*tally{})
+		c.undeclared = append(c.undeclared, map[int]int{})
+	}
+	return c
+}
+
+// compareKeys orders response keys: exact statuses, then ranges, then default.
+func compareKeys(a, b string) int {
+	rank := func(k string) int {
+		switch {
+		case k == "default":
+			return 2
+		case strings.HasSuffix(strings.ToUpper(k), "XX"):
+			return 1
+		}
+		return 0
+	}
+	if ra, rb := rank(a), rank(b); ra != rb {
+		return ra - rb
+	}
+	return strings.Compare(a, b)
+}
+
+// Add counts one exchange, judged (steps.Judge or a run's recording transport). scope keeps
+// export requests apart whose ids may repeat (a scenario of a bundled run); a proxy or an audit
+// of one target passes "". Exchanges of one request must be added in the order they were seen.
+func (c *Collector) Add(scope string, ex steps.Exchange) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.exchanges++
+	if ex.Status != 0 {
+		c.countResponse(ex.Call, ex.Status)
+	}
+	if ex.Doc == nil || ex.Asked == "" {
+		return
+	}
+	key := historyKey{scope, ex.Asked}
+	h := c.histories[key]
+	if h == nil {
+		h = &history{}
+		c.histories[key] = h
+		c.order = append(c.order, key)
+	}
+	h.docs = append(h.docs, oracle.Observation{Seq: len(h.docs) + 1, At: ex.At, Doc: *ex.Doc})
+	h.asked = append(h.asked, ex.Call == export.CallStatus || ex.Call == export.CallCancel)
+}
+
+// countResponse counts status against what the spec declares for call.
+func (c *Collector) countResponse(call export.Call, status int) {
+	i := slices.IndexFunc(c.ops, func(op operation) bool { return op.Call == call })
+	if i < 0 {
+		c.unmatched++
+		return
+	}
+	key, ok := responseKey(c.ops[i].responses, status)
+	if !ok {
+		c.undeclared[i][status]++
+		return
+	}
+	t := c.seen[i][key]
+	if t == nil {
+		t = &tally{codes: map[int]bool{}}
+		c.seen[i][key] = t
+	}
+	t.count++
+	t.codes[status] = true
+}
+
+// responseKey returns the declared response that answers status, as OpenAPI picks it: the exact
+// status, else its range ("4XX"), else "default".
+func responseKey(declared []string, status int) (string, bool) {
+	exact := strconv.Itoa(status)
+	rng := strconv.Itoa(status/100) + "XX"
+	for _, want := range []string{exact, rng, "default"} {
+		for _, k := range declared {
+			if strings.EqualFold(k, want) {
+				return k, true
+			}
+		}
+	}
+	return "", false
+}
+
+// Report is the coverage of the exchanges added so far. Its JSON form is what --coverage writes.
+type Report struct {
+	Exchanges int `json:"exchanges"`
+	// Documents is how many status documents were seen, of Requests export requests.
+	Documents int `json:"documents"`
+	Requests  int `json:"requests"`
+	// Responses covers the declared responses of the API's calls.
+	Responses Responses `json:"responses"`
+	// RequestTransitions and ItemTransitions are the moves of the two state machines, each with
+	// how often a document showed it; Unmodelled are moves seen that neither machine has (each
+	// is a breach the oracle reported, or a gap between two documents that hid the steps
+	// between).
+	RequestTransitions []Transition `json:"requestTransitions"`
+	ItemTransitions    []Transition `json:"itemTransitions"`
+	Unmodelled         []Transition `json:"unmodelledTransitions"`
+	// Invariants lists every invariant the oracle checks, with how many documents gave evidence.
+	Invariants []Invariant `json:"invariants"`
+}
+
+// Responses is the coverage of the declared responses.
+type Responses struct {
+	Declared int `json:"declared"`
+	Seen     int `json:"seen"`
+	// Share is Seen/Declared, from 0 to 1; 1 when nothing is declared.
+	Share      float64     `json:"share"`
+	Operations []Operation `json:"operations"`
+	// Unmatched counts answered exchanges that were none of the API's calls.
+	Unmatched int `json:"unmatched"`
+}
+
+// Operation is one call of the API as the spec declares it, and what of it was seen.
+type Operation struct {
+	Call        string     `json:"call"` // "create", "status" or "cancel"
+	Method      string     `json:"method"`
+	Path        string     `json:"path"`
+	OperationID string     `json:"operationId,omitempty"`
+	Responses   []Response `json:"responses"`
+	// Undeclared are statuses answered that the operation does not declare (violations).
+	Undeclared []Response `json:"undeclared,omitempty"`
+}
+
+// Response is one declared response (or undeclared status) and how often it was seen.
+type Response struct {
+	Status string `json:"status"` // as the spec keys it: "200", "4XX", "default"
+	Seen   int    `json:"seen"`
+	// Codes are the statuses seen under a range or default.
+	Codes []int `json:"codes,omitempty"`
+}
+
+// Transition is one move of a state machine and how many times a document showed it.
+type Transition struct {
+	Of   string          `json:"of,omitempty"` // for unmodelled moves: "request" or "item"
+	From export.Progress `json:"from"`
+	To   export.Progress `json:"to"`
+	Seen int             `json:"seen"`
+}
+
+// Invariant is one invariant and how many documents gave evidence to check it.
+type Invariant struct {
+	Number    int    `json:"number"`
+	Name      string `json:"name"`
+	Documents int    `json:"documents"`
+}
+
+// Report returns the coverage of what was added so far.
+func (c *Collector) Report() Report {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r := Report{Exchanges: c.exchanges, Requests: len(c.histories)}
+
+	r.Responses.Unmatched = c.unmatched
+	for i, op := range c.ops {
+		o := Operation{Call: op.Call.String(), Method: op.Method, Path: op.Path, OperationID: op.OperationID}
+		for _, key := range op.responses {
+			resp := Response{Status: key}
+			if t := c.seen[i][key]; t != nil {
+				resp.Seen = t.count
+				if key != firstCode(t.codes) || len(t.codes) > 1 {
+					resp.Codes = sortedCodes(t.codes)
+				}
+				r.Responses.Seen++
+			}
+			r.Responses.Declared++
+			o.Responses = append(o.Responses, resp)
+		}
+		for _, code := range sortedKeys(c.undeclared[i]) {
+			o.Undeclared = append(o.Undeclared, Response{Status: strconv.Itoa(code), Seen: c.undeclared[i][code]})
+		}
+		r.Responses.Operations = append(r.Responses.Operations, o)
+	}
+	r.Responses.Share = 1
+	if r.Responses.Declared > 0 {
+		r.Responses.Share = float64(r.Responses.Seen) / float64(r.Responses.Declared)
+	}
+
+	reqMoves, itemMoves := map[export.Transition]int{}, map[export.Transition]int{}
+	evidence := map[int]int{}
+	for _, key := range c.order {
+		h := c.histories[key]
+		r.Documents += len(h.docs)
+		for i, cur := range h.docs {
+			for _, n := range oracle.Evidence(h.docs[:i], cur, h.asked[i]) {
+				evidence[n]++
+			}
+			if i > 0 {
+				moves(h.docs[i-1].Doc, cur.Doc, reqMoves, itemMoves)
+			}
+		}
+	}
+	r.RequestTransitions, r.Unmodelled = transitions(export.RequestTransitions(), reqMoves, "request", r.Unmodelled)
+	r.ItemTransitions, r.Unmodelled = transitions(export.ItemTransitions(), itemMoves, "item", r.Unmodelled)
+	for _, inv := range oracle.Invariants() {
+		r.Invariants = append(r.Invariants, Invariant{Number: inv.Number, Name: inv.Name, Documents: evidence[inv.Number]})
+	}
+	return r
+}
+
+// moves counts the moves from one document of a request to the next: of the request's
+// progress, and of each item's, matched by itemID, else itemName.
+func moves(prev, cur export.Status, reqMoves, itemMoves map[export.Transition]int) {
+	if prev.Progress != cur.Progress {
+		reqMoves[export.Transition{From: prev.Progress, To: cur.Progress}]++
+	}
+	before := map[string]export.Progress{}
+	for _, it := range prev.Items() {
+		if k := itemKey(it); k != "" {
+			before[k] = it.Progress
+		}
+	}
+	for _, it := range cur.Items() {
+		if from, ok := before[itemKey(it)]; ok && from != it.Progress {
+			itemMoves[export.Transition{From: from, To: it.Progress}]++
+		}
+	}
+}
+
+// itemKey identifies an item across documents; "" when it has neither id nor name.
+func itemKey(it export.Item) string {
+	switch {
+	case it.ItemID != "":
+		return "id:" + string(it.ItemID)
+	case it.ItemName != "":
+		return "name:" + it.ItemName
+	}
+	return ""
+}
+
+// transitions lists the machine's moves with how often each was seen, and appends the moves seen
+// that the machine does not have to unmodelled, of what ("request", "item").
+func transitions(machine []export.Transition, seen map[export.Transition]int, of string, unmodelled []Transition) ([]Transition, []Transition) {
+	out := make([]Transition, 0, len(machine))
+	for _, m := range machine {
+		out = append(out, Transition{From: m.From, To: m.To, Seen: seen[m]})
+	}
+	var extra []Transition
+	for m, n := range seen {
+		if !slices.Contains(machine, m) {
+			extra = append(extra, Transition{Of: of, From: m.From, To: m.To, Seen: n})
+		}
+	}
+	slices.SortFunc(extra, func(a, b Transition) int {
+		if c := strings.Compare(string(a.From), string(b.From)); c != 0 {
+			return c
+		}
+		return strings.Compare(string(a.To), string(b.To))
+	})
+	return out, append(unmodelled, extra...)
+}
+
+func sortedCodes(m map[int]bool) []int {
+	out := make([]int, 0, len(m))
+	for c := range m {
+		out = append(out, c)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func sortedKeys(m map[int]int) []int {
+	out := make([]int, 0, len(m))
+	for c := range m {
+		out = append(out, c)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// firstCode returns the one status of codes as a key, or "" when there are several or none.
+func firstCode(codes map[int]bool) string {
+	if len(codes) != 1 {
+		return ""
+	}
+	for c := range codes {
+		return strconv.Itoa(c)
+	}
+	return ""
+}
+
+// Covered reports whether the share of declared responses seen is at least min (0 to 1).
+func (r Report) Covered(min float64) bool { return r.Responses.Share+1e-9 >= min }

@@ -12,6 +12,7 @@ package report
 
 import (
 	"bytes"
+	"conform/internal/coverage"
 	_ "embed"
 	"fmt"
 	"html/template"
@@ -45,6 +46,9 @@ type Info struct {
 	// the caller's job, but it cannot see a secret inside a BASE64 attachment, nor one with a
 	// character that JSON escapes (" \ < > &), which appears escaped in the stream.
 	Redact func(string) string
+	// Coverage, when set, is the contract coverage of the run's traffic: the page shows it as a
+	// matrix of the declared responses, the state machines' moves and the invariants.
+	Coverage *coverage.Report
 }
 
 var (
@@ -75,6 +79,7 @@ var reportPage = template.Must(template.New("report").Funcs(template.FuncMap{
 	"progressClass":  progressClass,
 	"inc":            func(n int64) int64 { return n + 1 },
 	"add":            func(a, b float64) float64 { return a + b },
+	"percent":        coverage.Percent,
 }).Parse(reportTemplate))
 
 // WriteHTML renders envs, a run's Cucumber Messages in stream order, as one HTML page. The

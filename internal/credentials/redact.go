@@ -2,9 +2,11 @@ package credentials
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -65,6 +67,27 @@ func (r *Redactor) AddPlain(secret string) { r.set.add(secret, true) }
 // NewRedactor), never the plain ones. It shares r's secrets, those added later included.
 func (r *Redactor) CredentialForms() *Redactor {
 	return &Redactor{set: r.set, skipPlain: true}
+}
+
+// LearnAuthorization makes r redact the credentials of an Authorization header's value, as a
+// proxy or a recording passes them on: the value after the scheme, whatever the scheme, and for
+// HTTP Basic the "user:password" it encodes (a credential form) and the password (plain).
+func (r *Redactor) LearnAuthorization(value string) {
+	scheme, cred, ok := strings.Cut(strings.TrimSpace(value), " ")
+	cred = strings.TrimSpace(cred)
+	if !ok || cred == "" {
+		return
+	}
+	r.Add(cred)
+	if !strings.EqualFold(scheme, "Basic") {
+		return
+	}
+	if b, err := base64.StdEncoding.DecodeString(cred); err == nil {
+		if user, pass, ok := strings.Cut(string(b), ":"); ok && pass != "" {
+			r.Add(user + ":" + pass)
+			r.AddPlain(pass)
+		}
+	}
 }
 
 func (set *secretSet) add(s string, plain bool) {

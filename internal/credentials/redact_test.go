@@ -2,6 +2,7 @@ package credentials
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -255,4 +256,23 @@ func TestCredentialFormsLeaveAPlainWordAlone(t *testing.T) {
 	require.NotContains(t, red.String("the target echoed conform"), "conform", "text from the target is redacted whole")
 	red.AddPlain("tok-3f0d2e")
 	require.Equal(t, "Bearer "+Redacted, view.String("Bearer tok-3f0d2e"), "a credential form stays one when added again as plain")
+}
+
+func TestLearnAuthorization(t *testing.T) {
+	r := NewRedactor()
+	r.LearnAuthorization("Basic " + base64.StdEncoding.EncodeToString([]byte("alice:s3cr3t-pw")))
+	r.LearnAuthorization("Bearer eyJhbGciOi.token.value")
+	r.LearnAuthorization("Basic")    // no credentials: nothing to learn
+	r.LearnAuthorization("  ")       // likewise
+	r.LearnAuthorization("Basic !!") // not base64: the value itself is still learnt
+
+	for _, leak := range []string{"s3cr3t-pw", "alice:s3cr3t-pw", "eyJhbGciOi.token.value", "!!",
+		base64.StdEncoding.EncodeToString([]byte("alice:s3cr3t-pw"))} {
+		require.NotContains(t, r.String("seen: "+leak), leak)
+	}
+	forms := r.CredentialForms()
+	require.Equal(t, "the password s3cr3t-pw as a word", forms.String("the password s3cr3t-pw as a word"),
+		"the plain password is only redacted from what came from the target")
+	require.NotContains(t, forms.String("alice:s3cr3t-pw"), "s3cr3t-pw")
+	require.Equal(t, "Basic and Bearer", r.String("Basic and Bearer"), "schemes are not secrets")
 }

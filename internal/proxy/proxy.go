@@ -11,7 +11,6 @@ package proxy
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -118,7 +117,7 @@ func (p *Proxy) Redactor() *credentials.Redactor { return p.o.Redactor }
 var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
 
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	p.learn(r.Header.Get("Authorization"))
+	p.o.Redactor.LearnAuthorization(r.Header.Get("Authorization"))
 	reqBody, reqWhole, err := readCapped(r.Body, p.o.MaxBodyBytes)
 	if err != nil {
 		http.Error(w, "conform proxy: cannot read the request: "+err.Error(), http.StatusBadRequest)
@@ -229,25 +228,6 @@ func (p *Proxy) record(ex steps.Exchange, problems []string) {
 	defer p.mu.Unlock()
 	p.exchanges = append(p.exchanges, ex)
 	p.violations += len(problems)
-}
-
-// learn adds the credentials of an Authorization header to the redactor: the password of HTTP
-// Basic (and its forms), a bearer token.
-func (p *Proxy) learn(auth string) {
-	scheme, value, ok := strings.Cut(strings.TrimSpace(auth), " ")
-	if !ok || value == "" {
-		return
-	}
-	value = strings.TrimSpace(value)
-	p.o.Redactor.Add(value) // the header's value, whatever the scheme
-	if strings.EqualFold(scheme, "Basic") {
-		if b, err := base64.StdEncoding.DecodeString(value); err == nil {
-			if user, pass, ok := strings.Cut(string(b), ":"); ok && pass != "" {
-				p.o.Redactor.Add(user + ":" + pass)
-				p.o.Redactor.AddPlain(pass)
-			}
-		}
-	}
 }
 
 // readCapped reads up to max bytes of r; rest is what is left (http.NoBody when r ended).

@@ -1,0 +1,259 @@
+package proxy
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"conform/export"
+	"conform/fakeserver"
+	"conform/openapi"
+)
+
+const (
+	user     = "proxy-user"
+	password = "proxy-canary-password"
+)
+
+// wire is a target that records every answer exactly as it wrote it, so that a test can
+// compare what the client got through the proxy with what the target sent.
+type wire struct {
+	next http.Handler
+	mu   sync.Mutex
+	sent []answer
+}
+
+type answer struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (w *wire) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	rec := httptest.NewRecorder()
+	w.next.ServeHTTP(rec, r)
+	w.mu.Lock()
+	w.sent = append(w.sent, answer{rec.Code, rec.Header().Clone(), rec.Body.Bytes()})
+	w.mu.Unlock()
+	for k, v := range rec.Header() {
+		rw.Header()[k] = v
+	}
+	rw.WriteHeader(rec.Code)
+	rw.Write(rec.Body.Bytes())
+}
+
+func (w *wire) last() answer {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.sent[len(w.sent)-1]
+}
+
+// setup starts a fake with defects behind a wire recorder, and the proxy in front of it.
+func setup(t *testing.T, annotate bool, defects ...fakeserver.Defect) (proxyURL string, clock *fakeserver.ManualClock, w *wire, p *Proxy, logged func() []string) {
+	t.Helper()
+	clock = fakeserver.NewManualClock(time.Date(2022, 11, 29, 15, 21, 56, 0, time.UTC))
+	fake := fakeserver.New(fakeserver.Options{Clock: clock, Username: user, Password: password, Defects: defects,
+		TableDuration: 2 * time.Second, CancelDelay: time.Second})
+	w = &wire{next: fake}
+	target := httptest.NewServer(w)
+	t.Cleanup(target.Close)
+	v, err := openapi.NewValidator()
+	require.NoError(t, err)
+	u, _ := url.Parse(target.URL)
+	var mu sync.Mutex
+	var lines []string
+	p, err = New(Options{Target: u, Validator: v, Annotate: annotate, Now: clock.Now, Log: func(line string) {
+		mu.Lock()
+		defer mu.Unlock()
+		lines = append(lines, line)
+	}})
+	require.NoError(t, err)
+	front := httptest.NewServer(p)
+	t.Cleanup(front.Close)
+	return front.URL, clock, w, p, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), lines...)
+	}
+}
+
+func call(t *testing.T, method, u string, body string) (*http.Response, []byte) {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, u, rd)
+	require.NoError(t, err)
+	req.SetBasicAuth(user, password)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp, b
+}
+
+// requireSame requires that the client got exactly what the target sent: status, body, and
+// every header the target set (the client's transport adds none of them).
+func requireSame(t *testing.T, sent answer, got *http.Response, body []byte) {
+	t.Helper()
+	require.Equal(t, sent.status, got.StatusCode)
+	require.Equal(t, string(sent.body), string(body), "the body is forwarded byte for byte")
+	for k, v := range sent.header {
+		require.Equal(t, v, got.Header[k], "header %s", k)
+	}
+}
+
+func TestProxyForwardsUnchangedAndJudgesEveryExchange(t *testing.T) {
+	front, clock, w, p, logged := setup(t, false, fakeserver.DefectProgressMisspelt)
+	root := front + export.Root
+
+	resp, body := call(t, http.MethodPost, root+"/exportRequests", `{"tables":{"items":[{"tableName":"SHIPMENT"},{"tableName":"SHIPMENT_REFNUM"}]}}`)
+	requireSame(t, w.last(), resp, body)
+	require.Equal(t, http.StatusAccepted, resp.StatusCode)
+	var created export.Status
+	require.NoError(t, json.Unmarshal(body, &created))
+	id := string(created.RequestID())
+
+	clock.Advance(3 * time.Second) // the first table done, the second running
+	resp, body = call(t, http.MethodPost, root+"/custom-actions/cancel/exportRequests/"+id, "")
+	requireSame(t, w.last(), resp, body)
+	clock.Advance(2 * time.Second)
+	resp, body = call(t, http.MethodGet, root+"/exportStatuses/"+id, "")
+	requireSame(t, w.last(), resp, body)
+	require.Contains(t, string(body), `"canceled"`, "the defect reaches the client as the target wrote it")
+	require.Empty(t, resp.Header.Get(AnnotationHeader), "no annotation unless asked for")
+
+	lines := logged()
+	require.NotEmpty(t, lines, "the violation is logged when it happens")
+	joined := strings.Join(lines, "\n")
+	require.Contains(t, joined, "getExportStatus "+id+": ")
+	require.Contains(t, joined, "canceled")
+	require.Contains(t, joined, "invariant 1 (valid-progress)")
+	for _, line := range lines {
+		require.NotContains(t, line, "\n", "one line per violation")
+		require.NotContains(t, line, password)
+	}
+	require.Equal(t, len(lines), p.Violations())
+
+	exchanges := p.Exchanges()
+	require.Len(t, exchanges, 3)
+	require.Equal(t, export.CallCreate, exchanges[0].Call)
+	require.Equal(t, export.ID(id), exchanges[0].Asked, "the create's id is learnt from its answer")
+	require.Empty(t, exchanges[0].Violations)
+	require.NotEmpty(t, exchanges[2].Violations)
+}
+
+func TestProxyAnnotatesOnlyWhenAsked(t *testing.T) {
+	front, clock, _, _, _ := setup(t, true, fakeserver.DefectFinishedItemsChange)
+	root := front + export.Root
+	_, body := call(t, http.MethodPost, root+"/exportRequests", `{"tables":{"items":[{"tableName":"SHIPMENT"},{"tableName":"SHIPMENT_REFNUM"}]}}`)
+	var created export.Status
+	require.NoError(t, json.Unmarshal(body, &created))
+	id := string(created.RequestID())
+
+	resp, _ := call(t, http.MethodGet, root+"/exportStatuses/"+id, "")
+	require.Empty(t, resp.Header.Get(AnnotationHeader), "a conforming answer carries no annotation")
+	clock.Advance(3 * time.Second) // the first table done
+	call(t, http.MethodGet, root+"/exportStatuses/"+id, "")
+	call(t, http.MethodPost, root+"/custom-actions/cancel/exportRequests/"+id, "")
+	clock.Advance(2 * time.Second) // the cancellation settles, and the defect rewrites the checksum
+	resp, _ = call(t, http.MethodGet, root+"/exportStatuses/"+id, "")
+	var notes []string
+	require.NoError(t, json.Unmarshal([]byte(resp.Header.Get(AnnotationHeader)), &notes), "the annotation is a JSON array")
+	require.NotEmpty(t, notes)
+	require.Contains(t, strings.Join(notes, "\n"), "invariant 4 (settled-item-is-final)", "the oracle follows the request across calls")
+}
+
+func TestProxyNeverFollowsARedirectAndSaysWhenTheTargetIsDown(t *testing.T) {
+	elsewhere := 0
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { elsewhere++ }))
+	defer other.Close()
+	redirecting := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	defer redirecting.Close()
+	v, err := openapi.NewValidator()
+	require.NoError(t, err)
+	u, _ := url.Parse(redirecting.URL)
+	var lines []string
+	p, err := New(Options{Target: u, Validator: v, Log: func(l string) { lines = append(lines, l) }})
+	require.NoError(t, err)
+	front := httptest.NewServer(p)
+	defer front.Close()
+
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	req, _ := http.NewRequest(http.MethodGet, front.URL+export.Root+"/exportStatuses/1", nil)
+	req.SetBasicAuth(user, password)
+	resp, err := client.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusTemporaryRedirect, resp.StatusCode, "the client gets the redirect as the target answered it")
+	require.Zero(t, elsewhere, "the proxy followed nothing")
+	require.Contains(t, strings.Join(lines, "\n"), "307", "an undeclared redirect is a violation")
+
+	redirecting.Close()
+	resp, err = client.Do(req)
+	require.NoError(t, err)
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, http.StatusBadGateway, resp.StatusCode)
+	require.Contains(t, string(b), "the target did not answer")
+	require.NotContains(t, string(b), password)
+}
+
+func TestProxyForwardsWhatIsTooLargeToJudge(t *testing.T) {
+	big := bytes.Repeat([]byte("x"), 4096)
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(big)
+	}))
+	defer target.Close()
+	v, err := openapi.NewValidator()
+	require.NoError(t, err)
+	u, _ := url.Parse(target.URL)
+	p, err := New(Options{Target: u, Validator: v, MaxBodyBytes: 1024})
+	require.NoError(t, err)
+	front := httptest.NewServer(p)
+	defer front.Close()
+
+	resp, body := call(t, http.MethodGet, front.URL+export.Root+"/exportStatuses/1", "")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, big, body, "the whole body reaches the client")
+	ex := p.Exchanges()
+	require.Len(t, ex, 1)
+	require.ErrorContains(t, ex[0].Err, "larger than 1024 bytes: not judged")
+	require.Nil(t, ex[0].RespBody, "the proxy keeps nothing it did not judge")
+}
+
+func TestProxyKeepsTheClientsCredentialsOutOfItsReports(t *testing.T) {
+	front, _, _, p, _ := setup(t, false)
+	call(t, http.MethodGet, front+export.Root+"/exportStatuses/99999", "")
+	red := p.Redactor()
+	for _, form := range []string{password, user + ":" + password} {
+		require.NotContains(t, red.String("saw "+form), form)
+	}
+	require.Equal(t, "the word proxy-user", red.CredentialForms().String("the word proxy-user"))
+}
+
+func TestNewNeedsATargetAndAValidator(t *testing.T) {
+	v, err := openapi.NewValidator()
+	require.NoError(t, err)
+	_, err = New(Options{Validator: v})
+	require.ErrorContains(t, err, "no target")
+	_, err = New(Options{Target: &url.URL{Scheme: "http", Host: "127.0.0.1:1"}})
+	require.ErrorContains(t, err, "no validator")
+}

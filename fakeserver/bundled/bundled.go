@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"conform/export"
@@ -26,21 +27,26 @@ const (
 	password = "conform"
 )
 
-// Host is the host name of the bundled target's URLs; nothing resolves it, no socket is opened.
+// Host is the domain of the bundled target's URLs; nothing resolves it, no socket is opened.
+// Each scenario's fake has a host of its own below it, "scenario-3.bundled-fake", so that what
+// keeps exchanges apart by origin (a HAR file's audit) keeps apart the scenarios' fakes, where
+// request ids repeat.
 const Host = "bundled-fake"
 
 // Target returns a target factory that gives every scenario its own in-process fake, configured
 // by opts (its clock and credentials are the target's own), with a manual clock: no socket, no
 // sleeping, and scenarios cannot disturb each other.
 func Target(opts fakeserver.Options) func(context.Context) (*steps.Target, error) {
+	var scenarios atomic.Int64
 	return func(context.Context) (*steps.Target, error) {
+		n := scenarios.Add(1)
 		clock := fakeserver.NewManualClock(Epoch())
 		o := opts
 		o.Clock = clock
 		o.Username, o.Password = user, password
 		srv := fakeserver.New(o)
 		return &steps.Target{
-			Root:      "http://" + Host + export.Root,
+			Root:      fmt.Sprintf("http://scenario-%d.%s%s", n, Host, export.Root),
 			Transport: transport.InProcess(srv),
 			Auth:      func(r *http.Request) error { r.SetBasicAuth(user, password); return nil },
 			Arranger:  arranger{srv: srv},

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/cucumber/godog"
 
@@ -25,7 +26,13 @@ type Traffic struct {
 	Requests []RecordedRequest
 	// Redact, when set, scrubs secrets from everything reported (see Config.Redact).
 	Redact func([]byte) []byte
+
+	violations atomic.Int64 // counted as the scenarios run
 }
+
+// Violations returns how many violations, of the spec and of the invariants, the scenarios
+// have found so far.
+func (t *Traffic) Violations() int { return int(t.violations.Load()) }
 
 // RecordedRequest is one export request of recorded traffic, as a scenario.
 type RecordedRequest struct {
@@ -142,6 +149,7 @@ func (rw *replayWorld) exchange(ctx context.Context, n, _ string) (context.Conte
 	if len(problems) == 0 {
 		return ctx, nil
 	}
+	rw.traffic.violations.Add(int64(len(problems)))
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d violation(s):", len(problems))
 	for _, p := range problems {
@@ -157,17 +165,28 @@ func (rw *replayWorld) exchange(ctx context.Context, n, _ string) (context.Conte
 
 // GroupByRequest groups judged exchanges, in the order they happened, into one recorded request
 // per export request they are about, in the order each was first seen: the status and cancel
-// calls by the id in their path, a create by the id its answer names. Calls that name no
-// request (a create that made none, a call outside the API's three) go together, last, into
-// "Calls that name no export request". It numbers each request's exchanges from 1 (Seq).
+// calls by the id in their path, a create by the id its answer names. Ids of different origins
+// (scheme and host) are different requests, and when the traffic has several origins each
+// request's name says its host. Calls that name no request (a create that made none, a call
+// outside the API's three) go together, last, into "Calls that name no export request". It
+// numbers each request's exchanges from 1 (Seq).
 func GroupByRequest(exchanges []Exchange) []RecordedRequest {
 	const none = "Calls that name no export request"
+	origins := map[string]bool{}
+	for _, ex := range exchanges {
+		origins[Origin(ex.URL)] = true
+	}
 	var order []string
 	groups := map[string][]Exchange{}
 	for _, ex := range exchanges {
 		name := none
 		if ex.Asked != "" {
 			name = "Export request " + string(ex.Asked)
+			if len(origins) > 1 {
+				if u, err := url.Parse(ex.URL); err == nil {
+					name += " at " + u.Host
+				}
+			}
 		}
 		if _, seen := groups[name]; !seen && name != none {
 			order = append(order, name)
@@ -183,4 +202,15 @@ func GroupByRequest(exchanges []Exchange) []RecordedRequest {
 		out = append(out, RecordedRequest{Name: name, Exchanges: groups[name]})
 	}
 	return out
+}
+
+// Origin returns the scheme and host of rawURL, lower case ("https://api.example.com"), or ""
+// when it has none: the target an exchange went to, which keeps apart requests whose ids
+// repeat on different targets.
+func Origin(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	return strings.ToLower(u.Scheme + "://" + u.Host)
 }

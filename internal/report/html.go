@@ -12,7 +12,6 @@ package report
 
 import (
 	"bytes"
-	"conform/internal/coverage"
 	_ "embed"
 	"fmt"
 	"html/template"
@@ -25,6 +24,7 @@ import (
 	messages "github.com/cucumber/messages/go/v34"
 
 	"conform/export"
+	"conform/internal/coverage"
 	"conform/oracle"
 )
 

@@ -1,0 +1,101 @@
+// Package har writes and reads HTTP Archive files (HAR 1.2,
+// http://www.softwareishard.com/blog/har-12-spec/): conform records the exchanges of a run to one
+// (`conform run --record`) and audits the ones that browsers, proxies and test tools write
+// (`conform audit`). It knows HAR and HTTP, and nothing of the API under test.
+//
+// The writer follows the spec to the letter, so that any HAR viewer opens what conform records.
+// The reader takes what real tools write, which often is not quite the spec, and refuses only what
+// leaves it without an exchange to audit; it then says which entry is at fault and why.
+package har
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// MaxFileBytes caps what Read reads of one HAR file: 1 GiB. A longer file is an *Error, not an
+// out-of-memory crash.
+const MaxFileBytes = 1 << 30
+
+// Entry is one HTTP exchange as conform needs it, independent of HAR's JSON shape.
+type Entry struct {
+	Started     time.Time     // startedDateTime; written to the millisecond
+	Duration    time.Duration // "time"; 0 when unknown; written and read to the microsecond
+	Method      string
+	URL         string // absolute URL, as the request went
+	HTTPVersion string // "" is written as "HTTP/1.1"
+	ReqHeader   http.Header
+	ReqBody     []byte // nil when none; an empty body is written as none
+	ReqMimeType string // postData.mimeType; "" is written from the Content-Type request header
+	Status      int    // 0: no answer (then Err says why)
+	StatusText  string // "" is written as http.StatusText(Status)
+	RespHeader  http.Header
+	RespBody    []byte // nil when there is none or the file did not keep it; empty when it was empty
+	// RespMimeType is content.mimeType; "" is written from the Content-Type response header.
+	RespMimeType string
+	// Err says why there was no answer, or why its body could not be read. It is written as the
+	// entry's "comment" and "_error", and read back from "_error", of the entry or of its response
+	// (where Chrome writes it). Read sets it to "no response recorded" for an entry with status 0
+	// and no "_error".
+	Err string
+}
+
+// Creator names the program that wrote a HAR file: log.creator.
+type Creator struct {
+	Name    string
+	Version string
+}
+
+// Error is a HAR file that cannot be read: the file, the entry at fault (its 0-based index into
+// log.entries, or -1 when the fault is in the file as a whole) and what is wrong with it.
+// Failing to read the bytes at all (a missing file, an I/O error) is not an *Error.
+type Error struct {
+	File  string // the name given to Read, or the path given to ReadFile
+	Entry int    // index into log.entries; -1 for the whole file
+	Err   error
+}
+
+// Error names the file, then the entry, then the fault, e.g.
+// `trace.har: entry 3 (log.entries[3]): startedDateTime "yesterday" is not a date: ...`.
+func (e *Error) Error() string {
+	var b strings.Builder
+	if e.File != "" {
+		b.WriteString(e.File)
+		b.WriteString(": ")
+	}
+	if e.Entry >= 0 {
+		fmt.Fprintf(&b, "entry %d (log.entries[%d]): ", e.Entry, e.Entry)
+	}
+	if e.Err != nil {
+		b.WriteString(e.Err.Error())
+	} else {
+		b.WriteString("unreadable")
+	}
+	return b.String()
+}
+
+// Unwrap returns the fault.
+func (e *Error) Unwrap() error { return e.Err }
+
+// redacted replaces the value of a credential header; it is the text credentials.Redacted uses,
+// so that a reader of the file sees one marker for every secret.
+const redacted = "[REDACTED]"
+
+// credentialHeader reports whether the values of the header named name are secrets: the
+// standard credential headers, and any header whose name says it holds a token, a secret or an
+// API key (X-Auth-Token, X-Api-Key, X-Client-Secret, ...).
+func credentialHeader(name string) bool {
+	name = strings.ToLower(name)
+	switch name {
+	case "authorization", "proxy-authorization", "cookie", "set-cookie":
+		return true
+	}
+	for _, word := range []string{"token", "secret", "api-key", "apikey"} {
+		if strings.Contains(name, word) {
+			return true
+		}
+	}
+	return false
+}

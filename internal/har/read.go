@@ -1,0 +1,479 @@
+package har
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/url"
+	"os"
+	"reflect"
+	"strings"
+	"time"
+)
+
+// noResponse is Entry.Err for an entry without an answer whose file does not say why.
+const noResponse = "no response recorded"
+
+// maxDuration bounds an entry's time: past it a float64 of milliseconds no longer holds every
+// microsecond, and it is 142 years anyway.
+const maxDuration = (1 << 52) * time.Microsecond
+
+// ReadFile reads the HAR file at path, as Read does, naming it by path in errors. A file that
+// cannot be opened returns the error of os.Open.
+func ReadFile(path string) ([]Entry, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var hint int64
+	if fi, err := f.Stat(); err == nil {
+		hint = fi.Size()
+	}
+	return read(f, path, hint)
+}
+
+// Read reads one HAR document (log.version "1.1", "1.2" or none) from r and returns its entries
+// in their order. name is the file's name, used in errors.
+//
+// Read takes what real tools write: fields it does not use are ignored whatever they hold (tools
+// add many: pages, _initiator, _priority, serverIPAddress, ...); HTTP/2 pseudo-headers are
+// dropped and header names canonicalised; a missing or -1 time is 0; a body the file did not keep
+// is nil; form parameters stand for a missing postData.text; a leading UTF-8 byte order mark is
+// skipped. What leaves an entry unusable (no or an unreadable startedDateTime, no method, a URL
+// that is not absolute http or https, a body that cannot be decoded) is an *Error naming the
+// entry; what leaves the file unusable (not JSON, truncated, over MaxFileBytes, no log.entries,
+// another version) is an *Error with Entry -1. A failure to read r is returned wrapped, and is
+// not an *Error.
+func Read(r io.Reader, name string) ([]Entry, error) {
+	return read(r, name, 0)
+}
+
+// read is Read, with the file's size when known so that the buffer is allocated once.
+func read(r io.Reader, name string, sizeHint int64) ([]Entry, error) {
+	if sizeHint > MaxFileBytes {
+		return nil, tooLong(name)
+	}
+	var buf bytes.Buffer
+	buf.Grow(int(sizeHint) + bytes.MinRead)
+	if _, err := buf.ReadFrom(io.LimitReader(r, MaxFileBytes+1)); err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	if buf.Len() > MaxFileBytes {
+		return nil, tooLong(name)
+	}
+	entries, err := decode(buf.Bytes())
+	if err != nil {
+		var herr *Error
+		if !errors.As(err, &herr) {
+			herr = &Error{Entry: -1, Err: err}
+		}
+		herr.File = name
+		return nil, herr
+	}
+	return entries, nil
+}
+
+func tooLong(name string) *Error {
+	return &Error{File: name, Entry: -1, Err: fmt.Errorf("not read: longer than %d bytes (1 GiB)", MaxFileBytes)}
+}
+
+// bom is the UTF-8 byte order mark, which the spec forbids and Windows tools write anyway.
+const bom = "\ufeff"
+
+// decode returns the entries of the HAR document data.
+func decode(data []byte) ([]Entry, error) {
+	skipped := 0
+	if bytes.HasPrefix(data, []byte(bom)) {
+		data, skipped = data[len(bom):], len(bom)
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, errors.New("not a HAR file: the file is empty")
+	}
+	var doc fileIn
+	err := json.Unmarshal(data, &doc)
+	var syntax *json.SyntaxError
+	if errors.As(err, &syntax) {
+		return nil, syntaxError(data, skipped, syntax)
+	}
+	if doc.Log != nil {
+		// Checked before any fault of an entry: in a file of another version that is no fault.
+		if verr := checkVersion(doc.Log.Version); verr != nil {
+			return nil, verr
+		}
+	}
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &typ):
+		return nil, fmt.Errorf("not a HAR file: %w", typeError(typ, "the top level"))
+	case err != nil:
+		return nil, err
+	case doc.Log == nil:
+		return nil, errors.New(`not a HAR file: no "log" object`)
+	case doc.Log.Entries == nil:
+		return nil, errors.New(`not a HAR file: log has no "entries" array`)
+	case doc.Log.Entries.err != nil:
+		return nil, doc.Log.Entries.err
+	}
+	return doc.Log.Entries.list, nil
+}
+
+// syntaxError says where data stops being JSON, by line, column and byte offset in the file.
+func syntaxError(data []byte, skipped int, err *json.SyntaxError) error {
+	at := int(min(max(err.Offset, 0), int64(len(data))))
+	if strings.HasPrefix(err.Error(), "unexpected end") {
+		line, col := position(data, at)
+		return fmt.Errorf("truncated: the JSON ends at line %d, column %d (byte %d) before the document does", line, col, at+skipped)
+	}
+	// Offset counts the bytes read, the offending one included.
+	at = max(at-1, 0)
+	line, col := position(data, at)
+	return fmt.Errorf("not JSON: %s at line %d, column %d (byte %d)", strings.TrimPrefix(err.Error(), "json: "), line, col, at+skipped)
+}
+
+// position returns the 1-based line and column (in bytes) of data[at].
+func position(data []byte, at int) (line, col int) {
+	before := data[:at]
+	line = 1 + bytes.Count(before, []byte("\n"))
+	col = at - bytes.LastIndexByte(before, '\n')
+	return line, col
+}
+
+// checkVersion accepts log.version "1.1", "1.2", "" or none: several tools omit it.
+func checkVersion(raw json.RawMessage) error {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	var v string
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return fmt.Errorf("not a HAR file: log.version %s is not 1.1 or 1.2", short(string(raw)))
+	}
+	switch v {
+	case "", "1.1", "1.2":
+		return nil
+	}
+	return fmt.Errorf("not a HAR file: log.version %q is not 1.1 or 1.2", short(v))
+}
+
+// short cuts s, a value quoted in an error, to a length a message can carry.
+func short(s string) string {
+	const limit = 80
+	if len(s) <= limit {
+		return s
+	}
+	cut := limit
+	for cut > 0 && !isRuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
+}
+
+func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+// typeError says which field holds the wrong kind of JSON value, in JSON's words; whole names
+// the value decoded, for when the fault is in the value itself.
+func typeError(err *json.UnmarshalTypeError, whole string) error {
+	field := cmp.Or(err.Field, whole)
+	return fmt.Errorf("%s is a JSON %s, not %s", field, err.Value, jsonKind(err.Type))
+}
+
+// jsonKind names the JSON value a Go type decodes from.
+func jsonKind(t reflect.Type) string {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil {
+		return "the expected value"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	default:
+		return "an object"
+	}
+}
+
+// The types below are the parts of HAR that Read uses, and only those: what a tool gets wrong in
+// a field conform does not use cannot make its file unreadable.
+
+type fileIn struct {
+	Log *logIn `json:"log"`
+}
+
+type logIn struct {
+	Version json.RawMessage `json:"version"`
+	Entries *entriesIn      `json:"entries"`
+}
+
+// entriesIn decodes log.entries one entry at a time, so that a fault is named by the entry's
+// index, and without a copy of each entry's JSON (the file may be 1 GiB).
+type entriesIn struct {
+	list []Entry
+	err  *Error // the first entry that cannot be read
+}
+
+// UnmarshalJSON decodes the array data into l.list, or names the first entry that cannot be in
+// l.err. It returns no error of its own, for Unmarshal would stop there, before log.version
+// perhaps. Unmarshal has checked that data is JSON.
+func (l *entriesIn) UnmarshalJSON(data []byte) error {
+	l.list = nil
+	l.err = l.decode(data)
+	return nil
+}
+
+func (l *entriesIn) decode(data []byte) *Error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+		return &Error{Entry: -1, Err: errors.New("not a HAR file: log.entries is not an array")}
+	}
+	for i := 0; dec.More(); i++ {
+		var in entryIn
+		if err := dec.Decode(&in); err != nil {
+			var typ *json.UnmarshalTypeError
+			if errors.As(err, &typ) {
+				err = typeError(typ, "the entry")
+			}
+			return &Error{Entry: i, Err: err}
+		}
+		e, err := in.entry()
+		if err != nil {
+			return &Error{Entry: i, Err: err}
+		}
+		l.list = append(l.list, e)
+	}
+	return nil
+}
+
+type entryIn struct {
+	StartedDateTime *string     `json:"startedDateTime"`
+	Time            *float64    `json:"time"`
+	Request         *requestIn  `json:"request"`
+	Response        *responseIn `json:"response"`
+	Error           string      `json:"_error"` // conform's, and others'
+}
+
+type requestIn struct {
+	Method      string      `json:"method"`
+	URL         string      `json:"url"`
+	HTTPVersion string      `json:"httpVersion"`
+	Headers     []pairIn    `json:"headers"`
+	PostData    *postDataIn `json:"postData"`
+}
+
+type postDataIn struct {
+	MimeType  string   `json:"mimeType"`
+	Text      *string  `json:"text"`
+	Params    []pairIn `json:"params"`
+	Encoding  string   `json:"encoding"`  // not in the spec, but some tools write it
+	XEncoding string   `json:"_encoding"` // conform's
+}
+
+type responseIn struct {
+	Status      int       `json:"status"`
+	StatusText  string    `json:"statusText"`
+	HTTPVersion string    `json:"httpVersion"`
+	Headers     []pairIn  `json:"headers"`
+	Content     contentIn `json:"content"`
+	Error       string    `json:"_error"` // Chrome's
+}
+
+type contentIn struct {
+	MimeType string  `json:"mimeType"`
+	Text     *string `json:"text"`
+	Encoding string  `json:"encoding"`
+}
+
+type pairIn struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// entry returns in as an Entry, or says what makes it unusable.
+func (in *entryIn) entry() (Entry, error) {
+	var e Entry
+	if in.StartedDateTime == nil {
+		return e, errors.New("startedDateTime is missing")
+	}
+	started, err := parseTime(*in.StartedDateTime)
+	if err != nil {
+		return e, err
+	}
+	duration, err := parseDuration(in.Time)
+	if err != nil {
+		return e, err
+	}
+	req := in.Request
+	switch {
+	case req == nil:
+		return e, errors.New("request is missing")
+	case req.Method == "":
+		return e, errors.New("request.method is missing")
+	case req.URL == "":
+		return e, errors.New("request.url is missing")
+	}
+	if err := checkURL(req.URL); err != nil {
+		return e, err
+	}
+	e = Entry{
+		Started:     started,
+		Duration:    duration,
+		Method:      req.Method,
+		URL:         req.URL,
+		HTTPVersion: req.HTTPVersion,
+		ReqHeader:   headers(req.Headers),
+		RespHeader:  http.Header{},
+		Err:         in.Error,
+	}
+	if pd := req.PostData; pd != nil {
+		if e.ReqBody, err = pd.body(); err != nil {
+			return e, err
+		}
+		e.ReqMimeType = pd.MimeType
+		if e.ReqMimeType == "" && (pd.Text == nil || *pd.Text == "") && len(pd.Params) > 0 {
+			e.ReqMimeType = formMimeType
+		}
+	}
+	if resp := in.Response; resp != nil {
+		switch {
+		case resp.Status <= 0:
+			// 0 is a browser's aborted or blocked request; -1, a tool's "unknown".
+		case resp.Status < 100 || resp.Status > 999:
+			return e, fmt.Errorf("response.status %d is not an HTTP status", resp.Status)
+		default:
+			e.Status = resp.Status
+		}
+		e.StatusText = resp.StatusText
+		e.HTTPVersion = cmp.Or(e.HTTPVersion, resp.HTTPVersion)
+		e.RespHeader = headers(resp.Headers)
+		e.RespMimeType = resp.Content.MimeType
+		if resp.Content.Text != nil {
+			if e.RespBody, err = decodeBody(*resp.Content.Text, resp.Content.Encoding, "response.content"); err != nil {
+				return e, err
+			}
+		}
+		e.Err = cmp.Or(e.Err, resp.Error)
+	}
+	if e.Status == 0 && e.Err == "" {
+		e.Err = noResponse
+	}
+	return e, nil
+}
+
+// parseTime reads startedDateTime as tools write it: RFC 3339, with or without fractional seconds
+// (Go's parser takes them in either layout), or with an offset without a colon (+0100).
+func parseTime(s string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05Z0700"} {
+		t, err := time.Parse(layout, s)
+		if err != nil {
+			continue
+		}
+		// The second layout lets through an offset of a day or more, which RFC 3339, and so the
+		// writer's output, cannot carry.
+		if _, offset := t.Zone(); offset > -24*60*60 && offset < 24*60*60 {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("startedDateTime %q is not a date: want RFC 3339, such as 2026-12-01T10:00:00.123Z", short(s))
+}
+
+// parseDuration reads "time", in milliseconds: missing, or negative (-1 is HAR's "unknown"), is 0.
+func parseDuration(ms *float64) (time.Duration, error) {
+	if ms == nil || *ms < 0 {
+		return 0, nil
+	}
+	us := math.Round(*ms * 1000)
+	if us > float64(maxDuration/time.Microsecond) {
+		return 0, fmt.Errorf("time %g ms is out of range", *ms)
+	}
+	return time.Duration(us) * time.Microsecond, nil
+}
+
+func checkURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err
+		}
+		return fmt.Errorf("request.url %q is not a URL: %w", short(s), err)
+	}
+	web := strings.EqualFold(u.Scheme, "http") || strings.EqualFold(u.Scheme, "https")
+	if !web || u.Host == "" {
+		return fmt.Errorf("request.url %q is not an absolute http or https URL", short(s))
+	}
+	return nil
+}
+
+// headers returns pairs as a header, repeated names in their order; HTTP/2 pseudo-headers
+// (:method, :path, ...) say again what the entry says, and are dropped.
+func headers(pairs []pairIn) http.Header {
+	h := http.Header{}
+	for _, p := range pairs {
+		if p.Name == "" || strings.HasPrefix(p.Name, ":") {
+			continue
+		}
+		h.Add(p.Name, p.Value)
+	}
+	return h
+}
+
+const formMimeType = "application/x-www-form-urlencoded"
+
+// body returns the request body: text, or, when a form post kept only its parameters, the form
+// rebuilt from them in their order. An empty body is none.
+func (pd *postDataIn) body() ([]byte, error) {
+	if pd.Text != nil && *pd.Text != "" {
+		return decodeBody(*pd.Text, cmp.Or(pd.XEncoding, pd.Encoding), "request.postData")
+	}
+	if len(pd.Params) == 0 {
+		return nil, nil
+	}
+	var b strings.Builder
+	for i, p := range pd.Params {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(url.QueryEscape(p.Name))
+		b.WriteByte('=')
+		b.WriteString(url.QueryEscape(p.Value))
+	}
+	return []byte(b.String()), nil
+}
+
+// decodeBody returns the bytes of a body given as text in encoding ("" or "base64"), never nil.
+// where names the object holding it, for errors.
+func decodeBody(text, encoding, where string) ([]byte, error) {
+	switch {
+	case encoding == "":
+		return append([]byte{}, text...), nil
+	case strings.EqualFold(encoding, "base64"):
+		b, err := base64.StdEncoding.DecodeString(text)
+		if err != nil {
+			// Some tools leave out the padding.
+			var rerr error
+			if b, rerr = base64.RawStdEncoding.DecodeString(text); rerr != nil {
+				return nil, fmt.Errorf("%s.text is not base64: %w", where, err)
+			}
+		}
+		if b == nil {
+			b = []byte{}
+		}
+		return b, nil
+	default:
+		return nil, fmt.Errorf("%s.encoding %q is unknown: only base64 is", where, short(encoding))
+	}
+}

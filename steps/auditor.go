@@ -1,0 +1,113 @@
+package steps
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"conform/export"
+	"conform/openapi"
+	"conform/oracle"
+)
+
+// Auditor judges the exchanges of any traffic one by one, in the order they happened, as conform
+// proxy sees them and conform audit reads them: the spec's verdict (through a Judger), and for
+// each export request, told apart by origin and id, the oracle's, following the request across
+// its creates, status calls and cancels. Each violation is one line, naming the operation, the
+// request id, and the schema pointer or the invariant.
+//
+// An answer that repeats the last status document of its request byte for byte has nothing new
+// to show the oracle: it breaks exactly what that one broke, and it is not added to the
+// request's history again. A request polled for an hour is then as cheap to follow as one
+// polled twice. It is safe for concurrent use; exchanges of one request must come in order.
+type Auditor struct {
+	judger *Judger
+
+	mu       sync.Mutex
+	requests map[requestKey]*followed
+}
+
+// requestKey tells export requests apart across targets.
+type requestKey struct {
+	origin string
+	id     export.ID
+}
+
+// followed is what the Auditor knows of one export request.
+type followed struct {
+	oracle   *oracle.Oracle
+	last     []byte          // the body of its last status document
+	breaches []oracle.Breach // what that one broke
+}
+
+// NewAuditor returns an Auditor that validates against v.
+func NewAuditor(v *openapi.Validator) *Auditor {
+	return &Auditor{judger: NewJudger(v), requests: map[requestKey]*followed{}}
+}
+
+// Judge judges an exchange (see Judge) and returns it with its violations, one line each.
+func (a *Auditor) Judge(req *http.Request, reqBody []byte, status int, header http.Header, body []byte, at time.Time) (Exchange, []string) {
+	ex := a.Verdict(req, reqBody, status, header, body, at)
+	return ex, a.Problems(ex)
+}
+
+// Verdict is the first half of Judge: the spec's verdict and the decoded body, which depend on
+// the exchange alone, so that many can be made at once, in any order. Problems, the second
+// half, must then be asked in the order the exchanges happened.
+func (a *Auditor) Verdict(req *http.Request, reqBody []byte, status int, header http.Header, body []byte, at time.Time) Exchange {
+	return a.judger.Judge(req, reqBody, status, header, body, at)
+}
+
+// Problems returns the violations of a judged exchange, one line each: the spec's, and for a
+// status document the oracle's, against the earlier documents of the same request.
+func (a *Auditor) Problems(ex Exchange) []string {
+	id := string(ex.Asked)
+	if id == "" {
+		id = "-"
+	}
+	op := ex.Operation
+	if op == "" {
+		op = ex.Method
+	}
+	var problems []string
+	if ex.Err != nil {
+		problems = append(problems, fmt.Sprintf("%s %s: no answer: %v", op, id, ex.Err))
+	}
+	for _, v := range ex.Violations {
+		where := v.Where
+		if v.Pointer != "" {
+			where += " " + v.Pointer
+		}
+		problems = append(problems, fmt.Sprintf("%s %s: spec: %s: %s", op, id, where, v.Reason))
+	}
+	if ex.DocErr != nil && len(ex.Violations) == 0 {
+		problems = append(problems, fmt.Sprintf("%s %s: the status document cannot be read: %v", op, id, ex.DocErr))
+	}
+	for _, b := range a.observe(ex) {
+		problems = append(problems, fmt.Sprintf("%s %s: invariant %d (%s): %s", op, id, b.Invariant, b.Name, b.Message))
+	}
+	return problems
+}
+
+// observe hands ex's status document, if any, to the oracle of its request.
+func (a *Auditor) observe(ex Exchange) []oracle.Breach {
+	if ex.Doc == nil || ex.Asked == "" {
+		return nil
+	}
+	key := requestKey{Origin(ex.URL), ex.Asked}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	f := a.requests[key]
+	if f == nil {
+		f = &followed{oracle: oracle.New()}
+		a.requests[key] = f
+	}
+	if f.last != nil && bytes.Equal(f.last, ex.RespBody) {
+		return f.breaches
+	}
+	f.breaches = f.oracle.Observe(ex.Asked, oracle.Observation{At: ex.At, Source: fmt.Sprintf("%s %s → %d", ex.Method, ex.URL, ex.Status), Doc: *ex.Doc, Raw: ex.RespBody})
+	f.last = bytes.Clone(ex.RespBody)
+	return f.breaches
+}

@@ -1,0 +1,100 @@
+package steps
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"conform/export"
+	"conform/openapi"
+)
+
+const auditRoot = "https://vendor.example.com" + export.Root
+
+func statusBody(id int, progress, shipment string) []byte {
+	return fmt.Appendf(nil, `{"progress":%q,"completed":false,"result":{"body":{"requestID":%d,"tables":{"items":[{"itemID":1,"itemName":"SHIPMENT","progress":%q,"parts":{"count":0,"items":[]}}]}}}}`,
+		progress, id, shipment)
+}
+
+func statusRequest(t *testing.T, id int) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/exportStatuses/%d", auditRoot, id), nil)
+	require.NoError(t, err)
+	return req
+}
+
+var jsonHeader = http.Header{"Content-Type": {"application/json"}}
+
+func TestJudgerReusesTheVerdictOfAnIdenticalAnswerOnly(t *testing.T) {
+	v, err := openapi.NewValidator()
+	require.NoError(t, err)
+	j := NewJudger(v)
+	at := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	body := statusBody(7, "processing", "pending")
+
+	first := j.Judge(statusRequest(t, 7), nil, 200, jsonHeader, body, at)
+	require.NotNil(t, first.Doc)
+	again := j.Judge(statusRequest(t, 7), nil, 200, jsonHeader, append([]byte(nil), body...), at.Add(time.Second))
+	require.Same(t, first.Doc, again.Doc, "an identical answer reuses the verdict")
+	require.Equal(t, at.Add(time.Second), again.At, "but is its own exchange")
+	require.Equal(t, first.Violations, again.Violations)
+
+	for _, c := range []struct {
+		name   string
+		id     int
+		status int
+		header http.Header
+		body   []byte
+	}{
+		{"another body", 7, 200, jsonHeader, statusBody(7, "processing", "processing")},
+		{"another status", 7, 201, jsonHeader, body},
+		{"another type", 7, 200, http.Header{"Content-Type": {"text/plain"}}, body},
+		{"another url", 8, 200, jsonHeader, body},
+	} {
+		ex := j.Judge(statusRequest(t, c.id), nil, c.status, c.header, c.body, at)
+		require.NotSame(t, first.Doc, ex.Doc, c.name)
+		fresh := Judge(v, statusRequest(t, c.id), nil, c.status, c.header, c.body, at)
+		require.Equal(t, fresh.Violations, ex.Violations, "%s: the verdict is the exchange's own", c.name)
+	}
+	require.NotEmpty(t, j.Judge(statusRequest(t, 7), nil, 200, http.Header{"Content-Type": {"text/plain"}}, body, at).Violations,
+		"a cached verdict never hides a violation of another answer")
+
+	for i := range judgerSize + 10 {
+		j.Judge(statusRequest(t, 1000+i), nil, 200, jsonHeader, statusBody(1000+i, "processing", "pending"), at)
+	}
+	require.LessOrEqual(t, len(j.entries), judgerSize, "the Judger remembers a bounded number of verdicts")
+	require.Len(t, j.order, judgerSize)
+}
+
+func TestAuditorFollowsARequestThroughRepeatedAnswers(t *testing.T) {
+	v, err := openapi.NewValidator()
+	require.NoError(t, err)
+	a := NewAuditor(v)
+	at := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	judge := func(id int, body []byte) []string {
+		_, problems := a.Judge(statusRequest(t, id), nil, 200, jsonHeader, body, at)
+		return problems
+	}
+	for range 5 {
+		require.Empty(t, judge(7, statusBody(7, "processing", "succeeded")))
+	}
+	f := a.requests[requestKey{"https://vendor.example.com", "7"}]
+	require.NotNil(t, f)
+
+	broken := judge(7, statusBody(7, "processing", "processing"))
+	require.NotEmpty(t, broken, "a table that had succeeded runs again: the history was kept")
+	require.Contains(t, strings.Join(broken, "\n"), "getExportStatus 7: invariant 4 (settled-item-is-final)")
+	require.Equal(t, broken, judge(7, statusBody(7, "processing", "processing")), "a repeated answer breaks what it broke")
+
+	require.Empty(t, judge(8, statusBody(8, "processing", "processing")), "another request has a history of its own")
+	other, _ := http.NewRequest(http.MethodGet, "https://other.example.com"+export.Root+"/exportStatuses/7", nil)
+	_, problems := a.Judge(other, nil, 200, jsonHeader, statusBody(7, "processing", "pending"), at)
+	require.Empty(t, problems, "the same id on another target is another request")
+
+	wrongID := statusBody(9, "processing", "pending")
+	require.Contains(t, strings.Join(judge(10, wrongID), "\n"), "invariant 6 (request-id-matches)")
+}

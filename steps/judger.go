@@ -1,0 +1,93 @@
+package steps
+
+import (
+	"bytes"
+	"hash/maphash"
+	"net/http"
+	"sync"
+	"time"
+
+	"conform/openapi"
+)
+
+// Judger judges recorded exchanges (Judge) and remembers the verdicts of recent ones, so that
+// an answer that comes back byte for byte the same (a status polled while nothing changes, the
+// bulk of a proxy's and an audit's traffic) is not validated and decoded again. A verdict is
+// reused only for the same method, URL, request body, status, Content-Type and response body:
+// everything the validator and the decoder read. It is safe for concurrent use.
+type Judger struct {
+	v    *openapi.Validator
+	seed maphash.Seed
+
+	mu      sync.Mutex
+	entries map[uint64]*judged
+	order   []uint64 // keys in the order they were added, for eviction
+	next    int      // the oldest key in order, once it is full
+}
+
+// judgerSize bounds the verdicts a Judger remembers: about 4 MB with 1 KB bodies.
+const judgerSize = 4096
+
+// judged is one remembered verdict and what it was given.
+type judged struct {
+	method, url, contentType string
+	status                   int
+	reqBody, body            []byte
+	verdict                  Exchange // the parts of Judge's exchange that depend on the inputs above
+}
+
+// NewJudger returns a Judger that validates against v.
+func NewJudger(v *openapi.Validator) *Judger {
+	return &Judger{v: v, seed: maphash.MakeSeed(), entries: make(map[uint64]*judged, judgerSize)}
+}
+
+// Judge is steps.Judge, with the verdict of an identical earlier exchange reused.
+func (j *Judger) Judge(req *http.Request, reqBody []byte, status int, header http.Header, body []byte, at time.Time) Exchange {
+	url, ct := req.URL.String(), header.Get("Content-Type")
+	key := j.key(req.Method, url, ct, status, reqBody, body)
+	j.mu.Lock()
+	hit, ok := j.entries[key]
+	j.mu.Unlock()
+	if ok && hit.method == req.Method && hit.url == url && hit.contentType == ct && hit.status == status &&
+		bytes.Equal(hit.reqBody, reqBody) && bytes.Equal(hit.body, body) {
+		ex := hit.verdict
+		ex.At, ex.ReqHeader, ex.RespHeader, ex.ReqBody, ex.RespBody = at, req.Header, header, reqBody, body
+		return ex
+	}
+	ex := Judge(j.v, req, reqBody, status, header, body, at)
+	if ex.Err != nil {
+		return ex
+	}
+	verdict := ex
+	verdict.ReqHeader, verdict.RespHeader, verdict.ReqBody, verdict.RespBody = nil, nil, nil, nil
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if _, ok := j.entries[key]; !ok {
+		if len(j.order) < judgerSize {
+			j.order = append(j.order, key)
+		} else {
+			delete(j.entries, j.order[j.next])
+			j.order[j.next] = key
+			j.next = (j.next + 1) % judgerSize
+		}
+	}
+	j.entries[key] = &judged{method: req.Method, url: url, contentType: ct, status: status,
+		reqBody: bytes.Clone(reqBody), body: bytes.Clone(body), verdict: verdict}
+	return ex
+}
+
+func (j *Judger) key(method, url, contentType string, status int, reqBody, body []byte) uint64 {
+	var h maphash.Hash
+	h.SetSeed(j.seed)
+	h.WriteString(method)
+	h.WriteByte(0)
+	h.WriteString(url)
+	h.WriteByte(0)
+	h.WriteString(contentType)
+	h.WriteByte(byte(status >> 8))
+	h.WriteByte(byte(status))
+	h.Write(reqBody)
+	h.WriteByte(0)
+	h.Write(body)
+	return h.Sum64()
+}

@@ -21,6 +21,7 @@ func commands() []command {
 		{"run", "run the conformance suite (against the bundled fake unless a target is given)", runCmd},
 		{"serve", "serve the bundled fake as a standalone HTTP server on the real clock", serveCmd},
 		{"proxy", "stand in front of a target as a validating proxy: the spec and the oracle on any traffic", proxyCmd},
+		{"audit", "check recorded traffic (HAR files from browsers, proxies, test tools or run --record) against the spec and the oracle", auditCmd},
 		{"load", "put a measured load on the bundled fake or an endpoint: throughput, latency, conformance", loadCmd},
 		{"docs", "render the features, without running them, as Markdown or HTML", docsCmd},
 		{"steps", "list every step conform understands, for writing your own features", stepsCmd},
@@ -149,15 +150,42 @@ func parseFlags(fs *flag.FlagSet, synopsis string, args []string, stdout io.Writ
 
 // parseFlagsUsing is parseFlags with the usage to print for --help.
 func parseFlagsUsing(fs *flag.FlagSet, usage usage, args []string, stdout io.Writer) error {
+	operands, err := parseFlagsAndOperands(fs, usage, args, stdout)
+	if err != nil {
+		return err
+	}
+	if len(operands) > 0 {
+		return &usageError{err: fmt.Errorf("unexpected argument %q", operands[0]), usage: usage}
+	}
+	return nil
+}
+
+// parseFlagsAndOperands parses args, flags and operands in any order (conform audit a.har
+// --format junit b.har), and returns the operands; after "--" everything is an operand.
+func parseFlagsAndOperands(fs *flag.FlagSet, usage usage, args []string, stdout io.Writer) ([]string, error) {
+	var operands []string
+	for {
+		if err := parseFlagsOnly(fs, usage, args, stdout); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return operands, nil
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			return append(operands, rest...), nil
+		}
+		operands, args = append(operands, rest[0]), rest[1:]
+	}
+}
+
+func parseFlagsOnly(fs *flag.FlagSet, usage usage, args []string, stdout io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			usage.print(stdout)
 			return flag.ErrHelp
 		}
 		return &usageError{err: err, usage: usage}
-	}
-	if fs.NArg() > 0 {
-		return &usageError{err: fmt.Errorf("unexpected argument %q", fs.Arg(0)), usage: usage}
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"conform/export"
+	"conform/internal/coverage"
 	"conform/internal/credentials"
 	"conform/internal/proxy"
 	"conform/internal/suite"
@@ -41,6 +42,8 @@ type proxyFlags struct {
 	overlays     stringList
 	formats      []suite.Format
 	report       string
+	maxKept      int
+	coverage     coverageFlags
 	live         liveFlags // the TLS, timeout and body-cap flags, as conform run takes them
 }
 
@@ -55,6 +58,8 @@ func parseProxyFlags(args []string, stdout io.Writer) (proxyFlags, error) {
 	fs.Var(&pf.overlays, "overlay", "apply this OpenAPI Overlay 1.0 `FILE` to the spec; repeatable")
 	fs.Var(formatList{&pf.formats}, "format", "a report to write when the proxy stops: `NAME[:FILE]`, repeatable, as conform run takes it")
 	fs.StringVar(&pf.report, "report", "", "also write the self-contained HTML report to `FILE.html` when the proxy stops")
+	fs.IntVar(&pf.maxKept, "max-exchanges", proxy.DefaultMaxKept, "keep at most this many exchanges for the reports; later ones are judged and logged, not kept")
+	pf.coverage.register(fs)
 	fs.DurationVar(&pf.live.requestTimeout, "request-timeout", 30*time.Second, "timeout of one forwarded request, body included")
 	fs.StringVar(&pf.live.caFile, "ca-file", "", "`PEM` file of CA certificates trusted besides the system's")
 	fs.BoolVar(&pf.live.insecure, "insecure-skip-verify", false, "do not verify the target's TLS certificate (prints a warning)")
@@ -69,6 +74,8 @@ func parseProxyFlags(args []string, stdout io.Writer) (proxyFlags, error) {
 	switch {
 	case pf.target == "":
 		return fail("--target is required: the URL of the export API to stand in front of")
+	case pf.maxKept < 1:
+		return fail("--max-exchanges must be at least 1, got %d", pf.maxKept)
 	case pf.duration < 0:
 		return fail("--duration must not be negative, got %s", pf.duration)
 	case pf.live.requestTimeout <= 0:
@@ -106,8 +113,9 @@ func proxyCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 	defer transport.CloseIdle(rt)
 	red := credentials.NewRedactor()
 	logLine := func(line string) { fmt.Fprintf(stderr, "conform proxy: %s\n", line) }
+	cov := coverage.New(spec)
 	p, err := proxy.New(proxy.Options{Target: u, Transport: rt, Validator: validator, MaxBodyBytes: pf.live.maxResponseBytes,
-		Annotate: pf.annotate, Log: logLine, Redactor: red})
+		Annotate: pf.annotate, Log: logLine, Redactor: red, MaxKept: pf.maxKept, Exchange: func(ex steps.Exchange) { cov.Add("", ex) }})
 	if err != nil {
 		return &configError{err: err}
 	}
@@ -153,19 +161,30 @@ func proxyCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 	}
 
 	exchanges := p.Exchanges()
-	fmt.Fprintf(stderr, "conform proxy: stopped by %s: %s\n", why, trafficSummary(exchanges, p.Violations()))
+	covered := cov.Report()
+	fmt.Fprintf(stderr, "conform proxy: stopped by %s: %s\n", why, trafficSummary(covered, p.Violations()))
+	if n := p.Dropped(); n > 0 {
+		fmt.Fprintf(stderr, "conform proxy: %d exchange(s) after the first %d were judged and logged but are not in the reports (--max-exchanges)\n", n, pf.maxKept)
+	}
 	out := red.CredentialForms().Writer(stdout)
 	defer out.Close()
-	res, err := reportTraffic(context.WithoutCancel(ctx), "Traffic through conform proxy to "+root, "", exchanges, spec,
-		trafficReports{formats: pf.formats, report: pf.report}, red.Bytes, red.CredentialForms().String, out)
-	if err != nil {
-		return err
+	passed := true
+	if len(pf.formats) > 0 || pf.report != "" {
+		res, _, err := reportTraffic(context.WithoutCancel(ctx), "Traffic through conform proxy to "+root, "", exchanges, spec,
+			trafficReports{formats: pf.formats, report: pf.report, coverage: &covered}, red.Bytes, red.CredentialForms().String, out)
+		if err != nil {
+			return err
+		}
+		passed = res.Passed
 	}
 	if pf.report != "" {
 		fmt.Fprintf(stderr, "conform proxy: report written to %s\n", pf.report)
 	}
-	if p.Violations() > 0 || !res.Passed {
+	if err := writeCoverage(covered, pf.coverage, stderr); err != nil {
+		return err
+	}
+	if p.Violations() > 0 || !passed {
 		return errNotConforming
 	}
-	return nil
+	return checkCoverage(covered, pf.coverage)
 }

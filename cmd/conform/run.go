@@ -20,6 +20,7 @@ import (
 	messages "github.com/cucumber/messages/go/v34"
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"conform/internal/coverage"
 	"conform/internal/report"
 	"conform/internal/suite"
 	"conform/openapi"
@@ -44,6 +45,9 @@ type runFlags struct {
 	features  stringList // --features: the user's feature files or directories
 	noBuiltin bool       // --no-builtin-features
 	contract  contractFlags
+
+	record   string        // --record FILE.har
+	coverage coverageFlags // --coverage, --min-coverage
 
 	config      string        // --config FILE; "" reads conform.yaml when it exists
 	printConfig bool          // --print-config
@@ -109,7 +113,7 @@ var runHelpGroups = []flagGroup{
 	{"TLS", []string{"ca-file", "insecure-skip-verify"}},
 	{"Polling", []string{"poll-interval", "poll-timeout", "request-timeout", "retries", "max-retry-after", "max-response-bytes", "concurrency", "timeout"}},
 	{"Contract", []string{"cancel-accepted", "cancel-settles-within", "export-finishes-within", "strict-preconditions"}},
-	{"Reports", []string{"format", "report", "color", "seed"}},
+	{"Reports", []string{"format", "report", "record", "coverage", "min-coverage", "color", "seed"}},
 	{"Configuration", []string{"config", "print-config"}},
 }
 
@@ -193,6 +197,8 @@ func parseRunFlags(args []string, getenv func(string) string, readFile func(stri
 	fs.DurationVar(&rf.contract.exportFinishesWithin, "export-finishes-within", steps.DefaultExportFinishesWithin, "how long an export may take to finish, and to reach any state a scenario waits for")
 	fs.DurationVar(&rf.contract.exportFinishesWithin, "poll-timeout", steps.DefaultExportFinishesWithin, "the same as --export-finishes-within, by its former name")
 	fs.BoolVar(&rf.contract.strictPreconditions, "strict-preconditions", false, "fail, instead of skipping, a scenario whose precondition the target cannot be brought to")
+	fs.StringVar(&rf.record, "record", "", "write every HTTP exchange of the run to `FILE.har` (HAR 1.2, credentials redacted), for conform audit\nand any HAR viewer; written also when the run is interrupted")
+	rf.coverage.register(fs)
 	fs.StringVar(&rf.config, "config", "", "read the run's settings from this YAML `FILE` (default: conform.yaml in the working\ndirectory, when it exists); flags override it")
 	fs.BoolVar(&rf.printConfig, "print-config", false, "print the effective configuration, and where each value came from, and exit")
 	rf.live.register(fs)
@@ -336,6 +342,15 @@ func (c runCommand) run(ctx context.Context, args []string, _ io.Reader, stdout,
 		target, scrub, root = tgt.Describe(), own.String, tgt.Root
 		fmt.Fprintf(stderr, "conform: running against %s\n", target)
 	}
+	cov := coverage.New(spec)
+	var rec *recording
+	if rf.record != "" {
+		rec = &recording{}
+	}
+	opts.Exchange = func(s steps.ScenarioRef, ex steps.Exchange) {
+		cov.Add(s.ID, ex)
+		rec.add(ex)
+	}
 	var envelopes []*messages.Envelope
 	if rf.report != "" {
 		// The HTML report is built from the run's messages, kept in memory.
@@ -346,6 +361,16 @@ func (c runCommand) run(ctx context.Context, args []string, _ io.Reader, stdout,
 	}
 
 	res, sig, err := c.runUntilStopped(ctx, opts, rf.timeout, stderr)
+	// The HAR file is written whatever happened: what was recorded is what the user wants to
+	// look at most when the run went wrong.
+	if rerr := rec.write(rf.record, opts.Redact); rerr != nil {
+		fmt.Fprintf(stderr, "conform: %v\n", rerr)
+		if err == nil {
+			err = rerr
+		}
+	} else if rf.record != "" {
+		fmt.Fprintf(stderr, "conform: %d exchange(s) recorded to %s\n", rec.len(), rf.record)
+	}
 	if sig != nil && res == nil {
 		// A second signal: stop at once, and say what may still be running.
 		suite.RemovePartialReports(opts.Formats)
@@ -356,9 +381,10 @@ func (c runCommand) run(ctx context.Context, args []string, _ io.Reader, stdout,
 	if res.Stopped != nil {
 		stopped = res.Stopped.Error()
 	}
+	covered := cov.Report()
 	if err == nil && rf.report != "" {
 		info := report.Info{Target: target, SpecTitle: spec.Info.Title, SpecVersion: spec.Info.Version, Stopped: stopped, Redact: scrub,
-			Deadlines: contract.Deadlines()}
+			Deadlines: contract.Deadlines(), Coverage: &covered}
 		if rerr := writeReport(rf.report, envelopes, info); rerr != nil {
 			return rerr
 		}
@@ -376,6 +402,9 @@ func (c runCommand) run(ctx context.Context, args []string, _ io.Reader, stdout,
 		fmt.Fprintf(stderr, "conform: left out %d scenario(s) tagged %s: they pin values only the bundled fake can produce "+
 			"(the vendor's example ids and checksums, an export that fails on purpose)\n", res.LeftOut, fakeOnlyTag)
 	}
+	if err == nil {
+		err = writeCoverage(covered, rf.coverage, stderr)
+	}
 	reportOpen(stderr, opts.Ledger, root)
 	var ue *suite.UsageError
 	var timedOut *steps.TimedOut
@@ -392,7 +421,7 @@ func (c runCommand) run(ctx context.Context, args []string, _ io.Reader, stdout,
 	case !res.Passed:
 		return errNotConforming
 	}
-	return nil
+	return checkCoverage(covered, rf.coverage)
 }
 
 // runUntilStopped runs the suite until it ends, until timeout passes, or until a signal. The
@@ -455,13 +484,19 @@ func writeReport(path string, envs []*messages.Envelope, info report.Info) error
 	if err := report.WriteHTML(&page, envs, info); err != nil {
 		return fmt.Errorf("--report: %w", err)
 	}
+	return writeOutput("--report", path, page.Bytes())
+}
+
+// writeOutput writes data to the file path that flag names, creating missing directories. A
+// file that cannot be written is the user's to fix (exit 2).
+func writeOutput(flag, path string, data []byte) error {
 	if dir := filepath.Dir(path); dir != "." {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return &configError{err: fmt.Errorf("--report: %w", err)}
+			return &configError{err: fmt.Errorf("%s: %w", flag, err)}
 		}
 	}
-	if err := os.WriteFile(path, page.Bytes(), 0o644); err != nil {
-		return &configError{err: fmt.Errorf("--report: %w", err)}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		return &configError{err: fmt.Errorf("%s: %w", flag, err)}
 	}
 	return nil
 }

@@ -26,11 +26,13 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
-			port, err := freePort()
-			if err != nil {
-				return err
+			for _, name := range []string{"PORT", "PORT2"} {
+				port, err := freePort()
+				if err != nil {
+					return err
+				}
+				env.Setenv(name, port)
 			}
-			env.Setenv("PORT", port)
 			return nil
 		},
 		Cmds: scriptCmds(),

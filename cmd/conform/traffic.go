@@ -9,6 +9,7 @@ import (
 	messages "github.com/cucumber/messages/go/v34"
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"conform/internal/coverage"
 	"conform/internal/report"
 	"conform/internal/suite"
 	"conform/steps"
@@ -19,6 +20,11 @@ import (
 type trafficReports struct {
 	formats []suite.Format
 	report  string // the HTML report's path, or ""
+	// console is the format for the console when formats names none for it: "" for none (the
+	// caller prints its own summary).
+	console string
+	// coverage, when set, goes into the HTML report.
+	coverage *coverage.Report
 }
 
 // reportTraffic judges exchanges, in the order they happened, as scenarios (one per export
@@ -26,10 +32,10 @@ type trafficReports struct {
 // console gets them only when a format names no file. It returns the run's result: Passed says
 // whether every exchange conformed. title names the feature (the HAR files, the proxy's target).
 func reportTraffic(ctx context.Context, title, description string, exchanges []steps.Exchange, spec *openapi3.T, rep trafficReports,
-	redact func([]byte) []byte, scrub func(string) string, stdout io.Writer) (suite.Result, error) {
+	redact func([]byte) []byte, scrub func(string) string, stdout io.Writer) (res suite.Result, violations int, err error) {
 	traffic := &steps.Traffic{Requests: steps.GroupByRequest(exchanges), Redact: redact}
 	if len(traffic.Requests) == 0 {
-		return suite.Result{Passed: true}, nil
+		return suite.Result{Passed: true}, 0, nil
 	}
 	opts := suite.Options{
 		Traffic: &suite.Traffic{Name: "traffic.feature", Feature: traffic.Feature(title, description), Scenarios: traffic.Initializer()},
@@ -37,8 +43,11 @@ func reportTraffic(ctx context.Context, title, description string, exchanges []s
 		Output:  stdout,
 		Redact:  redact,
 	}
+	if len(opts.Formats) == 0 && rep.console != "" {
+		opts.Formats = []suite.Format{{Name: rep.console}}
+	}
 	if len(opts.Formats) == 0 {
-		// No console report unless asked for: the caller prints its own summary.
+		// No console report: the caller prints its own summary.
 		opts.Formats = []suite.Format{{Name: "progress"}}
 		opts.Output = io.Discard
 	}
@@ -51,30 +60,25 @@ func reportTraffic(ctx context.Context, title, description string, exchanges []s
 			envelopes = append(envelopes, e)
 		}
 	}
-	res, err := suite.Run(ctx, opts)
+	res, err = suite.Run(ctx, opts)
 	if err != nil {
-		return res, err
+		return res, traffic.Violations(), err
 	}
 	if rep.report != "" {
-		info := report.Info{Target: title, SpecTitle: spec.Info.Title, SpecVersion: spec.Info.Version, Redact: scrub}
+		info := report.Info{Target: title, SpecTitle: spec.Info.Title, SpecVersion: spec.Info.Version, Redact: scrub, Coverage: rep.coverage}
 		if err := writeReport(rep.report, envelopes, info); err != nil {
-			return res, err
+			return res, traffic.Violations(), err
 		}
 	}
-	return res, nil
+	return res, traffic.Violations(), nil
 }
 
-// trafficSummary says in one line what recorded traffic held and how it fared.
-func trafficSummary(exchanges []steps.Exchange, violations int) string {
-	requests := map[string]bool{}
-	for _, ex := range exchanges {
-		if ex.Asked != "" {
-			requests[string(ex.Asked)] = true
-		}
-	}
+// trafficSummary says in one line what traffic held and how it fared: its exchanges, the export
+// requests whose status documents it showed, and its violations.
+func trafficSummary(c coverage.Report, violations int) string {
 	verdict := "no violation"
 	if violations > 0 {
 		verdict = fmt.Sprintf("%d violation(s)", violations)
 	}
-	return fmt.Sprintf("%d exchange(s) of %d export request(s): %s", len(exchanges), len(requests), verdict)
+	return fmt.Sprintf("%d exchange(s) of %d export request(s): %s", c.Exchanges, c.Requests, verdict)
 }

@@ -20,11 +20,9 @@ import (
 	"sync"
 	"time"
 
-	"conform/export"
 	"conform/internal/credentials"
 	"conform/internal/transport"
 	"conform/openapi"
-	"conform/oracle"
 	"conform/steps"
 )
 
@@ -55,16 +53,26 @@ type Options struct {
 	Redactor *credentials.Redactor
 	// Now tells the time of an exchange; nil means time.Now.
 	Now func() time.Time
+	// MaxKept bounds the exchanges kept for the reports (Exchanges); those beyond it are judged
+	// and logged all the same, and counted (Dropped). 0 means DefaultMaxKept.
+	MaxKept int
+	// Exchange, when set, receives every judged exchange, kept or not, as it is answered: for
+	// contract coverage.
+	Exchange func(steps.Exchange)
 }
+
+// DefaultMaxKept is the default of Options.MaxKept: with answers of a few KB, a few hundred MB.
+const DefaultMaxKept = 100_000
 
 // Proxy is the reverse proxy. It is an http.Handler, safe for concurrent use.
 type Proxy struct {
-	o      Options
-	client *http.Client
+	o       Options
+	client  *http.Client
+	auditor *steps.Auditor
 
-	mu         sync.Mutex // guards oracles, exchanges and violations
-	oracles    map[export.ID]*oracle.Oracle
+	mu         sync.Mutex // guards exchanges, dropped and violations
 	exchanges  []steps.Exchange
+	dropped    int
 	violations int
 }
 
@@ -93,7 +101,10 @@ func New(o Options) (*Proxy, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Proxy{o: o, client: transport.APIClient(o.Transport), oracles: map[export.ID]*oracle.Oracle{}}, nil
+	if o.MaxKept <= 0 {
+		o.MaxKept = DefaultMaxKept
+	}
+	return &Proxy{o: o, client: transport.APIClient(o.Transport), auditor: steps.NewAuditor(o.Validator)}, nil
 }
 
 // Exchanges returns every exchange the proxy judged, in the order they were answered.
@@ -101,6 +112,13 @@ func (p *Proxy) Exchanges() []steps.Exchange {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return append([]steps.Exchange(nil), p.exchanges...)
+}
+
+// Dropped returns how many exchanges were judged but not kept for the reports (Options.MaxKept).
+func (p *Proxy) Dropped() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.dropped
 }
 
 // Violations returns how many violations (of the spec or of an invariant) the proxy has seen.
@@ -157,8 +175,8 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ex = steps.Exchange{At: at, Method: out.Method, URL: out.URL.String(), ReqHeader: out.Header,
 			Status: resp.StatusCode, RespHeader: resp.Header, Err: fmt.Errorf("a body is larger than %d bytes: not judged", p.o.MaxBodyBytes)}
 	default:
-		ex = steps.Judge(p.o.Validator, out, reqBody, resp.StatusCode, resp.Header, body, at)
-		problems = p.judge(ex)
+		ex, problems = p.auditor.Judge(out, reqBody, resp.StatusCode, resp.Header, body, at)
+		p.log(problems)
 	}
 	p.record(ex, problems)
 
@@ -179,54 +197,28 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	io.Copy(w, rest) //nolint:errcheck // likewise
 }
 
-// judge returns the violations of ex, the spec's and, for a status document, the oracle's for
-// the request it is about, and logs each on one line.
-func (p *Proxy) judge(ex steps.Exchange) []string {
-	id := string(ex.Asked)
-	if id == "" {
-		id = "-"
+// log logs each violation on one line.
+func (p *Proxy) log(problems []string) {
+	if p.o.Log == nil {
+		return
 	}
-	op := ex.Operation
-	if op == "" {
-		op = ex.Method
+	for _, line := range problems {
+		p.o.Log(p.o.Redactor.String(line))
 	}
-	var problems []string
-	for _, v := range ex.Violations {
-		where := v.Where
-		if v.Pointer != "" {
-			where += " " + v.Pointer
-		}
-		problems = append(problems, fmt.Sprintf("%s %s: spec: %s: %s", op, id, where, v.Reason))
-	}
-	if ex.DocErr != nil && len(ex.Violations) == 0 {
-		problems = append(problems, fmt.Sprintf("%s %s: the status document cannot be read: %v", op, id, ex.DocErr))
-	}
-	if ex.Doc != nil && ex.Asked != "" {
-		p.mu.Lock()
-		o := p.oracles[ex.Asked]
-		if o == nil {
-			o = oracle.New()
-			p.oracles[ex.Asked] = o
-		}
-		breaches := o.Observe(ex.Asked, oracle.Observation{Seq: 0, At: ex.At, Source: fmt.Sprintf("%s %s → %d", ex.Method, ex.URL, ex.Status), Doc: *ex.Doc, Raw: ex.RespBody})
-		p.mu.Unlock()
-		for _, b := range breaches {
-			problems = append(problems, fmt.Sprintf("%s %s: invariant %d (%s): %s", op, id, b.Invariant, b.Name, b.Message))
-		}
-	}
-	if p.o.Log != nil {
-		for _, line := range problems {
-			p.o.Log(p.o.Redactor.String(line))
-		}
-	}
-	return problems
 }
 
-// record keeps ex for the reports and counts its violations.
+// record keeps ex for the reports, while there is room, and counts its violations.
 func (p *Proxy) record(ex steps.Exchange, problems []string) {
+	if p.o.Exchange != nil {
+		p.o.Exchange(ex)
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.exchanges = append(p.exchanges, ex)
+	if len(p.exchanges) < p.o.MaxKept {
+		p.exchanges = append(p.exchanges, ex)
+	} else {
+		p.dropped++
+	}
 	p.violations += len(problems)
 }
 

@@ -206,14 +206,12 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if o.configure != nil {
 		o.configure(opts)
 	}
-	n, undefined, err := countScenarios(opts, filter)
-	if o.Traffic != nil {
-		undefined = nil // recorded traffic has its own steps, not conform's
-	}
+	// Recorded traffic has its own steps, not conform's: none of them is undefined.
+	n, undefined, err := countScenarios(opts, filter, o.Traffic != nil)
 	if err != nil {
 		return Result{}, err
 	}
-	all, _, err := countScenarios(opts, wanted)
+	all, _, err := countScenarios(opts, wanted, true)
 	if err != nil {
 		return Result{}, err
 	}
@@ -307,7 +305,7 @@ func withoutTags(tags string, leaveOut []string) string {
 }
 
 // countScenarios counts the pickles filter selects, with godog's own parser and filter.
-func countScenarios(opts *godog.Options, filter string) (int, []Undefined, error) {
+func countScenarios(opts *godog.Options, filter string, ownSteps bool) (int, []Undefined, error) {
 	copyOpts := *opts
 	copyOpts.Tags = filter
 	feats, err := godog.TestSuite{Options: &copyOpts}.RetrieveFeatures()
@@ -320,7 +318,7 @@ func countScenarios(opts *godog.Options, filter string) (int, []Undefined, error
 		n += len(f.Pickles)
 		for _, p := range f.Pickles {
 			for _, st := range p.Steps {
-				if !steps.Known(st.Text) {
+				if !ownSteps && !steps.Known(st.Text) {
 					undefined = append(undefined, Undefined{Feature: f.Uri, Scenario: p.Name, Text: st.Text, Closest: steps.Closest(st.Text, 3)})
 				}
 			}

@@ -1,0 +1,240 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"conform/export"
+	"conform/internal/credentials"
+	"conform/internal/har"
+	"conform/internal/suite"
+	"conform/internal/target"
+	"conform/steps"
+)
+
+const auditSynopsis = `conform audit [--base-url URL] [--spec FILE] [--overlay FILE]... [--format NAME[:FILE]]... [--report FILE.html] [--coverage FILE.json] [--min-coverage PERCENT] FILE.har...
+
+Check recorded traffic offline: HAR 1.2 files written by browser devtools, proxies, test tools
+or conform run --record. Every entry that calls the export API is judged as conform run judges
+its own exchanges: against the spec, and, per export request, in the order of the entries'
+startedDateTime, against the invariants. Entries outside the API root are ignored and counted.
+The reports and exit codes are those of conform run: 0 conforms, 1 does not (or is under
+--min-coverage), 2 a usage error (a file that is not HAR names the entry at fault).`
+
+// auditFlags are the parsed flags of `conform audit`.
+type auditFlags struct {
+	root     string // --base-url as an API root, or "": any URL with the API's root in its path
+	spec     string
+	overlays stringList
+	formats  []suite.Format
+	report   string
+	coverage coverageFlags
+	files    []string
+}
+
+func parseAuditFlags(args []string, stdout io.Writer) (auditFlags, error) {
+	var af auditFlags
+	var baseURL string
+	fs := newFlagSet("audit")
+	fs.StringVar(&baseURL, "base-url", "", "audit only the entries under this API root (`URL`, as conform run takes it); default: every\nentry whose path holds "+export.Root)
+	fs.StringVar(&af.spec, "spec", "", "judge against this OpenAPI 3.0 or 3.1 document (`FILE`) instead of the embedded spec")
+	fs.Var(&af.overlays, "overlay", "apply this OpenAPI Overlay 1.0 `FILE` to the spec; repeatable")
+	fs.Var(formatList{&af.formats}, "format", "a report to write: `NAME[:FILE]`, repeatable, as conform run takes it (default: only the violations, one line each)")
+	fs.StringVar(&af.report, "report", "", "also write the self-contained HTML report to `FILE.html`")
+	af.coverage.register(fs)
+	help := printUsage(fs, auditSynopsis)
+	files, err := parseFlagsAndOperands(fs, help, args, stdout)
+	if err != nil {
+		return af, err
+	}
+	fail := func(format string, a ...any) (auditFlags, error) {
+		return af, &usageError{err: fmt.Errorf(format, a...), usage: help}
+	}
+	af.files = files
+	if len(af.files) == 0 {
+		return fail("no HAR file to audit: give one or more FILE.har")
+	}
+	if baseURL != "" {
+		root, err := target.Root(baseURL)
+		if err != nil {
+			return fail("%v", err)
+		}
+		af.root = root
+	}
+	return af, nil
+}
+
+// auditCmd is `conform audit`.
+func auditCmd(ctx context.Context, args []string, _ func(string) string, _ io.Reader, stdout, stderr io.Writer) error {
+	af, err := parseAuditFlags(args, stdout)
+	if err != nil {
+		return err
+	}
+	spec, validator, err := effectiveSpec(af.spec, af.overlays, nil)
+	if err != nil {
+		return err
+	}
+	var entries []har.Entry
+	for _, file := range af.files {
+		es, err := har.ReadFile(file)
+		if err != nil {
+			var he *har.Error
+			if errors.As(err, &he) {
+				return &configError{err: err}
+			}
+			return &configError{err: fmt.Errorf("%s: %w", file, err)}
+		}
+		entries = append(entries, es...)
+	}
+	// The order of the traffic, whatever the order of the files: the oracle follows each
+	// request through its documents as they were seen.
+	slices.SortStableFunc(entries, func(a, b har.Entry) int { return a.Started.Compare(b.Started) })
+
+	// Every credential in the files is learnt before anything is printed.
+	red := credentials.NewRedactor()
+	var answered []har.Entry
+	outside, unanswered := 0, 0
+	for _, e := range entries {
+		switch {
+		case !inAPI(e.URL, af.root):
+			outside++
+		case e.Status == 0:
+			// Aborted or blocked by the client, or recorded before its answer came: nothing
+			// the target said, so nothing to judge it by.
+			unanswered++
+		default:
+			answered = append(answered, e)
+		}
+		red.LearnAuthorization(e.ReqHeader.Get("Authorization"))
+		red.LearnAuthorization(e.ReqHeader.Get("Proxy-Authorization"))
+	}
+	where := "under " + export.Root
+	if af.root != "" {
+		where = "under " + af.root
+	}
+	fmt.Fprintf(stderr, "conform audit: %d of the %d entries in %s are calls of the export API %s; %d outside it ignored",
+		len(answered)+unanswered, len(entries), strings.Join(af.files, ", "), where, outside)
+	if unanswered > 0 {
+		fmt.Fprintf(stderr, "; %d without a response (aborted, blocked or cut off) not judged", unanswered)
+	}
+	fmt.Fprintln(stderr)
+	if len(answered) == 0 {
+		return &configError{err: fmt.Errorf("nothing to audit: no entry of %s is an answered call of the export API %s", strings.Join(af.files, ", "), where)}
+	}
+
+	// Each exchange is judged once, in time order; each violation is one line on the console,
+	// as conform proxy logs it. The reports asked for replay the judged exchanges as scenarios.
+	out := red.CredentialForms().Writer(stdout)
+	defer out.Close()
+	auditor := steps.NewAuditor(validator)
+	exchanges, err := verdicts(auditor, answered)
+	if err != nil {
+		return err
+	}
+	violations := 0
+	for i, ex := range exchanges {
+		problems := auditor.Problems(ex)
+		for _, line := range problems {
+			fmt.Fprintf(out, "%s %s\n", answered[i].Started.UTC().Format(time.RFC3339Nano), red.String(line))
+		}
+		violations += len(problems)
+	}
+	covered := measure(spec, exchanges)
+	passed := true
+	if len(af.formats) > 0 || af.report != "" {
+		title := "Recorded traffic: " + strings.Join(af.files, ", ")
+		res, _, err := reportTraffic(ctx, title, "", exchanges, spec,
+			trafficReports{formats: af.formats, report: af.report, coverage: &covered}, red.Bytes, red.CredentialForms().String, out)
+		if err != nil {
+			return err
+		}
+		passed = res.Passed
+	}
+	fmt.Fprintf(stderr, "conform audit: %s\n", trafficSummary(covered, violations))
+	if af.report != "" {
+		fmt.Fprintf(stderr, "conform audit: report written to %s\n", af.report)
+	}
+	if err := writeCoverage(covered, af.coverage, stderr); err != nil {
+		return err
+	}
+	if violations > 0 || !passed {
+		return errNotConforming
+	}
+	return checkCoverage(covered, af.coverage)
+}
+
+// inAPI reports whether rawURL is a call under root, or, when root is "", any URL whose path
+// holds the API's root.
+func inAPI(rawURL, root string) bool {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return false
+	}
+	if root == "" {
+		return strings.Contains(u.EscapedPath(), export.Root+"/")
+	}
+	r, err := url.Parse(root)
+	return err == nil && strings.EqualFold(u.Scheme, r.Scheme) && strings.EqualFold(u.Host, r.Host) &&
+		strings.HasPrefix(u.EscapedPath(), r.EscapedPath()+"/")
+}
+
+// verdicts judges every entry against the spec (Auditor.Verdict) on as many goroutines as
+// there are processors, and returns the exchanges in the entries' order.
+func verdicts(a *steps.Auditor, entries []har.Entry) ([]steps.Exchange, error) {
+	out := make([]steps.Exchange, len(entries))
+	errs := make([]error, len(entries))
+	workers := min(runtime.GOMAXPROCS(0), len(entries))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(entries); i += workers {
+				out[i], errs[i] = verdict(a, entries[i])
+			}
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			e := entries[i]
+			return nil, &configError{err: fmt.Errorf("the audit's entry %d, in time order (%s %s): %w", i, e.Method, e.URL, err)}
+		}
+	}
+	return out, nil
+}
+
+// verdict judges a HAR entry, one with a response, as the recording transport judges an exchange
+// of a run. A tool that leaves a body's Content-Type header out of the file but says its media
+// type (postData.mimeType, content.mimeType) has it put back: the header was sent.
+func verdict(a *steps.Auditor, e har.Entry) (steps.Exchange, error) {
+	req, err := http.NewRequest(e.Method, e.URL, nil)
+	if err != nil {
+		return steps.Exchange{}, err
+	}
+	req.Header = withContentType(e.ReqHeader, e.ReqBody, e.ReqMimeType)
+	header := withContentType(e.RespHeader, e.RespBody, e.RespMimeType)
+	return a.Verdict(req, e.ReqBody, e.Status, header, e.RespBody, e.Started), nil
+}
+
+// withContentType returns h (a copy, never nil) with Content-Type set to mimeType when h has
+// none, a body was recorded and mimeType is known.
+func withContentType(h http.Header, body []byte, mimeType string) http.Header {
+	h = h.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	if h.Get("Content-Type") == "" && len(body) > 0 && mimeType != "" {
+		h.Set("Content-Type", mimeType)
+	}
+	return h
+}

@@ -104,7 +104,8 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 				"--format", "cucumber:" + filepath.Join(dir, "cucumber.json"),
 				"--format", "events:" + filepath.Join(dir, "events.ndjson"),
 				"--format", "messages:" + filepath.Join(dir, "messages.ndjson"),
-				"--report", filepath.Join(dir, "html", "report.html")}
+				"--report", filepath.Join(dir, "html", "report.html"),
+				"--record", filepath.Join(dir, "traffic.har"), "--coverage", filepath.Join(dir, "coverage.json")}
 			t.Setenv("CONFORM_USERNAME", "")
 			t.Setenv("CONFORM_PASSWORD", "")
 			t.Setenv("CONFORM_OAUTH2_CLIENT_SECRET", "")
@@ -119,8 +120,14 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 
 			code, out, errOut := conform(t, args...)
 			require.Equal(t, exitFail, code, "the hostile server's refusals must fail the run:\n%s", errOut)
+			// What was recorded, audited: the audit's own outputs must hold no secret either.
+			acode, aout, aerr := conform(t, "audit", "--format", "pretty", "--format", "junit:"+filepath.Join(dir, "audit", "junit.xml"),
+				"--report", filepath.Join(dir, "audit", "report.html"), filepath.Join(dir, "traffic.har"))
+			// The run fails on the refusals' wording, a scenario's expectation; the spec and the
+			// invariants, all that an audit checks, hold.
+			require.Equal(t, exitPass, acode, "the audit:\n%s", aerr)
 
-			written := map[string][]byte{"stdout": []byte(out), "stderr": []byte(errOut)}
+			written := map[string][]byte{"stdout": []byte(out), "stderr": []byte(errOut), "audit stdout": []byte(aout), "audit stderr": []byte(aerr)}
 			require.NoError(t, filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
 				if err != nil || d.IsDir() {
 					return err
@@ -129,7 +136,7 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 				written[path] = b
 				return err
 			}))
-			require.Len(t, written, 8, "stdout, stderr and six report files, no leftovers: %v", keys(written))
+			require.Len(t, written, 14, "stdout, stderr, six report files, the HAR file and the coverage; the audit's stdout, stderr and two reports; no leftovers: %v", keys(written))
 
 			// Attachments are base64 in Cucumber JSON: decode them and search them too.
 			for i, emb := range embeddings(t, written[filepath.Join(dir, "cucumber.json")]) {

@@ -23,9 +23,16 @@ import (
 //
 //	go test ./internal/proxy -run '^$' -bench . -benchtime 100000x
 
-const benchRequests = 1000
+// benchRequests is how many requests the fake holds; fewer in -short mode (CI runs each
+// benchmark once, to see that it works).
+func benchRequests() int {
+	if testing.Short() {
+		return 50
+	}
+	return 1000
+}
 
-// benchSetup starts the fake with benchRequests running requests, and the proxy in front of it.
+// benchSetup starts the fake with benchRequests() running requests, and the proxy in front of it.
 func benchSetup(b *testing.B) (direct, proxied string, ids []string, client *http.Client) {
 	b.Helper()
 	clock := fakeserver.NewManualClock(time.Date(2022, 11, 29, 15, 21, 56, 0, time.UTC))
@@ -33,7 +40,7 @@ func benchSetup(b *testing.B) (direct, proxied string, ids []string, client *htt
 	b.Cleanup(fake.Close)
 	client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 256}}
 	b.Cleanup(client.CloseIdleConnections)
-	for range benchRequests {
+	for range benchRequests() {
 		req, _ := http.NewRequest(http.MethodPost, fake.URL+export.Root+"/exportRequests",
 			strings.NewReader(`{"tables":{"items":[{"tableName":"SHIPMENT"},{"tableName":"SHIPMENT_REFNUM"}]}}`))
 		req.SetBasicAuth(user, password)

@@ -93,13 +93,17 @@ func TestOnlyTheRunnerTheBundledTargetAndTheCommandImportTheFake(t *testing.T) {
 			require.Contains(t, allowed, pkg, "%s imports the fake", pkg)
 		}
 	}
-	for _, pkg := range []string{"steps", "oracle", "export", "openapi", "internal/target", "internal/load", "internal/report"} {
+	for _, pkg := range []string{"steps", "oracle", "export", "openapi", "internal/target", "internal/load", "internal/report",
+		"internal/proxy", "internal/coverage", "internal/har"} {
 		require.False(t, reaches(graph, module+"/"+pkg, module+"/fakeserver"), "%s reaches the fake", pkg)
 	}
 }
 
 func TestTheDomainStandsAlone(t *testing.T) {
 	graph := imports(t)
+	for _, dep := range graph[module+"/internal/har"] {
+		require.False(t, strings.HasPrefix(dep, module+"/"), "the HAR format knows nothing of conform, but internal/har imports %s", dep)
+	}
 	for _, dep := range graph[module+"/export"] {
 		if strings.HasPrefix(dep, module+"/") {
 			require.Equal(t, module+"/internal/jsonkeys", dep, "export may import only the JSON key checker of the module")

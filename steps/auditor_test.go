@@ -98,3 +98,30 @@ func TestAuditorFollowsARequestThroughRepeatedAnswers(t *testing.T) {
 	wrongID := statusBody(9, "processing", "pending")
 	require.Contains(t, strings.Join(judge(10, wrongID), "\n"), "invariant 6 (request-id-matches)")
 }
+
+// BenchmarkJudger is the cost of one verdict: a miss (an answer not seen before: validation and
+// decoding) and a hit (an answer repeated byte for byte, as polls of a request that has not
+// moved are). BENCHMARKS.md §7.
+func BenchmarkJudger(b *testing.B) {
+	v, err := openapi.NewValidator()
+	if err != nil {
+		b.Fatal(err)
+	}
+	at := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	req, _ := http.NewRequest(http.MethodGet, auditRoot+"/exportStatuses/7", nil)
+	b.Run("miss", func(b *testing.B) {
+		j := NewJudger(v)
+		for i := range b.N {
+			j.Judge(req, nil, 200, jsonHeader, statusBody(7, "processing", [...]string{"pending", "processing"}[i%2]), at)
+			j.entries, j.order, j.next = map[uint64]*judged{}, nil, 0
+		}
+	})
+	b.Run("hit", func(b *testing.B) {
+		j := NewJudger(v)
+		body := statusBody(7, "processing", "pending")
+		j.Judge(req, nil, 200, jsonHeader, body, at)
+		for range b.N {
+			j.Judge(req, nil, 200, jsonHeader, body, at)
+		}
+	})
+}

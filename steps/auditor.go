@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"conform/export"
 	"conform/openapi"
@@ -88,7 +91,29 @@ func (a *Auditor) Problems(ex Exchange) []string {
 	for _, b := range a.observe(ex) {
 		problems = append(problems, fmt.Sprintf("%s %s: invariant %d (%s): %s", op, id, b.Invariant, b.Name, b.Message))
 	}
+	for i, p := range problems {
+		problems[i] = escapeControls(p)
+	}
 	return problems
+}
+
+// escapeControls writes the control characters of s (a newline, an escape sequence a target
+// slipped into a key or a value) as Go escapes, so that a violation stays one line of a log and
+// cannot forge another, nor drive a terminal.
+func escapeControls(s string) string {
+	if !strings.ContainsFunc(s, unicode.IsControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // observe hands ex's status document, if any, to the oracle of its request.

@@ -125,3 +125,21 @@ func BenchmarkJudger(b *testing.B) {
 		}
 	})
 }
+
+func TestAViolationIsOneLineWhateverTheTargetSends(t *testing.T) {
+	v, err := openapi.NewValidator()
+	require.NoError(t, err)
+	a := NewAuditor(v)
+	// A repeated key inside an object whose own key holds a newline and an escape sequence: the
+	// violation's pointer names that key.
+	forged := []byte(`{"progress":"processing","completed":false,"x\nconform proxy: all good\u001b[31m":{"d":1,"d":2},"result":{"body":{"requestID":7,"tables":{"items":[]}}}}`)
+	_, problems := a.Judge(statusRequest(t, 7), nil, 200, jsonHeader, forged, time.Now())
+	require.NotEmpty(t, problems)
+	for _, p := range problems {
+		require.NotContains(t, p, "\n")
+		require.NotContains(t, p, "\x1b")
+	}
+	require.Contains(t, strings.Join(problems, " "), `/x\nconform proxy: all good\x1b[31m`)
+	require.Equal(t, `a\tb\nc`, escapeControls("a\tb\nc"))
+	require.Equal(t, "plain — ünïcode", escapeControls("plain — ünïcode"))
+}

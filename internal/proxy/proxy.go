@@ -16,6 +16,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -188,9 +189,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Del(name)
 	}
 	if p.o.Annotate && len(problems) > 0 {
-		if b, err := json.Marshal(redactAll(p.o.Redactor, problems)); err == nil {
-			h.Set(AnnotationHeader, string(b))
-		}
+		h.Set(AnnotationHeader, annotation(redactAll(p.o.Redactor, problems)))
 	}
 	w.WriteHeader(resp.StatusCode)
 	w.Write(body)    //nolint:errcheck // the client has gone; nothing left to tell it
@@ -235,6 +234,26 @@ func readCapped(r io.Reader, max int64) (head []byte, rest io.Reader, err error)
 		return head, http.NoBody, nil
 	}
 	return head, r, nil
+}
+
+// maxAnnotationBytes bounds the annotation header: clients and proxies refuse headers much
+// larger than 8 KB, and a broken answer may have hundreds of violations.
+const maxAnnotationBytes = 4 << 10
+
+// annotation returns problems as a JSON array of at most maxAnnotationBytes; when they do not all
+// fit, the last element says how many were left out.
+func annotation(problems []string) string {
+	for n := len(problems); n > 0; n-- {
+		list := problems[:n]
+		if n < len(problems) {
+			list = append(slices.Clone(list), fmt.Sprintf("… and %d more (see the proxy's log)", len(problems)-n))
+		}
+		if b, err := json.Marshal(list); err == nil && len(b) <= maxAnnotationBytes {
+			return string(b)
+		}
+	}
+	b, _ := json.Marshal([]string{fmt.Sprintf("%d violations (see the proxy's log)", len(problems))})
+	return string(b)
 }
 
 func redactAll(red *credentials.Redactor, lines []string) []string {

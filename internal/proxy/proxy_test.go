@@ -3,6 +3,7 @@ package proxy
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -256,4 +257,22 @@ func TestNewNeedsATargetAndAValidator(t *testing.T) {
 	require.ErrorContains(t, err, "no target")
 	_, err = New(Options{Target: &url.URL{Scheme: "http", Host: "127.0.0.1:1"}})
 	require.ErrorContains(t, err, "no validator")
+}
+
+func TestAnnotationStaysAHeaderAClientAccepts(t *testing.T) {
+	var many []string
+	for i := range 500 {
+		many = append(many, fmt.Sprintf("getExportStatus 7: spec: response /result/body/tables/items/%d/progress: not one of the allowed values", i))
+	}
+	got := annotation(many)
+	require.LessOrEqual(t, len(got), maxAnnotationBytes)
+	var list []string
+	require.NoError(t, json.Unmarshal([]byte(got), &list))
+	require.Greater(t, len(list), 1)
+	require.Equal(t, many[0], list[0])
+	require.Equal(t, fmt.Sprintf("… and %d more (see the proxy's log)", 500-(len(list)-1)), list[len(list)-1])
+
+	require.Equal(t, `["one"]`, annotation([]string{"one"}))
+	huge := strings.Repeat("x", 2*maxAnnotationBytes)
+	require.Equal(t, `["1 violations (see the proxy's log)"]`, annotation([]string{huge}))
 }

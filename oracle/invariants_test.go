@@ -36,17 +36,7 @@ func TestInvariants(t *testing.T) {
 // invariant of the list and none outside it, so the list a report shows cannot promise a check
 // the oracle does not make, nor leave one out.
 func TestInvariantsAreWhatTheOracleChecks(t *testing.T) {
-	type S = []export.Status
-	breaks := []S{
-		{doc("done")},
-		{doc(succeeded, shipment(succeeded)), doc(succeeded, shipment(succeeded), refnum(succeeded))},
-		{doc(cancelling), doc(processing)},
-		{doc(processing, refnum(failed)), doc(processing, refnum(succeeded))},
-		{doc(cancelled, refnum(processing))},
-		{with(doc(processing), func(d *export.Status) { d.Result.Body.RequestID = "777" })},
-		{doc(processing, refnum(processing)), doc(processing, refnum(pending))},
-		{doc(cancelling, refnum(pending)), doc(cancelled, refnum(interrupted))},
-	}
+	breaks := breakingSequences()
 	var seen []int
 	for _, docs := range breaks {
 		o := New()
@@ -70,18 +60,8 @@ func TestInvariantsAreWhatTheOracleChecks(t *testing.T) {
 // for it, so Evidence must name every invariant the oracle reports, for each document that
 // breaks one; and a lone document that breaks nothing gives evidence for little.
 func TestEvidenceBeforeEveryBreach(t *testing.T) {
-	type S = []export.Status
-	sequences := []S{
-		{doc("done")},
-		{doc(succeeded, shipment(succeeded)), doc(succeeded, shipment(succeeded), refnum(succeeded))},
-		{doc(cancelling), doc(processing)},
-		{doc(processing, refnum(failed)), doc(processing, refnum(succeeded))},
-		{doc(cancelled, refnum(processing))},
-		{with(doc(processing), func(d *export.Status) { d.Result.Body.RequestID = "777" })},
-		{doc(processing, refnum(processing)), doc(processing, refnum(pending))},
-		{doc(cancelling, refnum(pending)), doc(cancelled, refnum(interrupted))},
-		{doc(cancelling, refnum(pending)), doc(cancelling, refnum(succeeded))},
-	}
+	sequences := append(breakingSequences(),
+		[]export.Status{doc(cancelling, refnum(pending)), doc(cancelling, refnum(succeeded))})
 	breached := map[int]bool{}
 	for _, docs := range sequences {
 		o := New()
@@ -103,4 +83,20 @@ func TestEvidenceBeforeEveryBreach(t *testing.T) {
 	require.Equal(t, []int{InvariantValidProgress, InvariantRequestIDMatches}, Evidence(nil, lone, true))
 	second := observation(2, doc(cancelled, refnum(cancelled)))
 	require.Equal(t, []int{1, 5, 6, 7, 8}, Evidence([]Observation{lone}, second, true))
+}
+
+// breakingSequences returns sequences of documents, each breaking one invariant, every
+// invariant once, in order.
+func breakingSequences() [][]export.Status {
+	type S = []export.Status
+	return []S{
+		{doc("done")},
+		{doc(succeeded, shipment(succeeded)), doc(succeeded, shipment(succeeded), refnum(succeeded))},
+		{doc(cancelling), doc(processing)},
+		{doc(processing, refnum(failed)), doc(processing, refnum(succeeded))},
+		{doc(cancelled, refnum(processing))},
+		{with(doc(processing), func(d *export.Status) { d.Result.Body.RequestID = "777" })},
+		{doc(processing, refnum(processing)), doc(processing, refnum(pending))},
+		{doc(cancelling, refnum(pending)), doc(cancelled, refnum(interrupted))},
+	}
 }

@@ -24,20 +24,16 @@ func (r Report) Headline() string {
 		withEvidence(r.Invariants), len(r.Invariants))
 }
 
-func seenMoves(ts []Transition) int {
-	n := 0
-	for _, t := range ts {
-		if t.Seen > 0 {
-			n++
-		}
-	}
-	return n
-}
+func seenMoves(ts []Transition) int { return count(ts, func(t Transition) bool { return t.Seen > 0 }) }
 
 func withEvidence(invs []Invariant) int {
+	return count(invs, func(inv Invariant) bool { return inv.Documents > 0 })
+}
+
+func count[T any](xs []T, ok func(T) bool) int {
 	n := 0
-	for _, inv := range invs {
-		if inv.Documents > 0 {
+	for _, x := range xs {
+		if ok(x) {
 			n++
 		}
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"conform/internal/target"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -22,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"conform/fakeserver"
+	"conform/internal/target"
 )
 
 // loadExit runs `conform load` in-process with the environment e and returns its exit code,

@@ -711,9 +711,9 @@ func TestReadRefusesWhatCannotBeUsed(t *testing.T) {
 		{"no method", fileWith(okEntryWith(t, `"method": "POST"`, `"method": ""`)), 0, []string{"request.method is missing"}},
 		{"no url", fileWith(okEntryWith(t, `"url": "https://api.example.com/x", `, "")), 0, []string{"request.url is missing"}},
 		{"a relative url", fileWith(okEntryWith(t, "https://api.example.com/x", "/x")), 0,
-			[]string{`request.url "/x" is not an absolute http or https URL`}},
-		{"a websocket url", fileWith(okEntryWith(t, "https://api.example.com/x", "wss://api.example.com/x")), 0,
-			[]string{"not an absolute http or https URL"}},
+			[]string{`request.url "/x" is not an absolute URL`}},
+		{"an http url with no host", fileWith(okEntryWith(t, "https://api.example.com/x", "https:///x")), 0,
+			[]string{`request.url "https:///x" is not an absolute URL`}},
 		{"a url that does not parse", fileWith(okEntryWith(t, "https://api.example.com/x", "https://[::1/x")), 0,
 			[]string{"is not a URL"}},
 		{"headers that are not an array", fileWith(okEntryWith(t, `"headers": []`, `"headers": {}`)), 0,
@@ -836,4 +836,27 @@ func FuzzRead(f *testing.F) {
 		// What conform writes, it reads back as it was.
 		requireSameEntries(t, second, readBack(t, written(t, second, nil)))
 	})
+}
+
+func TestReadKeepsEachHeadersValuesApart(t *testing.T) {
+	doc := fileWith(okEntryWith(t, `"headers": []`, `"headers": [{"name": "a", "value": "1"}, {"name": ":path", "value": "/"}, `+
+		`{"name": "B", "value": "2"}, {"name": "A", "value": "3"}, {"name": "c", "value": "4"}]`))
+	got, err := Read(strings.NewReader(doc), "trace.har")
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	h := got[0].ReqHeader
+	require.Equal(t, http.Header{"A": {"1", "3"}, "B": {"2"}, "C": {"4"}}, h)
+	h.Add("B", "5")
+	assert.Equal(t, http.Header{"A": {"1", "3"}, "B": {"2", "5"}, "C": {"4"}}, h, "adding to one name changes no other")
+}
+
+// TestWebSocketAndDataEntriesAreRead: Chrome records WebSocket, data: and blob: requests in the
+// same log; they are read as entries, for the audit to pass over, not a reason to refuse the file.
+func TestWebSocketAndDataEntriesAreRead(t *testing.T) {
+	for _, u := range []string{"wss://api.example.com/socket", "ws://127.0.0.1:9000/", "data:image/png;base64,iVBORw0KGgo=", "blob:https://app.example.com/1b2c"} {
+		entries, err := Read(strings.NewReader(fileWith(okEntryWith(t, "https://api.example.com/x", u))), "devtools.har")
+		require.NoError(t, err, u)
+		require.Len(t, entries, 1)
+		require.Equal(t, u, entries[0].URL)
+	}
 }

@@ -3,6 +3,7 @@ package har
 import (
 	"bytes"
 	"cmp"
+	"encoding"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/textproto"
 	"net/url"
 	"os"
 	"reflect"
@@ -47,29 +49,41 @@ func ReadFile(path string) ([]Entry, error) {
 // dropped and header names canonicalised; a missing or -1 time is 0; a body the file did not keep
 // is nil; form parameters stand for a missing postData.text; a leading UTF-8 byte order mark is
 // skipped. What leaves an entry unusable (no or an unreadable startedDateTime, no method, a URL
-// that is not absolute http or https, a body that cannot be decoded) is an *Error naming the
+// that is not absolute, a body that cannot be decoded) is an *Error naming the
 // entry; what leaves the file unusable (not JSON, truncated, over MaxFileBytes, no log.entries,
 // another version) is an *Error with Entry -1. A failure to read r is returned wrapped, and is
 // not an *Error.
+//
+// Read decodes the entries on GOMAXPROCS goroutines, and has stopped them all when it returns.
+// It reads r as it goes, and reads it whole into memory first only when r is neither a regular
+// file, nor a bytes.Reader or a strings.Reader: where the JSON goes wrong is found by reading
+// the file again.
 func Read(r io.Reader, name string) ([]Entry, error) {
 	return read(r, name, 0)
 }
 
-// read is Read, with the file's size when known so that the buffer is allocated once.
+// read is Read, with the file's size when known, so that a file too long is not read at all.
 func read(r io.Reader, name string, sizeHint int64) ([]Entry, error) {
 	if sizeHint > MaxFileBytes {
 		return nil, tooLong(name)
 	}
-	var buf bytes.Buffer
-	buf.Grow(int(sizeHint) + bytes.MinRead)
-	if _, err := buf.ReadFrom(io.LimitReader(r, MaxFileBytes+1)); err != nil {
+	src, err := newSource(r, sizeHint)
+	switch {
+	case err == errTooLong:
+		return nil, tooLong(name)
+	case err != nil:
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
-	if buf.Len() > MaxFileBytes {
+	entries, err := decode(src)
+	// As if the file had been read whole before it was decoded: a failure to read it, or its
+	// length, comes before what is wrong with what was read.
+	src.finish()
+	switch {
+	case src.err != nil:
+		return nil, fmt.Errorf("read %s: %w", name, src.err)
+	case src.n > MaxFileBytes:
 		return nil, tooLong(name)
-	}
-	entries, err := decode(buf.Bytes())
-	if err != nil {
+	case err != nil:
 		var herr *Error
 		if !errors.As(err, &herr) {
 			herr = &Error{Entry: -1, Err: err}
@@ -87,41 +101,52 @@ func tooLong(name string) *Error {
 // bom is the UTF-8 byte order mark, which the spec forbids and Windows tools write anyway.
 const bom = "\ufeff"
 
-// decode returns the entries of the HAR document data.
-func decode(data []byte) ([]Entry, error) {
+// decode returns the entries of the HAR document in src.
+func decode(src *source) ([]Entry, error) {
+	doc := newDocument(src)
+	if err := doc.decode(); err != nil {
+		return nil, notJSON(src, err)
+	}
+	if doc.log != nil {
+		// Checked before any fault of an entry: in a file of another version that is no fault.
+		if err := checkVersion(doc.log.version); err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case doc.mistyped != nil:
+		return nil, fmt.Errorf("not a HAR file: %w", doc.mistyped)
+	case doc.log == nil:
+		return nil, errors.New(`not a HAR file: no "log" object`)
+	case doc.log.entries == nil:
+		return nil, errors.New(`not a HAR file: log has no "entries" array`)
+	case doc.log.entries.err != nil:
+		return nil, doc.log.entries.err
+	}
+	return doc.log.entries.list(), nil
+}
+
+// notJSON says why the file in src, which err says is not one JSON document, is not. It reads
+// the file again whole, to say it as json.Unmarshal does, by the first byte at fault: a
+// json.Decoder has no such offset for some faults, and does not see others (a value nested too
+// deep counting what holds it, text after the document).
+func notJSON(src *source, err error) error {
+	data, rerr := src.bytes()
+	if rerr != nil {
+		return rerr // read tells a failure to read, or a file too long, first
+	}
 	skipped := 0
 	if bytes.HasPrefix(data, []byte(bom)) {
 		data, skipped = data[len(bom):], len(bom)
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, errors.New("not a HAR file: the file is empty")
+		return errors.New("not a HAR file: the file is empty")
 	}
-	var doc fileIn
-	err := json.Unmarshal(data, &doc)
 	var syntax *json.SyntaxError
-	if errors.As(err, &syntax) {
-		return nil, syntaxError(data, skipped, syntax)
+	if errors.As(json.Unmarshal(data, &struct{}{}), &syntax) {
+		return syntaxError(data, skipped, syntax)
 	}
-	if doc.Log != nil {
-		// Checked before any fault of an entry: in a file of another version that is no fault.
-		if verr := checkVersion(doc.Log.Version); verr != nil {
-			return nil, verr
-		}
-	}
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &typ):
-		return nil, fmt.Errorf("not a HAR file: %w", typeError(typ, "the top level"))
-	case err != nil:
-		return nil, err
-	case doc.Log == nil:
-		return nil, errors.New(`not a HAR file: no "log" object`)
-	case doc.Log.Entries == nil:
-		return nil, errors.New(`not a HAR file: log has no "entries" array`)
-	case doc.Log.Entries.err != nil:
-		return nil, doc.Log.Entries.err
-	}
-	return doc.Log.Entries.list, nil
+	return err
 }
 
 // syntaxError says where data stops being JSON, by line, column and byte offset in the file.
@@ -191,6 +216,9 @@ func jsonKind(t reflect.Type) string {
 	if t == nil {
 		return "the expected value"
 	}
+	if reflect.PointerTo(t).Implements(reflect.TypeFor[encoding.TextUnmarshaler]()) {
+		return "a string" // as text is
+	}
 	switch t.Kind() {
 	case reflect.String:
 		return "a string"
@@ -207,56 +235,8 @@ func jsonKind(t reflect.Type) string {
 	}
 }
 
-// The types below are the parts of HAR that Read uses, and only those: what a tool gets wrong in
-// a field conform does not use cannot make its file unreadable.
-
-type fileIn struct {
-	Log *logIn `json:"log"`
-}
-
-type logIn struct {
-	Version json.RawMessage `json:"version"`
-	Entries *entriesIn      `json:"entries"`
-}
-
-// entriesIn decodes log.entries one entry at a time, so that a fault is named by the entry's
-// index, and without a copy of each entry's JSON (the file may be 1 GiB).
-type entriesIn struct {
-	list []Entry
-	err  *Error // the first entry that cannot be read
-}
-
-// UnmarshalJSON decodes the array data into l.list, or names the first entry that cannot be in
-// l.err. It returns no error of its own, for Unmarshal would stop there, before log.version
-// perhaps. Unmarshal has checked that data is JSON.
-func (l *entriesIn) UnmarshalJSON(data []byte) error {
-	l.list = nil
-	l.err = l.decode(data)
-	return nil
-}
-
-func (l *entriesIn) decode(data []byte) *Error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
-		return &Error{Entry: -1, Err: errors.New("not a HAR file: log.entries is not an array")}
-	}
-	for i := 0; dec.More(); i++ {
-		var in entryIn
-		if err := dec.Decode(&in); err != nil {
-			var typ *json.UnmarshalTypeError
-			if errors.As(err, &typ) {
-				err = typeError(typ, "the entry")
-			}
-			return &Error{Entry: i, Err: err}
-		}
-		e, err := in.entry()
-		if err != nil {
-			return &Error{Entry: i, Err: err}
-		}
-		l.list = append(l.list, e)
-	}
-	return nil
-}
+// The types below are the parts of an entry that Read uses, and only those: what a tool gets
+// wrong in a field conform does not use cannot make its file unreadable.
 
 type entryIn struct {
 	StartedDateTime *string     `json:"startedDateTime"`
@@ -276,7 +256,7 @@ type requestIn struct {
 
 type postDataIn struct {
 	MimeType  string   `json:"mimeType"`
-	Text      *string  `json:"text"`
+	Text      *text    `json:"text"`
 	Params    []pairIn `json:"params"`
 	Encoding  string   `json:"encoding"`  // not in the spec, but some tools write it
 	XEncoding string   `json:"_encoding"` // conform's
@@ -292,9 +272,19 @@ type responseIn struct {
 }
 
 type contentIn struct {
-	MimeType string  `json:"mimeType"`
-	Text     *string `json:"text"`
-	Encoding string  `json:"encoding"`
+	MimeType string `json:"mimeType"`
+	Text     *text  `json:"text"`
+	Encoding string `json:"encoding"`
+}
+
+// text is a JSON string decoded to bytes: a body goes from the file to its Entry without a string
+// in between, which would be one more copy of what is most of a file.
+type text []byte
+
+// UnmarshalText keeps a copy of b: encoding/json may pass its own buffer.
+func (t *text) UnmarshalText(b []byte) error {
+	*t = append([]byte{}, b...) // never nil: an empty body is not none
+	return nil
 }
 
 type pairIn struct {
@@ -335,7 +325,6 @@ func (in *entryIn) entry() (Entry, error) {
 		URL:         req.URL,
 		HTTPVersion: req.HTTPVersion,
 		ReqHeader:   headers(req.Headers),
-		RespHeader:  http.Header{},
 		Err:         in.Error,
 	}
 	if pd := req.PostData; pd != nil {
@@ -343,7 +332,7 @@ func (in *entryIn) entry() (Entry, error) {
 			return e, err
 		}
 		e.ReqMimeType = pd.MimeType
-		if e.ReqMimeType == "" && (pd.Text == nil || *pd.Text == "") && len(pd.Params) > 0 {
+		if e.ReqMimeType == "" && (pd.Text == nil || len(*pd.Text) == 0) && len(pd.Params) > 0 {
 			e.ReqMimeType = formMimeType
 		}
 	}
@@ -366,6 +355,8 @@ func (in *entryIn) entry() (Entry, error) {
 			}
 		}
 		e.Err = cmp.Or(e.Err, resp.Error)
+	} else {
+		e.RespHeader = http.Header{}
 	}
 	if e.Status == 0 && e.Err == "" {
 		e.Err = noResponse
@@ -411,22 +402,34 @@ func checkURL(s string) error {
 		}
 		return fmt.Errorf("request.url %q is not a URL: %w", short(s), err)
 	}
+	// Browsers record WebSocket, data: and blob: requests beside the HTTP ones; they are
+	// entries like any other, which a reader of HTTP calls passes over. Only a URL that is not
+	// absolute cannot be placed at all.
 	web := strings.EqualFold(u.Scheme, "http") || strings.EqualFold(u.Scheme, "https")
-	if !web || u.Host == "" {
-		return fmt.Errorf("request.url %q is not an absolute http or https URL", short(s))
+	if !u.IsAbs() || (web && u.Host == "") {
+		return fmt.Errorf("request.url %q is not an absolute URL", short(s))
 	}
 	return nil
 }
 
-// headers returns pairs as a header, repeated names in their order; HTTP/2 pseudo-headers
-// (:method, :path, ...) say again what the entry says, and are dropped.
+// headers returns pairs as a header, names canonicalised and repeated names in their order;
+// HTTP/2 pseudo-headers (:method, :path, ...) say again what the entry says, and are dropped.
 func headers(pairs []pairIn) http.Header {
-	h := http.Header{}
+	h := make(http.Header, len(pairs))
+	// As net/textproto does, the values of all names share one array: most names come once, and
+	// take no allocation of their own. A name's slice is capped, so that appending to it copies.
+	values := make([]string, 0, len(pairs))
 	for _, p := range pairs {
 		if p.Name == "" || strings.HasPrefix(p.Name, ":") {
 			continue
 		}
-		h.Add(p.Name, p.Value)
+		name := textproto.CanonicalMIMEHeaderKey(p.Name)
+		if vs, ok := h[name]; ok {
+			h[name] = append(vs, p.Value)
+			continue
+		}
+		values = append(values, p.Value)
+		h[name] = values[len(values)-1 : len(values) : len(values)]
 	}
 	return h
 }
@@ -436,7 +439,7 @@ const formMimeType = "application/x-www-form-urlencoded"
 // body returns the request body: text, or, when a form post kept only its parameters, the form
 // rebuilt from them in their order. An empty body is none.
 func (pd *postDataIn) body() ([]byte, error) {
-	if pd.Text != nil && *pd.Text != "" {
+	if pd.Text != nil && len(*pd.Text) > 0 {
 		return decodeBody(*pd.Text, cmp.Or(pd.XEncoding, pd.Encoding), "request.postData")
 	}
 	if len(pd.Params) == 0 {
@@ -454,18 +457,18 @@ func (pd *postDataIn) body() ([]byte, error) {
 	return []byte(b.String()), nil
 }
 
-// decodeBody returns the bytes of a body given as text in encoding ("" or "base64"), never nil.
-// where names the object holding it, for errors.
-func decodeBody(text, encoding, where string) ([]byte, error) {
+// decodeBody returns the bytes of a body given as text in encoding ("" or "base64"), never nil:
+// t itself, when it is not encoded. where names the object holding it, for errors.
+func decodeBody(t text, encoding, where string) ([]byte, error) {
 	switch {
 	case encoding == "":
-		return append([]byte{}, text...), nil
+		return t, nil
 	case strings.EqualFold(encoding, "base64"):
-		b, err := base64.StdEncoding.DecodeString(text)
+		b, err := base64.StdEncoding.AppendDecode(nil, t)
 		if err != nil {
 			// Some tools leave out the padding.
 			var rerr error
-			if b, rerr = base64.RawStdEncoding.DecodeString(text); rerr != nil {
+			if b, rerr = base64.RawStdEncoding.AppendDecode(nil, t); rerr != nil {
 				return nil, fmt.Errorf("%s.text is not base64: %w", where, err)
 			}
 		}

@@ -176,8 +176,8 @@ func auditCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 // holds the API's root.
 func inAPI(rawURL, root string) bool {
 	u, err := url.Parse(rawURL)
-	if err != nil {
-		return false
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return false // a WebSocket, data: or blob: entry of a browser's log
 	}
 	if root == "" {
 		return strings.Contains(u.EscapedPath(), export.Root+"/")

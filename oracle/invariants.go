@@ -85,29 +85,39 @@ func InvariantName(n int) string {
 // 8, after an item was seen running while the request was cancelling. Contract coverage counts
 // these: an invariant with no evidence passed only because nothing tested it.
 func Evidence(earlier []Observation, cur Observation, asked bool) []int {
-	out := []int{InvariantValidProgress}
-	var wasCompleted, wasCancelling, hadSettled, runningWhileCancelling bool
+	var h EvidenceHistory
 	for _, obs := range earlier {
-		d := obs.Doc
-		wasCompleted = wasCompleted || completed(d)
-		wasCancelling = wasCancelling || d.Progress == export.Cancelling
-		for _, it := range d.Items() {
-			switch it.Progress {
-			case export.Succeeded, export.Failed:
-				hadSettled = true
-			case export.Pending, export.Processing:
-				runningWhileCancelling = runningWhileCancelling || d.Progress == export.Cancelling
-			}
-		}
+		h.add(obs.Doc)
 	}
-	cancelledWithItems := cur.Doc.Progress == export.Cancelled && len(cur.Doc.Items()) > 0
-	if wasCompleted {
+	return h.Evidence(cur.Doc, asked)
+}
+
+// EvidenceHistory is what Evidence needs to remember of a request's documents, a few flags
+// instead of the documents, for a collector that follows many requests for a long time. Its zero
+// value is a request with no document yet.
+type EvidenceHistory struct {
+	documents                                                       int
+	wasCompleted, wasCancelling, hadSettled, runningWhileCancelling bool
+}
+
+// Observe returns Evidence for doc after the documents observed before it, and remembers doc.
+func (h *EvidenceHistory) Observe(doc export.Status, asked bool) []int {
+	out := h.Evidence(doc, asked)
+	h.add(doc)
+	return out
+}
+
+// Evidence is Evidence for doc after the documents observed so far.
+func (h *EvidenceHistory) Evidence(doc export.Status, asked bool) []int {
+	out := []int{InvariantValidProgress}
+	cancelledWithItems := doc.Progress == export.Cancelled && len(doc.Items()) > 0
+	if h.wasCompleted {
 		out = append(out, InvariantCompletedIsFinal)
 	}
-	if wasCancelling {
+	if h.wasCancelling {
 		out = append(out, InvariantCancellingLeadsToCancelled)
 	}
-	if hadSettled {
+	if h.hadSettled {
 		out = append(out, InvariantSettledItemIsFinal)
 	}
 	if cancelledWithItems {
@@ -116,11 +126,25 @@ func Evidence(earlier []Observation, cur Observation, asked bool) []int {
 	if asked {
 		out = append(out, InvariantRequestIDMatches)
 	}
-	if len(earlier) > 0 {
+	if h.documents > 0 {
 		out = append(out, InvariantProgressMovesForward)
 	}
-	if cancelledWithItems || runningWhileCancelling {
+	if cancelledWithItems || h.runningWhileCancelling {
 		out = append(out, InvariantRunningItemsEndCancelled)
 	}
 	return out
+}
+
+func (h *EvidenceHistory) add(d export.Status) {
+	h.documents++
+	h.wasCompleted = h.wasCompleted || completed(d)
+	h.wasCancelling = h.wasCancelling || d.Progress == export.Cancelling
+	for _, it := range d.Items() {
+		switch it.Progress {
+		case export.Succeeded, export.Failed:
+			h.hadSettled = true
+		case export.Pending, export.Processing:
+			h.runningWhileCancelling = h.runningWhileCancelling || d.Progress == export.Cancelling
+		}
+	}
 }

@@ -36,7 +36,10 @@ type Collector struct {
 	undeclared []map[int]int       // per operation, by status it does not declare
 	unmatched  int                 // answered exchanges that are none of the API's calls
 	histories  map[historyKey]*history
-	order      []historyKey // histories in the order first seen
+	documents  int                       // status documents seen
+	reqMoves   map[export.Transition]int // moves of requests seen, by move
+	itemMoves  map[export.Transition]int // moves of items seen, by move
+	evidence   map[int]int               // documents that gave each invariant evidence, by number
 }
 
 // operation is one call as the spec declares it.
@@ -51,11 +54,12 @@ type tally struct {
 	codes map[int]bool
 }
 
-// history is what was seen of one export request: its documents, in order, and for each whether
-// the id was asked for apart from the document (a status or cancel names it in its path).
+// history is what coverage remembers of one export request: its last status document, for the
+// moves to the next, and what the invariants' evidence needs, not every document, so that a
+// proxy following requests for days stays small.
 type history struct {
-	docs  []oracle.Observation
-	asked []bool
+	last     *export.Status
+	evidence oracle.EvidenceHistory
 }
 
 // historyKey names one export request: documents of one id in different scopes are different
@@ -68,7 +72,8 @@ type historyKey struct {
 // New returns a Collector of the responses spec declares for the API's calls (openapi.Calls);
 // spec should be the effective spec the exchanges were judged against. A nil spec declares none.
 func New(spec *openapi3.T) *Collector {
-	c := &Collector{histories: map[historyKey]*history{}}
+	c := &Collector{histories: map[historyKey]*history{}, reqMoves: map[export.Transition]int{},
+		itemMoves: map[export.Transition]int{}, evidence: map[int]int{}}
 	if spec == nil {
 		return c
 	}
@@ -129,10 +134,16 @@ func (c *Collector) Add(scope string, ex steps.Exchange) {
 	if h == nil {
 		h = &history{}
 		c.histories[key] = h
-		c.order = append(c.order, key)
 	}
-	h.docs = append(h.docs, oracle.Observation{Seq: len(h.docs) + 1, At: ex.At, Doc: *ex.Doc})
-	h.asked = append(h.asked, ex.Call == export.CallStatus || ex.Call == export.CallCancel)
+	c.documents++
+	asked := ex.Call == export.CallStatus || ex.Call == export.CallCancel
+	for _, n := range h.evidence.Observe(*ex.Doc, asked) {
+		c.evidence[n]++
+	}
+	if h.last != nil {
+		moves(*h.last, *ex.Doc, c.reqMoves, c.itemMoves)
+	}
+	h.last = ex.Doc
 }
 
 // countResponse counts status against what the spec declares for call.
@@ -266,20 +277,8 @@ func (c *Collector) Report() Report {
 		r.Responses.Share = float64(r.Responses.Seen) / float64(r.Responses.Declared)
 	}
 
-	reqMoves, itemMoves := map[export.Transition]int{}, map[export.Transition]int{}
-	evidence := map[int]int{}
-	for _, key := range c.order {
-		h := c.histories[key]
-		r.Documents += len(h.docs)
-		for i, cur := range h.docs {
-			for _, n := range oracle.Evidence(h.docs[:i], cur, h.asked[i]) {
-				evidence[n]++
-			}
-			if i > 0 {
-				moves(h.docs[i-1].Doc, cur.Doc, reqMoves, itemMoves)
-			}
-		}
-	}
+	r.Documents = c.documents
+	reqMoves, itemMoves, evidence := c.reqMoves, c.itemMoves, c.evidence
 	r.RequestTransitions, r.Unmodelled = transitions(export.RequestTransitions(), reqMoves, "request", r.Unmodelled)
 	r.ItemTransitions, r.Unmodelled = transitions(export.ItemTransitions(), itemMoves, "item", r.Unmodelled)
 	for _, inv := range oracle.Invariants() {

@@ -4,27 +4,34 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"slices"
 	"sync"
 
 	"conform/internal/har"
 	"conform/steps"
 )
 
-// recording keeps the exchanges of a run for --record, in the order they were recorded. A nil
-// recording keeps nothing.
+// recording keeps the exchanges of a run for --record, in the order they were recorded, each
+// scenario a page of the HAR log, which viewers group the entries by. A nil recording keeps
+// nothing.
 type recording struct {
 	mu      sync.Mutex
 	entries []har.Entry
+	pages   []har.Page // one per scenario, in the order their first exchange came
 }
 
-// add keeps ex.
-func (r *recording) add(ex steps.Exchange) {
+// add keeps ex, an exchange of scenario, whose page it names.
+func (r *recording) add(scenario steps.ScenarioRef, ex steps.Exchange) {
 	if r == nil {
 		return
 	}
 	e := harEntry(ex)
+	e.PageRef = scenario.ID
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if !slices.ContainsFunc(r.pages, func(p har.Page) bool { return p.ID == scenario.ID }) {
+		r.pages = append(r.pages, har.Page{ID: scenario.ID, Title: scenario.Name, Started: ex.At})
+	}
 	r.entries = append(r.entries, e)
 }
 
@@ -44,10 +51,19 @@ func (r *recording) write(path string, redact func([]byte) []byte) error {
 		return nil
 	}
 	r.mu.Lock()
-	entries := append([]har.Entry(nil), r.entries...)
+	entries, pages := slices.Clone(r.entries), slices.Clone(r.pages)
 	r.mu.Unlock()
 	var buf bytes.Buffer
-	if err := har.Write(&buf, har.Creator{Name: "conform", Version: version}, entries, redact); err != nil {
+	w := har.NewWriter(&buf, har.Creator{Name: "conform", Version: version}, redact)
+	for _, p := range pages {
+		w.Page(p)
+	}
+	for _, e := range entries {
+		if err := w.Add(e); err != nil {
+			return fmt.Errorf("--record: %w", err)
+		}
+	}
+	if err := w.Close(); err != nil {
 		return fmt.Errorf("--record: %w", err)
 	}
 	return writeOutput("--record", path, buf.Bytes())

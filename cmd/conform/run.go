@@ -349,7 +349,7 @@ func (c runCommand) run(ctx context.Context, args []string, _ io.Reader, stdout,
 	}
 	opts.Exchange = func(s steps.ScenarioRef, ex steps.Exchange) {
 		cov.Add(s.ID, ex)
-		rec.add(ex)
+		rec.add(s, ex)
 	}
 	var envelopes []*messages.Envelope
 	if rf.report != "" {

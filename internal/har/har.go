@@ -40,6 +40,17 @@ type Entry struct {
 	// (where Chrome writes it). Read sets it to "no response recorded" for an entry with status 0
 	// and no "_error".
 	Err string
+	// PageRef names the page (Page.ID) the entry belongs to, "" for none: a browser's page, a
+	// scenario of a conform run.
+	PageRef string
+}
+
+// Page is one page of a HAR log, which entries name by its ID: a page a browser loaded, a
+// scenario of a conform run. Viewers group the entries by page.
+type Page struct {
+	ID      string
+	Title   string
+	Started time.Time
 }
 
 // Creator names the program that wrote a HAR file: log.creator.

@@ -860,3 +860,43 @@ func TestWebSocketAndDataEntriesAreRead(t *testing.T) {
 		require.Equal(t, u, entries[0].URL)
 	}
 }
+
+func TestPagesGroupTheEntries(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	var buf bytes.Buffer
+	w := NewWriter(&buf, Creator{Name: "conform", Version: "dev"}, func(b []byte) []byte {
+		return bytes.ReplaceAll(b, []byte("s3cret"), []byte("[REDACTED]"))
+	})
+	w.Page(Page{ID: "scenario-1", Title: "A running request is cancelled", Started: t0})
+	w.Page(Page{ID: "scenario-1", Title: "ignored: the same id", Started: t0})
+	w.Page(Page{ID: "scenario-2", Title: "a title with s3cret in it", Started: t0.Add(time.Second)})
+	for i, page := range []string{"scenario-1", "scenario-2", ""} {
+		require.NoError(t, w.Add(Entry{Started: t0.Add(time.Duration(i) * time.Second), Method: "GET",
+			URL: "https://api.example.com/x", Status: 200, PageRef: page}))
+	}
+	require.NoError(t, w.Close())
+	require.True(t, json.Valid(buf.Bytes()), buf.String())
+	require.NotContains(t, buf.String(), "s3cret", "pages are scrubbed like entries")
+
+	var doc struct {
+		Log struct {
+			Pages []map[string]any `json:"pages"`
+		} `json:"log"`
+	}
+	require.NoError(t, json.Unmarshal(buf.Bytes(), &doc))
+	require.Len(t, doc.Log.Pages, 2)
+	for _, key := range []string{"startedDateTime", "id", "title", "pageTimings"} {
+		require.Contains(t, doc.Log.Pages[0], key, "HAR 1.2 requires it of a page")
+	}
+	require.Equal(t, "A running request is cancelled", doc.Log.Pages[0]["title"])
+
+	entries, err := Read(bytes.NewReader(buf.Bytes()), "pages.har")
+	require.NoError(t, err)
+	require.Equal(t, []string{"scenario-1", "scenario-2", ""}, []string{entries[0].PageRef, entries[1].PageRef, entries[2].PageRef})
+
+	var empty bytes.Buffer
+	w = NewWriter(&empty, Creator{Name: "conform", Version: "dev"}, nil)
+	w.Page(Page{ID: "p", Title: "no entries", Started: t0})
+	require.NoError(t, w.Close())
+	require.True(t, json.Valid(empty.Bytes()), empty.String())
+}

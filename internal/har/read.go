@@ -244,6 +244,7 @@ type entryIn struct {
 	Request         *requestIn  `json:"request"`
 	Response        *responseIn `json:"response"`
 	Error           string      `json:"_error"` // conform's, and others'
+	Pageref         string      `json:"pageref"`
 }
 
 type requestIn struct {
@@ -326,6 +327,7 @@ func (in *entryIn) entry() (Entry, error) {
 		HTTPVersion: req.HTTPVersion,
 		ReqHeader:   headers(req.Headers),
 		Err:         in.Error,
+		PageRef:     in.Pageref,
 	}
 	if pd := req.PostData; pd != nil {
 		if e.ReqBody, err = pd.body(); err != nil {

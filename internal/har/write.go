@@ -40,6 +40,7 @@ type Writer struct {
 	mu      sync.Mutex // guards the fields below, and writes to out
 	opened  bool       // the document's opening is written
 	entries int        // entries written
+	pages   []Page     // the pages, written by Close; by ID, the first of each
 	closed  bool
 	err     error // the first failure to write to out; every later call returns it
 }
@@ -87,6 +88,17 @@ func (w *Writer) Add(e Entry) error {
 	return nil
 }
 
+// Page adds p to the log's pages, written when the document is closed; a page with the ID of one
+// added before is ignored. Entries name their page by Entry.PageRef.
+func (w *Writer) Page(p Page) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if slices.ContainsFunc(w.pages, func(q Page) bool { return q.ID == p.ID }) {
+		return
+	}
+	w.pages = append(w.pages, p)
+}
+
 // Close completes the document, writing its opening first if no entry was added, so that a run
 // interrupted at any point between two Adds leaves a valid HAR file. It returns the first failure
 // to write, and later calls return the same. Close does not close the underlying writer.
@@ -100,11 +112,19 @@ func (w *Writer) Close() error {
 	if err := w.open(); err != nil {
 		return err
 	}
-	tail := "]\n  }\n}\n"
+	tail := "]"
 	if w.entries > 0 {
-		tail = "\n    ]\n  }\n}\n"
+		tail = "\n    ]"
 	}
-	return w.write([]byte(tail))
+	if len(w.pages) > 0 {
+		pages, err := w.pagesJSON()
+		if err != nil {
+			w.err = err
+			return err
+		}
+		tail += ",\n    \"pages\": " + string(pages)
+	}
+	return w.write([]byte(tail + "\n  }\n}\n"))
 }
 
 // Write writes entries, in the order given, as one HAR 1.2 document to w, with the creator,
@@ -142,6 +162,25 @@ func (w *Writer) open() error {
 		}
 	}
 	return w.write(head)
+}
+
+// pagesJSON returns the pages as they go in the document, scrubbed. w.mu must be held.
+func (w *Writer) pagesJSON() ([]byte, error) {
+	out := make([]pageOut, len(w.pages))
+	for i, p := range w.pages {
+		out[i] = pageOut{StartedDateTime: p.Started.Format(dateLayout), ID: p.ID, Title: p.Title}
+	}
+	b, err := marshal(out, "    ")
+	if err != nil {
+		return nil, fmt.Errorf("write HAR: %w", err)
+	}
+	if w.redact != nil {
+		b = w.redact(b)
+		if !json.Valid(b) {
+			return nil, errors.New("write HAR: redaction broke the JSON of the pages")
+		}
+	}
+	return b, nil
 }
 
 // write writes b to the underlying writer, unless an earlier write failed. w.mu must be held.
@@ -200,6 +239,14 @@ type entryOut struct {
 	Timings         timingsOut  `json:"timings"`
 	Comment         string      `json:"comment,omitempty"`
 	Error           string      `json:"_error,omitempty"`
+	Pageref         string      `json:"pageref,omitempty"`
+}
+
+type pageOut struct {
+	StartedDateTime string   `json:"startedDateTime"`
+	ID              string   `json:"id"`
+	Title           string   `json:"title"`
+	PageTimings     struct{} `json:"pageTimings"`
 }
 
 type requestOut struct {
@@ -292,6 +339,7 @@ func entryJSON(e Entry) entryOut {
 		Timings: timingsOut{Wait: ms},
 		Comment: e.Err,
 		Error:   e.Err,
+		Pageref: e.PageRef,
 	}
 	if len(e.ReqBody) > 0 {
 		text, encoding := bodyJSON(e.ReqBody)

@@ -188,8 +188,12 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for _, name := range hopHeaders {
 		h.Del(name)
 	}
-	if p.o.Annotate && len(problems) > 0 {
-		h.Set(AnnotationHeader, annotation(redactAll(p.o.Redactor, problems)))
+	if p.o.Annotate {
+		// The header is conform's word: one the target sent under that name must not pass for it.
+		h.Del(AnnotationHeader)
+		if len(problems) > 0 {
+			h.Set(AnnotationHeader, annotation(redactAll(p.o.Redactor, problems)))
+		}
 	}
 	w.WriteHeader(resp.StatusCode)
 	w.Write(body)    //nolint:errcheck // the client has gone; nothing left to tell it

@@ -276,3 +276,30 @@ func TestAnnotationStaysAHeaderAClientAccepts(t *testing.T) {
 	huge := strings.Repeat("x", 2*maxAnnotationBytes)
 	require.Equal(t, `["1 violations (see the proxy's log)"]`, annotation([]string{huge}))
 }
+
+func TestATargetCannotForgeTheAnnotation(t *testing.T) {
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set(AnnotationHeader, `["all good, says the target"]`)
+		w.Header().Set("Content-Type", "text/plain")
+		w.Write([]byte("not a status document"))
+	}))
+	defer target.Close()
+	v, err := openapi.NewValidator()
+	require.NoError(t, err)
+	u, _ := url.Parse(target.URL)
+	for _, annotate := range []bool{true, false} {
+		p, err := New(Options{Target: u, Validator: v, Annotate: annotate})
+		require.NoError(t, err)
+		front := httptest.NewServer(p)
+		resp, _ := call(t, http.MethodGet, front.URL+export.Root+"/exportStatuses/7", "")
+		front.Close()
+		got := resp.Header.Values(AnnotationHeader)
+		if !annotate {
+			require.Equal(t, []string{`["all good, says the target"]`}, got, "without --annotate the answer is unchanged")
+			continue
+		}
+		require.Len(t, got, 1)
+		require.NotContains(t, got[0], "all good")
+		require.Contains(t, got[0], "getExportStatus 7: spec: ", "conform's own verdict")
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"conform/internal/har"
 	"conform/internal/suite"
 	"conform/internal/target"
+	"conform/internal/transport"
 	"conform/steps"
 )
 
@@ -37,6 +38,7 @@ type auditFlags struct {
 	overlays stringList
 	formats  []suite.Format
 	report   string
+	maxBody  int64 // --max-response-bytes
 	coverage coverageFlags
 	files    []string
 }
@@ -50,6 +52,7 @@ func parseAuditFlags(args []string, stdout io.Writer) (auditFlags, error) {
 	fs.Var(&af.overlays, "overlay", "apply this OpenAPI Overlay 1.0 `FILE` to the spec; repeatable")
 	fs.Var(formatList{&af.formats}, "format", "a report to write: `NAME[:FILE]`, repeatable, as conform run takes it (default: only the violations, one line each)")
 	fs.StringVar(&af.report, "report", "", "also write the self-contained HTML report to `FILE.html`")
+	fs.Int64Var(&af.maxBody, "max-response-bytes", transport.DefaultMaxResponseBytes, "the largest body judged, as conform run reads at most; an entry with a larger one is counted, not judged")
 	af.coverage.register(fs)
 	help := printUsage(fs, auditSynopsis)
 	files, err := parseFlagsAndOperands(fs, help, args, stdout)
@@ -58,6 +61,9 @@ func parseAuditFlags(args []string, stdout io.Writer) (auditFlags, error) {
 	}
 	fail := func(format string, a ...any) (auditFlags, error) {
 		return af, &usageError{err: fmt.Errorf(format, a...), usage: help}
+	}
+	if af.maxBody < 1 {
+		return fail("--max-response-bytes must be at least 1, got %d", af.maxBody)
 	}
 	af.files = files
 	if len(af.files) == 0 {
@@ -102,7 +108,7 @@ func auditCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 	// Every credential in the files is learnt before anything is printed.
 	red := credentials.NewRedactor()
 	var answered []har.Entry
-	outside, unanswered := 0, 0
+	outside, unanswered, tooLarge := 0, 0, 0
 	for _, e := range entries {
 		switch {
 		case !inAPI(e.URL, af.root):
@@ -111,6 +117,9 @@ func auditCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 			// Aborted or blocked by the client, or recorded before its answer came: nothing
 			// the target said, so nothing to judge it by.
 			unanswered++
+		case int64(len(e.RespBody)) > af.maxBody || int64(len(e.ReqBody)) > af.maxBody:
+			// What conform run would refuse to read is not decoded here either.
+			tooLarge++
 		default:
 			answered = append(answered, e)
 		}
@@ -122,9 +131,12 @@ func auditCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 		where = "under " + af.root
 	}
 	fmt.Fprintf(stderr, "conform audit: %d of the %d entries in %s are calls of the export API %s; %d outside it ignored",
-		len(answered)+unanswered, len(entries), strings.Join(af.files, ", "), where, outside)
+		len(answered)+unanswered+tooLarge, len(entries), strings.Join(af.files, ", "), where, outside)
 	if unanswered > 0 {
 		fmt.Fprintf(stderr, "; %d without a response (aborted, blocked or cut off) not judged", unanswered)
+	}
+	if tooLarge > 0 {
+		fmt.Fprintf(stderr, "; %d with a body over --max-response-bytes (%d) not judged", tooLarge, af.maxBody)
 	}
 	fmt.Fprintln(stderr)
 	if len(answered) == 0 {

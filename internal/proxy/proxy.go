@@ -4,6 +4,7 @@
 // request the oracle, following the ids it sees in creates, status calls and cancels), says each
 // violation on one line when it happens, and keeps the exchanges for the reports.
 //
+// The forwarding is the standard library's httputil.ReverseProxy; the judging is its transport.
 // The client's credentials pass through; they are never logged, and the proxy learns them as it
 // forwards them, so that its redactor keeps them out of every report. A redirect is handed to
 // the client as the target answered it (and judged like any answer); nothing is followed.
@@ -12,12 +13,14 @@ package proxy
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
+	"net/http/httputil"
 	"net/url"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -68,7 +71,7 @@ const DefaultMaxKept = 100_000
 // Proxy is the reverse proxy. It is an http.Handler, safe for concurrent use.
 type Proxy struct {
 	o       Options
-	client  *http.Client
+	rp      *httputil.ReverseProxy // forwards; its transport is judge
 	auditor *steps.Auditor
 
 	mu         sync.Mutex // guards exchanges, dropped and violations
@@ -105,7 +108,27 @@ func New(o Options) (*Proxy, error) {
 	if o.MaxKept <= 0 {
 		o.MaxKept = DefaultMaxKept
 	}
-	return &Proxy{o: o, client: transport.APIClient(o.Transport), auditor: steps.NewAuditor(o.Validator)}, nil
+	p := &Proxy{o: o, auditor: steps.NewAuditor(o.Validator)}
+	// The standard library's reverse proxy does the forwarding (hop-by-hop headers, those that
+	// Connection names, trailers, 100-continue); conform only judges, in its transport, which
+	// sees every exchange whole. A transport never follows a redirect.
+	p.rp = &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(o.Target)
+			// The request goes unchanged: the client's own forwarding headers pass, and the
+			// proxy adds none.
+			for _, name := range []string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto"} {
+				if v, ok := pr.In.Header[name]; ok {
+					pr.Out.Header[name] = v
+				}
+			}
+		},
+		Transport:    roundTripper(p.judge),
+		ErrorHandler: p.fail,
+		ErrorLog:     log.New(io.Discard, "", 0),
+		BufferPool:   &bufferPool{},
+	}
+	return p, nil
 }
 
 // Exchanges returns every exchange the proxy judged, in the order they were answered.
@@ -132,38 +155,36 @@ func (p *Proxy) Violations() int {
 // Redactor is the redactor that knows every credential that passed through.
 func (p *Proxy) Redactor() *credentials.Redactor { return p.o.Redactor }
 
-// hopHeaders are the hop-by-hop headers of RFC 9110 section 7.6.1, which a proxy does not forward.
-var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
-
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.o.Redactor.LearnAuthorization(r.Header.Get("Authorization"))
-	reqBody, reqWhole, err := readCapped(r.Body, p.o.MaxBodyBytes)
+	p.rp.ServeHTTP(w, r)
+}
+
+// roundTripper is a function as an http.RoundTripper.
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// errRequestBody marks a request body the client could not send: the client's fault, not the
+// target's.
+var errRequestBody = errors.New("cannot read the request")
+
+// judge sends out to the target and judges the exchange: the body of each side is read up to
+// MaxBodyBytes, and handed on whole. A longer one is forwarded but not judged, and said so.
+func (p *Proxy) judge(out *http.Request) (*http.Response, error) {
+	reqBody, reqRest, err := readCapped(out.Body, p.o.MaxBodyBytes)
 	if err != nil {
-		http.Error(w, "conform proxy: cannot read the request: "+err.Error(), http.StatusBadRequest)
-		return
+		return nil, fmt.Errorf("%w: %w", errRequestBody, err)
 	}
-	out := r.Clone(r.Context())
-	out.RequestURI = ""
-	out.URL.Scheme, out.URL.Host = p.o.Target.Scheme, p.o.Target.Host
-	out.URL.Path = strings.TrimSuffix(p.o.Target.Path, "/") + r.URL.Path
-	out.URL.RawPath = ""
-	if r.URL.RawPath != "" {
-		out.URL.RawPath = strings.TrimSuffix(p.o.Target.EscapedPath(), "/") + r.URL.RawPath
-	}
-	out.Host = p.o.Target.Host
-	out.Body = io.NopCloser(io.MultiReader(bytes.NewReader(reqBody), reqWhole))
-	out.ContentLength = r.ContentLength
-	for _, h := range hopHeaders {
-		out.Header.Del(h)
+	if out.Body != nil && out.Body != http.NoBody {
+		out.Body = io.NopCloser(io.MultiReader(bytes.NewReader(reqBody), reqRest))
 	}
 	at := p.o.Now()
-	resp, err := p.client.Do(out)
+	resp, err := p.o.Transport.RoundTrip(out)
 	if err != nil {
 		p.record(steps.Exchange{At: at, Method: out.Method, URL: out.URL.String(), ReqHeader: out.Header, ReqBody: reqBody, Err: err}, nil)
-		http.Error(w, "conform proxy: the target did not answer: "+p.o.Redactor.String(err.Error()), http.StatusBadGateway)
-		return
+		return nil, err
 	}
-	defer resp.Body.Close()
 	body, rest, err := readCapped(resp.Body, p.o.MaxBodyBytes)
 	var ex steps.Exchange
 	var problems []string
@@ -172,7 +193,8 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ex = steps.Exchange{At: at, Method: out.Method, URL: out.URL.String(), ReqHeader: out.Header, ReqBody: reqBody,
 			Status: resp.StatusCode, RespHeader: resp.Header, Err: err}
 		problems = []string{"the answer could not be read: " + err.Error()}
-	case rest != http.NoBody || reqWhole != http.NoBody:
+		rest = failingReader{err} // the client gets what came, then the cut, as from the target
+	case rest != http.NoBody || reqRest != http.NoBody:
 		ex = steps.Exchange{At: at, Method: out.Method, URL: out.URL.String(), ReqHeader: out.Header,
 			Status: resp.StatusCode, RespHeader: resp.Header, Err: fmt.Errorf("a body is larger than %d bytes: not judged", p.o.MaxBodyBytes)}
 	default:
@@ -180,25 +202,47 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.log(problems)
 	}
 	p.record(ex, problems)
-
-	h := w.Header()
-	for k, v := range resp.Header {
-		h[k] = v
-	}
-	for _, name := range hopHeaders {
-		h.Del(name)
-	}
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(body), rest), resp.Body}
 	if p.o.Annotate {
 		// The header is conform's word: one the target sent under that name must not pass for it.
-		h.Del(AnnotationHeader)
+		resp.Header.Del(AnnotationHeader)
 		if len(problems) > 0 {
-			h.Set(AnnotationHeader, annotation(redactAll(p.o.Redactor, problems)))
+			resp.Header.Set(AnnotationHeader, annotation(redactAll(p.o.Redactor, problems)))
 		}
 	}
-	w.WriteHeader(resp.StatusCode)
-	w.Write(body)    //nolint:errcheck // the client has gone; nothing left to tell it
-	io.Copy(w, rest) //nolint:errcheck // likewise
+	return resp, nil
 }
+
+// fail answers the client when the exchange could not be made: 400 for a request the client
+// could not send, 502 for a target that did not answer.
+func (p *Proxy) fail(w http.ResponseWriter, _ *http.Request, err error) {
+	if errors.Is(err, errRequestBody) {
+		http.Error(w, "conform proxy: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	http.Error(w, "conform proxy: the target did not answer: "+p.o.Redactor.String(err.Error()), http.StatusBadGateway)
+}
+
+// bufferPool lends the reverse proxy its copy buffers, which it would otherwise allocate, 32 KB
+// a response.
+type bufferPool struct{ p sync.Pool }
+
+func (b *bufferPool) Get() []byte {
+	if buf, ok := b.p.Get().(*[]byte); ok {
+		return *buf
+	}
+	return make([]byte, 32<<10)
+}
+
+func (b *bufferPool) Put(buf []byte) { b.p.Put(&buf) }
+
+// failingReader fails every read with err.
+type failingReader struct{ err error }
+
+func (f failingReader) Read([]byte) (int, error) { return 0, f.err }
 
 // log logs each violation on one line.
 func (p *Proxy) log(problems []string) {

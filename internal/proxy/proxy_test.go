@@ -303,3 +303,40 @@ func TestATargetCannotForgeTheAnnotation(t *testing.T) {
 		require.Contains(t, got[0], "getExportStatus 7: spec: ", "conform's own verdict")
 	}
 }
+
+func TestTheRequestArrivesAsTheClientSentIt(t *testing.T) {
+	seen := make(chan http.Header, 2)
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen <- r.Header.Clone()
+		w.WriteHeader(http.StatusNotFound)
+	}))
+	defer target.Close()
+	v, err := openapi.NewValidator()
+	require.NoError(t, err)
+	u, _ := url.Parse(target.URL)
+	p, err := New(Options{Target: u, Validator: v})
+	require.NoError(t, err)
+	front := httptest.NewServer(p)
+	defer front.Close()
+
+	req, _ := http.NewRequest(http.MethodGet, front.URL+export.Root+"/exportStatuses/7", nil)
+	req.Header.Set("X-Forwarded-For", "203.0.113.9")
+	req.Header.Set("Connection", "X-Hop")
+	req.Header.Set("X-Hop", "for this hop only")
+	req.Header.Set("X-Trace", "abc")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	got := <-seen
+	require.Equal(t, "203.0.113.9", got.Get("X-Forwarded-For"), "the client's forwarding header passes as it was")
+	require.Equal(t, "abc", got.Get("X-Trace"))
+	require.Empty(t, got.Get("X-Hop"), "a header that Connection names is the hop's, not forwarded")
+
+	req, _ = http.NewRequest(http.MethodGet, front.URL+export.Root+"/exportStatuses/7", nil)
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	got = <-seen
+	_, added := got["X-Forwarded-For"]
+	require.False(t, added, "the proxy adds no forwarding header of its own")
+}

@@ -157,7 +157,7 @@ func (h *history) settledItemIsFinal() (map[int]int, []Breach) {
 			label := itemLabel(it, k)
 			j := h.matches[i][k]
 			if j < 0 {
-				if key := itemKey(it, k); !gone[key] {
+				if key := ItemKey(it, k); !gone[key] {
 					gone[key] = true
 					vs = append(vs, h.breach(InvariantSettledItemIsFinal, i,
 						"%s was %q but is missing from the document", label, it.Progress))

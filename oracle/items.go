@@ -11,8 +11,10 @@ import (
 // neither by its position. A later document that drops an item's id still matches it by name,
 // so that a vendor that sends the id only sometimes is not reported as losing items.
 
-// itemKey identifies an item within one document's history.
-func itemKey(it export.Item, index int) string {
+// ItemKey identifies an item across the documents of one request: by itemID, else by itemName,
+// else by its position (index). Everything that follows an item from document to document (the
+// oracle, contract coverage) uses it, so that they agree on which item is which.
+func ItemKey(it export.Item, index int) string {
 	switch {
 	case it.ItemID != "":
 		return "id:" + string(it.ItemID)

@@ -108,10 +108,11 @@ func auditCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 	// Every credential in the files is learnt before anything is printed.
 	red := credentials.NewRedactor()
 	var answered []har.Entry
+	underRoot := inAPI(af.root)
 	outside, unanswered, tooLarge := 0, 0, 0
 	for _, e := range entries {
 		switch {
-		case !inAPI(e.URL, af.root):
+		case !underRoot(e.URL):
 			outside++
 		case e.Status == 0:
 			// Aborted or blocked by the client, or recorded before its answer came: nothing
@@ -184,19 +185,21 @@ func auditCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 	return checkCoverage(covered, af.coverage)
 }
 
-// inAPI reports whether rawURL is a call under root, or, when root is "", any URL whose path
-// holds the API's root.
-func inAPI(rawURL, root string) bool {
-	u, err := url.Parse(rawURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-		return false // a WebSocket, data: or blob: entry of a browser's log
+// inAPI returns whether a URL is a call under root, or, when root is "", any http or https URL
+// whose path holds the API's root. root is parsed once, not per entry.
+func inAPI(root string) func(rawURL string) bool {
+	r, _ := url.Parse(root) // target.Root made it; "" parses to no host
+	return func(rawURL string) bool {
+		u, err := url.Parse(rawURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+			return false // a WebSocket, data: or blob: entry of a browser's log
+		}
+		if root == "" {
+			return strings.Contains(u.EscapedPath(), export.Root+"/")
+		}
+		return strings.EqualFold(u.Scheme, r.Scheme) && strings.EqualFold(u.Host, r.Host) &&
+			strings.HasPrefix(u.EscapedPath(), r.EscapedPath()+"/")
 	}
-	if root == "" {
-		return strings.Contains(u.EscapedPath(), export.Root+"/")
-	}
-	r, err := url.Parse(root)
-	return err == nil && strings.EqualFold(u.Scheme, r.Scheme) && strings.EqualFold(u.Host, r.Host) &&
-		strings.HasPrefix(u.EscapedPath(), r.EscapedPath()+"/")
 }
 
 // verdicts judges every entry against the spec (Auditor.Verdict) on as many goroutines as

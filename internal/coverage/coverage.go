@@ -13,6 +13,7 @@
 package coverage
 
 import (
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -259,15 +260,15 @@ func (c *Collector) Report() Report {
 			resp := Response{Status: key}
 			if t := c.seen[i][key]; t != nil {
 				resp.Seen = t.count
-				if key != firstCode(t.codes) || len(t.codes) > 1 {
-					resp.Codes = sortedCodes(t.codes)
+				if len(t.codes) > 1 || !t.codes[atoi(key)] {
+					resp.Codes = slices.Sorted(maps.Keys(t.codes)) // a range's or default's
 				}
 				r.Responses.Seen++
 			}
 			r.Responses.Declared++
 			o.Responses = append(o.Responses, resp)
 		}
-		for _, code := range sortedKeys(c.undeclared[i]) {
+		for _, code := range slices.Sorted(maps.Keys(c.undeclared[i])) {
 			o.Undeclared = append(o.Undeclared, Response{Status: strconv.Itoa(code), Seen: c.undeclared[i][code]})
 		}
 		r.Responses.Operations = append(r.Responses.Operations, o)
@@ -288,33 +289,20 @@ func (c *Collector) Report() Report {
 }
 
 // moves counts the moves from one document of a request to the next: of the request's
-// progress, and of each item's, matched by itemID, else itemName.
+// progress, and of each item's, matched as the oracle matches them (oracle.ItemKey).
 func moves(prev, cur export.Status, reqMoves, itemMoves map[export.Transition]int) {
 	if prev.Progress != cur.Progress {
 		reqMoves[export.Transition{From: prev.Progress, To: cur.Progress}]++
 	}
 	before := map[string]export.Progress{}
-	for _, it := range prev.Items() {
-		if k := itemKey(it); k != "" {
-			before[k] = it.Progress
-		}
+	for i, it := range prev.Items() {
+		before[oracle.ItemKey(it, i)] = it.Progress
 	}
-	for _, it := range cur.Items() {
-		if from, ok := before[itemKey(it)]; ok && from != it.Progress {
+	for i, it := range cur.Items() {
+		if from, ok := before[oracle.ItemKey(it, i)]; ok && from != it.Progress {
 			itemMoves[export.Transition{From: from, To: it.Progress}]++
 		}
 	}
-}
-
-// itemKey identifies an item across documents; "" when it has neither id nor name.
-func itemKey(it export.Item) string {
-	switch {
-	case it.ItemID != "":
-		return "id:" + string(it.ItemID)
-	case it.ItemName != "":
-		return "name:" + it.ItemName
-	}
-	return ""
 }
 
 // transitions lists the machine's moves with how often each was seen, and appends the moves seen
@@ -339,33 +327,10 @@ func transitions(machine []export.Transition, seen map[export.Transition]int, of
 	return out, append(unmodelled, extra...)
 }
 
-func sortedCodes(m map[int]bool) []int {
-	out := make([]int, 0, len(m))
-	for c := range m {
-		out = append(out, c)
-	}
-	slices.Sort(out)
-	return out
-}
-
-func sortedKeys(m map[int]int) []int {
-	out := make([]int, 0, len(m))
-	for c := range m {
-		out = append(out, c)
-	}
-	slices.Sort(out)
-	return out
-}
-
-// firstCode returns the one status of codes as a key, or "" when there are several or none.
-func firstCode(codes map[int]bool) string {
-	if len(codes) != 1 {
-		return ""
-	}
-	for c := range codes {
-		return strconv.Itoa(c)
-	}
-	return ""
+// atoi is the status a response key names, or 0 for a range or default.
+func atoi(key string) int {
+	n, _ := strconv.Atoi(key)
+	return n
 }
 
 // Covered reports whether the share of declared responses seen is at least min (0 to 1).

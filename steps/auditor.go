@@ -26,8 +26,16 @@ import (
 // request's history again. A request polled for an hour is then as cheap to follow as one
 // polled twice. It is safe for concurrent use; exchanges of one request must come in order.
 type Auditor struct {
-	judger *Judger
+	judger   *Judger
+	follower Follower
+}
 
+// Follower hands each status document of any traffic to the oracle of its export request, told
+// apart by origin and id. A document that repeats the last one of its request byte for byte has
+// nothing new to show: it breaks what that one broke, and it is not added to the history again.
+// Its zero value is ready; it is safe for concurrent use. Documents of one request must come in
+// the order they were seen.
+type Follower struct {
 	mu       sync.Mutex
 	requests map[requestKey]*followed
 }
@@ -47,7 +55,7 @@ type followed struct {
 
 // NewAuditor returns an Auditor that validates against v.
 func NewAuditor(v *openapi.Validator) *Auditor {
-	return &Auditor{judger: NewJudger(v), requests: map[requestKey]*followed{}}
+	return &Auditor{judger: NewJudger(v)}
 }
 
 // Judge judges an exchange (see Judge) and returns it with its violations, one line each.
@@ -88,7 +96,7 @@ func (a *Auditor) Problems(ex Exchange) []string {
 	if ex.DocErr != nil && len(ex.Violations) == 0 {
 		problems = append(problems, fmt.Sprintf("%s %s: the status document cannot be read: %v", op, id, ex.DocErr))
 	}
-	for _, b := range a.observe(ex) {
+	for _, b := range a.follower.Observe(ex) {
 		problems = append(problems, fmt.Sprintf("%s %s: invariant %d (%s): %s", op, id, b.Invariant, b.Name, b.Message))
 	}
 	for i, p := range problems {
@@ -116,23 +124,27 @@ func escapeControls(s string) string {
 	return b.String()
 }
 
-// observe hands ex's status document, if any, to the oracle of its request.
-func (a *Auditor) observe(ex Exchange) []oracle.Breach {
+// Observe hands ex's status document, if any, to the oracle of its request and returns what it
+// breaks; the breaches of a repeated document are those of the one it repeats.
+func (fl *Follower) Observe(ex Exchange) []oracle.Breach {
 	if ex.Doc == nil || ex.Asked == "" {
 		return nil
 	}
 	key := requestKey{Origin(ex.URL), ex.Asked}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	f := a.requests[key]
+	fl.mu.Lock()
+	defer fl.mu.Unlock()
+	if fl.requests == nil {
+		fl.requests = map[requestKey]*followed{}
+	}
+	f := fl.requests[key]
 	if f == nil {
 		f = &followed{oracle: oracle.New()}
-		a.requests[key] = f
+		fl.requests[key] = f
 	}
 	if f.last != nil && bytes.Equal(f.last, ex.RespBody) {
 		return f.breaches
 	}
-	f.breaches = f.oracle.Observe(ex.Asked, oracle.Observation{At: ex.At, Source: fmt.Sprintf("%s %s → %d", ex.Method, ex.URL, ex.Status), Doc: *ex.Doc, Raw: ex.RespBody})
+	f.breaches = f.oracle.Observe(ex.Asked, oracle.Observation{Seq: ex.Seq, At: ex.At, Source: fmt.Sprintf("%s %s → %d", ex.Method, ex.URL, ex.Status), Doc: *ex.Doc, Raw: ex.RespBody})
 	f.last = bytes.Clone(ex.RespBody)
 	return f.breaches
 }

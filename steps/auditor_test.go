@@ -82,7 +82,7 @@ func TestAuditorFollowsARequestThroughRepeatedAnswers(t *testing.T) {
 	for range 5 {
 		require.Empty(t, judge(7, statusBody(7, "processing", "succeeded")))
 	}
-	f := a.requests[requestKey{"https://vendor.example.com", "7"}]
+	f := a.follower.requests[requestKey{"https://vendor.example.com", "7"}]
 	require.NotNil(t, f)
 
 	broken := judge(7, statusBody(7, "processing", "processing"))

@@ -7,12 +7,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/cucumber/godog"
 
 	"conform/internal/evidence"
-	"conform/oracle"
 )
 
 // Traffic is recorded traffic judged as scenarios, so that conform audit and conform proxy give
@@ -26,13 +24,7 @@ type Traffic struct {
 	Requests []RecordedRequest
 	// Redact, when set, scrubs secrets from everything reported (see Config.Redact).
 	Redact func([]byte) []byte
-
-	violations atomic.Int64 // counted as the scenarios run
 }
-
-// Violations returns how many violations, of the spec and of the invariants, the scenarios
-// have found so far.
-func (t *Traffic) Violations() int { return int(t.violations.Load()) }
 
 // RecordedRequest is one export request of recorded traffic, as a scenario.
 type RecordedRequest struct {
@@ -88,7 +80,7 @@ func (t *Traffic) Initializer() func(*godog.ScenarioContext) {
 		byName[r.Name] = r
 	}
 	return func(sc *godog.ScenarioContext) {
-		rw := &replayWorld{traffic: t, oracle: oracle.New()}
+		rw := &replayWorld{traffic: t}
 		sc.Before(func(ctx context.Context, s *godog.Scenario) (context.Context, error) {
 			r, ok := byName[s.Name]
 			if !ok {
@@ -106,11 +98,11 @@ func (t *Traffic) Initializer() func(*godog.ScenarioContext) {
 
 // replayWorld is the state of one scenario of recorded traffic.
 type replayWorld struct {
-	traffic *Traffic
-	request RecordedRequest
-	oracle  *oracle.Oracle
-	mu      sync.Mutex // guards seen
-	seen    []Exchange
+	traffic  *Traffic
+	request  RecordedRequest
+	follower Follower   // the oracle of the scenario's one request, as the proxy and the audit follow it
+	mu       sync.Mutex // guards seen
+	seen     []Exchange
 }
 
 // exchange judges the n-th exchange of the scenario's request: the spec's verdict, and the
@@ -135,21 +127,17 @@ func (rw *replayWorld) exchange(ctx context.Context, n, _ string) (context.Conte
 	if ex.DocErr != nil && len(ex.Violations) == 0 {
 		problems = append(problems, fmt.Sprintf("the status document cannot be read: %v", ex.DocErr))
 	}
-	if ex.Doc != nil {
-		obs := oracle.Observation{Seq: ex.Seq, At: ex.At, Source: fmt.Sprintf("%s %s → %d", ex.Method, ex.URL, ex.Status), Doc: *ex.Doc, Raw: ex.RespBody}
-		var breaches []oracle.Breach
-		for _, b := range rw.oracle.Observe(ex.Asked, obs) {
+	if breaches := rw.follower.Observe(ex); len(breaches) > 0 {
+		shown := make([]evidence.Breach, len(breaches))
+		for i, b := range breaches {
 			problems = append(problems, b.Error())
-			breaches = append(breaches, b)
+			shown[i] = b.Evidence(ex.Asked)
 		}
-		for _, b := range breaches {
-			ctx = attachBreaches(ctx, []evidence.Breach{b.Evidence(ex.Asked)}, rw.traffic.Redact)
-		}
+		ctx = attachBreaches(ctx, shown, rw.traffic.Redact)
 	}
 	if len(problems) == 0 {
 		return ctx, nil
 	}
-	rw.traffic.violations.Add(int64(len(problems)))
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d violation(s):", len(problems))
 	for _, p := range problems {

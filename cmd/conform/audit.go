@@ -165,7 +165,7 @@ func auditCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 	passed := true
 	if len(af.formats) > 0 || af.report != "" {
 		title := "Recorded traffic: " + strings.Join(af.files, ", ")
-		res, _, err := reportTraffic(ctx, title, "", exchanges, spec,
+		res, err := reportTraffic(ctx, title, "", exchanges, spec,
 			trafficReports{formats: af.formats, report: af.report, coverage: &covered}, red.Bytes, red.CredentialForms().String, out)
 		if err != nil {
 			return err

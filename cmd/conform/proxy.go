@@ -170,7 +170,7 @@ func proxyCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 	defer out.Close()
 	passed := true
 	if len(pf.formats) > 0 || pf.report != "" {
-		res, _, err := reportTraffic(context.WithoutCancel(ctx), "Traffic through conform proxy to "+root, "", exchanges, spec,
+		res, err := reportTraffic(context.WithoutCancel(ctx), "Traffic through conform proxy to "+root, "", exchanges, spec,
 			trafficReports{formats: pf.formats, report: pf.report, coverage: &covered}, red.Bytes, red.CredentialForms().String, out)
 		if err != nil {
 			return err

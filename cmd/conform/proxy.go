@@ -120,16 +120,12 @@ func proxyCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 		return &configError{err: err}
 	}
 
-	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", pf.addr)
-	if err != nil {
-		return &configError{err: fmt.Errorf("cannot listen on %s: %w", pf.addr, err)}
-	}
 	srv := &http.Server{Handler: p, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 2 * time.Minute,
 		MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(slog.NewTextHandler(stderr, nil), slog.LevelWarn)}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	fmt.Fprintf(stdout, "conform proxy: listening on http://%s%s, forwarding to %s\n", dialAddr(ln.Addr()), export.Root, root)
-
+	// The proxy stops at the first SIGINT or SIGTERM, at --duration, or at the end of ctx; the
+	// cause says which.
+	stopCtx, stopWith := context.WithCancelCause(ctx)
+	defer stopWith(nil)
 	stop := make(chan os.Signal, 1)
 	release := notifyStop(stop)
 	defer release()
@@ -139,25 +135,29 @@ func proxyCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 		defer timer.Stop()
 		timeout = timer.C
 	}
-	why := ""
-	select {
-	case err := <-served:
-		return fmt.Errorf("serve on %s: %w", pf.addr, err)
-	case sig := <-stop:
-		why = steps.SignalName(sig)
-	case <-timeout:
-		why = "--duration " + pf.duration.String()
-	case <-ctx.Done():
-		why = "the end of its context"
+	go func() {
+		select {
+		case sig := <-stop:
+			release() // a second signal now ends the process at once
+			stopWith(errors.New(steps.SignalName(sig)))
+		case <-timeout:
+			stopWith(errors.New("--duration " + pf.duration.String()))
+		case <-stopCtx.Done():
+		}
+	}()
+	err = serveUntil(stopCtx, srv, pf.addr, func(addr net.Addr) {
+		fmt.Fprintf(stdout, "conform proxy: listening on http://%s%s, forwarding to %s\n", dialAddr(addr), export.Root, root)
+	})
+	switch {
+	case errors.Is(err, errSlowShutdown):
+		// What was judged is reported all the same.
+		fmt.Fprintf(stderr, "conform proxy: %v\n", err)
+	case err != nil:
+		return err
 	}
-	release() // a second signal now ends the process at once
-	graceCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), serveShutdownGrace)
-	defer cancel()
-	if err := srv.Shutdown(graceCtx); err != nil {
-		srv.Close()
-	}
-	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve on %s: %w", pf.addr, err)
+	why := "the end of its context"
+	if cause := context.Cause(stopCtx); cause != nil && !errors.Is(cause, context.Canceled) {
+		why = cause.Error()
 	}
 
 	exchanges := p.Exchanges()

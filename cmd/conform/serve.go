@@ -54,6 +54,39 @@ const (
 // serveShutdownGrace is how long in-flight requests get to finish once a shutdown is asked for.
 const serveShutdownGrace = 5 * time.Second
 
+// errSlowShutdown is a server whose requests in flight did not finish within serveShutdownGrace:
+// it was closed on them.
+var errSlowShutdown = fmt.Errorf("requests in flight did not finish within %s", serveShutdownGrace)
+
+// serveUntil listens on addr and serves srv (conform serve, conform proxy) until ctx ends, then
+// shuts it down, giving the requests in flight serveShutdownGrace to finish. announce is told the
+// address it listens on.
+func serveUntil(ctx context.Context, srv *http.Server, addr string, announce func(net.Addr)) error {
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", addr)
+	if err != nil {
+		return &configError{err: fmt.Errorf("cannot listen on %s: %w", addr, err)}
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	announce(ln.Addr())
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve on %s: %w", addr, err)
+	case <-ctx.Done():
+	}
+	// ctx is done; the grace period must not be.
+	graceCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), serveShutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(graceCtx); err != nil {
+		srv.Close()
+		return fmt.Errorf("shut down: %w", errSlowShutdown)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve on %s: %w", addr, err)
+	}
+	return nil
+}
+
 // serveFlags are the parsed flags of `conform serve`.
 type serveFlags struct {
 	addr            string
@@ -228,10 +261,6 @@ func (c serveCommand) run(ctx context.Context, args []string, _ io.Reader, stdou
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", sf.addr)
-	if err != nil {
-		return &configError{err: fmt.Errorf("cannot listen on %s: %w", sf.addr, err)}
-	}
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -255,24 +284,11 @@ func (c serveCommand) run(ctx context.Context, args []string, _ io.Reader, stdou
 		}
 		fmt.Fprintf(stderr, "conform serve: writing answers in the variants: %s\n", strings.Join(names, ", "))
 	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	fmt.Fprintf(stdout, "conform serve: listening on http://%s%s\n", dialAddr(ln.Addr()), export.Root)
-
-	select {
-	case err := <-served:
-		return fmt.Errorf("serve on %s: %w", sf.addr, err)
-	case <-ctx.Done():
-	}
-	// ctx is done; the grace period must not be.
-	graceCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), serveShutdownGrace)
-	defer cancel()
-	if err := srv.Shutdown(graceCtx); err != nil {
-		srv.Close()
-		return fmt.Errorf("shut down within %s: %w", serveShutdownGrace, err)
-	}
-	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve on %s: %w", sf.addr, err)
+	err = serveUntil(ctx, srv, sf.addr, func(addr net.Addr) {
+		fmt.Fprintf(stdout, "conform serve: listening on http://%s%s\n", dialAddr(addr), export.Root)
+	})
+	if err != nil {
+		return err
 	}
 	fmt.Fprintln(stderr, "conform serve: shut down")
 	return nil

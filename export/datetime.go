@@ -11,16 +11,22 @@ import (
 // DateTimePattern is the shape of a date-time the harness accepts, as a regular expression: RFC
 // 3339 (`2022-11-29T15:21:58Z`, `2022-11-29T15:21:58+01:00`), and the ISO 8601 forms the vendor's
 // Java stack writes that RFC 3339 does not allow: an offset without its colon (`+0000`) or with
-// hours only (`+00`). Fractional seconds (`…:58.000`) are RFC 3339 already. The spec
+// hours only (`+00`), and a time without seconds (`2022-11-29T16:05Z`), which is how Java's
+// OffsetDateTime.toString() writes an instant whose seconds are zero. Fractional seconds
+// (`…:58.000`) are RFC 3339 already; without seconds there are none. The spec
 // (openapi/export-api.yaml) gives its date-time strings this very pattern, which a test of the
 // openapi package checks, so that the spec and DateTime.Time accept the same strings.
-const DateTimePattern = `^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?)$`
+const DateTimePattern = `^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3]):[0-5][0-9](:([0-5][0-9]|60)(\.[0-9]+)?)?([Zz]|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?)$`
 
 var dateTimeShape = regexp.MustCompile(DateTimePattern)
 
 // dateTimeLayouts parse what DateTimePattern matches, once upper-cased: time.Parse takes
-// fractional seconds after the seconds whatever the layout says, and "Z07…" takes "Z" too.
-var dateTimeLayouts = [...]string{"2006-01-02T15:04:05Z07:00", "2006-01-02T15:04:05Z0700", "2006-01-02T15:04:05Z07"}
+// fractional seconds after the seconds whatever the layout says, and "Z07…" takes "Z" too. The
+// last three are the same without seconds.
+var dateTimeLayouts = [...]string{
+	"2006-01-02T15:04:05Z07:00", "2006-01-02T15:04:05Z0700", "2006-01-02T15:04:05Z07",
+	"2006-01-02T15:04Z07:00", "2006-01-02T15:04Z0700", "2006-01-02T15:04Z07",
+}
 
 // DateTime is a date-time of a document as the server wrote it: a JSON string, or the vendor's
 // dateTimeType object, {"value": "<date-time>", "timezone": "<zone>"} (timezone optional). How a

@@ -3,6 +3,7 @@ package export
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -104,6 +105,22 @@ func TestDecodeStatusTolerates(t *testing.T) {
 				require.False(t, ok, "a malformed date decodes, and says it names no instant")
 				require.Equal(t, "not a date", it.EndTime.Value)
 				require.Equal(t, ID("7"), s.RequestID())
+			}},
+		{"dates without seconds", `{"progress":"processing","startTime":{"value":"2022-11-29T16:05+01:00","timezone":"Europe/Paris"},"completed":false,` +
+			`"result":{"body":{"requestID":"7","submitDate":"2022-11-29T15:04Z","tables":{"items":[{"itemID":"1","itemName":"A",` +
+			`"startTime":"2022-11-29T16:05+0100","endTime":"2022-11-29T15:06:30Z","progress":"processing","parts":{"count":0,"items":[]}}]}}}}`,
+			func(t *testing.T, s Status) {
+				at := func(d DateTime) time.Time {
+					t.Helper()
+					tm, ok := d.Time()
+					require.True(t, ok, "%q names an instant", d.Value)
+					return tm.UTC()
+				}
+				require.Equal(t, time.Date(2022, 11, 29, 15, 5, 0, 0, time.UTC), at(*s.StartTime))
+				require.Equal(t, time.Date(2022, 11, 29, 15, 4, 0, 0, time.UTC), at(s.Result.Body.SubmitDate))
+				it := s.Items()[0]
+				require.Equal(t, time.Date(2022, 11, 29, 15, 5, 0, 0, time.UTC), at(it.StartTime))
+				require.Equal(t, time.Date(2022, 11, 29, 15, 6, 30, 0, time.UTC), at(it.EndTime))
 			}},
 		{"extra fields at every level", strings.NewReplacer(`"completed":false`, `"completed":false,"o:x":{"y":[1]},"hasMore":false,"limit":25`,
 			`"tables":{`, `"tables":{"count":1,"hasMore":false,"offset":0,"totalResults":1,`,

@@ -100,6 +100,11 @@ func TestToleratedFormsConform(t *testing.T) {
 			`"startTime": {"value": "2022-11-29T15:21:58Z"}`, `"startTime": {"value": "2022-11-29T15:21:58.000+0000"}`,
 			`"submitDate": "2022-11-29T15:21:56Z"`, `"submitDate": "2022-11-29T16:21:56.123+01"`,
 			`"endTime": "2022-11-29T15:22:17Z"`, `"endTime": "2022-11-29t15:22:17.5-05:00"`))},
+		{"dates without seconds, as Java writes a whole minute", get(jsonCT, set(
+			`"startTime": {"value": "2022-11-29T15:21:58Z"}`, `"startTime": {"value": "2022-11-29T16:21+01:00", "timezone": "Europe/Paris"}`,
+			`"submitDate": "2022-11-29T15:21:56Z"`, `"submitDate": "2022-11-29T15:21Z"`,
+			`"startTime": "2022-11-29T15:21:58Z"`, `"startTime": "2022-11-29T16:21+0100"`,
+			`"endTime": "2022-11-29T15:22:17Z"`, `"endTime": {"value": "2022-11-29T10:22-05"}`))},
 		{"null for every optional field", get(jsonCT, set(
 			`"startTime": {"value": "2022-11-29T15:21:58Z"}`, `"startTime": null`,
 			`"submitDate": "2022-11-29T15:21:56Z"`, `"submitDate": null`,
@@ -155,6 +160,12 @@ func TestToleranceStopsWhereTheFormIsWrong(t *testing.T) {
 			"/startTime/value", "string doesn't match the regular expression"},
 		{"a date without an offset", get(jsonCT, set(`"endTime": "2022-11-29T15:22:17Z"`, `"endTime": "2022-11-29T15:22:17"`)),
 			"/result/body/tables/items/0/endTime", "string doesn't match the regular expression"},
+		{"a date without seconds and without an offset", get(jsonCT, set(`"endTime": "2022-11-29T15:22:17Z"`, `"endTime": "2022-11-29T15:22"`)),
+			"/result/body/tables/items/0/endTime", "string doesn't match the regular expression"},
+		{"a fraction without seconds", get(jsonCT, set(`"submitDate": "2022-11-29T15:21:56Z"`, `"submitDate": "2022-11-29T15:21.5Z"`)),
+			"/result/body/submitDate", "string doesn't match the regular expression"},
+		{"a dateTimeType value of hours alone", get(jsonCT, set(`{"value": "2022-11-29T15:21:58Z"}`, `{"value": "2022-11-29T15+01:00"}`)),
+			"/startTime/value", "string doesn't match the regular expression"},
 		{"null for a required field", get(jsonCT, set(`"completed": false`, `"completed": null`)),
 			"/completed", "not nullable"},
 		{"null for a required id", get(jsonCT, set(`"itemID": 1,`, `"itemID": null,`)),
@@ -193,7 +204,8 @@ func TestSpecAndDecoderAgreeOnDates(t *testing.T) {
 	for _, date := range []string{
 		"2022-11-29T15:21:56Z", "2022-11-29T15:21:56.000+0000", "2022-11-29T15:21:56+00:00", "2022-11-29T15:21:56-05",
 		"2022-11-29t15:21:56z", "2022-11-29T15:21:56.123456789+01:30", "2022-11-29T23:59:60Z",
-		"2022-11-29", "2022-11-29T15:21:56", "2022-11-29 15:21:56Z", "2022-11-29T15:21Z", "2022-13-29T15:21:56Z",
+		"2022-11-29T15:21Z", "2022-11-29T16:21+01:00", "2022-11-29T16:21+0100", "2022-11-29T16:21+01",
+		"2022-11-29", "2022-11-29T15:21:56", "2022-11-29 15:21:56Z", "2022-11-29T15:21", "2022-11-29T15:21.5Z", "2022-11-29T15Z", "2022-13-29T15:21:56Z",
 		"2022-11-29T15:21:56+2400", "2022-11-29T15:21:56+01:", "20221129T152156Z", "yesterday", "",
 	} {
 		t.Run(date, func(t *testing.T) {

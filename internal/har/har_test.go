@@ -631,6 +631,9 @@ func TestReadTakesWhatToolsWrite(t *testing.T) {
 			"2026-12-01T10:00:00+0100",
 			"2026-12-01T09:00:00.000+0000",
 			"2026-12-01T08:30:00.0000000-0030",
+			"2026-12-01T09:00Z",
+			"2026-12-01T10:00+01:00",
+			"2026-12-01T10:00+0100",
 		} {
 			e := read(t, fileWith(okEntryWith(t, "2026-12-01T10:00:00.000Z", date)))
 			assert.True(t, want.Equal(e.Started), "%s read as %v", date, e.Started)
@@ -702,6 +705,8 @@ func TestReadRefusesWhatCannotBeUsed(t *testing.T) {
 			[]string{"the entry is a JSON string, not an object"}},
 		{"no startedDateTime", fileWith(okEntryWith(t, `"startedDateTime": "2026-12-01T10:00:00.000Z", `, "")), 0,
 			[]string{"startedDateTime is missing"}},
+		{"a fraction without seconds", fileWith(okEntryWith(t, "10:00:00.000Z", "10:00.5Z")), 0,
+			[]string{`startedDateTime "2026-12-01T10:00.5Z" is not a date`}},
 		{"a date out of range", fileWith(okEntryWith(t, "10:00:00.000Z", "10:00:00.000+2400")), 0,
 			[]string{"is not a date"}},
 		{"a time that is a string", fileWith(okEntryWith(t, `"time": 5`, `"time": "5"`)), 0,

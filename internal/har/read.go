@@ -366,10 +366,15 @@ func (in *entryIn) entry() (Entry, error) {
 	return e, nil
 }
 
-// parseTime reads startedDateTime as tools write it: RFC 3339, with or without fractional seconds
-// (Go's parser takes them in either layout), or with an offset without a colon (+0100).
+// timeLayouts are the layouts of startedDateTime that parseTime tries: RFC 3339, with or without
+// fractional seconds (Go's parser takes them in either layout), or with an offset without a
+// colon (+0100); and the same without seconds, as a tool built on Java's
+// OffsetDateTime.toString() writes an instant whose seconds are zero (2026-12-01T10:00Z).
+var timeLayouts = [...]string{time.RFC3339, "2006-01-02T15:04:05Z0700", "2006-01-02T15:04Z07:00", "2006-01-02T15:04Z0700"}
+
+// parseTime reads startedDateTime as tools write it, in one of timeLayouts.
 func parseTime(s string) (time.Time, error) {
-	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05Z0700"} {
+	for _, layout := range timeLayouts {
 		t, err := time.Parse(layout, s)
 		if err != nil {
 			continue

@@ -27,6 +27,7 @@ type Variant string
 const (
 	VariantIDsAsStrings           Variant = "ids-as-strings"
 	VariantDatesISO8601Vendor     Variant = "dates-iso8601-vendor"
+	VariantDatesJava              Variant = "dates-java-offsetdatetime"
 	VariantDatesAsDateTimeType    Variant = "dates-as-datetimetype"
 	VariantVendorErrorDocuments   Variant = "vendor-error-documents"
 	VariantNullsForOptionalFields Variant = "nulls-for-optional-fields"
@@ -60,6 +61,13 @@ var variantDescriptions = []struct {
 		`Dates are ISO 8601 as the vendor's Java stack writes them, with milliseconds and an offset without colon ` +
 			`(2022-11-29T15:21:58.000+0000), instead of RFC 3339 (2022-11-29T15:21:58Z).`,
 		datesISO8601Vendor,
+	},
+	{
+		VariantDatesJava,
+		`A table's startTime and endTime are written as Java's OffsetDateTime.toString() writes them, in the offset +01:00: ` +
+			`without seconds when they are zero (2022-11-29T16:22+01:00), with them otherwise (2022-11-29T16:21:58+01:00), ` +
+			"instead of RFC 3339 in UTC. The request's own dates keep their form, so that a document carries both.",
+		datesJava,
 	},
 	{
 		VariantDatesAsDateTimeType,
@@ -204,6 +212,65 @@ func datesISO8601Vendor(a *heldAnswer) {
 			return text(date)
 		})
 	})
+}
+
+// javaOffset is the offset datesJava writes its dates in: not UTC, so that its dates show an
+// offset as Java writes one (+01:00, where UTC would be "Z").
+var javaOffset = time.FixedZone("+01:00", 60*60)
+
+// datesJava writes the dates of the tables of status documents as Java's
+// OffsetDateTime.toString() does. It reads a date in any form the harness accepts (so that it
+// rewrites dates-iso8601-vendor's too) and leaves one that names no instant as it is.
+func datesJava(a *heldAnswer) {
+	if !a.statusDocument() {
+		return
+	}
+	a.editJSON(func(doc *object) {
+		java := func(date any) any {
+			text := func(v any) any {
+				s, ok := v.(string)
+				if !ok {
+					return v
+				}
+				t, ok := export.DateTime{Value: s}.Time()
+				if !ok {
+					return v
+				}
+				return javaOffsetDateTime(t.In(javaOffset))
+			}
+			if o, ok := date.(*object); ok {
+				if v, ok := o.get("value"); ok {
+					o.set("value", text(v))
+				}
+				return o
+			}
+			return text(date)
+		}
+		for _, it := range statusItems(doc) {
+			updateDate(it, "startTime", java)
+			updateDate(it, "endTime", java)
+		}
+	})
+}
+
+// javaOffsetDateTime writes t as Java's OffsetDateTime.toString() does: the seconds only when
+// they or the fraction are not zero, the fraction in groups of three digits, and the offset as
+// "Z" or ±hh:mm.
+func javaOffsetDateTime(t time.Time) string {
+	b := t.AppendFormat(nil, "2006-01-02T15:04")
+	if ns := t.Nanosecond(); t.Second() != 0 || ns != 0 {
+		b = t.AppendFormat(b, ":05")
+		switch {
+		case ns == 0:
+		case ns%1_000_000 == 0:
+			b = fmt.Appendf(b, ".%03d", ns/1_000_000)
+		case ns%1_000 == 0:
+			b = fmt.Appendf(b, ".%06d", ns/1_000)
+		default:
+			b = fmt.Appendf(b, ".%09d", ns)
+		}
+	}
+	return string(t.AppendFormat(b, "Z07:00"))
 }
 
 // datesAsDateTimeType writes every date of status documents as a dateTimeType: with a

@@ -149,6 +149,7 @@ func TestEachVariantDoesWhatItSays(t *testing.T) {
 	marks := map[Variant][]string{
 		VariantIDsAsStrings:           {`"requestID":"1000"`, `"itemID":"1"`},
 		VariantDatesISO8601Vendor:     {`"submitDate":"2022-11-29T15:21:58.000+0000"`, `"startTime":{"value":"2022-11-29T15:21:59.000+0000"}`},
+		VariantDatesJava:              {`"startTime":"2022-11-29T16:21:59+01:00"`, `"endTime":"2022-11-29T16:22:01+01:00"`},
 		VariantDatesAsDateTimeType:    {`"submitDate":{"value":"2022-11-29T15:21:58Z","timezone":"UTC"}`, `"startTime":{"value":"2022-11-29T15:21:59Z","timezone":"UTC"}`, `"endTime":{"value":"2022-11-29T15:22:01Z"}`},
 		VariantVendorErrorDocuments:   {`"status":"400"`, `"o:errorDetails":[{"detail":"` + cancellableState + `","o:errorCode":"EXPORT-400"}]`, `"o:errorPath":"/custom-actions/cancel/exportRequests/1000"`},
 		VariantNullsForOptionalFields: {`{"progress":"pending","startTime":null,`, `"totalResults":null`, `"mediaType":null`, `"instance":null`},
@@ -171,6 +172,31 @@ func TestEachVariantDoesWhatItSays(t *testing.T) {
 				require.Contains(t, got, w)
 				require.NotContains(t, plain, w)
 			}
+		})
+	}
+}
+
+// TestJavaOffsetDateTime: datesJava writes what Java's OffsetDateTime.toString() writes,
+// seconds left out when they are zero, and the harness reads each as the instant it was.
+func TestJavaOffsetDateTime(t *testing.T) {
+	paris := time.FixedZone("", 60*60)
+	for _, tt := range []struct {
+		at   time.Time
+		want string
+	}{
+		{time.Date(2022, 11, 29, 16, 5, 0, 0, paris), "2022-11-29T16:05+01:00"},
+		{time.Date(2022, 11, 29, 15, 5, 0, 0, time.UTC), "2022-11-29T15:05Z"},
+		{time.Date(2022, 11, 29, 16, 5, 7, 0, paris), "2022-11-29T16:05:07+01:00"},
+		{time.Date(2022, 11, 29, 16, 5, 0, 250_000_000, paris), "2022-11-29T16:05:00.250+01:00"},
+		{time.Date(2022, 11, 29, 16, 5, 7, 250_500_000, paris), "2022-11-29T16:05:07.250500+01:00"},
+		{time.Date(2022, 11, 29, 16, 5, 7, 1, paris), "2022-11-29T16:05:07.000000001+01:00"},
+		{time.Date(2022, 11, 29, 10, 5, 0, 0, time.FixedZone("", -5*60*60-30*60)), "2022-11-29T10:05-05:30"},
+	} {
+		t.Run(tt.want, func(t *testing.T) {
+			require.Equal(t, tt.want, javaOffsetDateTime(tt.at))
+			at, ok := export.DateTime{Value: tt.want}.Time()
+			require.True(t, ok)
+			require.True(t, tt.at.Equal(at), "read as %v", at)
 		})
 	}
 }

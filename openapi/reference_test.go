@@ -58,7 +58,7 @@ func referenceValidate(t testing.TB, router routers.Router, c call) Verdict {
 	var out []Violation
 	withKinJSONDecoder(t, func() {
 		if err := openapi3filter.ValidateRequest(ctx, reqInput); err != nil {
-			out = append(out, violations(base, "request", err)...)
+			out = append(out, violations(base, "request", err, nil)...)
 		}
 	})
 	if vi, ok := undeclaredRedirect(base, route.Operation, resp); ok {
@@ -79,7 +79,7 @@ func referenceValidate(t testing.TB, router routers.Router, c call) Verdict {
 	base.Status = resp.Status
 	withKinJSONDecoder(t, func() {
 		if err := openapi3filter.ValidateResponse(ctx, respInput); err != nil {
-			out = append(out, violations(base, "response", err)...)
+			out = append(out, violations(base, "response", err, nil)...)
 		}
 	})
 	if vi, ok := nonJSONBody(base, route.Operation, resp); ok {

@@ -45,7 +45,11 @@ type Violation struct {
 	Status    int    // the response status (0 for a request-side violation found before it)
 	Where     string // "request" or "response"
 	Pointer   string // JSON pointer into the body ("" when the violation is not about one field)
-	Reason    string
+	// Reason is the rule broken and, when the violation is about one value, that value as the
+	// target sent it, e.g. `value is not one of the allowed values [...] (got "procesing")`:
+	// JSON, cut after 80 characters with an ellipsis, control characters escaped, so that it
+	// stays one line. It is the target's data: redact it as such (see Validator.Redacting).
+	Reason string
 }
 
 // String renders the violation on one line, e.g.
@@ -73,8 +77,20 @@ func (v Violation) String() string {
 
 // Validator checks exchanges against a spec. It is safe for concurrent use.
 type Validator struct {
-	router routers.Router // kin-openapi's, over the spec below the API root (see belowRoot)
-	opts   *options       // options30 or options31, after the spec's version
+	router routers.Router      // kin-openapi's, over the spec below the API root (see belowRoot)
+	opts   *options            // options30 or options31, after the spec's version
+	redact func([]byte) []byte // scrubs the values violations quote; nil: none (see Redacting)
+}
+
+// Redacting returns a validator like v, sharing its spec, whose violations quote the offending
+// values after redact has scrubbed them of secrets (nil: as they are). The quote is cut to a
+// line, and redact sees the value before the cut, so that a secret the target echoes in a value
+// is masked whole rather than cut in two with a part left to show: the redaction every report
+// applies afterwards cannot recognise a part. v is not changed.
+func (v *Validator) Redacting(redact func([]byte) []byte) *Validator {
+	c := *v
+	c.redact = redact
+	return &c
 }
 
 // NewValidator returns a validator for the embedded spec. It fails only if the embedded spec
@@ -156,7 +172,7 @@ func (v *Validator) validate(req *http.Request, reqBody []byte, resp Response) (
 		Options:    v.opts.request,
 	}
 	if err := openapi3filter.ValidateRequest(ctx, reqInput); err != nil {
-		verdict.Violations = append(verdict.Violations, violations(base, "request", err)...)
+		verdict.Violations = append(verdict.Violations, violations(base, "request", err, v.redact)...)
 	}
 
 	if vi, ok := undeclaredRedirect(base, route.Operation, resp); ok {
@@ -179,7 +195,7 @@ func (v *Validator) validate(req *http.Request, reqBody []byte, resp Response) (
 	}
 	base.Status = resp.Status
 	if err := openapi3filter.ValidateResponse(ctx, respInput); err != nil {
-		verdict.Violations = append(verdict.Violations, violations(base, "response", err)...)
+		verdict.Violations = append(verdict.Violations, violations(base, "response", err, v.redact)...)
 	}
 	if vi, ok := nonJSONBody(base, route.Operation, resp); ok {
 		verdict.Violations = append(verdict.Violations, vi)
@@ -330,8 +346,9 @@ func bodyMayBeEmpty(op *openapi3.Operation, status int) bool {
 }
 
 // violations flattens kin-openapi's error tree into one violation per leaf, sorted by pointer so
-// that the same exchange always reads the same.
-func violations(base Violation, where string, err error) []Violation {
+// that the same exchange always reads the same. A leaf about one value quotes it (see
+// offending), scrubbed by redact (nil: none).
+func violations(base Violation, where string, err error, redact func([]byte) []byte) []Violation {
 	var out []Violation
 	var walk func(prefix string, err error)
 	walk = func(prefix string, err error) {
@@ -349,7 +366,7 @@ func violations(base Violation, where string, err error) []Violation {
 		switch {
 		case isSchemaErr:
 			v.Pointer = pointer(schemaErr.JSONPointer())
-			v.Reason = joinReason(prefix, schemaErr.Reason)
+			v.Reason = joinReason(prefix, schemaErr.Reason) + offending(schemaErr, redact)
 		default:
 			v.Reason = joinReason(prefix, leafReason(err))
 			if inner := unwrapOne(err); inner != nil {
@@ -361,7 +378,7 @@ func violations(base Violation, where string, err error) []Violation {
 				}
 				if schemaErr, ok := inner.(*openapi3.SchemaError); ok {
 					v.Pointer = pointer(schemaErr.JSONPointer())
-					v.Reason = joinReason(joinReason(prefix, ownReason(err)), schemaErr.Reason)
+					v.Reason = joinReason(joinReason(prefix, ownReason(err)), schemaErr.Reason) + offending(schemaErr, redact)
 				}
 			}
 		}

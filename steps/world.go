@@ -162,9 +162,14 @@ func (w *World) start(ctx context.Context) error {
 			w.cfg.Exchange(ScenarioRef{ID: w.scenarioID, Name: w.scenario}, ex)
 		}
 	}
+	validator := w.cfg.Validator
+	if w.cfg.Redact != nil {
+		// The values a violation quotes are the target's: masked before they are cut short.
+		validator = validator.Redacting(w.cfg.Redact)
+	}
 	w.client = newClient(t.Root, &validatingTransport{
 		next:      t.Transport,
-		validator: w.cfg.Validator,
+		validator: validator,
 		rec:       w.rec,
 		now:       t.Now,
 		maxBytes:  w.cfg.MaxResponseBytes,

@@ -148,7 +148,7 @@ func auditCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 	// as conform proxy logs it. The reports asked for replay the judged exchanges as scenarios.
 	out := red.CredentialForms().Writer(stdout)
 	defer out.Close()
-	auditor := steps.NewAuditor(validator)
+	auditor := steps.NewAuditor(validator.Redacting(red.Bytes))
 	exchanges, err := verdicts(auditor, answered)
 	if err != nil {
 		return err

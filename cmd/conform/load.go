@@ -17,6 +17,7 @@ import (
 	"conform/internal/load"
 	"conform/internal/target"
 	"conform/internal/transport"
+	"conform/openapi"
 	"conform/steps"
 )
 
@@ -186,7 +187,13 @@ func (c loadCommand) load(ctx context.Context, lf loadFlags, body []byte, stdout
 	}
 	defer tgt.close()
 
+	validator, err := openapi.NewValidator()
+	if err != nil {
+		return err
+	}
 	rep, err := load.Run(ctx, load.Config{
+		// The values a violation quotes are the target's: masked before they are cut short.
+		Validator:     validator.Redacting(tgt.redactor.Bytes),
 		Root:          tgt.root,
 		Transport:     tgt.transport,
 		Auth:          tgt.auth,

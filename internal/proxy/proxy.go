@@ -89,6 +89,10 @@ func New(o Options) (*Proxy, error) {
 	if o.Validator == nil {
 		return nil, fmt.Errorf("proxy: no validator")
 	}
+	if o.Redactor != nil {
+		// The values a violation quotes are the target's: masked before they are cut short.
+		o.Validator = o.Validator.Redacting(o.Redactor.Bytes)
+	}
 	if o.Transport == nil {
 		rt, err := transport.New(transport.Options{MaxRetries: -1, MaxIdleConnsPerHost: 64})
 		if err != nil {

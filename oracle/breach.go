@@ -24,6 +24,10 @@ type Breach struct {
 	Name string
 	// Message says concretely what is wrong: which field, which item, old → new value.
 	Message string
+	// Item names the item the breach is about, as ItemKey names it; "" when it is about the
+	// request itself (its progress, completed flag or id, or, for invariant 2, the request as a
+	// whole). Breaches about the request come first: see Observe.
+	Item string
 	// Previous is the earlier document involved; nil for the single-document invariants 1, 5, 6.
 	Previous *Observation
 	// Current is the document that broke the invariant.
@@ -112,22 +116,33 @@ func body(obs Observation) string {
 // newBreach builds a breach around documents the caller already copied: the breaches of one
 // check share one copy of each document, so a document with many broken items costs one copy,
 // not one per breach.
-func newBreach(n int, cur Observation, prev *Observation, format string, args ...any) Breach {
+// item is the breach's Item: "" for one about the request.
+func newBreach(n int, item string, cur Observation, prev *Observation, format string, args ...any) Breach {
 	return Breach{
 		Invariant: n,
 		Name:      InvariantName(n),
 		Message:   fmt.Sprintf(format, args...),
+		Item:      item,
 		Previous:  prev,
 		Current:   cur,
 	}
 }
 
-// sortBreaches orders bs by invariant number, keeping the order within one invariant, and turns
-// an empty list into nil.
-func sortBreaches(vs []Breach) []Breach {
+// causeFirst orders the breaches of one document, the cause first: those about the request
+// before those about its items (a request that leaves cancelling for succeeded explains why its
+// tables ended succeeded, not the other way round), each group by invariant number, keeping the
+// order within one invariant. An empty list becomes nil. It is the one place that orders
+// breaches: everything that shows them (step errors, the proxy's and the audit's lines, the
+// reports' attachments) shows them in the order Observe returns.
+func causeFirst(vs []Breach) []Breach {
 	if len(vs) == 0 {
 		return nil
 	}
-	sort.SliceStable(vs, func(i, j int) bool { return vs[i].Invariant < vs[j].Invariant })
+	sort.SliceStable(vs, func(i, j int) bool {
+		if ri, rj := vs[i].Item == "", vs[j].Item == ""; ri != rj {
+			return ri
+		}
+		return vs[i].Invariant < vs[j].Invariant
+	})
 	return vs
 }

@@ -56,7 +56,7 @@ func TestBreachErrorPrefersRawBody(t *testing.T) {
 }
 
 func TestBreachErrorQuotesBodiesThatAreNotJSON(t *testing.T) {
-	v := newBreach(InvariantRequestIDMatches, Observation{Raw: []byte("<html>\nbad gateway")}, nil, "document has no result body")
+	v := newBreach(InvariantRequestIDMatches, "", Observation{Raw: []byte("<html>\nbad gateway")}, nil, "document has no result body")
 	msg := v.Error()
 	require.Contains(t, msg, `"<html>\nbad gateway" (not JSON)`)
 	require.Contains(t, msg, "source not recorded")

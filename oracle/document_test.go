@@ -118,7 +118,8 @@ func TestSingleDocumentInvariants(t *testing.T) {
 			docs: []export.Status{with(doc(export.Cancelled, shipment("canceled"), refnum(export.Pending)), func(d *export.Status) {
 				d.Result.Body.RequestID = "54321"
 			})},
-			want: []int{1, 5, 6}, check: 1, msg: []string{"item 1 (SHIPMENT)", `"canceled"`},
+			// The request's own breach (6) first, then the items' (1, 5): the cause first.
+			want: []int{6, 1, 5}, check: 1, msg: []string{"item 1 (SHIPMENT)", `"canceled"`},
 		},
 	})
 }

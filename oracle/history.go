@@ -14,7 +14,8 @@ import (
 // document that established the fact broken (the last completed one, the last cancelling one,
 // the last one where the item was settled, the last one with a comparable progress). A backward
 // move already reported under 2, 3 or 4 against the same earlier document is not reported again
-// under 7. It returns nil when nothing is wrong, and always nil for an empty history.
+// under 7. It returns nil when nothing is wrong, and always nil for an empty history; else the
+// breaches in the order Observe gives them.
 func CheckHistory(earlier []Observation, cur Observation) []Breach {
 	if len(earlier) == 0 {
 		return nil
@@ -44,7 +45,7 @@ func CheckHistory(earlier []Observation, cur Observation) []Breach {
 	vs = append(vs, v...)
 	vs = append(vs, h.progressMovesForward(final, cancelling, settled)...)
 	vs = append(vs, h.runningItemsEndCancelled()...)
-	return sortBreaches(vs)
+	return causeFirst(vs)
 }
 
 // history is one CheckHistory call.
@@ -61,9 +62,10 @@ type history struct {
 	prevCopies map[int]*Observation // by index in earlier, likewise
 }
 
-// breach reports against earlier document i. Each document involved is copied once per
-// call, whatever the number of breaches naming it.
-func (h *history) breach(n, i int, format string, args ...any) Breach {
+// breach reports against earlier document i, about item (ItemKey) or, when item is "", about the
+// request. Each document involved is copied once per call, whatever the number of breaches
+// naming it.
+func (h *history) breach(n, i int, item string, format string, args ...any) Breach {
 	if h.curCopy == nil {
 		c := cloneObservation(h.cur)
 		h.curCopy = &c
@@ -77,7 +79,7 @@ func (h *history) breach(n, i int, format string, args ...any) Breach {
 		prev = &c
 		h.prevCopies[i] = prev
 	}
-	return newBreach(n, *h.curCopy, prev, format, args...)
+	return newBreach(n, item, *h.curCopy, prev, format, args...)
 }
 
 // completed reports whether a document says its request completed. Either signal counts: a
@@ -121,7 +123,7 @@ func (h *history) completedIsFinal() (int, []Breach) {
 	if len(diffs) == 0 {
 		return -1, nil
 	}
-	return i, []Breach{h.breach(InvariantCompletedIsFinal, i,
+	return i, []Breach{h.breach(InvariantCompletedIsFinal, i, "",
 		"request was completed (progress %q) but changed: %s", was.Progress, strings.Join(diffs, "; "))}
 }
 
@@ -136,7 +138,7 @@ func (h *history) cancellingLeadsToCancelled() (int, []Breach) {
 	if i < 0 {
 		return -1, nil
 	}
-	return i, []Breach{h.breach(InvariantCancellingLeadsToCancelled, i,
+	return i, []Breach{h.breach(InvariantCancellingLeadsToCancelled, i, "",
 		"request progress was %q but is now %q; after cancelling only cancelling or cancelled may follow",
 		export.Cancelling, now)}
 }
@@ -159,7 +161,7 @@ func (h *history) settledItemIsFinal() (map[int]int, []Breach) {
 			if j < 0 {
 				if key := ItemKey(it, k); !gone[key] {
 					gone[key] = true
-					vs = append(vs, h.breach(InvariantSettledItemIsFinal, i,
+					vs = append(vs, h.breach(InvariantSettledItemIsFinal, i, key,
 						"%s was %q but is missing from the document", label, it.Progress))
 				}
 				continue
@@ -176,7 +178,7 @@ func (h *history) settledItemIsFinal() (map[int]int, []Breach) {
 			diffs = append(diffs, diffParts(it.Parts, now.Parts)...)
 			if len(diffs) > 0 {
 				reported[j] = i
-				vs = append(vs, h.breach(InvariantSettledItemIsFinal, i,
+				vs = append(vs, h.breach(InvariantSettledItemIsFinal, i, ItemKey(now, j),
 					"%s was %q but changed: %s", label, it.Progress, strings.Join(diffs, "; ")))
 			}
 		}
@@ -193,7 +195,7 @@ func (h *history) progressMovesForward(final, cancelling int, settled map[int]in
 	if i := h.last(func(obs Observation) bool { return ordered(obs.Doc.Progress) }); i >= 0 {
 		was := h.earlier[i].Doc.Progress
 		if !forward(was, now) && i != final && i != cancelling {
-			vs = append(vs, h.breach(InvariantProgressMovesForward, i,
+			vs = append(vs, h.breach(InvariantProgressMovesForward, i, "",
 				"request progress went %q → %q, which is not a forward move", was, now))
 		}
 	}
@@ -205,7 +207,7 @@ func (h *history) progressMovesForward(final, cancelling int, settled map[int]in
 		if r, ok := settled[j]; (ok && r == i) || i == final {
 			continue
 		}
-		vs = append(vs, h.breach(InvariantProgressMovesForward, i,
+		vs = append(vs, h.breach(InvariantProgressMovesForward, i, ItemKey(it, j),
 			"%s progress went %q → %q, which is not a forward move", itemLabel(it, j), was, it.Progress))
 	}
 	return vs
@@ -236,7 +238,7 @@ func (h *history) runningItemsEndCancelled() []Breach {
 		if i < 0 {
 			continue
 		}
-		vs = append(vs, h.breach(InvariantRunningItemsEndCancelled, i,
+		vs = append(vs, h.breach(InvariantRunningItemsEndCancelled, i, ItemKey(it, j),
 			"%s was %q while the request was %q but ended %q; a running item must end cancelled",
 			itemLabel(it, j), was, export.Cancelling, now))
 	}

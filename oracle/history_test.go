@@ -151,7 +151,7 @@ func TestCompletedIsFinal(t *testing.T) {
 		{
 			name: "result body dropped",
 			docs: S{done, with(done, func(d *export.Status) { d.Result = nil })},
-			want: []int{2, 4, 4, 6}, check: 2, prevSeq: 1, msg: []string{"result body is missing", "item 1 (SHIPMENT) is missing"},
+			want: []int{2, 6, 4, 4}, check: 2, prevSeq: 1, msg: []string{"result body is missing", "item 1 (SHIPMENT) is missing"},
 		},
 		{
 			name: "cancelled item back to pending under a cancelled request",

@@ -46,8 +46,10 @@ func New() *Oracle {
 }
 
 // Observe checks obs against every invariant, given the id that was asked for and the earlier
-// observations of that same id, records it and returns the breaches, ordered by invariant
-// number; nil when the document is fine. A document is recorded even when it breaks an
+// observations of that same id, records it and returns the breaches, the cause first: those
+// about the request before those about its items, each by invariant number (a request that goes
+// cancelling → succeeded comes before what became of its tables); nil when the document is
+// fine. A document is recorded even when it breaks an
 // invariant, so that later documents are compared with what the target really said. The
 // oracle keeps its own deep copy of obs, so the caller may reuse its buffers.
 func (o *Oracle) Observe(askedID export.ID, obs Observation) []Breach {
@@ -64,7 +66,7 @@ func (o *Oracle) Observe(askedID export.ID, obs Observation) []Breach {
 	}
 	vs := append(CheckDocument(askedID, obs), CheckHistory(earlier, obs)...)
 	o.histories[askedID] = append(earlier, obs)
-	return sortBreaches(vs)
+	return causeFirst(vs)
 }
 
 // cloneObservation copies obs deeply: the documents the oracle keeps, and the ones its breaches

@@ -97,7 +97,16 @@ func verdict(t *testing.T, v *openapi.Validator, docs [][]byte, status int) []st
 		}
 		got := o.Observe(askedID, obs)
 		want := append(oracle.CheckDocument(askedID, obs), oracle.CheckHistory(earlier, obs)...)
-		slices.SortStableFunc(want, func(a, b oracle.Breach) int { return a.Invariant - b.Invariant })
+		// The cause first: the request's breaches, then its items', each by invariant number.
+		slices.SortStableFunc(want, func(a, b oracle.Breach) int {
+			if (a.Item == "") != (b.Item == "") {
+				if a.Item == "" {
+					return -1
+				}
+				return 1
+			}
+			return a.Invariant - b.Invariant
+		})
 		require.Equal(t, errorTexts(want), errorTexts(got), "Observe must be CheckDocument and CheckHistory together")
 		earlier = append(earlier, obs)
 

@@ -49,8 +49,9 @@ func TestBreachSaysWhatItIsAbout(t *testing.T) {
 	o := New()
 	require.Empty(t, o.Observe(asked, observation(1, doc(cancelling, shipment(succeeded), refnum(pending)))))
 	vs := o.Observe(asked, observation(2, doc(succeeded, shipment(succeeded), refnum(succeeded), item("", "", "done"))))
-	require.Equal(t, []int{3, 1, 8}, invariants(vs), describe(vs))
+	require.Equal(t, []int{3, 1, 8, 9}, invariants(vs), describe(vs))
 	require.Empty(t, vs[0].Item, "3 is about the request")
 	require.Equal(t, "index:2", vs[1].Item, "an item with neither id nor name, by its place")
 	require.Equal(t, "id:2", vs[2].Item)
+	require.Equal(t, ItemKey(item("", "", "done"), 2), vs[3].Item)
 }

@@ -9,13 +9,15 @@ import (
 
 // CheckHistory checks cur against the earlier documents of the same request, oldest first:
 // invariants 2 (completed-is-final), 3 (cancelling-leads-to-cancelled), 4 (settled-item-is-final),
-// 7 (progress-moves-forward) and the half of 8 (running-items-end-cancelled) that needs a history:
-// an item seen running while the request was cancelling ends succeeded, failed or interrupted. Each breach names as Previous the most recent earlier
+// 7 (progress-moves-forward), the half of 8 (running-items-end-cancelled) that needs a history
+// (an item seen running while the request was cancelling ends succeeded, failed or interrupted)
+// and 9 (items-are-kept). Each breach names as Previous the most recent earlier
 // document that established the fact broken (the last completed one, the last cancelling one,
-// the last one where the item was settled, the last one with a comparable progress). A backward
-// move already reported under 2, 3 or 4 against the same earlier document is not reported again
-// under 7. It returns nil when nothing is wrong, and always nil for an empty history; else the
-// breaches in the order Observe gives them.
+// the last one where the item was settled, the last one with a comparable progress, the last one
+// that listed the item). A backward move already reported under 2, 3 or 4 against the same
+// earlier document is not reported again under 7, nor an item that 2 or 4 already reported
+// missing or new again under 9. It returns nil when nothing is wrong, and always nil for an
+// empty history; else the breaches in the order Observe gives them.
 func CheckHistory(earlier []Observation, cur Observation) []Breach {
 	if len(earlier) == 0 {
 		return nil
@@ -41,10 +43,11 @@ func CheckHistory(earlier []Observation, cur Observation) []Breach {
 	vs = append(vs, v...)
 	cancelling, v := h.cancellingLeadsToCancelled()
 	vs = append(vs, v...)
-	settled, v := h.settledItemIsFinal()
+	settled, gone, v := h.settledItemIsFinal()
 	vs = append(vs, v...)
 	vs = append(vs, h.progressMovesForward(final, cancelling, settled)...)
 	vs = append(vs, h.runningItemsEndCancelled()...)
+	vs = append(vs, h.itemsAreKept(final, gone)...)
 	return causeFirst(vs)
 }
 
@@ -145,8 +148,9 @@ func (h *history) cancellingLeadsToCancelled() (int, []Breach) {
 
 // settledItemIsFinal checks invariant 4: every item that an earlier document showed succeeded
 // or failed is compared with the last document that showed it so. It returns, for each current
-// item it reported on, the index of that earlier document.
-func (h *history) settledItemIsFinal() (map[int]int, []Breach) {
+// item it reported on, the index of that earlier document, and the keys (ItemKey) of the items
+// it reported missing.
+func (h *history) settledItemIsFinal() (map[int]int, map[string]bool, []Breach) {
 	var vs []Breach
 	reported := make(map[int]int)
 	seen := make(map[int]bool)    // current items already compared
@@ -183,7 +187,7 @@ func (h *history) settledItemIsFinal() (map[int]int, []Breach) {
 			}
 		}
 	}
-	return reported, vs
+	return reported, gone, vs
 }
 
 // progressMovesForward checks invariant 7 for the request and for each current item against the
@@ -243,6 +247,79 @@ func (h *history) runningItemsEndCancelled() []Breach {
 			itemLabel(it, j), was, export.Cancelling, now))
 	}
 	return vs
+}
+
+// itemsAreKept checks invariant 9: every item an earlier document listed is in the current one,
+// and, once the request was seen cancelling, the current document lists no item that no earlier
+// document listed (but for a request that had listed none: see below). A missing item is reported against the last earlier document that listed
+// it, once per item (ItemKey); a new one against the last cancelling document. It leaves out
+// what final (the completed document 2 reported against, or -1) and gone (the items 4 reported
+// missing) already say: 2 names every item missing from or new to a completed request, 4 every
+// settled item gone missing.
+func (h *history) itemsAreKept(final int, gone map[string]bool) []Breach {
+	var vs []Breach
+	said := make(map[string]bool) // missing items reported, by key
+	if final >= 0 {
+		for k, it := range h.earlier[final].Doc.Items() {
+			if h.matches[final][k] < 0 {
+				said[ItemKey(it, k)] = true
+			}
+		}
+	}
+	for i := len(h.earlier) - 1; i >= 0; i-- {
+		for k, it := range h.earlier[i].Doc.Items() {
+			if h.matches[i][k] >= 0 {
+				continue
+			}
+			key := ItemKey(it, k)
+			if said[key] || gone[key] {
+				continue
+			}
+			said[key] = true
+			vs = append(vs, h.breach(InvariantItemsAreKept, i, key,
+				"%s was listed (%s) but is missing from the document; an item once listed stays in every later document",
+				itemLabel(it, k), quote(it.Progress)))
+		}
+	}
+	if final >= 0 {
+		return vs
+	}
+	i := h.last(func(obs Observation) bool { return obs.Doc.Progress == export.Cancelling })
+	if i < 0 {
+		return vs
+	}
+	listed := h.listedAny()
+	for j, it := range h.curItems {
+		if h.listedBefore(j) || (!listed && it.Progress == export.Cancelled) {
+			// A request cancelled before it listed its tables (a request may list none while
+			// pending) may list them, cancelled, when the cancellation settles: none of them ran.
+			continue
+		}
+		vs = append(vs, h.breach(InvariantItemsAreKept, i, ItemKey(it, j),
+			"%s (%s) is new, first listed after the request was %q; once a cancel is accepted no item is added",
+			itemLabel(it, j), quote(it.Progress), export.Cancelling))
+	}
+	return vs
+}
+
+// listedAny reports whether an earlier document listed any item.
+func (h *history) listedAny() bool {
+	for _, obs := range h.earlier {
+		if len(obs.Doc.Items()) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// listedBefore reports whether an earlier document listed current item j.
+func (h *history) listedBefore(j int) bool {
+	for i := range h.earlier {
+		if h.back[i][j] >= 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // lastRunningWhileCancelling finds the last earlier document where the request was cancelling

@@ -2,7 +2,8 @@ package oracle
 
 import "conform/export"
 
-// The invariants of DESIGN §2 that the oracle checks, by number.
+// The invariants of DESIGN §2 that the oracle checks, by number. The ninth is issue 16's: DESIGN
+// §2's list assumed that the items of a request stay put.
 const (
 	// InvariantValidProgress: progress (of the request and of every item) is a known value and
 	// completed is true exactly when the request's progress is terminal.
@@ -22,6 +23,9 @@ const (
 	// InvariantRunningItemsEndCancelled: once cancelled, every item is succeeded, failed or
 	// cancelled; an item seen running while the request was cancelling ends cancelled.
 	InvariantRunningItemsEndCancelled = 8
+	// InvariantItemsAreKept: an item once listed is in every later document, and once the
+	// request is cancelling no new item appears.
+	InvariantItemsAreKept = 9
 )
 
 // Invariant is one invariant of DESIGN §2 as the oracle checks it.
@@ -55,10 +59,12 @@ var checked = [...]Invariant{
 		"The progress of the request and of each item only moves forward through the state machine."},
 	{InvariantRunningItemsEndCancelled, "running-items-end-cancelled",
 		"Once the request is `cancelled`, every item is `succeeded`, `failed` or `cancelled`, and an item seen `pending` or `processing` while the request was `cancelling` ends `cancelled` (not `interrupted`, not `succeeded`)."},
+	{InvariantItemsAreKept, "items-are-kept",
+		"An item once listed is in every later document of the request, and once the request is `cancelling` no new item appears."},
 }
 
-// Invariants returns the invariants the oracle checks, by number: 1 to 8 of DESIGN §2. The slice
-// is the caller's.
+// Invariants returns the invariants the oracle checks, by number: 1 to 8 of DESIGN §2, and 9,
+// items-are-kept. The slice is the caller's.
 func Invariants() []Invariant {
 	out := make([]Invariant, len(checked))
 	copy(out, checked[:])
@@ -82,7 +88,8 @@ func InvariantName(n int) string {
 // document (asked: a status or a cancel names it in its path; a create's id comes from its own
 // answer); 2, 3 and 4 once a completed request, a cancelling one or a settled item was seen
 // before; 7 from the second document on; 5 and 8 when a cancelled request lists items, or, for
-// 8, after an item was seen running while the request was cancelling. Contract coverage counts
+// 8, after an item was seen running while the request was cancelling; 9 once an earlier document
+// listed an item, or when a document lists items after a cancelling one. Contract coverage counts
 // these: an invariant with no evidence passed only because nothing tested it.
 func Evidence(earlier []Observation, cur Observation, asked bool) []int {
 	var h EvidenceHistory
@@ -96,8 +103,8 @@ func Evidence(earlier []Observation, cur Observation, asked bool) []int {
 // instead of the documents, for a collector that follows many requests for a long time. Its zero
 // value is a request with no document yet.
 type EvidenceHistory struct {
-	documents                                                       int
-	wasCompleted, wasCancelling, hadSettled, runningWhileCancelling bool
+	documents                                                                 int
+	wasCompleted, wasCancelling, hadSettled, runningWhileCancelling, hadItems bool
 }
 
 // Observe returns Evidence for doc after the documents observed before it, and remembers doc.
@@ -132,6 +139,9 @@ func (h *EvidenceHistory) Evidence(doc export.Status, asked bool) []int {
 	if cancelledWithItems || h.runningWhileCancelling {
 		out = append(out, InvariantRunningItemsEndCancelled)
 	}
+	if h.hadItems || (h.wasCancelling && len(doc.Items()) > 0) {
+		out = append(out, InvariantItemsAreKept)
+	}
 	return out
 }
 
@@ -139,6 +149,7 @@ func (h *EvidenceHistory) add(d export.Status) {
 	h.documents++
 	h.wasCompleted = h.wasCompleted || completed(d)
 	h.wasCancelling = h.wasCancelling || d.Progress == export.Cancelling
+	h.hadItems = h.hadItems || len(d.Items()) > 0
 	for _, it := range d.Items() {
 		switch it.Progress {
 		case export.Succeeded, export.Failed:

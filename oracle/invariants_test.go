@@ -82,7 +82,18 @@ func TestEvidenceBeforeEveryBreach(t *testing.T) {
 	require.Equal(t, []int{InvariantValidProgress}, Evidence(nil, lone, false), "a create's answer: only its own progress")
 	require.Equal(t, []int{InvariantValidProgress, InvariantRequestIDMatches}, Evidence(nil, lone, true))
 	second := observation(2, doc(cancelled, refnum(cancelled)))
-	require.Equal(t, []int{1, 5, 6, 7, 8}, Evidence([]Observation{lone}, second, true))
+	require.Equal(t, []int{1, 5, 6, 7, 8, 9}, Evidence([]Observation{lone}, second, true))
+
+	// 9 needs an item listed before, or a document with items after a cancelling one.
+	bare := observation(1, doc(pending))
+	require.NotContains(t, Evidence([]Observation{bare}, observation(2, doc(processing, refnum(pending))), true), InvariantItemsAreKept,
+		"a running request's first list of tables breaks nothing")
+	stopping := observation(2, doc(cancelling))
+	require.Contains(t, Evidence([]Observation{bare, stopping}, observation(3, doc(cancelled, refnum(succeeded))), true), InvariantItemsAreKept,
+		"tables after a cancel may be new ones")
+	require.NotContains(t, Evidence([]Observation{bare, stopping}, observation(3, doc(cancelled)), true), InvariantItemsAreKept)
+	require.Contains(t, Evidence([]Observation{lone}, observation(2, doc(processing)), true), InvariantItemsAreKept,
+		"a table listed before may have gone")
 }
 
 // breakingSequences returns sequences of documents, each breaking one invariant, every
@@ -98,5 +109,6 @@ func breakingSequences() [][]export.Status {
 		{with(doc(processing), func(d *export.Status) { d.Result.Body.RequestID = "777" })},
 		{doc(processing, refnum(processing)), doc(processing, refnum(pending))},
 		{doc(cancelling, refnum(pending)), doc(cancelled, refnum(interrupted))},
+		{doc(processing, refnum(processing)), doc(processing)},
 	}
 }

@@ -288,6 +288,10 @@ func verdictSeeds(tb testing.TB) []verdictSeed {
 		seq(200, succeeded, processing, cancelling, cancelled),
 		seq(200, cancelling, set(cancelled, `"progress": "cancelled", "parts": {"count": 0`, `"progress": "interrupted", "parts": {"count": 0`)),
 		seq(200, processing, cancelling, set(cancelled, `"progress": "cancelled", "parts": {"count": 0`, `"progress": "succeeded", "parts": {"count": 0`)),
+		seq(200, `{"progress":"cancelling","completed":false,"result":{"body":{"requestID":12345,"tables":{"items":[{"itemID":1,"itemName":"A","progress":"pending","parts":{"count":0,"items":[]}}]}}}}`,
+			`{"progress":"cancelled","completed":true,"result":{"body":{"requestID":12345,"tables":{"items":[]}}}}`),
+		seq(200, `{"progress":"cancelling","completed":false,"result":{"body":{"requestID":12345,"tables":{"items":[]}}}}`,
+			`{"progress":"cancelled","completed":true,"result":{"body":{"requestID":12345,"tables":{"items":[{"itemID":1,"itemName":"A","progress":"succeeded","parts":{"count":0,"items":[]}}]}}}}`),
 
 		// Documents the spec or the decoder rejects.
 		seq(200, ``), seq(200, `null`), seq(200, `[]`), seq(200, `{}`), seq(200, `not json`),

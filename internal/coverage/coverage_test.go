@@ -130,6 +130,7 @@ func TestMovesAndEvidence(t *testing.T) {
 		6: 3, // the create's id is its own answer's
 		7: 3, // every document after the first
 		8: 1, // the cancelled one, after B ran while cancelling
+		9: 3, // every document after the first, which listed items
 	}, evidence)
 }
 
@@ -173,7 +174,7 @@ func TestWriters(t *testing.T) {
 	var text bytes.Buffer
 	require.NoError(t, r.WriteText(&text))
 	out := text.String()
-	require.Contains(t, out, "Contract coverage: 5 of 11 declared responses seen (45%), 3 of 6 request moves, 2 of 5 item moves, 7 of 8 invariants had evidence")
+	require.Contains(t, out, "Contract coverage: 5 of 11 declared responses seen (45%), 3 of 6 request moves, 2 of 5 item moves, 8 of 9 invariants had evidence")
 	require.Contains(t, out, "  status GET /exportStatuses/{requestID}  ")
 	require.Contains(t, out, "200 ✓2 401 · 404 ✓1")
 	require.Contains(t, out, "request moves not seen: processing→succeeded, processing→failed, pending→cancelling")

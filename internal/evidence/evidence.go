@@ -60,7 +60,7 @@ type SpecViolation struct {
 // Breach is one invariant of DESIGN §2 that a status document broke, as the oracle found it:
 // which invariant, the request, what is wrong, and the two documents involved.
 type Breach struct {
-	Invariant int       `json:"invariant"` // its number, 1 to 8
+	Invariant int       `json:"invariant"` // its number, 1 to 9
 	Name      string    `json:"name"`      // its short name, e.g. settled-item-is-final
 	Request   string    `json:"request"`   // the id of the request the documents are about
 	Message   string    `json:"message"`   // what is wrong, on one line

@@ -35,6 +35,8 @@ const (
 	DefectWrongContentType           Defect = "wrong-content-type"
 	DefectErrorWithoutMessage        Defect = "error-without-message"
 	DefectInternalErrors             Defect = "internal-errors"
+	DefectCancelledItemsVanish       Defect = "cancelled-items-vanish"
+	DefectTableAddedAfterCancel      Defect = "table-added-after-cancel"
 )
 
 // defectDescriptions is the registry of defects: for each, what it does, said for a QA reader
@@ -91,6 +93,12 @@ var defectDescriptions = []struct {
 		effect{hooks: func(h *hooks) { h.interruptAtSettle = true }},
 	},
 	{
+		DefectTableAddedAfterCancel,
+		"When a cancellation settles, a table nobody asked for appears, already succeeded with a file; " +
+			"a correct server lists the same tables after the cancel as before it, and only those that finished before it stay succeeded.",
+		effect{hooks: func(h *hooks) { h.addAtSettle = true }},
+	},
+	{
 		DefectCancelWithoutCredentials,
 		"A cancel without credentials is answered 401 Unauthorized but cancels the request all the same; " +
 			"a correct server changes nothing for a call it refuses.",
@@ -119,6 +127,12 @@ var defectDescriptions = []struct {
 		"Cancelling an id that names no request answers 400 Bad Request; " +
 			"a correct server answers 404 Not Found.",
 		effect{rewrite: unknownCancelAnswers400},
+	},
+	{
+		DefectCancelledItemsVanish,
+		"When a cancellation settles, the tables it cancelled vanish from the status document, leaving only those that had finished; " +
+			"a correct server keeps listing every table, the unfinished ones as cancelled.",
+		effect{rewrite: cancelledItemsLeftOut},
 	},
 	{
 		DefectCompletedFlagWrong,
@@ -250,6 +264,10 @@ func (set defectSet) decorator(s *Server) *decorator {
 // isPending spares, as a cancellation settles, the tables that had not started.
 func isPending(it *item) bool { return it.progress == export.Pending }
 
+// lateTable is the table a settling cancellation adds when the table-added-after-cancel defect
+// says so: one no request asks for, so that it is plainly new.
+const lateTable = "LATE_TABLE_AFTER_CANCEL"
+
 // rewriteChecksum gives a table that had succeeded before a cancellation settled a different
 // checksum, as if its part had been written again.
 func rewriteChecksum(it *item) {
@@ -306,6 +324,34 @@ func unknownCancelAnswers400(a *heldAnswer) {
 	if a.call == callCancel && a.status == http.StatusNotFound {
 		a.restatus(http.StatusBadRequest)
 	}
+}
+
+// cancelledItemsLeftOut leaves the cancelled tables out of the status document of a cancelled
+// request, as if they had never been part of it.
+func cancelledItemsLeftOut(a *heldAnswer) {
+	if !a.statusDocument() || !bytes.HasPrefix(a.body, []byte(`{"progress":"cancelled"`)) {
+		return
+	}
+	a.editJSON(func(doc *object) {
+		body := statusBody(doc)
+		if body == nil {
+			return
+		}
+		tables := body.child("tables")
+		if tables == nil {
+			return
+		}
+		var kept []any
+		for _, it := range tables.objects("items") {
+			if p, _ := it.get("progress"); p != string(export.Cancelled) {
+				kept = append(kept, it)
+			}
+		}
+		if kept == nil {
+			kept = []any{}
+		}
+		tables.set("items", kept)
+	})
 }
 
 // cancelledShowsNotCompleted makes the status document of a cancelled request say completed

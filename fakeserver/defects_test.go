@@ -311,6 +311,47 @@ var defectCases = map[Defect]func(t *testing.T, f *defectFake, broken bool){
 			require.Empty(t, pending.EndTime, "a table that had not started gets none")
 		}
 	},
+	DefectCancelledItemsVanish: func(t *testing.T, f *defectFake, broken bool) {
+		ids := f.runningRequests(t)
+		f.cancelAndSettle(t, ids...)
+		want := map[bool][]export.Progress{false: {succeeded, cancelled, cancelled}, true: {succeeded}}[broken]
+		for _, id := range ids {
+			r, violations := f.get(t, http.MethodGet, statusURL(id))
+			require.Empty(t, violations, "every document is well formed: %s", r.body)
+			doc := f.doc(t, id)
+			require.Equal(t, cancelled, doc.Progress)
+			require.Equal(t, want, progresses(doc), "only the finished table is left when broken")
+		}
+		id := f.put(t, Seed{Progress: cancelled, Tables: []TableSeed{{Name: "SHIPMENT", Progress: cancelled}}})
+		seeded := f.doc(t, id)
+		require.Equal(t, map[bool]int{false: 1, true: 0}[broken], len(seeded.Items()), "a request seeded cancelled too")
+	},
+	DefectTableAddedAfterCancel: func(t *testing.T, f *defectFake, broken bool) {
+		ids := f.runningRequests(t)
+		for _, id := range ids {
+			r, _ := f.get(t, http.MethodPost, cancelURL(id))
+			require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
+			doc := f.doc(t, id)
+			require.Len(t, doc.Items(), 3, "nothing is added while cancelling")
+		}
+		f.clock.Advance(time.Hour)
+		for _, id := range ids {
+			doc := f.doc(t, id)
+			require.Equal(t, cancelled, doc.Progress)
+			want := []export.Progress{succeeded, cancelled, cancelled}
+			if broken {
+				want = append(want, succeeded)
+			}
+			require.Equal(t, want, progresses(doc))
+			late, ok := doc.Item(lateTable)
+			require.Equal(t, broken, ok)
+			if broken {
+				require.Equal(t, export.ID("4"), late.ItemID)
+				require.Len(t, late.Parts.Items, 1, "with a file")
+				require.NotEmpty(t, late.Parts.Items[0].Checksum)
+			}
+		}
+	},
 	DefectCompletedFlagWrong: func(t *testing.T, f *defectFake, broken bool) {
 		ids := f.runningRequests(t)
 		f.cancelAndSettle(t, ids...)

@@ -27,6 +27,9 @@ type hooks struct {
 	// interruptAtSettle makes a settling cancellation end the unfinished items it does not spare
 	// interrupted instead of cancelled.
 	interruptAtSettle bool
+	// addAtSettle makes a settling cancellation add a table to the export, already succeeded
+	// with its part, that no earlier answer listed.
+	addAtSettle bool
 }
 
 // cancelTakesEffect reports whether a cancel that a running export accepts makes it cancelling.
@@ -50,6 +53,9 @@ func (h *hooks) touch(it *item) {
 
 // interrupts reports whether a settling cancellation ends the unfinished items interrupted.
 func (h *hooks) interrupts() bool { return h != nil && h.interruptAtSettle }
+
+// adds reports whether a settling cancellation adds a table.
+func (h *hooks) adds() bool { return h != nil && h.addAtSettle }
 
 // interrupt ends it, an unfinished item, interrupted at at. The item table (export.ItemMayMove)
 // has no move to interrupted, and rightly: a correct fake never makes one. This sets the

@@ -169,6 +169,11 @@ func (e *task) step(at time.Time) error {
 				}
 			}
 		}
+		if e.hooks.adds() {
+			records := derivedRecords(lateTable)
+			e.items = append(e.items, &item{name: lateTable, progress: export.Succeeded, start: at, end: at,
+				records: records, checksum: derivedChecksum(partName(e.id, lateTable), records)})
+		}
 		return e.move(export.Cancelled)
 	}
 	return fmt.Errorf("export %s: no transition is due from %s", e.id, e.progress)

@@ -36,6 +36,8 @@ var catches = []catch{
 	{fakeserver.DefectFinishedItemsChange, "Tables that finished before the cancellation keep their results", "invariant 4 (settled-item-is-final)"},
 	{fakeserver.DefectPendingNotCancelled, "A running request is cancelled", "invariant 5 (cancelled-has-no-running-items)"},
 	{fakeserver.DefectRunningItemsInterrupted, "A running request is cancelled", "invariant 8 (running-items-end-cancelled)"},
+	{fakeserver.DefectCancelledItemsVanish, "A running request is cancelled", "invariant 9 (items-are-kept)"},
+	{fakeserver.DefectTableAddedAfterCancel, "A running request is cancelled", "invariant 9 (items-are-kept)"},
 	{fakeserver.DefectCompletedFlagWrong, "A running request is cancelled", "invariant 1 (valid-progress)"},
 	{fakeserver.DefectProgressMisspelt, "A running request is cancelled", "value is not one of the allowed values"},
 	{fakeserver.DefectWrongJSONTypes, "Submitting an export and watching it finish", "value must be a boolean"},

@@ -9,7 +9,11 @@
 //
 // Coverage judges nothing: a response the spec does not declare, or a move the machine does not
 // have, is already a finding of the validator or of the oracle. Coverage lists them apart, so
-// that its figures add up, and counts as covered only what the contract declares.
+// that its figures add up, and counts as covered only what the contract declares. A move between
+// two documents that the machine makes through states no document showed (pending → succeeded,
+// when processing came and went between two polls) is a legitimate move seen with states
+// skipped: it is listed apart too, with the states it went through, and covers none of the
+// moves it stands for, since none of them was seen.
 package coverage
 
 import (
@@ -192,11 +196,14 @@ type Report struct {
 	// Responses covers the declared responses of the API's calls.
 	Responses Responses `json:"responses"`
 	// RequestTransitions and ItemTransitions are the moves of the two state machines, each with
-	// how often a document showed it; Unmodelled are moves seen that neither machine has (each
-	// is a breach the oracle reported, or a gap between two documents that hid the steps
-	// between).
+	// how often a document showed it. Skipped are moves seen from one document to the next that
+	// the machine makes only through states no document showed, each with those states
+	// (Through): legitimate, but they cover none of the machine's moves. Unmodelled are moves
+	// seen that the machine cannot make at all, directly or through other states: each is a
+	// breach the oracle reported.
 	RequestTransitions []Transition `json:"requestTransitions"`
 	ItemTransitions    []Transition `json:"itemTransitions"`
+	Skipped            []Transition `json:"skippedTransitions"`
 	Unmodelled         []Transition `json:"unmodelledTransitions"`
 	// Invariants lists every invariant the oracle checks, with how many documents gave evidence.
 	Invariants []Invariant `json:"invariants"`
@@ -234,10 +241,13 @@ type Response struct {
 
 // Transition is one move of a state machine and how many times a document showed it.
 type Transition struct {
-	Of   string          `json:"of,omitempty"` // for unmodelled moves: "request" or "item"
+	Of   string          `json:"of,omitempty"` // for skipped and unmodelled moves: "request" or "item"
 	From export.Progress `json:"from"`
 	To   export.Progress `json:"to"`
-	Seen int             `json:"seen"`
+	// Through are the states, in order, that a skipped move went through unseen: the machine's
+	// shortest way from From to To. Empty for any other move.
+	Through []export.Progress `json:"through,omitempty"`
+	Seen    int               `json:"seen"`
 }
 
 // Invariant is one invariant and how many documents gave evidence to check it.
@@ -280,8 +290,8 @@ func (c *Collector) Report() Report {
 
 	r.Documents = c.documents
 	reqMoves, itemMoves, evidence := c.reqMoves, c.itemMoves, c.evidence
-	r.RequestTransitions, r.Unmodelled = transitions(export.RequestTransitions(), reqMoves, "request", r.Unmodelled)
-	r.ItemTransitions, r.Unmodelled = transitions(export.ItemTransitions(), itemMoves, "item", r.Unmodelled)
+	r.RequestTransitions = transitions(export.RequestTransitions(), reqMoves, "request", &r.Skipped, &r.Unmodelled)
+	r.ItemTransitions = transitions(export.ItemTransitions(), itemMoves, "item", &r.Skipped, &r.Unmodelled)
 	for _, inv := range oracle.Invariants() {
 		r.Invariants = append(r.Invariants, Invariant{Number: inv.Number, Name: inv.Name, Documents: evidence[inv.Number]})
 	}
@@ -305,26 +315,65 @@ func moves(prev, cur export.Status, reqMoves, itemMoves map[export.Transition]in
 	}
 }
 
-// transitions lists the machine's moves with how often each was seen, and appends the moves seen
-// that the machine does not have to unmodelled, of what ("request", "item").
-func transitions(machine []export.Transition, seen map[export.Transition]int, of string, unmodelled []Transition) ([]Transition, []Transition) {
+// transitions lists the machine's moves with how often each was seen. The moves seen that the
+// machine does not have, of what ("request", "item"), it appends to skipped when the machine makes
+// them through other states, with those states, and to unmodelled when it cannot make them at
+// all.
+func transitions(machine []export.Transition, seen map[export.Transition]int, of string, skipped, unmodelled *[]Transition) []Transition {
 	out := make([]Transition, 0, len(machine))
 	for _, m := range machine {
 		out = append(out, Transition{From: m.From, To: m.To, Seen: seen[m]})
 	}
-	var extra []Transition
+	var skips, impossible []Transition
 	for m, n := range seen {
-		if !slices.Contains(machine, m) {
-			extra = append(extra, Transition{Of: of, From: m.From, To: m.To, Seen: n})
+		if slices.Contains(machine, m) {
+			continue
+		}
+		if states, ok := through(machine, m.From, m.To); ok {
+			skips = append(skips, Transition{Of: of, From: m.From, To: m.To, Through: states, Seen: n})
+		} else {
+			impossible = append(impossible, Transition{Of: of, From: m.From, To: m.To, Seen: n})
 		}
 	}
-	slices.SortFunc(extra, func(a, b Transition) int {
-		if c := strings.Compare(string(a.From), string(b.From)); c != 0 {
-			return c
+	for _, ts := range [][]Transition{skips, impossible} {
+		slices.SortFunc(ts, func(a, b Transition) int {
+			if c := strings.Compare(string(a.From), string(b.From)); c != 0 {
+				return c
+			}
+			return strings.Compare(string(a.To), string(b.To))
+		})
+	}
+	*skipped = append(*skipped, skips...)
+	*unmodelled = append(*unmodelled, impossible...)
+	return out
+}
+
+// through returns the states the machine passes on its shortest way from one progress to
+// another, in order (the first such way in the machine's order when there are several), and
+// whether there is a way at all. A move the machine has directly passes through none.
+func through(machine []export.Transition, from, to export.Progress) ([]export.Progress, bool) {
+	cameFrom := map[export.Progress]export.Progress{}
+	queue := []export.Progress{from}
+	for len(queue) > 0 {
+		at := queue[0]
+		queue = queue[1:]
+		for _, m := range machine {
+			if _, known := cameFrom[m.To]; m.From != at || known || m.To == from {
+				continue
+			}
+			cameFrom[m.To] = at
+			if m.To == to {
+				var states []export.Progress
+				for p := at; p != from; p = cameFrom[p] {
+					states = append(states, p)
+				}
+				slices.Reverse(states)
+				return states, true
+			}
+			queue = append(queue, m.To)
 		}
-		return strings.Compare(string(a.To), string(b.To))
-	})
-	return out, append(unmodelled, extra...)
+	}
+	return nil, false
 }
 
 // atoi is the status a response key names, or 0 for a range or default.

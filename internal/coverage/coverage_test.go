@@ -113,8 +113,9 @@ func TestMovesAndEvidence(t *testing.T) {
 	}
 	require.Equal(t, map[string]int{"pending→processing": 1, "processing→cancelling": 1, "cancelling→cancelled": 1}, seen(r.RequestTransitions))
 	require.Equal(t, map[string]int{"pending→processing": 1, "processing→cancelled": 1}, seen(r.ItemTransitions))
-	require.Equal(t, []Transition{{Of: "item", From: "pending", To: "succeeded", Seen: 1}}, r.Unmodelled,
-		"A went from pending to succeeded between two documents: a move the machine makes in two steps")
+	require.Equal(t, []Transition{{Of: "item", From: "pending", To: "succeeded", Through: []export.Progress{export.Processing}, Seen: 1}}, r.Skipped,
+		"A went from pending to succeeded between two documents: a move the machine makes in two steps, processing unseen")
+	require.Empty(t, r.Unmodelled, "a move with a state skipped is not a move the machine does not have")
 	require.Len(t, r.RequestTransitions, len(export.RequestTransitions()), "every move of the machine is listed, seen or not")
 
 	evidence := map[int]int{}
@@ -132,6 +133,68 @@ func TestMovesAndEvidence(t *testing.T) {
 		8: 1, // the cancelled one, after B ran while cancelling
 		9: 3, // every document after the first, which listed items
 	}, evidence)
+}
+
+// skipsAndImpossibles returns the coverage of requests whose documents show moves the machine
+// makes through states no document showed, and moves it cannot make at all.
+func skipsAndImpossibles(t *testing.T) Report {
+	t.Helper()
+	c := New(embeddedSpec(t))
+	add := func(id export.ID, docs ...*export.Status) {
+		for _, d := range docs {
+			c.Add("", exchange(export.CallStatus, 200, id, d))
+		}
+	}
+	// Skipped states: processing between two polls; cancelling too, for a fast cancel.
+	add("1", status("1", export.Pending, "A", "pending"), status("1", export.Succeeded, "A", "succeeded"))
+	add("2", status("2", export.Pending, "A", "pending"), status("2", export.Cancelled, "A", "cancelled"))
+	add("3", status("3", export.Processing, "A", "processing"), status("3", export.Cancelled, "A", "cancelled"))
+	add("4", status("4", export.Pending, "A", "pending"), status("4", export.Failed, "A", "failed"))
+	// Impossible: out of cancelling to succeeded, backwards, out of a terminal state, to a
+	// progress the item machine does not have.
+	add("5", status("5", export.Cancelling, "A", "pending"), status("5", export.Succeeded, "A", "interrupted"))
+	add("6", status("6", export.Processing, "A", "succeeded"), status("6", export.Pending, "A", "pending"))
+	return c.Report()
+}
+
+// TestSkippedStatesAndImpossibleMoves: a move the machine makes through states that no document
+// showed is seen with states skipped, with the states it went through; only a move the machine
+// cannot make at all, directly or not, is one it does not have.
+func TestSkippedStatesAndImpossibleMoves(t *testing.T) {
+	r := skipsAndImpossibles(t)
+	through := func(ps ...export.Progress) []export.Progress { return ps }
+	require.Equal(t, []Transition{
+		{Of: "request", From: "pending", To: "cancelled", Through: through(export.Cancelling), Seen: 1},
+		{Of: "request", From: "pending", To: "failed", Through: through(export.Processing), Seen: 1},
+		{Of: "request", From: "pending", To: "succeeded", Through: through(export.Processing), Seen: 1},
+		{Of: "request", From: "processing", To: "cancelled", Through: through(export.Cancelling), Seen: 1},
+		{Of: "item", From: "pending", To: "failed", Through: through(export.Processing), Seen: 1},
+		{Of: "item", From: "pending", To: "succeeded", Through: through(export.Processing), Seen: 1},
+	}, r.Skipped)
+	require.Equal(t, []Transition{
+		{Of: "request", From: "cancelling", To: "succeeded", Seen: 1},
+		{Of: "request", From: "processing", To: "pending", Seen: 1},
+		{Of: "item", From: "pending", To: "interrupted", Seen: 1},
+		{Of: "item", From: "succeeded", To: "pending", Seen: 1},
+	}, r.Unmodelled)
+	for _, tr := range r.RequestTransitions {
+		require.Zero(t, tr.Seen, "a skipped move covers none of the moves it stands for: %v", tr)
+	}
+	for _, tr := range r.ItemTransitions {
+		direct := tr.To == export.Cancelled // 2's and 3's tables were cancelled in one move
+		require.Equal(t, direct, tr.Seen > 0, "%v", tr)
+	}
+}
+
+// TestWriteTextTellsSkippedStatesFromImpossibleMoves: the console says a move with states
+// skipped as such, and keeps "a move the machine does not have" for those it cannot make.
+func TestWriteTextTellsSkippedStatesFromImpossibleMoves(t *testing.T) {
+	var text bytes.Buffer
+	require.NoError(t, skipsAndImpossibles(t).WriteText(&text))
+	out := text.String()
+	require.Contains(t, out, "  moves seen with states skipped between two documents: request pending→cancelled (through cancelling, not seen) ×1, ")
+	require.Contains(t, out, "item pending→succeeded (through processing, not seen) ×1\n")
+	require.Contains(t, out, "  moves the machine does not have: request cancelling→succeeded ×1, request processing→pending ×1, item pending→interrupted ×1, item succeeded→pending ×1\n")
 }
 
 func TestScopesKeepRequestsApart(t *testing.T) {
@@ -178,7 +241,8 @@ func TestWriters(t *testing.T) {
 	require.Contains(t, out, "  status GET /exportStatuses/{requestID}  ")
 	require.Contains(t, out, "200 ✓2 401 · 404 ✓1")
 	require.Contains(t, out, "request moves not seen: processing→succeeded, processing→failed, pending→cancelling")
-	require.Contains(t, out, "moves the machine does not have: item pending→succeeded ×1")
+	require.Contains(t, out, "moves seen with states skipped between two documents: item pending→succeeded (through processing, not seen) ×1")
+	require.NotContains(t, out, "moves the machine does not have", "a state skipped between two polls is no impossible move")
 	require.Contains(t, out, "invariants with no evidence to check: 2 completed-is-final")
 
 	var js bytes.Buffer

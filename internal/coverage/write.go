@@ -6,6 +6,8 @@ import (
 	"io"
 	"math"
 	"strings"
+
+	"conform/export"
 )
 
 // Percent says a share (0 to 1) as a whole percentage, rounded down, so that 99.9% never
@@ -41,7 +43,9 @@ func count[T any](xs []T, ok func(T) bool) int {
 }
 
 // WriteText writes the coverage for the console: the headline, then per call the declared
-// responses (✓ seen, with a count; · not seen), the moves and invariants not covered.
+// responses (✓ seen, with a count; · not seen), the moves not covered, the moves seen with states
+// skipped (legitimate, and apart from the moves the machine does not have) and the invariants not
+// covered.
 func (r Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Contract coverage: %s\n", r.Headline())
@@ -68,6 +72,13 @@ func (r Report) WriteText(w io.Writer) error {
 	}
 	writeMoves(&b, "request moves", r.RequestTransitions)
 	writeMoves(&b, "item moves", r.ItemTransitions)
+	if len(r.Skipped) > 0 {
+		var parts []string
+		for _, t := range r.Skipped {
+			parts = append(parts, fmt.Sprintf("%s %s→%s (through %s, not seen) ×%d", t.Of, t.From, t.To, joinStates(t.Through), t.Seen))
+		}
+		fmt.Fprintf(&b, "  moves seen with states skipped between two documents: %s\n", strings.Join(parts, ", "))
+	}
 	if len(r.Unmodelled) > 0 {
 		var parts []string
 		for _, t := range r.Unmodelled {
@@ -86,6 +97,15 @@ func (r Report) WriteText(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// joinStates says the states a skipped move went through, e.g. "cancelling" or "a → b".
+func joinStates(states []export.Progress) string {
+	names := make([]string, len(states))
+	for i, p := range states {
+		names[i] = string(p)
+	}
+	return strings.Join(names, " → ")
 }
 
 func writeMoves(b *strings.Builder, what string, ts []Transition) {

@@ -321,8 +321,9 @@ func (c runCommand) run(ctx context.Context, args []string, _ io.Reader, stdout,
 		}
 		defer tgt.Close()
 		// Secrets must never reach an output. What came from the target (attachments, step
-		// errors) is redacted whole; conform's own words only of credential forms, so that a
-		// password that is also a word ("conform") does not garble them.
+		// errors) is redacted with every secret; conform's own words only of credential forms.
+		// A weak secret (a short token, a password that is also a word: "conform") is redacted
+		// in either only where it stands as a credential, so that it does not garble them.
 		own := tgt.Redactor.CredentialForms()
 		out, errOut := own.Writer(stdout), own.Writer(stderr)
 		defer out.Close()

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -202,4 +203,149 @@ func keys(m map[string][]byte) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// echoing wraps a fake that accepts user:password (or the OAuth2 token, in their place) in a
+// server that echoes the credentials it got, as a careless target would: the Authorization
+// header in an X-Echo header and in every JSON answer, the user and password as a URL's
+// userinfo, and leak, when set, as it is. It keeps the contract, so a run passes.
+func echoing(t testing.TB, user, password, token, leak string) *httptest.Server {
+	t.Helper()
+	// A cancellation settles slowly enough for the second cancel of "cancelling again" to
+	// find it under way on a busy machine.
+	fake := fakeserver.New(fakeserver.Options{Username: user, Password: password,
+		TableDuration: 100 * time.Millisecond, CancelDelay: time.Second})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		if token != "" && auth == "Bearer "+token {
+			r.SetBasicAuth(user, password)
+		}
+		rec := httptest.NewRecorder()
+		fake.ServeHTTP(rec, r)
+		body := rec.Body.Bytes()
+		var doc map[string]any
+		if json.Unmarshal(body, &doc) == nil {
+			doc["echo"] = auth
+			if u, p, ok := r.BasicAuth(); ok {
+				doc["callback"] = "http://" + u + ":" + p + "@example.com/"
+			}
+			if leak != "" {
+				doc["leak"] = leak
+			}
+			body, _ = json.Marshal(doc)
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.Header().Set("X-Echo", auth)
+		w.Header().Del("Content-Length")
+		w.WriteHeader(rec.Code)
+		w.Write(body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestWeakSecretsLeaveConformsWordsAlone runs the suite with the password "conform" (conform
+// serve's default, and a word of conform's) and with the OAuth2 token "t", against a target
+// that echoes the credentials: no report and no console may show [REDACTED] inside conform's
+// own words ("[REDACTED]s", "agains[REDACTED]"), every credential form the target echoed is
+// still redacted, and so is a long secret it echoed in a body.
+func TestWeakSecretsLeaveConformsWordsAlone(t *testing.T) {
+	const weakPassword, weakToken, longSecret = "conform", "t", "Long-Client-Secret-4c81e2"
+	tests := []struct {
+		name string
+		env  map[string]string
+		srv  func(testing.TB) *httptest.Server
+		args func(testing.TB) []string
+		// leaks are the credential forms that must never show.
+		leaks []string
+	}{{
+		name: "basic",
+		env:  map[string]string{"CONFORM_USERNAME": "conform", "CONFORM_PASSWORD": weakPassword},
+		srv:  func(t testing.TB) *httptest.Server { return echoing(t, "conform", weakPassword, "", "") },
+		leaks: []string{base64.StdEncoding.EncodeToString([]byte("conform:" + weakPassword)), "conform:" + weakPassword,
+			"Basic " + weakPassword},
+	}, {
+		name: "oauth2",
+		env:  map[string]string{"CONFORM_OAUTH2_CLIENT_SECRET": longSecret},
+		srv:  func(t testing.TB) *httptest.Server { return echoing(t, "u", "p-1", weakToken, longSecret) },
+		args: func(t testing.TB) []string {
+			return []string{"--oauth2-token-url", tokenServer(t, longSecret, weakToken).URL, "--oauth2-client-id", "canary-client"}
+		},
+		leaks: []string{longSecret},
+	}}
+	// A [REDACTED] may stand only where a credential stood: after a scheme, as a URL's
+	// userinfo, or as the long secret the target echoed (in JSON, escaped once or twice, or in HTML).
+	q := `(?:\\|"|&#34;|&quot;)*`
+	asCredential := regexp.MustCompile(`(?:Basic |Bearer |://|leak` + q + `:\s*` + q + `)\[REDACTED\]`)
+	// A token "t" must never show where it stands as a credential.
+	bearerT := regexp.MustCompile(`Bearer t(?:[^A-Za-z0-9\-._~+/=%]|$)`)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, k := range []string{"CONFORM_USERNAME", "CONFORM_PASSWORD", "CONFORM_PASSWORD_FILE", "CONFORM_OAUTH2_CLIENT_SECRET"} {
+				t.Setenv(k, tt.env[k])
+			}
+			dir := t.TempDir()
+			args := []string{"run", "--base-url", tt.srv(t).URL, "--poll-interval", "20ms",
+				"--format", "pretty", "--format", "junit:" + filepath.Join(dir, "junit.xml"),
+				"--format", "cucumber:" + filepath.Join(dir, "cucumber.json"),
+				"--format", "messages:" + filepath.Join(dir, "messages.ndjson"),
+				"--report", filepath.Join(dir, "report.html")}
+			if tt.args != nil {
+				args = append(args, tt.args(t)...)
+			}
+			code, out, errOut := conform(t, args...)
+			require.Equal(t, exitPass, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+
+			written := map[string]string{"stdout": out, "stderr": errOut}
+			for _, f := range []string{"junit.xml", "cucumber.json", "messages.ndjson", "report.html"} {
+				b, err := os.ReadFile(filepath.Join(dir, f))
+				require.NoError(t, err)
+				written[f] = string(b)
+			}
+			for i, emb := range embeddings(t, []byte(written["cucumber.json"])) {
+				written[fmt.Sprintf("cucumber.json attachment %d", i)] = string(emb)
+			}
+			var redacted int
+			for name, text := range written {
+				all, forms := strings.Count(text, "[REDACTED]"), len(asCredential.FindAllStringIndex(text, -1))
+				if all != forms {
+					rest := asCredential.ReplaceAllString(text, "(credential)")
+					i := strings.Index(rest, "[REDACTED]")
+					require.Failf(t, "[REDACTED] inside conform's own words", "%s: %d of %d stand where no credential stood, e.g. …%s…",
+						name, all-forms, all, rest[max(0, i-60):min(len(rest), i+40)])
+				}
+				redacted += all
+				for _, leak := range tt.leaks {
+					require.NotContains(t, text, leak, "%s leaks a credential", name)
+				}
+				require.False(t, bearerT.MatchString(text), "%s shows the token as a credential", name)
+			}
+			require.Positive(t, redacted, "the echoed credentials reached the reports, redacted")
+			require.Contains(t, written["messages.ndjson"], `\"verdict\":\"conforms\"`, "conform's own words are whole")
+			require.Contains(t, written["report.html"], `class="badge c-conforms"`)
+			require.Contains(t, errOut, "running against")
+		})
+	}
+}
+
+// tokenServer issues token to the client "canary-client" with secret.
+func tokenServer(t testing.TB, secret, token string) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, got, ok := r.BasicAuth()
+		if !ok {
+			r.ParseForm()
+			id, got = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+		}
+		w.Header().Set("Content-Type", "application/json")
+		if id != "canary-client" || got != secret {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]any{"access_token": token, "token_type": "Bearer", "expires_in": 3600})
+	}))
+	t.Cleanup(srv.Close)
+	return srv
 }

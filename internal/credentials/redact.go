@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
+	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -16,16 +18,20 @@ const Redacted = "[REDACTED]"
 // Redactor replaces known secrets with Redacted in text. It is safe for concurrent use, and
 // secrets can be added while it is in use (OAuth2 tokens arrive during a run).
 //
-// Every non-empty secret is redacted, however short: a short password is still a password, and
-// it is better to mangle some unrelated text than to print it. Occurrences of different secrets
-// that overlap are replaced together, so no part of either shows.
+// A secret is redacted wherever it appears unless it is Weak: shorter than MinStrongLen
+// characters, or a word of conform's own output ("conform", a token "t"). Redacted everywhere,
+// such a secret would garble the words around it ("agains[REDACTED]", "[REDACTED]s"); it is
+// redacted only where it stands as a credential: after an HTTP authentication scheme
+// ("Bearer t"), as the value of a credential key in a header, query, form or JSON document
+// ("password=…", "\"access_token\": \"…\""), or as the password (or the user) of a URL's
+// userinfo. Occurrences of different secrets that overlap are replaced together, so no part of
+// either shows.
 //
 // A secret is either a credential form (Add: an encoding, a header value, a token; nothing a
-// person writes by chance) or a plain secret (AddPlain: a password or client secret as typed,
-// which may be an ordinary word such as "conform"). The Redactor redacts both: use it on text
-// that came from the target, which may echo anything. CredentialForms returns a view that
-// redacts only credential forms: use it as the safety net over conform's own output, where a
-// plain secret that is also a word would otherwise garble the labels around it.
+// person writes by chance) or a plain secret (AddPlain: a password or client secret as typed).
+// The Redactor redacts both: use it on text that came from the target, which may echo anything.
+// CredentialForms returns a view that redacts plain secrets only where they stand as a
+// credential: use it as the safety net over conform's own output.
 type Redactor struct {
 	set       *secretSet
 	skipPlain bool // a CredentialForms view
@@ -40,6 +46,7 @@ type secretSet struct {
 type secret struct {
 	b     []byte
 	plain bool
+	weak  bool // Weak: redacted only where it stands as a credential
 }
 
 // NewRedactor returns a Redactor that knows secrets, each a credential form (see Add); empty
@@ -52,19 +59,21 @@ func NewRedactor(secrets ...string) *Redactor {
 	return r
 }
 
-// Add makes r, and every view of it, redact secret from now on, as it is and in the forms a
-// JSON report would give it (`"`, `\`, `<`, `>`, `&` and control characters escaped): reports
-// are JSON, and a password with an ampersand must not slip through as \u0026. An empty or
-// known secret is ignored.
+// Add makes r, and every view of it, redact secret from now on, as it is, in the forms a JSON
+// report would give it (`"`, `\`, `<`, `>`, `&` and control characters escaped) and query
+// escaped: reports are JSON, and a password with an ampersand must not slip through as \u0026
+// or %26. A Weak secret is redacted only where it stands as a credential. An empty or known
+// secret is ignored.
 func (r *Redactor) Add(secret string) { r.set.add(secret, false) }
 
 // AddPlain makes r redact secret, a password or client secret as a person typed it, from now on,
-// in the same forms as Add; a CredentialForms view leaves it alone. A secret already added as a
-// credential form stays one.
+// in the same forms as Add; a CredentialForms view redacts it only where it stands as a
+// credential. A secret already added as a credential form stays one.
 func (r *Redactor) AddPlain(secret string) { r.set.add(secret, true) }
 
-// CredentialForms returns a view of r that redacts only the secrets added with Add (and
-// NewRedactor), never the plain ones. It shares r's secrets, those added later included.
+// CredentialForms returns a view of r that redacts the secrets added with Add (and NewRedactor)
+// as r does, and the plain ones only where they stand as a credential. It shares r's secrets,
+// those added later included.
 func (r *Redactor) CredentialForms() *Redactor {
 	return &Redactor{set: r.set, skipPlain: true}
 }
@@ -94,23 +103,28 @@ func (set *secretSet) add(s string, plain bool) {
 	if s == "" {
 		return
 	}
+	weak := Weak(s)
 	set.mu.Lock()
 	defer set.mu.Unlock()
-	for _, form := range jsonForms(s) {
+	for _, form := range forms(s) {
 		i := slices.IndexFunc(set.secrets, func(k secret) bool { return string(k.b) == form })
-		switch {
-		case i < 0:
-			set.secrets = append(set.secrets, secret{b: []byte(form), plain: plain})
-		case !plain:
-			set.secrets[i].plain = false
+		if i < 0 {
+			set.secrets = append(set.secrets, secret{b: []byte(form), plain: plain, weak: weak})
+			continue
 		}
+		// The strictest reading wins: a credential form stays one, a strong secret strong.
+		set.secrets[i].plain = set.secrets[i].plain && plain
+		set.secrets[i].weak = set.secrets[i].weak && weak
 	}
 }
 
-// jsonForms returns secret and its escaped forms inside a JSON string, with and without the
-// HTML escaping that encoding/json does by default.
-func jsonForms(secret string) []string {
+// forms returns secret, its escaped forms inside a JSON string, with and without the HTML
+// escaping that encoding/json does by default, and its query escaping.
+func forms(secret string) []string {
 	forms := []string{secret}
+	if q := url.QueryEscape(secret); q != secret {
+		forms = append(forms, q)
+	}
 	for _, html := range []bool{true, false} {
 		var buf bytes.Buffer
 		enc := json.NewEncoder(&buf)
@@ -127,15 +141,19 @@ func jsonForms(secret string) []string {
 	return forms
 }
 
-// snapshot returns the secrets r redacts now; the slices it returns are never modified.
-func (r *Redactor) snapshot() [][]byte {
+// known is a secret as r redacts it now.
+type known struct {
+	b        []byte // never modified
+	anywhere bool   // redacted wherever it appears, not only where it stands as a credential
+}
+
+// snapshot returns the secrets r redacts now.
+func (r *Redactor) snapshot() []known {
 	r.set.mu.RLock()
 	defer r.set.mu.RUnlock()
-	out := make([][]byte, 0, len(r.set.secrets))
+	out := make([]known, 0, len(r.set.secrets))
 	for _, s := range r.set.secrets {
-		if !(r.skipPlain && s.plain) {
-			out = append(out, s.b)
-		}
+		out = append(out, known{b: s.b, anywhere: !s.weak && !(r.skipPlain && s.plain)})
 	}
 	return out
 }
@@ -143,7 +161,7 @@ func (r *Redactor) snapshot() [][]byte {
 // String returns s with every known secret replaced.
 func (r *Redactor) String(s string) string {
 	secrets := r.snapshot()
-	spans := findSecrets([]byte(s), secrets)
+	spans := findSecrets([]byte(s), 0, secrets)
 	if len(spans) == 0 {
 		return s
 	}
@@ -154,7 +172,7 @@ func (r *Redactor) String(s string) string {
 // replace and a new slice otherwise; b is never modified.
 func (r *Redactor) Bytes(b []byte) []byte {
 	secrets := r.snapshot()
-	spans := findSecrets(b, secrets)
+	spans := findSecrets(b, 0, secrets)
 	if len(spans) == 0 {
 		return b
 	}
@@ -164,21 +182,63 @@ func (r *Redactor) Bytes(b []byte) []byte {
 // span is a half-open byte range [start, end) that holds secret material.
 type span struct{ start, end int }
 
-// findSecrets returns the merged, ordered ranges of b covered by an occurrence of any secret,
-// overlapping occurrences included.
-func findSecrets(b []byte, secrets [][]byte) []span {
+// findSecrets returns the merged, ordered ranges of b[from:] covered by an occurrence of a
+// secret, overlapping occurrences included: of one redacted anywhere, any occurrence; of another,
+// one that stands as a credential. b[:from] is only read, as what came before.
+func findSecrets(b []byte, from int, secrets []known) []span {
 	var spans []span
 	for _, s := range secrets {
-		for off := 0; ; {
-			i := bytes.Index(b[off:], s)
+		for off := from; ; {
+			i := bytes.Index(b[off:], s.b)
 			if i < 0 {
 				break
 			}
-			spans = append(spans, span{off + i, off + i + len(s)})
-			off += i + 1
+			start, end := off+i, off+i+len(s.b)
+			if s.anywhere || asCredential(b, start, end) {
+				spans = append(spans, span{start - from, end - from})
+			}
+			off = start + 1
 		}
 	}
 	return merge(spans)
+}
+
+// credentialValue matches the text that comes before a credential: an HTTP authentication
+// scheme ("Bearer "), or a credential key and its separator, in a header, a query, a form or a
+// JSON document, escaped or not ("password=", `"access_token": "`, `\"secret\":\"`). It is
+// matched against at most lookBehind bytes before an occurrence.
+var credentialValue = regexp.MustCompile(`(?i)(?:(?:password|passwd|pwd|pw|secret|token|api[_-]?key|authorization|credentials?)[\\"']*\s*[:=]\s*[\\"']*(?:(?:basic|bearer|digest)\s+)?|\b(?:basic|bearer|digest)\s+)$`)
+
+// userinfo matches the text that comes before the user or the password of a URL's userinfo;
+// what follows them is an @.
+var userinfo = regexp.MustCompile(`(?i)\b[a-z][a-z0-9+.\-]*://(?:[^\s/?#@:]*:)?$`)
+
+// lookBehind is how far before an occurrence asCredential looks for its context.
+const lookBehind = 96
+
+// asCredential reports whether b[start:end] stands as a credential: it is the whole value that
+// follows a credential key or an authentication scheme, or the user or password of a URL.
+func asCredential(b []byte, start, end int) bool {
+	if start == 0 {
+		return false
+	}
+	before := b[max(0, start-lookBehind):start]
+	if end < len(b) && b[end] == '@' {
+		return userinfo.Match(before)
+	}
+	if end < len(b) && isValueByte(b[end]) {
+		return false // the credential there is longer: another one
+	}
+	if !strings.ContainsRune(" \t\"'\\=:", rune(b[start-1])) {
+		return false // cheap: every context ends with one of these
+	}
+	return credentialValue.Match(before)
+}
+
+// isValueByte reports whether c can continue a credential value (a token68 of RFC 9110, a
+// base64 or a query-escaped value).
+func isValueByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-._~+/=%", c) >= 0
 }
 
 func merge(spans []span) []span {
@@ -216,9 +276,11 @@ func mask(dst, b []byte, spans []span, continued bool) []byte {
 
 // Writer returns an io.WriteCloser that redacts what passes through it to w. A secret split
 // across Write calls is still caught: the writer keeps back up to (longest secret - 1) bytes that
-// could be the start of a secret until the next Write or Close. Write reports len(p) when w took
-// everything. Close writes what was kept back; it does not close w. The writer is safe for
-// concurrent use and can be used again after Close.
+// could be the start of a secret, and a weak secret at the very end (what follows it decides
+// whether it stands as a credential), until the next Write or Close; it remembers the last bytes
+// it wrote to judge what comes before a weak secret. Write reports len(p) when w took everything.
+// Close writes what was kept back; it does not close w. The writer is safe for concurrent use and
+// can be used again after Close.
 func (r *Redactor) Writer(w io.Writer) io.WriteCloser {
 	return &redactingWriter{r: r, w: w}
 }
@@ -227,9 +289,10 @@ type redactingWriter struct {
 	r *Redactor
 	w io.Writer
 
-	mu      sync.Mutex // guards pending and covered, and serialises writes to w
+	mu      sync.Mutex // guards pending, covered and before, and serialises writes to w
 	pending []byte     // raw bytes kept back
 	covered int        // leading bytes of pending inside a secret whose marker is already written
+	before  []byte     // the last raw bytes written, at most lookBehind: the context of what follows
 }
 
 func (rw *redactingWriter) Write(p []byte) (int, error) {
@@ -244,14 +307,19 @@ func (rw *redactingWriter) Write(p []byte) (int, error) {
 func (rw *redactingWriter) Close() error {
 	rw.mu.Lock()
 	defer rw.mu.Unlock()
-	return rw.flush(rw.pending, true)
+	err := rw.flush(rw.pending, true)
+	rw.before = nil // what is written next starts a new text
+	return err
 }
 
 // flush writes the part of buf that no later Write can turn into (more of) a secret, redacted,
 // and keeps the rest. With final set it writes everything.
 func (rw *redactingWriter) flush(buf []byte, final bool) error {
 	secrets := rw.r.snapshot()
-	spans := findSecrets(buf, secrets)
+	// Occurrences are looked for in buf, with what was written before it as their context. One
+	// that started before buf was already dealt with: covered, or kept back whole.
+	text := append(slices.Clip(rw.before), buf...)
+	spans := findSecrets(text, len(rw.before), secrets)
 	if rw.covered > 0 {
 		spans = merge(append(spans, span{0, min(rw.covered, len(buf))}))
 	}
@@ -284,19 +352,26 @@ func (rw *redactingWriter) flush(buf []byte, final bool) error {
 	kept := buf[cut:]
 
 	_, err := rw.w.Write(mask(nil, buf[:cut], out, continued))
+	written := text[:len(rw.before)+cut]
+	rw.before = append(rw.before[:0:0], written[max(0, len(written)-lookBehind):]...)
 	// Copy what is kept back: buf may share memory with the caller's p.
 	rw.pending = append(rw.pending[:0:0], kept...)
 	return err
 }
 
 // partialSecretStart returns the earliest index from which the rest of buf is a proper prefix of
-// some secret, so that more bytes could complete it; len(buf) if there is none. The result is
-// never less than len(buf) - (longest secret - 1).
-func partialSecretStart(buf []byte, secrets [][]byte) int {
+// some secret, so that more bytes could complete it, or a whole weak secret, which the next byte
+// may show to stand as a credential; len(buf) if there is none. The result is never less than
+// len(buf) - longest secret.
+func partialSecretStart(buf []byte, secrets []known) int {
 	start := len(buf)
 	for _, s := range secrets {
-		for k := min(len(s)-1, len(buf)); k > 0 && len(buf)-k < start; k-- {
-			if bytes.Equal(buf[len(buf)-k:], s[:k]) {
+		longest := len(s.b) - 1
+		if !s.anywhere {
+			longest = len(s.b)
+		}
+		for k := min(longest, len(buf)); k > 0 && len(buf)-k < start; k-- {
+			if bytes.Equal(buf[len(buf)-k:], s.b[:k]) {
 				start = len(buf) - k
 				break
 			}

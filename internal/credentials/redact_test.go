@@ -22,16 +22,28 @@ var redactCases = []struct {
 	want    string
 }{
 	{name: "no secrets", in: "hello", want: "hello"},
-	{name: "nothing to replace", secrets: []string{"hunter2"}, in: "hello", want: "hello"},
+	{name: "nothing to replace", secrets: []string{"hunter2-x9"}, in: "hello", want: "hello"},
 	{name: "empty secret ignored", secrets: []string{""}, in: "hello", want: "hello"},
-	{name: "one", secrets: []string{"hunter2"}, in: "pw=hunter2;", want: "pw=[REDACTED];"},
-	{name: "repeated", secrets: []string{"hunter2"}, in: "hunter2 hunter2", want: "[REDACTED] [REDACTED]"},
-	{name: "adjacent", secrets: []string{"hunter2"}, in: "hunter2hunter2", want: "[REDACTED][REDACTED]"},
-	{name: "short secret still redacted", secrets: []string{"x"}, in: "axb", want: "a[REDACTED]b"},
-	{name: "one secret inside another", secrets: []string{"abc", "xabcx"}, in: "1xabcx2abc3", want: "1[REDACTED]2[REDACTED]3"},
-	{name: "overlapping secrets leave no part", secrets: []string{"abcd", "cdef"}, in: "xabcdefx", want: "x[REDACTED]x"},
-	{name: "self-overlapping occurrences", secrets: []string{"abcab"}, in: "zabcabcabz", want: "z[REDACTED]z"},
-	{name: "whole text", secrets: []string{"hunter2"}, in: "hunter2", want: "[REDACTED]"},
+	{name: "one", secrets: []string{"hunter2-x9"}, in: "pw=hunter2-x9;", want: "pw=[REDACTED];"},
+	{name: "repeated", secrets: []string{"hunter2-x9"}, in: "hunter2-x9 hunter2-x9", want: "[REDACTED] [REDACTED]"},
+	{name: "adjacent", secrets: []string{"hunter2-x9"}, in: "hunter2-x9hunter2-x9", want: "[REDACTED][REDACTED]"},
+	{name: "one secret inside another", secrets: []string{"abcdefgh", "xabcdefghx"}, in: "1xabcdefghx2abcdefgh3", want: "1[REDACTED]2[REDACTED]3"},
+	{name: "overlapping secrets leave no part", secrets: []string{"abcdefgh", "efghijkl"}, in: "xabcdefghijklx", want: "x[REDACTED]x"},
+	{name: "self-overlapping occurrences", secrets: []string{"abcabcab"}, in: "zabcabcabcabz", want: "z[REDACTED]z"},
+	{name: "whole text", secrets: []string{"hunter2-x9"}, in: "hunter2-x9", want: "[REDACTED]"},
+	// A weak secret (short, or a word of conform's) only where it stands as a credential.
+	{name: "short secret in words left alone", secrets: []string{"t"}, in: "against the target", want: "against the target"},
+	{name: "short secret after a scheme", secrets: []string{"t"}, in: "Authorization: Bearer t\nbearer t", want: "Authorization: Bearer [REDACTED]\nbearer [REDACTED]"},
+	{name: "short secret as a key's value", secrets: []string{"t"}, in: "pw=t; token: t&access_token=t password = 't'",
+		want: "pw=[REDACTED]; token: [REDACTED]&access_token=[REDACTED] password = '[REDACTED]'"},
+	{name: "short secret in JSON, escaped or not", secrets: []string{"t"}, in: `{"access_token":"t"} "{\"client_secret\": \"t\"}"`,
+		want: `{"access_token":"[REDACTED]"} "{\"client_secret\": \"[REDACTED]\"}"`},
+	{name: "short secret in a URL's userinfo", secrets: []string{"t"}, in: "https://u:t@host/ http://t@host/ t@host",
+		want: "https://u:[REDACTED]@host/ http://[REDACTED]@host/ t@host"},
+	{name: "short secret inside a longer credential is another one", secrets: []string{"t"}, in: "Bearer t0k pw=at https://u:tt@h", want: "Bearer t0k pw=at https://u:tt@h"},
+	{name: "word of conform's", secrets: []string{"conform"}, in: `conforms, "verdict":"conforms" "password":"conform"`,
+		want: `conforms, "verdict":"conforms" "password":"[REDACTED]"`},
+	{name: "weak and strong side by side", secrets: []string{"t", "hunter2-x9"}, in: "Bearer t hunter2-x9 t", want: "Bearer [REDACTED] [REDACTED] t"},
 }
 
 func TestRedactorStringAndBytes(t *testing.T) {
@@ -137,16 +149,16 @@ func TestRedactorWriterLearnsSecretsWhileInUse(t *testing.T) {
 
 	_, err := w.Write([]byte("before tok"))
 	require.NoError(t, err)
-	r.Add("token-1")
-	_, err = w.Write([]byte("en-1 after"))
+	r.Add("token-0001")
+	_, err = w.Write([]byte("en-0001 after"))
 	require.NoError(t, err)
 	require.NoError(t, w.Close())
 
 	// "before tok" went out before the token was known; only what followed could be caught.
-	require.Equal(t, "before token-1 after", out.String())
+	require.Equal(t, "before token-0001 after", out.String())
 
 	out.Reset()
-	_, err = w.Write([]byte("again token-1"))
+	_, err = w.Write([]byte("again token-0001"))
 	require.NoError(t, err)
 	require.NoError(t, w.Close())
 	require.Equal(t, "again "+Redacted, out.String())
@@ -156,15 +168,20 @@ func TestRedactorWriterLearnsSecretsWhileInUse(t *testing.T) {
 // compares with redacting the whole text at once.
 func TestRedactorWriterMatchesString(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	secrets := []string{"abcab", "bca", "zzzz", "cabd"}
+	secrets := []string{"abcabcab", "bcabcabd", "zz.zz.zz", "ca", "b"}
+	// Pieces that put a weak secret where it stands as a credential, or almost.
+	contexts := []string{"pw=", "Bearer ", "://", "x:", "@", `"`, " "}
 	r := NewRedactor(secrets...)
-	for round := range 300 {
+	for round := range 600 {
 		var text strings.Builder
 		for range 1 + rng.IntN(20) {
-			if rng.IntN(2) == 0 {
+			switch rng.IntN(3) {
+			case 0:
 				s := secrets[rng.IntN(len(secrets))]
 				text.WriteString(s[:1+rng.IntN(len(s))]) // a secret or a prefix of one
-			} else {
+			case 1:
+				text.WriteString(contexts[rng.IntN(len(contexts))])
+			default:
 				text.WriteByte("abcdz."[rng.IntN(6)])
 			}
 		}
@@ -196,7 +213,7 @@ func TestRedactorWriterReportsWriteErrors(t *testing.T) {
 }
 
 func TestRedactorWriterConcurrentWrites(t *testing.T) {
-	r := NewRedactor("hunter2")
+	r := NewRedactor("hunter2-x9")
 	var out bytes.Buffer
 	w := r.Writer(&out)
 	var wg sync.WaitGroup
@@ -204,7 +221,7 @@ func TestRedactorWriterConcurrentWrites(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, _ = w.Write([]byte("line hunter2\n"))
+			_, _ = w.Write([]byte("line hunter2-x9\n"))
 		}()
 	}
 	wg.Wait()
@@ -253,7 +270,13 @@ func TestCredentialFormsLeaveAPlainWordAlone(t *testing.T) {
 	require.NoError(t, w.Close())
 	require.Equal(t, own+"\nAuthorization: Basic "+Redacted, out.String())
 
-	require.NotContains(t, red.String("the target echoed conform"), "conform", "text from the target is redacted whole")
+	require.Equal(t, "the target echoed conform", red.String("the target echoed conform"),
+		"a password that is a word of conform's is redacted only where it stands as a credential")
+	require.Equal(t, `{"password":"`+Redacted+`"}`, red.String(`{"password":"conform"}`))
+	red.AddPlain("wonderland-7") // a long password: not a word of conform's
+	require.Equal(t, `{"echo":"`+Redacted+`"}`, red.String(`{"echo":"wonderland-7"}`), "a strong secret from the target is redacted wherever it is")
+	require.Equal(t, "wonderland-7 as a word", view.String("wonderland-7 as a word"), "conform's own words are scrubbed of credential forms only")
+	require.Equal(t, "pw="+Redacted, view.String("pw=wonderland-7"))
 	red.AddPlain("tok-3f0d2e")
 	require.Equal(t, "Bearer "+Redacted, view.String("Bearer tok-3f0d2e"), "a credential form stays one when added again as plain")
 }
@@ -266,10 +289,11 @@ func TestLearnAuthorization(t *testing.T) {
 	r.LearnAuthorization("  ")       // likewise
 	r.LearnAuthorization("Basic !!") // not base64: the value itself is still learnt
 
-	for _, leak := range []string{"s3cr3t-pw", "alice:s3cr3t-pw", "eyJhbGciOi.token.value", "!!",
+	for _, leak := range []string{"s3cr3t-pw", "alice:s3cr3t-pw", "eyJhbGciOi.token.value",
 		base64.StdEncoding.EncodeToString([]byte("alice:s3cr3t-pw"))} {
 		require.NotContains(t, r.String("seen: "+leak), leak)
 	}
+	require.Equal(t, "Authorization: Basic "+Redacted, r.String("Authorization: Basic !!"), "a short value, where it stands as a credential")
 	forms := r.CredentialForms()
 	require.Equal(t, "the password s3cr3t-pw as a word", forms.String("the password s3cr3t-pw as a word"),
 		"the plain password is only redacted from what came from the target")

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"conform/internal/similar"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,6 +12,9 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"conform/internal/credentials"
+	"conform/internal/similar"
 )
 
 // defaultConfigFile is read from the working directory when it exists and --config names no
@@ -232,19 +234,30 @@ func sortedKeys(m map[string]string) []string {
 }
 
 // printConfig writes the effective configuration of fs as the file would hold it, each value
-// with where it came from.
-func printConfig(w io.Writer, fs *flag.FlagSet, src sources) error {
+// with where it came from. inForce, by flag name, gives the value in force where the flag's own
+// value does not say it (see runFlags.inForce).
+func printConfig(w io.Writer, fs *flag.FlagSet, src sources, inForce map[string]forced) error {
 	var top, contract bytes.Buffer
 	fs.VisitAll(func(f *flag.Flag) {
 		if slices.Contains(notKeys, f.Name) {
 			return
 		}
-		from := src[f.Name]
+		value, from := yamlValue(f), src[f.Name]
 		if from == "" {
 			from = "default"
 		}
+		force := inForce[f.Name]
+		if force.value != "" {
+			value = force.value
+		}
+		if force.from != "" {
+			from = force.from
+		}
+		if force.note != "" {
+			from += " (" + force.note + ")"
+		}
 		key := keyOf(f.Name)
-		line := fmt.Sprintf("%s: %s", strings.TrimPrefix(key, "contract."), yamlValue(f))
+		line := fmt.Sprintf("%s: %s", strings.TrimPrefix(key, "contract."), value)
 		if strings.HasPrefix(key, "contract.") {
 			fmt.Fprintf(&contract, "  %-48s # %s\n", line, from)
 			return
@@ -253,6 +266,110 @@ func printConfig(w io.Writer, fs *flag.FlagSet, src sources) error {
 	})
 	_, err := fmt.Fprintf(w, "%scontract:\n%s", top.String(), contract.String())
 	return err
+}
+
+// forced is what --print-config shows of a key whose flag's own value does not say what is in
+// force: the value a run uses instead, where it came from, or what the value means.
+type forced struct {
+	value string // as YAML; "" keeps the flag's own
+	from  string // "" keeps where the flag's value came from
+	note  string // what the value means for this run, after where it came from
+}
+
+// inForce returns, by flag name, what --print-config shows instead of a flag's own value: the
+// values a run decides itself (the concurrency, the pretty console when no format is given),
+// the credentials' settings taken from the environment, and what an empty value means. Every
+// key of `conform run` that is left empty or zero is here.
+func (rf runFlags) inForce(getenv func(string) string) map[string]forced {
+	live := rf.live.baseURL != ""
+	m := map[string]forced{
+		"base-url":                  {note: "the bundled fake"},
+		"tags":                      {note: "every scenario"},
+		"spec":                      {note: "the embedded spec"},
+		"overlay":                   {note: "none"},
+		"features":                  {note: "none besides conform's own"},
+		"report":                    {note: "none"},
+		"record":                    {note: "none"},
+		"coverage":                  {note: "none; the summary goes to stderr"},
+		"min-coverage":              {note: "none"},
+		"seed":                      {note: "file order"},
+		"running-export":            {note: "six tables, as the README lists"},
+		"quick-export":              {note: "two tables"},
+		"ca-file":                   {note: "the system's roots only"},
+		"password-file":             {note: "none"},
+		"oauth2-token-url":          {note: "none: HTTP Basic, if any"},
+		"oauth2-client-id":          {note: "none"},
+		"oauth2-client-secret-file": {note: "none"},
+		"oauth2-scope":              {note: "none"},
+	}
+	if live {
+		m["base-url"] = forced{}
+		m["tags"] = forced{note: "every scenario; against a target those tagged " + fakeOnlyTag + " are left out"}
+	}
+	if rf.concurrency == 0 {
+		if live {
+			m["concurrency"] = forced{value: fmt.Sprint(defaultLiveConcurrency), note: "against a target"}
+		} else {
+			m["concurrency"] = forced{value: "1", note: "against the bundled fake"}
+		}
+	}
+	if len(rf.formats) == 0 {
+		m["format"] = forced{value: "[pretty]", note: "the pretty console on stdout"}
+	}
+	// The credentials' settings that a flag leaves empty come from the environment, as
+	// credentials.Load reads them. Secrets themselves are never shown, only which variable holds one.
+	fromEnv := func(flagName, value, env, note string) {
+		if value != "" {
+			delete(m, flagName)
+			return
+		}
+		if v := getenv(env); v != "" {
+			m[flagName] = forced{value: yamlScalar(v), from: "environment " + env}
+			return
+		}
+		if note != "" {
+			m[flagName] = forced{note: note}
+		}
+	}
+	fromEnv("password-file", rf.live.passwordFile, credentials.EnvPasswordFile, "")
+	if getenv(credentials.EnvPassword) != "" && m["password-file"].from == "" {
+		m["password-file"] = forced{note: "none: the password is in " + credentials.EnvPassword}
+	}
+	fromEnv("oauth2-token-url", rf.live.tokenURL, credentials.EnvTokenURL, "")
+	fromEnv("oauth2-client-id", rf.live.clientID, credentials.EnvClientID, "")
+	fromEnv("oauth2-client-secret-file", rf.live.clientSecretFile, credentials.EnvClientSecretFile, "")
+	if getenv(credentials.EnvClientSecret) != "" && m["oauth2-client-secret-file"].from == "" {
+		m["oauth2-client-secret-file"] = forced{note: "none: the secret is in " + credentials.EnvClientSecret}
+	}
+	if len(rf.live.scopes) > 0 {
+		delete(m, "oauth2-scope")
+	} else if v := getenv(credentials.EnvScopes); v != "" {
+		// Space or comma separated, as credentials.Load splits them.
+		scopes := strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' })
+		quoted := make([]string, len(scopes))
+		for i, sc := range scopes {
+			quoted[i] = yamlScalar(sc)
+		}
+		m["oauth2-scope"] = forced{value: "[" + strings.Join(quoted, ", ") + "]", from: "environment " + credentials.EnvScopes}
+	}
+	for name, f := range m {
+		// A note on an empty value only: a value given says itself what it is.
+		if f.value == "" && f.from == "" && rf.flags != nil {
+			if fl := rf.flags.Lookup(name); fl != nil && !isZero(fl) {
+				delete(m, name)
+			}
+		}
+	}
+	return m
+}
+
+// isZero reports whether a flag holds its empty value: "", 0, or no values.
+func isZero(f *flag.Flag) bool {
+	if lv, ok := f.Value.(interface{ values() []string }); ok {
+		return len(lv.values()) == 0
+	}
+	v := f.Value.String()
+	return v == "" || v == "0"
 }
 
 // yamlValue is a flag's value as YAML: a list for a repeatable flag, a quoted string when YAML

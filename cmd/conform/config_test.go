@@ -202,3 +202,74 @@ func TestREADMEConfigExampleLoads(t *testing.T) {
 	require.Equal(t, stringList{"vendor/use-case.overlay.yaml"}, rf.overlays)
 	require.Equal(t, 30*time.Minute, rf.contract.exportFinishesWithin)
 }
+
+// TestPrintConfigShowsTheValuesInForce: --print-config shows what a run would use, not the
+// flags' zero values: the concurrency (1 against the bundled fake, 16 against a target), the
+// pretty console when no format is given, the credentials' settings from the environment, and
+// for every key left empty or zero what that means.
+func TestPrintConfigShowsTheValuesInForce(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want []string // lines, as regular expressions
+	}{{
+		name: "bundled fake",
+		want: []string{
+			`concurrency: 1 +# default \(against the bundled fake\)`,
+			`formats: \[pretty\] +# default \(the pretty console on stdout\)`,
+			`base_url: "" +# default \(the bundled fake\)`,
+			`spec: "" +# default \(the embedded spec\)`,
+			`tags: "" +# default \(every scenario\)`,
+		},
+	}, {
+		name: "a target from the environment",
+		env:  map[string]string{"CONFORM_BASE_URL": "https://vendor.example", "CONFORM_OAUTH2_TOKEN_URL": "https://idp.example/token", "CONFORM_OAUTH2_SCOPES": "read, write"},
+		want: []string{
+			`base_url: https://vendor.example +# environment CONFORM_BASE_URL`,
+			`concurrency: 16 +# default \(against a target\)`,
+			`oauth2_token_url: https://idp.example/token +# environment CONFORM_OAUTH2_TOKEN_URL`,
+			`oauth2_scopes: \[read, write\] +# environment CONFORM_OAUTH2_SCOPES`,
+			`tags: "" +# default \(every scenario; against a target those tagged @fake-only are left out\)`,
+		},
+	}, {
+		name: "given values are shown as given",
+		args: []string{"--concurrency", "3", "--format", "progress", "--format", "junit:out.xml", "--report", "r.html", "--base-url", "https://vendor.example"},
+		want: []string{
+			`concurrency: 3 +# flag --concurrency$`,
+			`formats: \[progress, "?junit:out.xml"?\] +# flag --format$`,
+			`report: r.html +# flag --report$`,
+		},
+	}, {
+		name: "a report alone adds the pretty console",
+		args: []string{"--report", "r.html"},
+		want: []string{`formats: \[pretty\] +# default \(the pretty console on stdout\)`},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Chdir(t.TempDir())
+			for _, k := range []string{"CONFORM_BASE_URL", "CONFORM_OAUTH2_TOKEN_URL", "CONFORM_OAUTH2_SCOPES", "CONFORM_OAUTH2_CLIENT_ID",
+				"CONFORM_PASSWORD", "CONFORM_PASSWORD_FILE", "CONFORM_OAUTH2_CLIENT_SECRET", "CONFORM_OAUTH2_CLIENT_SECRET_FILE"} {
+				t.Setenv(k, tt.env[k])
+			}
+			code, out, errOut := conform(t, append([]string{"run", "--print-config"}, tt.args...)...)
+			require.Equal(t, exitPass, code, errOut)
+			for _, want := range tt.want {
+				require.Regexp(t, "(?m)^ *"+want, out)
+			}
+			// Every key: a value left empty or zero says what it means for the run.
+			for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+				if line == "contract:" {
+					continue
+				}
+				value, comment, ok := strings.Cut(line, "#")
+				require.True(t, ok, "%q says where its value came from", line)
+				_, value, _ = strings.Cut(value, ":")
+				switch strings.TrimSpace(value) {
+				case `""`, "[]", "0":
+					require.Contains(t, comment, "(", "%q: an empty value must say what is in force", line)
+				}
+			}
+		})
+	}
+}

@@ -281,7 +281,7 @@ func (c runCommand) run(ctx context.Context, args []string, _ io.Reader, stdout,
 		return err
 	}
 	if rf.printConfig {
-		return printConfig(stdout, rf.flags, rf.sources)
+		return printConfig(stdout, rf.flags, rf.sources, rf.inForce(c.getenv))
 	}
 	contract := steps.Contract{
 		CancelAccepted:       rf.contract.cancelAccepted.statuses,

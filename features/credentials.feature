@@ -9,6 +9,12 @@ Feature: Every call needs credentials
     Then the answer is 401 Unauthorized
     And the answer asks for credentials
 
+  Scenario: Submitting an export without credentials
+    Given I am an authorised integration user
+    When I submit an export request without credentials
+    Then the answer is 401 Unauthorized
+    And the answer asks for credentials
+
   Scenario: Cancelling without credentials has no effect
     Given I am an authorised integration user
     And an export request that is still running

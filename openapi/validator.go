@@ -75,6 +75,16 @@ func (v Violation) String() string {
 	return b.String()
 }
 
+// OfRequestBody reports whether v is about the body of the request (it cannot be decoded, or
+// breaks the schema), as opposed to its route, parameters or the answer: conform sends a body
+// that is malformed on purpose to see it refused, and judges only the answer then.
+func (v Violation) OfRequestBody() bool {
+	return v.Where == "request" && strings.HasPrefix(v.Reason, requestBodyReason)
+}
+
+// requestBodyReason starts the reason of every violation about the request's body (ownReason).
+const requestBodyReason = "body "
+
 // Validator checks exchanges against a spec. It is safe for concurrent use.
 type Validator struct {
 	router routers.Router      // kin-openapi's, over the spec below the API root (see belowRoot)
@@ -398,7 +408,7 @@ func ownReason(err error) string {
 		case e.Parameter != nil:
 			r = strings.TrimSpace(fmt.Sprintf("parameter %q in %s %s", e.Parameter.Name, e.Parameter.In, r))
 		case e.RequestBody != nil:
-			r = strings.TrimSpace("body " + r)
+			r = strings.TrimSpace(requestBodyReason + r)
 		}
 		return r
 	case *openapi3filter.ResponseError:

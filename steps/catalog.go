@@ -28,6 +28,8 @@ var catalog = []Definition{
 	{"Given", `^no export request has the id "([^"]*)"$`, "Checks that the id names no export request (its status answers 404); only then may it be cancelled.", `no export request has the id "987654321987"`},
 	{"Given", `^export request (\d+) is running with these tables:$`, "Puts exactly this request into the bundled fake (tables, progress, records, checksums); the bundled fake only.", "export request 12345 is running with these tables:\n  | table | progress | records | checksum |"},
 	{"When", `^I submit an export request$`, "Submits the quick export (POST /exportRequests, Prefer: respond-async).", "I submit an export request"},
+	{"When", `^I submit an export request whose body is not valid JSON$`, "Submits a body cut off before its end; the spec then judges the answer only. A request the target accepts all the same is cancelled at the end.", "I submit an export request whose body is not valid JSON"},
+	{"When", `^I submit an export request without credentials$`, "Submits the quick export without credentials. A request the target accepts all the same is cancelled at the end.", "I submit an export request without credentials"},
 	{"When", `^I cancel the export request(?: again)?$`, "Sends the cancel of the scenario's request, after noting which tables had finished.", "I cancel the export request"},
 	{"When", `^I cancel the export request without credentials$`, "Sends the cancel of the scenario's request without credentials.", "I cancel the export request without credentials"},
 	{"When", `^I cancel export request "([^"]*)"$`, "Sends the cancel of the id named (the guard allows it only for a request the scenario made, or an id just seen unknown).", `I cancel export request "987654321987"`},

@@ -152,6 +152,7 @@ func orNone(err error) error {
 // callOptions tune one call.
 type callOptions struct {
 	anonymous bool // send no credentials
+	malformed bool // the body is malformed on purpose: judge the answer, not the body
 }
 
 // Create submits an export of the given tables.
@@ -170,12 +171,14 @@ func (c *Client) Create(ctx context.Context, tables []string) (*Response, error)
 // CreateRaw submits an export with the body as given (a user's configured export). Once sent, a
 // create is seen through even if ctx ends (the transport's per-request timeout still bounds
 // it): an export whose answer was dropped would run on with nobody knowing its id.
-func (c *Client) CreateRaw(ctx context.Context, body []byte) (*Response, error) {
+func (c *Client) CreateRaw(ctx context.Context, body []byte, opts ...callOptions) (*Response, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("POST /exportRequests: not sent: %w", err)
 	}
 	h := http.Header{"Content-Type": {"application/json"}, "Prefer": {"respond-async"}}
-	resp, err := c.do(context.WithoutCancel(ctx), http.MethodPost, "/exportRequests", h, body, callOptions{})
+	// A create the target accepts is owned, and so cancelled at the end, even one sent without
+	// credentials or with a malformed body: a target that should have refused it holds it now.
+	resp, err := c.do(context.WithoutCancel(ctx), http.MethodPost, "/exportRequests", h, body, merge(opts))
 	if err == nil && resp.Status == http.StatusAccepted {
 		if doc, derr := resp.StatusDocument(); derr == nil && doc.RequestID() != "" {
 			c.Own(doc.RequestID())
@@ -226,6 +229,7 @@ func merge(opts []callOptions) callOptions {
 	var o callOptions
 	for _, x := range opts {
 		o.anonymous = o.anonymous || x.anonymous
+		o.malformed = o.malformed || x.malformed
 	}
 	return o
 }
@@ -234,6 +238,9 @@ func (c *Client) do(ctx context.Context, method, path string, h http.Header, bod
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
+	}
+	if o.malformed {
+		ctx = context.WithValue(ctx, malformedBody{}, true)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.root+path, rd)
 	if err != nil {

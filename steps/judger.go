@@ -43,6 +43,9 @@ func NewJudger(v *openapi.Validator) *Judger {
 
 // Judge is steps.Judge, with the verdict of an identical earlier exchange reused.
 func (j *Judger) Judge(req *http.Request, reqBody []byte, status int, header http.Header, body []byte, at time.Time) Exchange {
+	if req.Context().Value(malformedBody{}) != nil {
+		return Judge(j.v, req, reqBody, status, header, body, at) // rare, and judged otherwise: not remembered
+	}
 	url, ct := req.URL.String(), header.Get("Content-Type")
 	key := j.key(req.Method, url, ct, status, reqBody, body)
 	j.mu.Lock()

@@ -2,10 +2,12 @@ package steps
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -38,6 +40,11 @@ type Exchange struct {
 
 	Call  export.Call // which call of the API this was
 	Asked export.ID   // the request id the call's path names; for a create, the one its answer names
+
+	// MalformedOnPurpose says the client sent the request's body malformed on purpose, to check
+	// the answer to it: the body's violations of the spec are not the target's, and are left
+	// out; the answer, the route and the parameters are judged as ever.
+	MalformedOnPurpose bool
 
 	// Doc is the answer of a status, a create or a cancel (2xx, with a body) decoded as a status
 	// document by export.DecodeStatus, or nil; DocErr says why such an answer is none.
@@ -73,6 +80,11 @@ func Judge(v *openapi.Validator, req *http.Request, reqBody []byte, status int, 
 func (ex *Exchange) judge(v *openapi.Validator, req *http.Request) {
 	verdict := v.Validate(req, ex.ReqBody, openapi.Response{Status: ex.Status, Header: ex.RespHeader, Body: ex.RespBody})
 	ex.Violations, ex.Operation, ex.PathParams = verdict.Violations, verdict.Operation, verdict.PathParams
+	ex.MalformedOnPurpose = req.Context().Value(malformedBody{}) != nil
+	if ex.MalformedOnPurpose {
+		// That the body breaks the spec is the point.
+		ex.Violations = slices.DeleteFunc(ex.Violations, openapi.Violation.OfRequestBody)
+	}
 	ex.decode()
 }
 
@@ -202,6 +214,15 @@ func (t *validatingTransport) RoundTrip(req *http.Request) (*http.Response, erro
 	resp.Body = &recordedBody{Reader: bytes.NewReader(body), ex: &recorded}
 	resp.ContentLength = int64(len(body))
 	return resp, nil
+}
+
+// malformedBody marks, in a request's context, a body the client made malformed on purpose.
+type malformedBody struct{}
+
+// MalformedOnPurpose returns req marked as sent with a body malformed on purpose (see
+// Exchange.MalformedOnPurpose), as a recording of conform's own run says it was, for Judge.
+func MalformedOnPurpose(req *http.Request) *http.Request {
+	return req.WithContext(context.WithValue(req.Context(), malformedBody{}, true))
 }
 
 // recordedBody is the body the recording transport hands on: the bytes it read, and the

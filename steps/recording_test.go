@@ -75,6 +75,36 @@ func TestTransportSendsTheCreateBodyAndValidatesIt(t *testing.T) {
 	require.Equal(t, "request", ex.Violations[0].Where)
 }
 
+// A body malformed on purpose is not held against the run, but the answer to it still is; a
+// body malformed by mistake still is too.
+func TestTransportJudgesOnlyTheAnswerToABodyMalformedOnPurpose(t *testing.T) {
+	tests := []struct {
+		name   string
+		answer http.Handler
+		opts   []callOptions
+		want   []string // the violations, "where pointer"
+	}{
+		{"on purpose, refused as the spec says", fixed(http.StatusBadRequest, "application/json", `{"title":"Bad Request","status":400}`),
+			[]callOptions{{malformed: true}}, nil},
+		{"on purpose, answered against the spec", fixed(http.StatusBadRequest, "application/json", `{"title":"Bad Request","status":"four hundred"}`),
+			[]callOptions{{malformed: true}}, []string{"response /status"}},
+		{"by mistake", fixed(http.StatusBadRequest, "application/json", `{"title":"Bad Request","status":400}`),
+			nil, []string{"request "}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, rec := testClient(t, tt.answer, transport.DefaultMaxResponseBytes)
+			_, err := c.CreateRaw(context.Background(), []byte(malformedExport), tt.opts...)
+			require.NoError(t, err)
+			var got []string
+			for _, v := range rec.all()[0].Violations {
+				got = append(got, v.Where+" "+v.Pointer)
+			}
+			require.Equal(t, tt.want, got)
+		})
+	}
+}
+
 func TestTransportCapsResponseBodies(t *testing.T) {
 	c, rec := testClient(t, fixed(http.StatusOK, "application/json", strings.Repeat("x", 101)), 100)
 	_, err := c.Status(context.Background(), "1")
@@ -154,4 +184,31 @@ func TestTimelineAgreesWithTheVerdict(t *testing.T) {
 		}
 	}
 	require.Empty(t, tl.Requests, "a document that cannot be read is not on the timeline")
+}
+
+// A recorded exchange (conform audit) marked as malformed on purpose is judged as the run judged
+// it, and the Judger's memory does not hand that verdict to the same body sent by mistake.
+func TestJudgerKeepsMalformedOnPurposeApart(t *testing.T) {
+	j := NewJudger(testValidator(t))
+	at := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
+	header := http.Header{"Content-Type": {"application/json"}}
+	judge := func(onPurpose bool) Exchange {
+		req, err := http.NewRequest(http.MethodPost, "http://target.test/logisticsRestApi/data/v1/exportRequests", nil)
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Prefer", "respond-async")
+		if onPurpose {
+			req = MalformedOnPurpose(req)
+		}
+		return j.Judge(req, []byte(malformedExport), http.StatusBadRequest, header, []byte(`{"title":"Bad Request","status":400}`), at)
+	}
+	for range 2 {
+		onPurpose := judge(true)
+		require.True(t, onPurpose.MalformedOnPurpose)
+		require.Empty(t, onPurpose.Violations)
+		byMistake := judge(false)
+		require.False(t, byMistake.MalformedOnPurpose)
+		require.Len(t, byMistake.Violations, 1)
+		require.True(t, byMistake.Violations[0].OfRequestBody(), byMistake.Violations[0].String())
+	}
 }

@@ -16,6 +16,8 @@ func (w *World) register(sc *godog.ScenarioContext) {
 
 	// Actions.
 	sc.Step(`^I submit an export request$`, w.step(w.submitExport))
+	sc.Step(`^I submit an export request whose body is not valid JSON$`, w.step(w.submitMalformedExport))
+	sc.Step(`^I submit an export request without credentials$`, w.step(w.submitWithoutCredentials))
 	sc.Step(`^I cancel the export request(?: again)?$`, w.step(w.cancelTheRequest))
 	sc.Step(`^I cancel the export request without credentials$`, w.step(w.cancelWithoutCredentials))
 	sc.Step(`^I cancel export request "([^"]*)"$`, w.stepS(w.cancelByID))

@@ -45,6 +45,32 @@ func (w *World) cancelTheRequest(ctx context.Context) error {
 	return nil
 }
 
+// malformedExport is the body of "an export request whose body is not valid JSON": the quick
+// export's, cut off before its end, as a client that lost its connection would send it.
+const malformedExport = `{"tables": {"items": [{"tableName": "SHIPMENT"}`
+
+func (w *World) submitMalformedExport(ctx context.Context) error {
+	resp, err := w.client.CreateRaw(ctx, []byte(malformedExport), callOptions{malformed: true})
+	if err != nil {
+		return err
+	}
+	w.last = resp
+	return nil
+}
+
+func (w *World) submitWithoutCredentials(ctx context.Context) error {
+	body := w.target.QuickExport
+	if body == nil {
+		body = DefaultQuickExport()
+	}
+	resp, err := w.client.CreateRaw(ctx, body, callOptions{anonymous: true})
+	if err != nil {
+		return err
+	}
+	w.last = resp
+	return nil
+}
+
 func (w *World) cancelWithoutCredentials(ctx context.Context) error {
 	resp, err := w.client.Cancel(ctx, w.requestID, callOptions{anonymous: true})
 	if err != nil {

@@ -237,6 +237,9 @@ func verdict(a *steps.Auditor, e har.Entry) (steps.Exchange, error) {
 		return steps.Exchange{}, err
 	}
 	req.Header = withContentType(e.ReqHeader, e.ReqBody, e.ReqMimeType)
+	if e.MalformedOnPurpose {
+		req = steps.MalformedOnPurpose(req) // conform's own scenario, recorded with --record
+	}
 	header := withContentType(e.RespHeader, e.RespBody, e.RespMimeType)
 	return a.Verdict(req, e.ReqBody, e.Status, header, e.RespBody, e.Started), nil
 }

@@ -165,7 +165,7 @@ func TestOwnFeaturesRunWithTheBuiltInOnes(t *testing.T) {
 `), 0o644))
 	code, out, errOut := conform(t, "run", "--format", "progress", "--features", filepath.Join(dir, "team"))
 	require.Equal(t, exitFail, code, "an undefined step fails the run:\n%s\n%s", out, errOut)
-	require.Contains(t, out, "15 scenarios (14 passed, 1 undefined)")
+	require.Contains(t, out, "17 scenarios (16 passed, 1 undefined)")
 	require.Contains(t, errOut, `undefined step in `)
 	require.Contains(t, errOut, `"the answr is the status document of a new request"; the closest steps conform knows: "the answer is the status document of a new request"`)
 

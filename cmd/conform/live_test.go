@@ -36,7 +36,7 @@ func TestLiveRunAgainstTheFakeOverHTTP(t *testing.T) {
 	args := append([]string{"run", "--base-url", srv.URL, "--format", "progress"}, fastLive...)
 	code, out, errOut := conform(t, args...)
 	require.Equal(t, exitPass, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
-	require.Contains(t, out, "12 scenarios (12 passed)")
+	require.Contains(t, out, "14 scenarios (14 passed)")
 	require.Contains(t, errOut, "left out 2 scenario(s) tagged @fake-only")
 	require.Contains(t, errOut, `running against `+srv.URL+`/logisticsRestApi/data/v1 with HTTP Basic as "alice"`)
 }
@@ -49,7 +49,7 @@ func TestLiveRunBaseURLFromTheEnvironment(t *testing.T) {
 	args := append([]string{"run", "--format", "progress", "--tags", "not @needs-slow-cancel"}, fastLive...)
 	code, out, errOut := conform(t, args...)
 	require.Equal(t, exitPass, code, errOut)
-	require.Contains(t, out, "11 scenarios (11 passed)")
+	require.Contains(t, out, "13 scenarios (13 passed)")
 }
 
 func TestLiveExitCodes(t *testing.T) {

@@ -31,7 +31,7 @@ func conform(t testing.TB, args ...string) (int, string, string) {
 func TestRunPassesAgainstTheBundledFake(t *testing.T) {
 	code, out, errOut := conform(t, "run")
 	require.Equal(t, exitPass, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
-	require.Regexp(t, `\n14 scenarios \(14 passed\)\n`, out)
+	require.Regexp(t, `\n16 scenarios \(16 passed\)\n`, out)
 	require.NotContains(t, out, "\x1b[", "no colour codes when stdout is not a terminal")
 }
 
@@ -47,10 +47,10 @@ func TestRunTagExpressions(t *testing.T) {
 		scenarios string
 	}{
 		{"@fake-only", "2 scenarios (2 passed)"},
-		{"not @fake-only", "12 scenarios (12 passed)"},
+		{"not @fake-only", "14 scenarios (14 passed)"},
 		{"@fake-only and not @needs-slow-cancel", "2 scenarios (2 passed)"},
 		{"@fake-only or @needs-slow-cancel", "3 scenarios (3 passed)"},
-		{"not (@fake-only or @needs-slow-cancel)", "11 scenarios (11 passed)"},
+		{"not (@fake-only or @needs-slow-cancel)", "13 scenarios (13 passed)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.tags, func(t *testing.T) {
@@ -145,7 +145,7 @@ func TestReportFilesInNewDirectories(t *testing.T) {
 		Failures int `xml:"failures,attr"`
 	}
 	require.NoError(t, xml.Unmarshal(b, &suites))
-	require.Equal(t, 14, suites.Tests)
+	require.Equal(t, 16, suites.Tests)
 	require.Zero(t, suites.Failures)
 
 	b, err = os.ReadFile(cucumber)
@@ -180,13 +180,13 @@ func TestReportFilesInNewDirectories(t *testing.T) {
 		}
 	}
 	require.Greater(t, kinds[evidence.ExchangeMediaType], 50)
-	require.Equal(t, 10, kinds[evidence.TimelineMediaType], "every scenario but the four unknown-id ones")
+	require.Equal(t, 10, kinds[evidence.TimelineMediaType], "every scenario but the four unknown-id ones and the two refused creates")
 }
 
 func TestRandomOrderAndConcurrency(t *testing.T) {
 	code, out, errOut := conform(t, "run", "--format", "progress", "--seed", "42", "--concurrency", "4")
 	require.Equal(t, exitPass, code, errOut)
-	require.Contains(t, out, "14 scenarios (14 passed)")
+	require.Contains(t, out, "16 scenarios (16 passed)")
 	require.Contains(t, out, "42", "the seed is printed so the order can be replayed")
 }
 
@@ -196,7 +196,7 @@ func TestRunWritesAnHTMLReport(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "out", "report.html")
 	code, out, errOut := conform(t, "run", "--format", "progress", "--report", path)
 	require.Equal(t, exitPass, code, errOut)
-	require.Contains(t, out, "14 scenarios (14 passed)", "the console report is still written")
+	require.Contains(t, out, "16 scenarios (16 passed)", "the console report is still written")
 	require.Contains(t, errOut, "report written to "+path)
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)

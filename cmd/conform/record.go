@@ -80,6 +80,8 @@ func harEntry(ex steps.Exchange) har.Entry {
 		Status:     ex.Status,
 		RespHeader: ex.RespHeader,
 		RespBody:   ex.RespBody,
+
+		MalformedOnPurpose: ex.MalformedOnPurpose,
 	}
 	if ex.Err != nil {
 		e.Err = ex.Err.Error()

@@ -43,6 +43,10 @@ type Entry struct {
 	// PageRef names the page (Page.ID) the entry belongs to, "" for none: a browser's page, a
 	// scenario of a conform run.
 	PageRef string
+	// MalformedOnPurpose says that the client sent the request's body malformed on purpose (a
+	// scenario of conform's that checks the answer to one), so that an audit judges the answer
+	// only. It is written and read as the request's "_malformedOnPurpose".
+	MalformedOnPurpose bool
 }
 
 // Page is one page of a HAR log, which entries name by its ID: a page a browser loaded, a

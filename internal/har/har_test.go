@@ -102,6 +102,21 @@ func TestWriteThenReadGivesTheEntriesBack(t *testing.T) {
 			},
 		},
 		{
+			name: "a body malformed on purpose",
+			in: Entry{
+				Started: started, Method: http.MethodPost, URL: "https://api.example.com/exports", HTTPVersion: "HTTP/1.1",
+				ReqHeader: http.Header{"Content-Type": {"application/json"}}, ReqBody: []byte(`{"items": [`), ReqMimeType: "application/json",
+				Status: http.StatusBadRequest, StatusText: "Bad Request", RespHeader: http.Header{}, RespBody: []byte{},
+				MalformedOnPurpose: true,
+			},
+			want: Entry{
+				Started: started.Truncate(time.Millisecond), Method: http.MethodPost, URL: "https://api.example.com/exports", HTTPVersion: "HTTP/1.1",
+				ReqHeader: http.Header{"Content-Type": {"application/json"}}, ReqBody: []byte(`{"items": [`), ReqMimeType: "application/json",
+				Status: http.StatusBadRequest, StatusText: "Bad Request", RespHeader: http.Header{}, RespBody: []byte{},
+				MalformedOnPurpose: true,
+			},
+		},
+		{
 			name: "binary bodies both ways",
 			in: Entry{
 				Started:      started,

@@ -253,6 +253,8 @@ type requestIn struct {
 	HTTPVersion string      `json:"httpVersion"`
 	Headers     []pairIn    `json:"headers"`
 	PostData    *postDataIn `json:"postData"`
+	// MalformedOnPurpose is conform's (Entry.MalformedOnPurpose).
+	MalformedOnPurpose bool `json:"_malformedOnPurpose"`
 }
 
 type postDataIn struct {
@@ -328,6 +330,8 @@ func (in *entryIn) entry() (Entry, error) {
 		ReqHeader:   headers(req.Headers),
 		Err:         in.Error,
 		PageRef:     in.Pageref,
+
+		MalformedOnPurpose: req.MalformedOnPurpose,
 	}
 	if pd := req.PostData; pd != nil {
 		if e.ReqBody, err = pd.body(); err != nil {

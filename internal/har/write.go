@@ -259,6 +259,8 @@ type requestOut struct {
 	PostData    *postDataOut `json:"postData,omitempty"`
 	HeadersSize int          `json:"headersSize"`
 	BodySize    int          `json:"bodySize"`
+	// MalformedOnPurpose is Entry.MalformedOnPurpose; custom fields start with an underscore.
+	MalformedOnPurpose bool `json:"_malformedOnPurpose,omitempty"`
 }
 
 // postDataOut holds text only: the spec makes text and params mutually exclusive. A body that is
@@ -341,6 +343,7 @@ func entryJSON(e Entry) entryOut {
 		Error:   e.Err,
 		Pageref: e.PageRef,
 	}
+	out.Request.MalformedOnPurpose = e.MalformedOnPurpose
 	if len(e.ReqBody) > 0 {
 		text, encoding := bodyJSON(e.ReqBody)
 		out.Request.PostData = &postDataOut{

@@ -72,7 +72,7 @@ func TestFeaturesAgainstALiveFake(t *testing.T) {
 	require.NoError(t, err, out.String())
 	require.True(t, res.Passed, out.String())
 	require.Equal(t, 2, res.LeftOut, "the worked example and the failed export are fake-only")
-	require.Equal(t, 12, res.Scenarios)
+	require.Equal(t, 14, res.Scenarios)
 
 	// Every scenario cleaned up after itself: the one that leaves its request running on
 	// purpose (a cancel without credentials) had it cancelled at its end.

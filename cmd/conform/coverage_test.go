@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -9,9 +10,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"conform/fakeserver"
 	"conform/internal/coverage"
 )
 
@@ -42,7 +45,11 @@ func TestTheREADMEsMinCoverageExampleHolds(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "coverage.json")
 			args := []string{"run", "--format", "progress", "--min-coverage", threshold, "--coverage", file}
 			if mode == "live" {
-				srv := liveFake(t, "alice", "wonderland")
+				// Slower than liveFake, so that a cancel finds the export still running on a
+				// busy machine.
+				srv := httptest.NewServer(fakeserver.New(fakeserver.Options{
+					TableDuration: 300 * time.Millisecond, CancelDelay: time.Second, Username: "alice", Password: "wonderland"}))
+				t.Cleanup(srv.Close)
 				t.Setenv("CONFORM_USERNAME", "alice")
 				t.Setenv("CONFORM_PASSWORD", "wonderland")
 				args = append(append(args, "--base-url", srv.URL), fastLive...)

@@ -211,10 +211,10 @@ func keys(m map[string][]byte) []string {
 // userinfo, and leak, when set, as it is. It keeps the contract, so a run passes.
 func echoing(t testing.TB, user, password, token, leak string) *httptest.Server {
 	t.Helper()
-	// A cancellation settles slowly enough for the second cancel of "cancelling again" to
-	// find it under way on a busy machine.
+	// Exports run, and cancellations settle, slowly enough for a cancel to find them under way
+	// on a busy machine (under -race, beside other tests).
 	fake := fakeserver.New(fakeserver.Options{Username: user, Password: password,
-		TableDuration: 100 * time.Millisecond, CancelDelay: time.Second})
+		TableDuration: 300 * time.Millisecond, CancelDelay: time.Second})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		auth := r.Header.Get("Authorization")
 		if token != "" && auth == "Bearer "+token {

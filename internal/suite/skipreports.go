@@ -9,9 +9,10 @@ import (
 )
 
 // withSkipReasons returns the report b that godog's formatter name wrote, with the reasons of
-// the scenarios skipped for a precondition added where that format keeps a skip's reason:
-// JUnit and Cucumber JSON, which godog writes without them. Other formats are returned as they
-// are (the Cucumber Messages carry the reason as an attachment of the skipped step).
+// the skipped scenarios added where that format keeps a skip's reason: JUnit and Cucumber
+// JSON, which godog writes without them; JUnit also gets each scenario's status from its
+// outcome (see withJUnitSkips). Other formats are returned as they are (the Cucumber Messages
+// carry a precondition's reason as an attachment of the skipped step).
 func withSkipReasons(name string, b []byte, skips []reportCase) ([]byte, error) {
 	switch name {
 	case "junit":

@@ -2,10 +2,12 @@ package suite
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/cucumber/godog"
@@ -43,8 +45,8 @@ func (r Result) WriteSkipped(w io.Writer) error {
 	return nil
 }
 
-// skipLog collects, while godog runs, every scenario that starts and the ones skipped for a
-// precondition. The reports that godog writes without the reason (JUnit, Cucumber JSON) get it
+// skipLog collects, while godog runs, every scenario that starts and the ones skipped, for a
+// precondition or because the run was interrupted. The reports that godog writes without the reason (JUnit, Cucumber JSON) get it
 // from here afterwards, matched to their scenarios as godog names and orders them.
 type skipLog struct {
 	mu      sync.Mutex               // guards started and skips
@@ -56,10 +58,12 @@ type skipLog struct {
 // startedCase is one scenario (godog's pickle) of the run.
 type startedCase struct{ id, uri, name string }
 
-// skippedCase is a scenario skipped for a precondition, before its feature is named.
+// skippedCase is a scenario skipped, before its feature is named: for a precondition not
+// reached, or because the run was interrupted (precondition false).
 type skippedCase struct {
 	startedCase
 	step, reason string
+	precondition bool
 }
 
 // initializer returns inner with the hooks that feed the log: its own scenario and step hooks,
@@ -76,11 +80,18 @@ func (l *skipLog) initializer(inner func(*godog.ScenarioContext)) func(*godog.Sc
 			return ctx, nil
 		})
 		sc.StepContext().After(func(ctx context.Context, st *godog.Step, _ godog.StepResultStatus, err error) (context.Context, error) {
-			if reason, ok := steps.SkipReason(err); ok {
-				l.mu.Lock()
-				defer l.mu.Unlock()
-				l.skips = append(l.skips, skippedCase{startedCase: sc0, step: st.Text, reason: reason})
+			reason, precondition := steps.SkipReason(err)
+			if !precondition {
+				if !errors.Is(err, godog.ErrSkip) {
+					return ctx, nil
+				}
+				// The step skipped itself (the run was interrupted): only the first skipped
+				// step of a scenario has an error, and it says why.
+				reason = strings.TrimPrefix(err.Error(), godog.ErrSkip.Error()+": ")
 			}
+			l.mu.Lock()
+			defer l.mu.Unlock()
+			l.skips = append(l.skips, skippedCase{startedCase: sc0, step: st.Text, reason: reason, precondition: precondition})
 			return ctx, nil
 		})
 	}
@@ -91,11 +102,11 @@ func (l *skipLog) initializer(inner func(*godog.ScenarioContext)) func(*godog.Sc
 func (l *skipLog) skipped() []Skip {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.skips) == 0 {
+	list := slices.DeleteFunc(slices.Clone(l.skips), func(s skippedCase) bool { return !s.precondition })
+	if len(list) == 0 {
 		return nil
 	}
 	names := l.names()
-	list := slices.Clone(l.skips)
 	slices.SortStableFunc(list, func(a, b skippedCase) int {
 		if a.uri != b.uri {
 			if a.uri < b.uri {
@@ -112,7 +123,7 @@ func (l *skipLog) skipped() []Skip {
 	return out
 }
 
-// reportCase is a scenario skipped for a precondition as godog's JUnit and Cucumber JSON
+// reportCase is a skipped scenario as godog's JUnit and Cucumber JSON
 // reports find it: in its feature, by its name and its rank among the feature's scenarios of
 // that name (the rows of an outline whose name has no placeholder share it). Both reports order
 // a feature's scenarios by pickle; JUnit names those that share a name " #1", " #2"…
@@ -124,7 +135,8 @@ type reportCase struct {
 	step, reason string
 }
 
-// reportCases returns the skipped scenarios as the reports name them; nil when none was.
+// reportCases returns the skipped scenarios (for a precondition, or by an interrupted run) as
+// the reports name them; nil when none was.
 func (l *skipLog) reportCases() []reportCase {
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -160,7 +160,11 @@ func Run(ctx context.Context, o Options) (Result, error) {
 			return Result{}, err
 		}
 	}
-	formats, toOutput := bufferForOutput(o.Formats)
+	formats := o.Formats
+	if len(formats) == 0 {
+		formats = []Format{{Name: "pretty"}}
+	}
+	formats, toOutput := bufferForOutput(wrapConsole(formats, max(o.Concurrency, 1)))
 	if o.Envelopes != nil {
 		formats = append(formats, Format{Name: registerSink(o.Envelopes)})
 	}

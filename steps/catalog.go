@@ -1,11 +1,16 @@
 package steps
 
 import (
-	"conform/internal/similar"
+	"fmt"
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
+
+	"github.com/cucumber/godog"
+
+	"conform/internal/similar"
 )
 
 // Definition describes one step the harness understands, for people writing their own
@@ -91,4 +96,64 @@ func Closest(text string, n int) []string {
 		out = append(out, s.example)
 	}
 	return out
+}
+
+// tableSteps are the patterns of the steps that take a data table, each with the check of its
+// shape.
+var tableSteps = map[string]func(*godog.Table) error{
+	`^export request (\d+) is running with these tables:$`: checkTables,
+	`^its tables show:$`: checkTables,
+}
+
+func checkTables(t *godog.Table) error {
+	_, err := tableRows(t)
+	return err
+}
+
+// Check says what is wrong with a step of a feature, before anything runs: nil when exactly one
+// step the harness understands matches text, with the argument that step takes (table, the
+// step's data table, or nil; docString, whether the step has a doc string). The error names
+// the closest steps of an undefined one, and the mistake in a data table of the wrong shape.
+// Such a mistake is the feature's, never the target's.
+func Check(text string, table *godog.Table, docString bool) error {
+	var matched []Definition
+	for i, re := range compiled {
+		if re.MatchString(text) {
+			matched = append(matched, catalog[i])
+		}
+	}
+	switch len(matched) {
+	case 0:
+		return fmt.Errorf("undefined step %q; the closest steps conform knows: %s", text, quoted(Closest(text, 3)))
+	case 1:
+	default:
+		patterns := make([]string, len(matched))
+		for i, d := range matched {
+			patterns[i] = d.Pattern
+		}
+		return fmt.Errorf("step %q is ambiguous: it matches %s", text, quoted(patterns))
+	}
+	check, takesTable := tableSteps[matched[0].Pattern]
+	switch {
+	case docString:
+		return fmt.Errorf("step %q takes no doc string", text)
+	case takesTable && table == nil:
+		return fmt.Errorf("step %q needs a data table (columns: %s)", text, strings.Join(tableColumns, ", "))
+	case !takesTable && table != nil:
+		return fmt.Errorf("step %q takes no data table", text)
+	case takesTable:
+		if err := check(table); err != nil {
+			return fmt.Errorf("step %q: %w", text, err)
+		}
+	}
+	return nil
+}
+
+// quoted quotes each string and joins them with "; ".
+func quoted(list []string) string {
+	q := make([]string, len(list))
+	for i, s := range list {
+		q[i] = strconv.Quote(s)
+	}
+	return strings.Join(q, "; ")
 }

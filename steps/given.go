@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
-	"strings"
 
 	"github.com/cucumber/godog"
 
@@ -174,54 +172,4 @@ func finishedItems(d export.Status) map[string]export.Item {
 		}
 	}
 	return out
-}
-
-// tableRow is one row of a "table | progress | records | checksum" data table.
-type tableRow struct {
-	name     string
-	progress export.Progress
-	records  int64
-	checksum string
-}
-
-func tableRows(t *godog.Table) ([]tableRow, error) {
-	if t == nil || len(t.Rows) < 2 {
-		return nil, errors.New("the step needs a table with a header row and at least one table")
-	}
-	col := map[string]int{}
-	for i, c := range t.Rows[0].Cells {
-		col[strings.TrimSpace(c.Value)] = i
-	}
-	for _, need := range []string{"table", "progress"} {
-		if _, ok := col[need]; !ok {
-			return nil, fmt.Errorf("the data table needs a %q column", need)
-		}
-	}
-	var out []tableRow
-	for _, tr := range t.Rows[1:] {
-		r := make([]string, len(tr.Cells))
-		for i, c := range tr.Cells {
-			r[i] = c.Value
-		}
-		cell := func(name string) string {
-			i, ok := col[name]
-			if !ok || i >= len(r) {
-				return ""
-			}
-			return strings.TrimSpace(r[i])
-		}
-		row := tableRow{name: cell("table"), progress: export.Progress(cell("progress")), checksum: cell("checksum")}
-		if !row.progress.Known() {
-			return nil, fmt.Errorf("table %s: %q is not a progress value", row.name, row.progress)
-		}
-		if s := cell("records"); s != "" {
-			n, err := strconv.ParseInt(s, 10, 64)
-			if err != nil {
-				return nil, fmt.Errorf("table %s: records %q is not a number", row.name, s)
-			}
-			row.records = n
-		}
-		out = append(out, row)
-	}
-	return out, nil
 }

@@ -312,6 +312,15 @@ func (c runCommand) run(ctx context.Context, args []string, _ io.Reader, stdout,
 			notes = append(notes, fmt.Sprintf("%s (scenario %q)", note, scenario))
 		},
 	}
+	// A mistake in the features is found before anything reaches for the target: no call is
+	// made for a run that could only blame the target for it.
+	if err := suite.Check(opts); err != nil {
+		var ue *suite.UsageError
+		if errors.As(err, &ue) {
+			return &usageError{err: ue, usage: usage}
+		}
+		return err
+	}
 	target, scrub := "the bundled fake", (func(string) string)(nil)
 	var root string
 	if rf.live.baseURL != "" {
@@ -390,10 +399,6 @@ func (c runCommand) run(ctx context.Context, args []string, _ io.Reader, stdout,
 			return rerr
 		}
 		fmt.Fprintf(stderr, "conform: report written to %s\n", rf.report)
-	}
-	for _, u := range res.Undefined {
-		fmt.Fprintf(stderr, "conform: undefined step in %s, scenario %q: %q; the closest steps conform knows: %s (conform steps lists them all)\n",
-			u.Feature, u.Scenario, u.Text, quoteAll(u.Closest))
 	}
 	fmt.Fprintf(stderr, "conform: deadlines in force: %s\n", contract.Deadlines())
 	for _, n := range notes {
@@ -520,15 +525,6 @@ func explicit(fs *flag.FlagSet, name string) bool {
 	found := false
 	fs.Visit(func(f *flag.Flag) { found = found || f.Name == name })
 	return found
-}
-
-// quoteAll quotes each string and joins them with "; ".
-func quoteAll(list []string) string {
-	q := make([]string, len(list))
-	for i, s := range list {
-		q[i] = strconv.Quote(s)
-	}
-	return strings.Join(q, "; ")
 }
 
 // effectiveSpec loads the spec a run validates against: the embedded one or specFile, with the

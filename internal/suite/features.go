@@ -51,7 +51,8 @@ func featureFS(user []string, noBuiltin bool) (fs.FS, error) {
 			if err != nil {
 				return err
 			}
-			files[name] = &fstest.MapFile{Data: b, Mode: 0o444}
+			// Sys keeps the path as the user gave it, for messages that point into the file.
+			files[name] = &fstest.MapFile{Data: b, Mode: 0o444, Sys: p}
 			found++
 			return nil
 		})
@@ -80,4 +81,17 @@ func userFeatureName(p string) string {
 func builtinNames() string {
 	names, _ := fs.Glob(features.FS, "*.feature")
 	return strings.Join(names, ", ")
+}
+
+// filePath is the path, as the user gave it, of the feature that fsys names name; name itself
+// for conform's own.
+func filePath(fsys fs.FS, name string) string {
+	if m, ok := fsys.(fstest.MapFS); ok {
+		if f := m[name]; f != nil {
+			if p, ok := f.Sys.(string); ok {
+				return p
+			}
+		}
+	}
+	return name
 }

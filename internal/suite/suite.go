@@ -121,8 +121,6 @@ type Result struct {
 	Scenarios int  // scenarios selected to run
 	LeftOut   int  // scenarios the tags selected but LeaveOut removed
 	Passed    bool // every selected scenario passed
-	// Undefined are the steps of the selected scenarios no step definition matches.
-	Undefined []Undefined
 	// Skipped are the scenarios skipped because the target could not be brought to one of
 	// their preconditions (see WriteSkipped); none with Options.StrictPreconditions.
 	Skipped []Skip
@@ -210,12 +208,17 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if o.configure != nil {
 		o.configure(opts)
 	}
-	// Recorded traffic has its own steps, not conform's: none of them is undefined.
-	n, undefined, err := countScenarios(opts, filter, o.Traffic != nil)
+	// Recorded traffic has its own steps, not conform's.
+	if o.Traffic == nil {
+		if err := checkFeatures(opts, wanted); err != nil {
+			return Result{}, err
+		}
+	}
+	n, err := countScenarios(opts, filter)
 	if err != nil {
 		return Result{}, err
 	}
-	all, _, err := countScenarios(opts, wanted, true)
+	all, err := countScenarios(opts, wanted)
 	if err != nil {
 		return Result{}, err
 	}
@@ -254,7 +257,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if err := toOutput.write(out, skips.reportCases()); err != nil {
 		return Result{}, err
 	}
-	res := Result{Scenarios: n, LeftOut: all - n, Passed: code == 0, Undefined: undefined, Skipped: skips.skipped()}
+	res := Result{Scenarios: n, LeftOut: all - n, Passed: code == 0, Skipped: skips.skipped()}
 	if ctx.Err() != nil {
 		res.Stopped = context.Cause(ctx)
 	}
@@ -309,33 +312,36 @@ func withoutTags(tags string, leaveOut []string) string {
 }
 
 // countScenarios counts the pickles filter selects, with godog's own parser and filter.
-func countScenarios(opts *godog.Options, filter string, ownSteps bool) (int, []Undefined, error) {
+func countScenarios(opts *godog.Options, filter string) (int, error) {
+	n := 0
+	err := eachPickle(opts, filter, func(string, *messages.Pickle, func(*messages.PickleStep) int64) { n++ })
+	return n, err
+}
+
+// eachPickle calls each for every scenario (godog's pickle) of opts that filter selects, read
+// with godog's own parser and filter, with its feature's file and a function that gives the
+// line of each of its steps in that file.
+func eachPickle(opts *godog.Options, filter string, each func(uri string, p *messages.Pickle, line func(*messages.PickleStep) int64)) error {
 	copyOpts := *opts
 	copyOpts.Tags = filter
 	feats, err := godog.TestSuite{Options: &copyOpts}.RetrieveFeatures()
 	if err != nil {
-		return 0, nil, &UsageError{Err: fmt.Errorf("read the features: %w", err)}
+		return &UsageError{Err: fmt.Errorf("read the features: %w", err)}
 	}
-	n := 0
-	var undefined []Undefined
 	for _, f := range feats {
-		n += len(f.Pickles)
-		for _, p := range f.Pickles {
-			for _, st := range p.Steps {
-				if !ownSteps && !steps.Known(st.Text) {
-					undefined = append(undefined, Undefined{Feature: f.Uri, Scenario: p.Name, Text: st.Text, Closest: steps.Closest(st.Text, 3)})
+		line := func(st *messages.PickleStep) int64 {
+			if len(st.AstNodeIds) > 0 {
+				if s := f.FindStep(st.AstNodeIds[0]); s != nil && s.Location != nil {
+					return s.Location.Line
 				}
 			}
+			return 0
+		}
+		for _, p := range f.Pickles {
+			each(f.Uri, p, line)
 		}
 	}
-	return n, undefined, nil
-}
-
-// Undefined is a step of a selected scenario that no step definition matches: the scenario
-// fails, and Closest says which known steps were probably meant.
-type Undefined struct {
-	Feature, Scenario, Text string
-	Closest                 []string
+	return nil
 }
 
 // prepareReports turns formats into godog's "name:path,name" form, creating the directories of

@@ -6,6 +6,8 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -160,6 +162,21 @@ func junitCounts(t testing.TB, b []byte) junitPackageSuite {
 	return doc
 }
 
+// xmllint validates the XML file at path against testdata/junit.xsd with xmllint (Debian's
+// libxml2-utils, which CI installs), and skips t when xmllint is not installed.
+func xmllint(t *testing.T, path string) error {
+	t.Helper()
+	bin, err := exec.LookPath("xmllint")
+	if err != nil {
+		t.Skip("xmllint is not installed (Debian: apt-get install libxml2-utils); the structure is checked in Go all the same")
+	}
+	out, err := exec.Command(bin, "--noout", "--schema", filepath.Join("testdata", "junit.xsd"), path).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%w: %s", err, out)
+	}
+	return nil
+}
+
 // stopAt returns an Exchange hook that ends ctx, with cause, when the run's n-th exchange is
 // made: a run interrupted, or timed out, in the middle of a scenario.
 func stopAt(n int, stop context.CancelCauseFunc, cause error) func(steps.ScenarioRef, steps.Exchange) {
@@ -256,6 +273,7 @@ func TestJUnitAgreesWithTheConsole(t *testing.T) {
 			require.Equal(t, c.name == "interrupted", errors.As(res.Stopped, &interrupted), "the run says why it stopped: %v", res.Stopped)
 			require.Equal(t, c.name == "timed out", errors.As(res.Stopped, &timedOut), "the run says why it stopped: %v", res.Stopped)
 			fmt.Fprintf(&table, "| %s | `%s` | %d | %d | %d | %d |\n", c.name, summary.line, doc.Tests, doc.Failures, doc.Errors, doc.Skipped)
+			t.Run("xmllint", func(t *testing.T) { require.NoError(t, xmllint(t, junit)) })
 		})
 	}
 	t.Logf("case | console | JUnit tests | failures | errors | skipped\n%s", table.String())
@@ -298,4 +316,12 @@ func TestJUnitStatusIsTheScenarioOutcome(t *testing.T) {
   </testsuite>
 </testsuites>`, string(got))
 	junitCounts(t, got)
+	t.Run("xmllint", func(t *testing.T) {
+		dir := t.TempDir()
+		for name, b := range map[string][]byte{"godog.xml": in, "conform.xml": got} {
+			require.NoError(t, os.WriteFile(filepath.Join(dir, name), b, 0o644))
+		}
+		require.NoError(t, xmllint(t, filepath.Join(dir, "conform.xml")))
+		require.ErrorContains(t, xmllint(t, filepath.Join(dir, "godog.xml")), "error", "godog's own, with a <failure> before an <error>, is not what the schema allows")
+	})
 }

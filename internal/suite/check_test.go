@@ -48,7 +48,7 @@ func TestRunRefusesFeaturesWithMistakes(t *testing.T) {
 	require.ErrorAs(t, err, &fe)
 	require.Equal(t, []string{
 		mine + `:3: undefined step "I am an authorised integration usr"; the closest steps conform knows: "I am an authorised integration user"; ` +
-			`"I submit an export request"; "I cancel the export request"`,
+			`"I submit an export request"; "I submit an export request without credentials"`,
 		mine + `:7: step "its tables show:": the data table has columns conform does not know: "recrods" (did you mean "records"?) ` +
 			`(its columns: table, progress, records, checksum)`,
 	}, fe.Problems, "the background's step once")

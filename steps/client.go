@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"conform/export"
 	"conform/internal/transport"
@@ -33,8 +34,29 @@ type Client struct {
 	mine *Ledger
 	run  *Ledger
 
-	mu      sync.Mutex         // guards unknown
-	unknown map[export.ID]bool // ids whose latest status answer was 404
+	// visible says how long a request this client created may answer 404 before it is seen:
+	// zero waits through none (see Client.Status).
+	visible visibility
+
+	mu       sync.Mutex                // guards unknown, answered and notes
+	unknown  map[export.ID]time.Time   // ids whose latest status answer was 404, and when
+	answered map[export.ID]answerTimes // when each id answered 202 to its create, and last 200
+	notes    []string                  // for people, beside the step that made them (takeNotes)
+}
+
+// visibility is how the client waits through the 404 of a request it created that has never
+// answered 200: an eventually consistent store may not show a request at once.
+type visibility struct {
+	within   time.Duration    // contract.visible_within; 0 waits through none
+	interval time.Duration    // the pause between two status calls
+	now      func() time.Time // the target's clock
+	waiter   Waiter
+}
+
+// answerTimes are the answers an id gave that say it exists, on the target's clock: the
+// create's 202, and the latest 200 of its status. Zero means none.
+type answerTimes struct {
+	created, ok time.Time
 }
 
 // ErrCancelRefused is returned when a cancel would touch a request the run did not create.
@@ -81,24 +103,97 @@ func (c *Client) mayCancel(id export.ID) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.unknown[id] {
+	if _, ok := c.unknown[id]; ok {
 		return nil
 	}
 	return fmt.Errorf("%w export request %q: this run did not create it, and has not just seen its status answer 404", ErrCancelRefused, id)
 }
 
-// noteStatus remembers whether id is unknown to the target, from a status answer.
-func (c *Client) noteStatus(id export.ID, status int) {
+// noteStatus remembers, from a status answer at at, whether id is unknown to the target, and
+// when it last answered 200.
+func (c *Client) noteStatus(id export.ID, status int, at time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.unknown == nil {
-		c.unknown = map[export.ID]bool{}
+		c.unknown = map[export.ID]time.Time{}
 	}
 	if status == http.StatusNotFound {
-		c.unknown[id] = true
+		c.unknown[id] = at
 	} else {
 		delete(c.unknown, id)
 	}
+	if status == http.StatusOK {
+		c.noteAnswer(id, func(a *answerTimes) { a.ok = at })
+	}
+}
+
+// noteAnswer changes what is known of the answers of id; c.mu must be held.
+func (c *Client) noteAnswer(id export.ID, f func(*answerTimes)) {
+	if c.answered == nil {
+		c.answered = map[export.ID]answerTimes{}
+	}
+	a := c.answered[id]
+	f(&a)
+	c.answered[id] = a
+}
+
+// answers returns what is known of the answers of id.
+func (c *Client) answers(id export.ID) answerTimes {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.answered[id]
+}
+
+// unknownSince returns when the status of id last answered 404, if its latest answer did.
+func (c *Client) unknownSince(id export.ID) (time.Time, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	at, ok := c.unknown[id]
+	return at, ok
+}
+
+// Vanished says, for a 404 of id, that the id had answered that it exists: "request 40004
+// answered 200 at 16:05:01.250 and 404 now", or the 202 of its create when it has never
+// answered 200. It returns "" for an id that has answered neither.
+func (c *Client) Vanished(id export.ID) string {
+	a := c.answers(id)
+	switch {
+	case !a.ok.IsZero():
+		return fmt.Sprintf("request %s answered 200 at %s and 404 now", id, clockTime(a.ok))
+	case !a.created.IsZero():
+		return fmt.Sprintf("request %s answered 202 to its create at %s and 404 now", id, clockTime(a.created))
+	}
+	return ""
+}
+
+// notOK is the error of a status answer of id that is not 200 OK. A 404 for an id that had
+// answered that it exists says so first.
+func (c *Client) notOK(id export.ID, resp *Response) error {
+	if resp.Status == http.StatusNotFound {
+		if v := c.Vanished(id); v != "" {
+			return fmt.Errorf("%s: want 200 OK, got:\n%s", v, resp.Describe())
+		}
+	}
+	return fmt.Errorf("status of export request %s: want 200 OK, got:\n%s", id, resp.Describe())
+}
+
+// clockTime writes an instant of the target's clock for a message, as the findings do.
+func clockTime(t time.Time) string { return t.UTC().Format("15:04:05.000") }
+
+// note keeps a note for people, to be shown beside the step that made it.
+func (c *Client) note(text string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.notes = append(c.notes, text)
+}
+
+// takeNotes returns the notes not yet taken, and forgets them.
+func (c *Client) takeNotes() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := c.notes
+	c.notes = nil
+	return out
 }
 
 // Response is one answer of the API, read whole, with the exchange it was recorded in.
@@ -182,19 +277,50 @@ func (c *Client) CreateRaw(ctx context.Context, body []byte, opts ...callOptions
 	if err == nil && resp.Status == http.StatusAccepted {
 		if doc, derr := resp.StatusDocument(); derr == nil && doc.RequestID() != "" {
 			c.Own(doc.RequestID())
+			c.mu.Lock()
+			c.noteAnswer(doc.RequestID(), func(a *answerTimes) { a.created = resp.ex.At })
+			c.mu.Unlock()
 		}
 	}
 	return resp, err
 }
 
 // Status asks for the status document of a request.
+//
+// A request this client created (its create answered 202) that has never answered 200 may
+// answer 404 for a moment: an eventually consistent store may not show it at once. Status asks
+// again, through 404s only, until contract.visible_within has passed since the create, and
+// notes for the step how long the request was not visible. Once an id has answered 200, or for
+// an id the client did not create, a 404 is answered at once.
 func (c *Client) Status(ctx context.Context, id export.ID, opts ...callOptions) (*Response, error) {
 	o := merge(opts)
-	resp, err := c.do(ctx, http.MethodGet, "/exportStatuses/"+url.PathEscape(string(id)), nil, nil, o)
-	if err == nil && !o.anonymous {
-		c.noteStatus(id, resp.Status)
+	for polls := 1; ; polls++ {
+		resp, err := c.do(ctx, http.MethodGet, "/exportStatuses/"+url.PathEscape(string(id)), nil, nil, o)
+		if err != nil || o.anonymous {
+			return resp, err
+		}
+		before := c.answers(id)
+		c.noteStatus(id, resp.Status, resp.ex.At)
+		if before.created.IsZero() || !before.ok.IsZero() || c.visible.within <= 0 {
+			return resp, nil
+		}
+		since := resp.ex.At.Sub(before.created)
+		switch {
+		case resp.Status == http.StatusOK && polls > 1:
+			c.note(fmt.Sprintf("request %s answered 404 for %s after its create; waited (contract.visible_within %s)",
+				id, since.Round(time.Millisecond), c.visible.within))
+			return resp, nil
+		case resp.Status != http.StatusNotFound:
+			return resp, nil
+		case c.visible.now().Sub(before.created) >= c.visible.within:
+			c.note(fmt.Sprintf("request %s still answered 404 %s after its create; waited contract.visible_within %s",
+				id, since.Round(time.Millisecond), c.visible.within))
+			return resp, nil
+		}
+		if err := c.visible.waiter.Wait(ctx, c.visible.interval); err != nil {
+			return nil, fmt.Errorf("waiting for request %s to be visible after its create: %w", id, err)
+		}
 	}
-	return resp, err
 }
 
 // Cancel sends the cancel action for a request. It sends no body, as the vendor documents. It

@@ -13,10 +13,12 @@ import (
 )
 
 // The contract's deadlines when a team names none: the time a cancellation may take to settle,
-// and an export to finish. A step or a precondition that waits for either waits this long.
+// an export to finish, and a request just created to answer its status. A step or a
+// precondition that waits for any of them waits this long.
 const (
 	DefaultCancelSettlesWithin  = 30 * time.Second
 	DefaultExportFinishesWithin = 2 * time.Minute
+	DefaultVisibleWithin        = 5 * time.Second
 )
 
 // Contract is the choices a team may make differently from the use-case page, which the zero
@@ -31,6 +33,10 @@ type Contract struct {
 	// ExportFinishesWithin bounds an export's run, and the wait for any state short of a
 	// cancellation that a scenario needs; 0 means DefaultExportFinishesWithin.
 	ExportFinishesWithin time.Duration
+	// VisibleWithin bounds how long a request the run created (its create answered 202) may
+	// answer 404 before its status is first seen: an eventually consistent store may not show
+	// it at once. 0 means DefaultVisibleWithin. Once it has answered 200, a 404 is a breach.
+	VisibleWithin time.Duration
 }
 
 // withDefaults returns c with every zero field set to the use-case page's value.
@@ -44,6 +50,9 @@ func (c Contract) withDefaults() Contract {
 	if c.ExportFinishesWithin <= 0 {
 		c.ExportFinishesWithin = DefaultExportFinishesWithin
 	}
+	if c.VisibleWithin <= 0 {
+		c.VisibleWithin = DefaultVisibleWithin
+	}
 	return c
 }
 
@@ -51,11 +60,12 @@ func (c Contract) withDefaults() Contract {
 func (c Contract) cancelAccepted(status int) bool { return slices.Contains(c.CancelAccepted, status) }
 
 // Deadlines says the deadlines in force, for reports: "a cancellation settles within 30s, an
-// export finishes within 2m0s".
+// export finishes within 2m0s, a request is visible within 5s of its create".
 func (c Contract) Deadlines() string {
 	c = c.withDefaults()
-	return fmt.Sprintf("a cancellation settles within %s (contract.cancel_settles_within), an export finishes within %s (contract.export_finishes_within)",
-		c.CancelSettlesWithin, c.ExportFinishesWithin)
+	return fmt.Sprintf("a cancellation settles within %s (contract.cancel_settles_within), an export finishes within %s (contract.export_finishes_within), "+
+		"a created request answers its status within %s (contract.visible_within)",
+		c.CancelSettlesWithin, c.ExportFinishesWithin, c.VisibleWithin)
 }
 
 // noteMediaType is the media type of a note a step attaches for people to read beside it.
@@ -126,4 +136,21 @@ func (w *World) awaitProgress(ctx context.Context, want export.Progress, within 
 			}
 			return false, fmt.Sprintf("progress %q", doc.Progress), nil
 		})
+}
+
+// attachNotes attaches, beside the step that just ran, each note its client calls made for
+// people (a request that was not visible at once after its create), and hands it to the run.
+func (w *World) attachNotes(ctx context.Context) context.Context {
+	if w.client == nil {
+		return ctx
+	}
+	for _, note := range w.client.takeNotes() {
+		w.note(note)
+		body := []byte(note)
+		if w.cfg.Redact != nil {
+			body = w.cfg.Redact(body)
+		}
+		ctx = godog.Attach(ctx, godog.Attachment{Body: body, FileName: "note.txt", MediaType: noteMediaType})
+	}
+	return ctx
 }

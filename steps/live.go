@@ -176,7 +176,7 @@ func (a *liveArranger) await(ctx context.Context, c *Client, id export.ID, withi
 				return false, "", err
 			}
 			if resp.Status != http.StatusOK {
-				return false, "", fmt.Errorf("status of request %s: want 200 OK, got:\n%s", id, resp.Describe())
+				return false, "", c.notOK(id, resp)
 			}
 			doc, err := resp.StatusDocument()
 			if err != nil {

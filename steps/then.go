@@ -140,9 +140,10 @@ func (w *World) answerAsksForCredentials(context.Context) error {
 }
 
 // requestIsMarkedCancelling accepts cancelling, or cancelled on a server that settles before
-// the next poll.
+// the next poll. It waits through unknown for a moment (awaitCancelling): a server may not yet
+// say what a request it is cancelling is doing.
 func (w *World) requestIsMarkedCancelling(ctx context.Context) error {
-	doc, resp, err := w.status(ctx)
+	doc, resp, err := w.awaitCancelling(ctx)
 	if err != nil {
 		return err
 	}
@@ -153,7 +154,11 @@ func (w *World) requestIsMarkedCancelling(ctx context.Context) error {
 }
 
 func (w *World) requestShowsProgress(ctx context.Context, want string) error {
-	doc, resp, err := w.status(ctx)
+	status := w.status
+	if export.Progress(want) == export.Cancelling {
+		status = w.awaitCancelling // as "the request is marked as cancelling" does
+	}
+	doc, resp, err := status(ctx)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -100,6 +101,10 @@ type World struct {
 	last        *Response
 	requestID   export.ID
 	beforeItems map[string]export.Item // items as last seen before the cancel was sent
+	// cancellingSeen says that the precondition saw the scenario's request cancelling after
+	// its own cancel: a later cancel refused because the request has completed since then
+	// means the cancellation settled too fast for the scenario.
+	cancellingSeen bool
 }
 
 // Initializer returns godog's scenario initializer for cfg: it creates a fresh World for each
@@ -125,6 +130,7 @@ func Initializer(cfg Config) func(*godog.ScenarioContext) {
 		sc.StepContext().After(func(ctx context.Context, st *godog.Step, _ godog.StepResultStatus, err error) (context.Context, error) {
 			ctx = attachExchanges(ctx, w.rec.since(w.stepFrom), w.cfg.Redact)
 			ctx = attachBreaches(ctx, w.takeBreaches(), w.cfg.Redact)
+			ctx = w.attachNotes(ctx)
 			ctx = w.attachSkip(ctx, st, err)
 			return ctx, w.redactError(w.failOnFindings())
 		})
@@ -174,6 +180,7 @@ func (w *World) start(ctx context.Context) error {
 		now:       t.Now,
 		maxBytes:  w.cfg.MaxResponseBytes,
 	}, t.Auth, w.cfg.Ledger)
+	w.client.visible = visibility{within: w.cfg.Contract.VisibleWithin, interval: w.cfg.PollInterval, now: t.Now, waiter: t.Waiter}
 	return nil
 }
 
@@ -264,6 +271,11 @@ func (w *World) stop() {
 // observe runs on every exchange: spec violations become findings, and every status document
 // goes to the invariant oracle.
 func (w *World) observe(ex Exchange) {
+	// The cause first: an id no request has, answered 200, breaks the contract before it
+	// breaks the spec, and its spec violations (a document without its fields) only follow.
+	if text := w.unknownAnswered(ex); text != "" {
+		w.addCause(text, ex.At)
+	}
 	for _, v := range ex.Violations {
 		text := "the answer breaks the spec: " + v.String()
 		w.addFinding(text, text, ex.At)
@@ -292,6 +304,22 @@ func (w *World) observe(ex Exchange) {
 		w.addFinding(fmt.Sprintf("%s: invariant %d: %s", ex.Asked, b.Invariant, b.Message), b.Error(), ex.At)
 		w.addBreach(b.Evidence(ex.Asked))
 	}
+}
+
+// unknownAnswered says, for an answer 2xx to the status or the cancel of an id whose status
+// this scenario's client last saw answer 404, and which it did not create, that the contract
+// says 404 for it; "" for any other exchange. A request the client created may answer 404 for a
+// moment after its create (contract.visible_within): its 200 is no news.
+func (w *World) unknownAnswered(ex Exchange) string {
+	if w.client == nil || ex.Status/100 != 2 || (ex.Call != export.CallStatus && ex.Call != export.CallCancel) {
+		return ""
+	}
+	at, ok := w.client.unknownSince(ex.Asked)
+	if !ok || !w.client.answers(ex.Asked).created.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf("%s %s → %d: export request %s: an id no request has answered %d; the contract says 404 (its status answered 404 at %s)",
+		ex.Method, ex.URL, ex.Status, ex.Asked, ex.Status, clockTime(at))
 }
 
 // addBreach keeps b, to be attached to the step that found it: the same breach seen again
@@ -353,6 +381,14 @@ func (w *World) addFinding(key, text string, at time.Time) {
 		}
 	}
 	w.findings = append(w.findings, finding{key: key, text: text, count: 1, first: at, last: at})
+}
+
+// addCause records a violation that the step that found it must name before any other it
+// found: the contract's reading of an answer, before what the spec says of its body.
+func (w *World) addCause(text string, at time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.findings = slices.Insert(w.findings, w.reported, finding{key: text, text: text, count: 1, first: at, last: at})
 }
 
 // hasFreshFindings reports whether the current step found violations that no step has failed

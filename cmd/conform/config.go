@@ -25,7 +25,7 @@ const defaultConfigFile = "conform.yaml"
 // `conform run`: the flag's name with "_" for "-" (base_url, poll_interval, max_retry_after),
 // the repeatable ones by their plural (formats, overlays, features, oauth2_scopes), and the
 // contract's choices under contract: (cancel_accepted, cancel_settles_within,
-// export_finishes_within). A flag given on the command line overrides the file. Secrets are never
+// export_finishes_within, visible_within). A flag given on the command line overrides the file. Secrets are never
 // keys: they come from the environment or from files (password_file).
 
 // configAliases maps the keys of the file that are not the flag's name with "_" for "-".
@@ -40,6 +40,7 @@ var contractKeys = map[string]string{
 	"cancel_accepted":        "cancel-accepted",
 	"cancel_settles_within":  "cancel-settles-within",
 	"export_finishes_within": "export-finishes-within",
+	"visible_within":         "visible-within",
 }
 
 // notKeys are the flags that have no key: they say what to do with the file itself, or are

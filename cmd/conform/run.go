@@ -60,6 +60,7 @@ type contractFlags struct {
 	cancelAccepted       statusList
 	cancelSettlesWithin  time.Duration
 	exportFinishesWithin time.Duration
+	visibleWithin        time.Duration
 	strictPreconditions  bool
 }
 
@@ -112,7 +113,7 @@ var runHelpGroups = []flagGroup{
 	{"Credentials", []string{"password-file", "oauth2-token-url", "oauth2-client-id", "oauth2-client-secret-file", "oauth2-scope"}},
 	{"TLS", []string{"ca-file", "insecure-skip-verify"}},
 	{"Polling", []string{"poll-interval", "poll-timeout", "request-timeout", "retries", "max-retry-after", "max-response-bytes", "concurrency", "timeout"}},
-	{"Contract", []string{"cancel-accepted", "cancel-settles-within", "export-finishes-within", "strict-preconditions"}},
+	{"Contract", []string{"cancel-accepted", "cancel-settles-within", "export-finishes-within", "visible-within", "strict-preconditions"}},
 	{"Reports", []string{"format", "report", "record", "coverage", "min-coverage", "color", "seed"}},
 	{"Configuration", []string{"config", "print-config"}},
 }
@@ -196,6 +197,7 @@ func parseRunFlags(args []string, getenv func(string) string, readFile func(stri
 	fs.DurationVar(&rf.contract.cancelSettlesWithin, "cancel-settles-within", steps.DefaultCancelSettlesWithin, "how long a cancellation may take to settle (cancelling → cancelled)")
 	fs.DurationVar(&rf.contract.exportFinishesWithin, "export-finishes-within", steps.DefaultExportFinishesWithin, "how long an export may take to finish, and to reach any state a scenario waits for")
 	fs.DurationVar(&rf.contract.exportFinishesWithin, "poll-timeout", steps.DefaultExportFinishesWithin, "the same as --export-finishes-within, by its former name")
+	fs.DurationVar(&rf.contract.visibleWithin, "visible-within", steps.DefaultVisibleWithin, "how long a request just created may answer 404 before its status is first seen (an eventually consistent store)")
 	fs.BoolVar(&rf.contract.strictPreconditions, "strict-preconditions", false, "fail, instead of skipping, a scenario whose precondition the target cannot be brought to")
 	fs.StringVar(&rf.record, "record", "", "write every HTTP exchange of the run to `FILE.har` (HAR 1.2, credentials redacted), for conform audit\nand any HAR viewer; written also when the run is interrupted")
 	rf.coverage.register(fs)
@@ -228,6 +230,7 @@ func parseRunFlags(args []string, getenv func(string) string, readFile func(stri
 	}{
 		{"--timeout", rf.timeout},
 		{"--cancel-settles-within", rf.contract.cancelSettlesWithin},
+		{"--visible-within", rf.contract.visibleWithin},
 		{strings.TrimPrefix(src["export-finishes-within"], "flag "), rf.contract.exportFinishesWithin},
 	} {
 		if d.value <= 0 {
@@ -287,6 +290,7 @@ func (c runCommand) run(ctx context.Context, args []string, _ io.Reader, stdout,
 		CancelAccepted:       rf.contract.cancelAccepted.statuses,
 		CancelSettlesWithin:  rf.contract.cancelSettlesWithin,
 		ExportFinishesWithin: rf.contract.exportFinishesWithin,
+		VisibleWithin:        rf.contract.visibleWithin,
 	}
 	spec, validator, err := effectiveSpec(rf.spec, rf.overlays, contract.CancelAccepted)
 	if err != nil {

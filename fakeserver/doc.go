@@ -23,7 +23,8 @@
 //     Options.Variants, are the opposite of defects and ride on the same decorator: legitimate
 //     forms a server of the vendor's stack may write its answers in (dates as dateTimeType
 //     objects, vendor media types, its error documents), which a harness must accept. Each
-//     rewrites the answers of the correct fake, after any defect's.
+//     rewrites the answers of the correct fake, after any defect's. Two of them (timing.go)
+//     make a state show a moment late: a request just created, or just cancelled.
 //
 // A fake with defects or variants is therefore the correct fake and runs its path: the same
 // handlers, the same store and the same encoder answer every request, and a plain, correct fake

@@ -117,10 +117,10 @@ type Server struct {
 // unknown defect in opts.Defects or an unknown variant in opts.Variants.
 func New(opts Options) *Server {
 	defects := newDefectSet(opts.Defects)
-	variants := variantRewrites(opts.Variants)
 	if opts.Clock == nil {
 		opts.Clock = RealClock()
 	}
+	variants := variantRewrites(opts.Variants, opts.Clock)
 	if opts.TableDuration <= 0 {
 		opts.TableDuration = DefaultTableDuration
 	}

@@ -25,6 +25,8 @@ type Variant string
 // The variants the fake can write its answers in. Each is described, and given its rewrite, in
 // variantDescriptions.
 const (
+	VariantVisibleLater           Variant = "visible-later"
+	VariantUnknownAfterCancel     Variant = "unknown-after-cancel"
 	VariantIDsAsStrings           Variant = "ids-as-strings"
 	VariantDatesISO8601Vendor     Variant = "dates-iso8601-vendor"
 	VariantDatesJava              Variant = "dates-java-offsetdatetime"
@@ -44,23 +46,41 @@ const (
 // the plain answer, and a variant writes whatever came out in its own way. So the dates change
 // their text before they are wrapped, the error documents take the vendor's shape before nulls
 // and extra fields are added to it, and the media types change last, from application/json
-// only, so that a defect's text/plain stays.
+// only, so that a defect's text/plain stays. The timing variants (timing.go) come first: they
+// say when a state shows, and the others write what they say.
 var variantDescriptions = []struct {
 	name        Variant
 	description string
 	rewrite     rewrite
+	// timed, for a timing variant instead of rewrite, makes the rewrite of one server, which
+	// remembers on the server's clock when a moment began.
+	timed func(Clock) rewrite
 }{
+	{
+		name: VariantVisibleLater,
+		description: "A request just created answers its status 404 Not Found for a moment (" + VariantMoment.String() + "), " +
+			"as an eventually consistent store does, instead of answering 200 at once.",
+		timed: visibleLater,
+	},
+	{
+		name: VariantUnknownAfterCancel,
+		description: `A request whose cancel was just accepted answers its status with progress "unknown" for a moment (` +
+			VariantMoment.String() + `), instead of "cancelling" at once.`,
+		timed: unknownAfterCancel,
+	},
 	{
 		VariantIDsAsStrings,
 		`Status documents write requestID and itemID as JSON strings ("12345"), as the vendor's schema declares them, ` +
 			"instead of the numbers of the use-case page.",
 		idsAsStrings,
+		nil,
 	},
 	{
 		VariantDatesISO8601Vendor,
 		`Dates are ISO 8601 as the vendor's Java stack writes them, with milliseconds and an offset without colon ` +
 			`(2022-11-29T15:21:58.000+0000), instead of RFC 3339 (2022-11-29T15:21:58Z).`,
 		datesISO8601Vendor,
+		nil,
 	},
 	{
 		VariantDatesJava,
@@ -74,6 +94,7 @@ var variantDescriptions = []struct {
 		`Every date is the vendor's dateTimeType object: the request's startTime and submitDate as {"value": …, "timezone": "UTC"}, ` +
 			`a table's startTime and endTime as {"value": …}, instead of plain strings.`,
 		datesAsDateTimeType,
+		nil,
 	},
 	{
 		VariantVendorErrorDocuments,
@@ -81,24 +102,28 @@ var variantDescriptions = []struct {
 			`and the message only in o:errorDetails[0].detail, worded "The request is not in a cancellable state" ` +
 			"for a cancel of a completed request.",
 		vendorErrorDocuments,
+		nil,
 	},
 	{
 		VariantNullsForOptionalFields,
 		"Optional fields that have no value are written as null (a pending request's startTime, a table's times and counts, " +
 			"a link's mediaType, an error's instance) instead of being left out.",
 		nullsForOptionalFields,
+		nil,
 	},
 	{
 		VariantExtraFields,
 		"Documents carry fields the harness does not read: links as objects with name, kind and properties, " +
 			"o:* keys, and paging fields (count, hasMore, limit, offset, totalResults) on the table and part lists.",
 		extraFields,
+		nil,
 	},
 	{
 		VariantVendorMediaTypes,
 		"Status documents are answered as application/vnd.oracle.resource+json; type=singular and errors as " +
 			"application/vnd.oracle.adf.error+json, instead of application/json.",
 		vendorMediaTypes,
+		nil,
 	},
 }
 
@@ -134,11 +159,12 @@ func ParseVariant(name string) (Variant, error) {
 	return "", fmt.Errorf("unknown variant %q: want one of %s", name, strings.Join(names, ", "))
 }
 
-// variantRewrites returns the rewrites of list, in the registry's order. It panics on an unknown
+// variantRewrites returns the rewrites of list, in the registry's order, those of the timing
+// variants on clock. It panics on an unknown
 // variant, as New does on an unknown defect: a Variant comes from the constants or from
 // ParseVariant, and a fake that silently wrote the plain answers would let a tolerance test pass
 // for the wrong reason.
-func variantRewrites(list []Variant) []rewrite {
+func variantRewrites(list []Variant, clock Clock) []rewrite {
 	on := make(map[Variant]bool, len(list))
 	for _, v := range list {
 		if _, err := ParseVariant(string(v)); err != nil {
@@ -148,7 +174,11 @@ func variantRewrites(list []Variant) []rewrite {
 	}
 	var out []rewrite
 	for _, v := range variantDescriptions {
-		if on[v.name] {
+		switch {
+		case !on[v.name]:
+		case v.timed != nil:
+			out = append(out, v.timed(clock))
+		default:
 			out = append(out, v.rewrite)
 		}
 	}

@@ -37,6 +37,8 @@ var variantMarks = map[fakeserver.Variant][]string{
 	fakeserver.VariantExtraFields:            {`"hasMore":false`, `"o:resourceVersion":"1"`},
 	fakeserver.VariantVendorMediaTypes: {"Content-Type: application/vnd.oracle.resource+json; type=singular",
 		"Content-Type: application/vnd.oracle.adf.error+json"},
+	fakeserver.VariantVisibleLater:       {`was not found"`},
+	fakeserver.VariantUnknownAfterCancel: {`{"progress":"unknown"`},
 }
 
 // bundledMarks are more marks, of answers that only the bundled fake's manual clock makes

@@ -1,0 +1,180 @@
+package suite
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"conform/fakeserver"
+	"conform/fakeserver/bundled"
+	"conform/steps"
+)
+
+// A server may take a moment to show what it has just done: a request just created may answer
+// 404, a request whose cancel was just accepted may answer unknown, a cancellation may settle
+// while the harness is between two calls. None of that breaks the contract; these tests run the
+// suite against such servers (the fake's timing variants, and a clock that jumps between calls)
+// and require no false alarm.
+
+// notes collects the notes of a run.
+type notes struct {
+	mu  sync.Mutex
+	all []string
+}
+
+func (n *notes) add(scenario, note string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.all = append(n.all, scenario+": "+note)
+}
+
+func (n *notes) String() string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return strings.Join(n.all, "\n")
+}
+
+// TestNoFalseAlarmForATimingVariant: the suite passes, bundled and live, against a fake that
+// answers unknown for a moment after an accepted cancel, and one whose requests answer 404 for
+// a moment after their create; no scenario is skipped, and the run met the variant.
+func TestNoFalseAlarmForATimingVariant(t *testing.T) {
+	tests := []struct {
+		variant fakeserver.Variant
+		note    string // a note the run must have made, "" for none
+	}{
+		{fakeserver.VariantUnknownAfterCancel, ""},
+		{fakeserver.VariantVisibleLater, "after its create; waited (contract.visible_within 5s)"},
+	}
+	for _, tt := range tests {
+		for _, live := range []bool{false, true} {
+			name := string(tt.variant) + map[bool]string{false: "/bundled", true: "/live"}[live]
+			t.Run(name, func(t *testing.T) {
+				opts := fakeserver.Options{Variants: []fakeserver.Variant{tt.variant}}
+				seen, said := &seenAnswers{}, &notes{}
+				o := Options{NewTarget: bundled.Target(opts), Concurrency: 4, Envelopes: seen.envelope, Note: said.add}
+				if live {
+					o.NewTarget, o.LeaveOut, o.PollInterval = liveFake(t, opts), []string{"@fake-only"}, 20*time.Millisecond
+				}
+				var out bytes.Buffer
+				o.Output = &out
+				res, err := Run(context.Background(), o)
+				require.NoError(t, err)
+				require.True(t, res.Passed, "%s\n%s", out.String(), said)
+				require.Empty(t, res.Skipped, "nothing is skipped for a moment's wait")
+				requirePassedSeeing(t, []fakeserver.Variant{tt.variant}, nil, seen)
+				if tt.note != "" {
+					require.Contains(t, said.String(), tt.note)
+				}
+			})
+		}
+	}
+}
+
+// TestProcessingAfterAnAcceptedCancelStillFails: waiting through unknown is not waiting through
+// anything: a cancel answered 200 that leaves the request processing fails, at once, with or
+// without a moment of unknown before.
+func TestProcessingAfterAnAcceptedCancelStillFails(t *testing.T) {
+	for _, variants := range [][]fakeserver.Variant{nil, {fakeserver.VariantUnknownAfterCancel}} {
+		failed := failures(t, Options{NewTarget: bundled.Target(fakeserver.Options{
+			Defects: []fakeserver.Defect{fakeserver.DefectCancelNoEffect}, Variants: variants})})
+		msgs := strings.Join(failed["A running request is cancelled"], "\n")
+		require.Contains(t, msgs, `right after the cancel the request should be cancelling (or already cancelled), got "processing"`, "variants %v", variants)
+	}
+}
+
+// jumpingTarget is the bundled target whose clock jumps by jump, through the target's own
+// waiter, before each call that at says: time passing between two calls of the harness (a
+// throttled poll, a slow network), which the target spends settling a cancellation.
+func jumpingTarget(jump time.Duration, at func(r *http.Request, cancelsAccepted int, statusesSince int) bool) func(context.Context) (*steps.Target, error) {
+	base := bundled.Target(fakeserver.Options{})
+	return func(ctx context.Context) (*steps.Target, error) {
+		t, err := base(ctx)
+		if err != nil {
+			return nil, err
+		}
+		t.Transport = &jumping{next: t.Transport, waiter: t.Waiter, jump: jump, at: at}
+		return t, nil
+	}
+}
+
+type jumping struct {
+	next   http.RoundTripper
+	waiter steps.Waiter
+	jump   time.Duration
+	at     func(r *http.Request, cancelsAccepted, statusesSince int) bool
+
+	mu              sync.Mutex // guards the counts
+	cancelsAccepted int        // cancels answered 200
+	statusesSince   int        // status calls since the last accepted cancel
+}
+
+func (j *jumping) RoundTrip(r *http.Request) (*http.Response, error) {
+	j.mu.Lock()
+	jump := j.at(r, j.cancelsAccepted, j.statusesSince)
+	j.mu.Unlock()
+	if jump {
+		if err := j.waiter.Wait(r.Context(), j.jump); err != nil {
+			return nil, err
+		}
+	}
+	resp, err := j.next.RoundTrip(r)
+	if err != nil {
+		return nil, err
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	switch {
+	case isCancel(r) && resp.StatusCode == http.StatusOK:
+		j.cancelsAccepted++
+		j.statusesSince = 0
+	case r.Method == http.MethodGet:
+		j.statusesSince++
+	}
+	return resp, nil
+}
+
+// TestNoStatusCallEatsTheSecondCancelsWindow: between the poll that sees the request
+// cancelling and the second cancel, the harness makes no call that lets the cancellation
+// settle: here every status call after the first one since a cancel takes ten seconds, far
+// longer than the fake takes to settle, and the scenario still passes.
+func TestNoStatusCallEatsTheSecondCancelsWindow(t *testing.T) {
+	slowPolls := jumpingTarget(10*time.Second, func(r *http.Request, cancels, statuses int) bool {
+		return r.Method == http.MethodGet && cancels > 0 && statuses >= 1
+	})
+	var out bytes.Buffer
+	res, err := Run(context.Background(), Options{NewTarget: slowPolls, Tags: "@needs-slow-cancel", Output: &out})
+	require.NoError(t, err)
+	require.True(t, res.Passed, out.String())
+	require.Empty(t, res.Skipped, out.String())
+}
+
+// TestACancellationThatSettlesBetweenTheTwoCancelsSkips: a cancellation seen cancelling that
+// settles before the second cancel goes out (here the clock jumps a minute before it) leaves
+// nothing to cancel again: the scenario is skipped with the reason, as when the target settles
+// before it can be seen cancelling, and fails with strict preconditions.
+func TestACancellationThatSettlesBetweenTheTwoCancelsSkips(t *testing.T) {
+	late := jumpingTarget(time.Minute, func(r *http.Request, cancels, _ int) bool { return isCancel(r) && cancels == 1 })
+	var out bytes.Buffer
+	res, err := Run(context.Background(), Options{NewTarget: late, Tags: "@needs-slow-cancel", Output: &out})
+	require.NoError(t, err)
+	require.True(t, res.Passed, out.String())
+	require.Len(t, res.Skipped, 1, out.String())
+	s := res.Skipped[0]
+	require.Equal(t, "Cancelling again while the cancellation is under way is accepted", s.Scenario)
+	require.Equal(t, "I cancel the export request again", s.Step)
+	require.Contains(t, s.Reason, "its cancellation settled before the second cancel went out (the cancel answered 400")
+	require.Contains(t, s.Reason, "--tags 'not @needs-slow-cancel'")
+
+	out.Reset()
+	res, err = Run(context.Background(), Options{NewTarget: late, Tags: "@needs-slow-cancel", Output: &out, StrictPreconditions: true})
+	require.NoError(t, err)
+	require.False(t, res.Passed)
+	require.Empty(t, res.Skipped)
+	require.Contains(t, out.String(), "its cancellation settled before the second cancel went out")
+}

@@ -152,10 +152,10 @@ func (c *Client) unknownSince(id export.ID) (time.Time, bool) {
 	return at, ok
 }
 
-// Vanished says, for a 404 of id, that the id had answered that it exists: "request 40004
+// vanished says, for a 404 of id, that the id had answered that it exists: "request 40004
 // answered 200 at 16:05:01.250 and 404 now", or the 202 of its create when it has never
 // answered 200. It returns "" for an id that has answered neither.
-func (c *Client) Vanished(id export.ID) string {
+func (c *Client) vanished(id export.ID) string {
 	a := c.answers(id)
 	switch {
 	case !a.ok.IsZero():
@@ -170,7 +170,7 @@ func (c *Client) Vanished(id export.ID) string {
 // answered that it exists says so first.
 func (c *Client) notOK(id export.ID, resp *Response) error {
 	if resp.Status == http.StatusNotFound {
-		if v := c.Vanished(id); v != "" {
+		if v := c.vanished(id); v != "" {
 			return fmt.Errorf("%s: want 200 OK, got:\n%s", v, resp.Describe())
 		}
 	}

@@ -137,3 +137,38 @@ func TestA404OfAnIDTheRunDidNotCreateIsNotWaitedFor(t *testing.T) {
 	require.Equal(t, http.StatusNotFound, resp.Status)
 	require.Equal(t, 1, h.polls)
 }
+
+// TestAnUnknownIDThatAnswers200SaysSoFirst: an id whose status answered 404, which the
+// scenario did not create, answered 200 {} a moment later: the step says first that the
+// contract says 404, then what the spec says of the body.
+func TestAnUnknownIDThatAnswers200SaysSoFirst(t *testing.T) {
+	var calls int
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		w.Header().Set("Content-Type", "application/json")
+		if calls == 1 {
+			w.WriteHeader(http.StatusNotFound)
+			fmt.Fprint(w, `{"title":"Not Found","status":404,"detail":"export request 987 does not exist"}`)
+			return
+		}
+		fmt.Fprint(w, `{}`)
+	})
+	w := newWorld(Config{
+		Validator:        testValidator(t),
+		MaxResponseBytes: transport.DefaultMaxResponseBytes,
+		NewTarget: func(context.Context) (*Target, error) {
+			return &Target{Root: "http://target.test" + export.Root, Transport: transport.InProcess(h), Waiter: noWait{}, Now: time.Now}, nil
+		},
+	})
+	ctx := context.Background()
+	require.NoError(t, w.start(ctx))
+	require.NoError(t, w.noRequestHasID(ctx, "987"))
+	require.NoError(t, w.failOnFindings())
+	require.NoError(t, w.statusByID(ctx, "987"))
+	err := w.failOnFindings()
+	require.Error(t, err)
+	lines := strings.Split(err.Error(), "\n- ")
+	require.Greater(t, len(lines), 2, err.Error())
+	require.Contains(t, lines[1], "export request 987: an id no request has answered 200; the contract says 404 (its status answered 404 at ")
+	require.Contains(t, lines[2], "the answer breaks the spec")
+}

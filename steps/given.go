@@ -194,6 +194,7 @@ func (w *World) adoptDoc(ctx context.Context, id export.ID, ok func(export.Statu
 	}
 	switch {
 	case ok(doc):
+		w.seenRunning = mayRunOn
 	case mayRunOn && hasCompleted(doc):
 		return doc, &PreconditionError{
 			Want: fmt.Sprintf("export request %s %s", id, want),

@@ -42,16 +42,25 @@ func (w *World) cancelTheRequest(ctx context.Context) error {
 		return err
 	}
 	w.last = resp
-	if w.cancellingSeen && !w.cfg.Contract.cancelAccepted(resp.Status) && completedMeanwhile(ctx, w.client, w.requestID, resp) {
-		// The cancellation this cancel was to join settled before it went out: the target is
-		// too fast for the scenario, as when it settles before it can be seen cancelling.
-		// A request that ended otherwise than cancelled breaks invariant 3, which the oracle
-		// reports, and then the step fails instead.
+	if (w.seenRunning || w.cancellingSeen) && !w.cfg.Contract.cancelAccepted(resp.Status) && completedMeanwhile(ctx, w.client, w.requestID, resp) {
+		// The target was too fast for the scenario: the export finished, or the cancellation
+		// this cancel was to join settled, before the cancel went out, as when a cancellation
+		// settles before it can be seen cancelling. A request that ended otherwise than it
+		// may (cancelling, then succeeded) breaks an invariant, which the oracle reports, and
+		// then the step fails instead.
+		if w.cancellingSeen {
+			return &PreconditionError{
+				Want: "an export request still being cancelled (cancelling), to cancel it again",
+				Got: fmt.Sprintf("request %s, seen cancelling, had its cancellation settle before the second cancel went out "+
+					"(the cancel answered %d and its status then showed it completed)", w.requestID, resp.Status),
+				Advice: adviceSlowCancel,
+			}
+		}
 		return &PreconditionError{
-			Want: "an export request still being cancelled (cancelling), to cancel it again",
-			Got: fmt.Sprintf("request %s was seen cancelling, but its cancellation settled before the second cancel went out "+
+			Want: "an export request still running, to cancel it",
+			Got: fmt.Sprintf("request %s, seen running, completed before its cancel went out "+
 				"(the cancel answered %d and its status then showed it completed)", w.requestID, resp.Status),
-			Advice: adviceSlowCancel,
+			Advice: adviceRunning,
 		}
 	}
 	return nil

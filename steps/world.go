@@ -101,10 +101,11 @@ type World struct {
 	last        *Response
 	requestID   export.ID
 	beforeItems map[string]export.Item // items as last seen before the cancel was sent
-	// cancellingSeen says that the precondition saw the scenario's request cancelling after
-	// its own cancel: a later cancel refused because the request has completed since then
-	// means the cancellation settled too fast for the scenario.
-	cancellingSeen bool
+	// seenRunning says that the precondition saw the scenario's request still running, and
+	// cancellingSeen that it saw it cancelling after its own cancel: a later cancel refused
+	// because the request has completed since then means the target was too fast for the
+	// scenario (the export finished, or the cancellation settled, before the cancel went out).
+	seenRunning, cancellingSeen bool
 }
 
 // Initializer returns godog's scenario initializer for cfg: it creates a fresh World for each

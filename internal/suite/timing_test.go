@@ -11,8 +11,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"conform/export"
 	"conform/fakeserver"
 	"conform/fakeserver/bundled"
+	"conform/internal/transport"
 	"conform/steps"
 )
 
@@ -57,8 +59,13 @@ func TestNoFalseAlarmForATimingVariant(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				opts := fakeserver.Options{Variants: []fakeserver.Variant{tt.variant}}
 				seen, said := &seenAnswers{}, &notes{}
-				o := Options{NewTarget: bundled.Target(opts), Concurrency: 4, Envelopes: seen.envelope, Note: said.add}
+				o := Options{NewTarget: bundled.Target(opts), Concurrency: 4, Envelopes: seen.envelope, Note: said.add,
+					Formats: []Format{{Name: "progress"}}}
 				if live {
+					// Cancelling lasts well beyond the moment of unknown, so that the second
+					// cancel of a busy machine still finds it (else that scenario is, rightly,
+					// skipped: TestACancellationThatSettlesBetweenTheTwoCancelsSkips).
+					opts.CancelDelay = 2 * time.Second
 					o.NewTarget, o.LeaveOut, o.PollInterval = liveFake(t, opts), []string{"@fake-only"}, 20*time.Millisecond
 				}
 				var out bytes.Buffer
@@ -168,7 +175,7 @@ func TestACancellationThatSettlesBetweenTheTwoCancelsSkips(t *testing.T) {
 	s := res.Skipped[0]
 	require.Equal(t, "Cancelling again while the cancellation is under way is accepted", s.Scenario)
 	require.Equal(t, "I cancel the export request again", s.Step)
-	require.Contains(t, s.Reason, "its cancellation settled before the second cancel went out (the cancel answered 400")
+	require.Contains(t, s.Reason, "had its cancellation settle before the second cancel went out (the cancel answered 400")
 	require.Contains(t, s.Reason, "--tags 'not @needs-slow-cancel'")
 
 	out.Reset()
@@ -176,5 +183,65 @@ func TestACancellationThatSettlesBetweenTheTwoCancelsSkips(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, res.Passed)
 	require.Empty(t, res.Skipped)
-	require.Contains(t, out.String(), "its cancellation settled before the second cancel went out")
+	require.Contains(t, out.String(), "had its cancellation settle before the second cancel went out")
+}
+
+// TestAnExportThatFinishesBeforeItsCancelSkips: a request seen running that completes before
+// the scenario's cancel goes out (here the clock jumps ten minutes before it) cannot be
+// cancelled: its scenarios are skipped with the reason, as when it finishes before it is seen
+// running, and fail with strict preconditions.
+func TestAnExportThatFinishesBeforeItsCancelSkips(t *testing.T) {
+	// The bundled fake holds a seeded request as it is until it is cancelled: this needs the
+	// live arranger's requests, which run on the fake's clock.
+	clock := fakeserver.NewManualClock(bundled.Epoch())
+	fake := fakeserver.New(fakeserver.Options{Clock: clock, Username: "u", Password: "p"})
+	live := steps.LiveTarget(steps.LiveConfig{
+		Root:         "http://late.test" + export.Root,
+		Transport:    transport.InProcess(fake),
+		Auth:         func(r *http.Request) error { r.SetBasicAuth("u", "p"); return nil },
+		PollInterval: 100 * time.Millisecond,
+		Waiter:       clockWaiter{clock},
+	})
+	late := func(ctx context.Context) (*steps.Target, error) {
+		t, err := live(ctx)
+		if err != nil {
+			return nil, err
+		}
+		t.Now = clock.Now
+		t.Transport = &jumping{next: t.Transport, waiter: t.Waiter, jump: 10 * time.Minute,
+			at: func(r *http.Request, cancels, _ int) bool { return isCancel(r) && cancels == 0 }}
+		return t, nil
+	}
+	var out bytes.Buffer
+	res, err := Run(context.Background(), Options{NewTarget: late, LeaveOut: []string{"@fake-only"}, PollInterval: 100 * time.Millisecond, Output: &out})
+	require.NoError(t, err)
+	require.True(t, res.Passed, out.String())
+	skipped := map[string]string{}
+	for _, s := range res.Skipped {
+		skipped[s.Scenario] = s.Step
+		require.Contains(t, s.Reason, "completed before its cancel went out (the cancel answered 400", s.Scenario)
+	}
+	require.Equal(t, map[string]string{
+		// The scenario's own cancel, the step this fixes.
+		"A running request is cancelled":                                  "I cancel the export request",
+		"Tables that finished before the cancellation keep their results": "I cancel the export request",
+		// The arrangers' cancels, which were skipped so before.
+		"Cancelling a request that has already cancelled":                  `an export request that has completed with progress "cancelled"`,
+		"Cancelling again while the cancellation is under way is accepted": "an export request that is being cancelled",
+	}, skipped, out.String())
+
+	out.Reset()
+	res, err = Run(context.Background(), Options{NewTarget: late, LeaveOut: []string{"@fake-only"}, PollInterval: 100 * time.Millisecond,
+		Output: &out, StrictPreconditions: true})
+	require.NoError(t, err)
+	require.False(t, res.Passed)
+	require.Contains(t, out.String(), "seen running, completed before its cancel went out")
+}
+
+// clockWaiter "waits" by moving a manual clock on.
+type clockWaiter struct{ clock *fakeserver.ManualClock }
+
+func (w clockWaiter) Wait(ctx context.Context, d time.Duration) error {
+	w.clock.Advance(d)
+	return ctx.Err()
 }

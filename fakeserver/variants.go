@@ -88,6 +88,7 @@ var variantDescriptions = []struct {
 			`without seconds when they are zero (2022-11-29T16:22+01:00), with them otherwise (2022-11-29T16:21:58+01:00), ` +
 			"instead of RFC 3339 in UTC. The request's own dates keep their form, so that a document carries both.",
 		datesJava,
+		nil,
 	},
 	{
 		VariantDatesAsDateTimeType,

@@ -15,9 +15,9 @@ import (
 	"conform/openapi"
 )
 
-// scriptedWorld is a world whose target answers each status call of request 4711 with the next
+// docsWorld is a world whose target answers each status call of request 4711 with the next
 // of docs (the last one again once they run out), 200 application/json.
-func scriptedWorld(t *testing.T, docs ...string) *World {
+func docsWorld(t *testing.T, docs ...string) *World {
 	t.Helper()
 	var mu sync.Mutex
 	next := 0
@@ -68,7 +68,7 @@ func scriptedDoc(p export.Progress, tables ...string) string {
 // while its tables end succeeded (8) and one says a progress nobody knows (1): the step error
 // names the request's breach before the tables' lines, whatever their numbers.
 func TestStepErrorPutsTheCauseFirst(t *testing.T) {
-	w := scriptedWorld(t,
+	w := docsWorld(t,
 		scriptedDoc(export.Cancelling, "A", "processing", "B", "pending", "C", "pending"),
 		scriptedDoc(export.Succeeded, "A", "succeeded", "B", "succeeded", "C", "done"),
 	)

@@ -106,7 +106,7 @@ func proxyCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 	}
 	u.Path = u.Path[:len(u.Path)-len(export.Root)] // requests carry the root themselves
 	rt, err := transport.New(transport.Options{CAFile: pf.live.caFile, InsecureSkipVerify: pf.live.insecure,
-		Timeout: pf.live.requestTimeout, MaxRetries: -1, MaxIdleConnsPerHost: 64, Warn: stderr})
+		Timeout: pf.live.requestTimeout, MaxRetries: -1, MaxIdleConnsPerHost: 64, DisableCompression: true, Warn: stderr})
 	if err != nil {
 		return &configError{err: err}
 	}

@@ -94,7 +94,7 @@ func New(o Options) (*Proxy, error) {
 		o.Validator = o.Validator.Redacting(o.Redactor.Bytes)
 	}
 	if o.Transport == nil {
-		rt, err := transport.New(transport.Options{MaxRetries: -1, MaxIdleConnsPerHost: 64})
+		rt, err := transport.New(transport.Options{MaxRetries: -1, MaxIdleConnsPerHost: 64, DisableCompression: true})
 		if err != nil {
 			return nil, err
 		}
@@ -202,7 +202,13 @@ func (p *Proxy) judge(out *http.Request) (*http.Response, error) {
 		ex = steps.Exchange{At: at, Method: out.Method, URL: out.URL.String(), ReqHeader: out.Header,
 			Status: resp.StatusCode, RespHeader: resp.Header, Err: fmt.Errorf("a body is larger than %d bytes: not judged", p.o.MaxBodyBytes)}
 	default:
-		ex, problems = p.auditor.Judge(out, reqBody, resp.StatusCode, resp.Header, body, at)
+		judged, header, derr := decodeBody(resp.Header, body, p.o.MaxBodyBytes)
+		if derr != nil {
+			ex = steps.Exchange{At: at, Method: out.Method, URL: out.URL.String(), ReqHeader: out.Header,
+				Status: resp.StatusCode, RespHeader: resp.Header, Err: fmt.Errorf("%w: not judged", derr)}
+			break
+		}
+		ex, problems = p.auditor.Judge(out, reqBody, resp.StatusCode, header, judged, at)
 		p.log(problems)
 	}
 	p.record(ex, problems)

@@ -54,6 +54,10 @@ type Options struct {
 	// MaxIdleConnsPerHost is how many idle connections the default base keeps per host; 0 is
 	// net/http's default (2). A load keeps one per worker, or it measures connection set-up.
 	MaxIdleConnsPerHost int
+	// DisableCompression stops the default base from asking for gzip on its own and decoding
+	// the answer behind the caller's back: a proxy must hand on the bytes the target sent, and
+	// ask for an encoding only when its client did. It only takes effect through that default.
+	DisableCompression bool
 	// Base performs single attempts. nil means a clone of http.DefaultTransport (so proxy
 	// settings come from the environment through http.ProxyFromEnvironment) using TLSConfig.
 	// CAFile, InsecureSkipVerify and MaxIdleConnsPerHost only take effect through that
@@ -91,6 +95,7 @@ func New(o Options) (http.RoundTripper, error) {
 			t.MaxIdleConnsPerHost = o.MaxIdleConnsPerHost
 			t.MaxIdleConns = max(t.MaxIdleConns, o.MaxIdleConnsPerHost)
 		}
+		t.DisableCompression = o.DisableCompression
 		base = t
 	}
 	if o.InsecureSkipVerify {

@@ -31,7 +31,9 @@ run judges its own: against the spec, and for each export request against the in
 following the ids it sees in creates, status calls and cancels. Each violation is logged on one
 line when it happens. On SIGINT or SIGTERM, or after --duration, it writes the reports asked for
 (one test case per export request, with its exchanges and timeline) and exits 0 when it saw no
-violation, 1 when it saw one.`
+violation, 1 when it saw one, 3 when the target answered none of the requests forwarded to it,
+whatever reports were asked for. An answer not judged (too large, or in an encoding it cannot
+decode) is logged and counted, and is no violation.`
 
 // proxyFlags are the parsed flags of `conform proxy`.
 type proxyFlags struct {
@@ -160,22 +162,29 @@ func proxyCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 		why = cause.Error()
 	}
 
-	exchanges := p.Exchanges()
+	// Only what was answered and judged goes into the reports: an answer not judged, or a
+	// request not answered, is counted and logged, and has no verdict to show.
+	var exchanges []steps.Exchange
+	for _, ex := range p.Exchanges() {
+		if proxy.Judged(ex) {
+			exchanges = append(exchanges, ex)
+		}
+	}
 	covered := cov.Report()
-	fmt.Fprintf(stderr, "conform proxy: stopped by %s: %s\n", why, trafficSummary(covered, p.Violations()))
+	stats := p.Stats()
+	fmt.Fprintf(stderr, "conform proxy: stopped by %s: %s\n", why, proxySummary(covered, p.Violations(), stats))
 	if n := p.Dropped(); n > 0 {
 		fmt.Fprintf(stderr, "conform proxy: %d exchange(s) after the first %d were judged and logged but are not in the reports (--max-exchanges)\n", n, pf.maxKept)
 	}
 	out := red.CredentialForms().Writer(stdout)
 	defer out.Close()
-	passed := true
 	if len(pf.formats) > 0 || pf.report != "" {
-		res, err := reportTraffic(context.WithoutCancel(ctx), "Traffic through conform proxy to "+root, "", exchanges, spec,
-			trafficReports{formats: pf.formats, report: pf.report, coverage: &covered}, red.Bytes, red.CredentialForms().String, out)
-		if err != nil {
+		// The reports show the verdict; they do not make it: the exit code is the same whether
+		// they are asked for or not.
+		if _, err := reportTraffic(context.WithoutCancel(ctx), "Traffic through conform proxy to "+root, "", exchanges, spec,
+			trafficReports{formats: pf.formats, report: pf.report, coverage: &covered}, red.Bytes, red.CredentialForms().String, out); err != nil {
 			return err
 		}
-		passed = res.Passed
 	}
 	if pf.report != "" {
 		fmt.Fprintf(stderr, "conform proxy: report written to %s\n", pf.report)
@@ -183,8 +192,24 @@ func proxyCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 	if err := writeCoverage(covered, pf.coverage, stderr); err != nil {
 		return err
 	}
-	if p.Violations() > 0 || !passed {
+	switch {
+	case p.Violations() > 0:
 		return errNotConforming
+	case stats.Answered == 0 && stats.Unanswered > 0:
+		return &target.Error{Kind: target.Unreachable, Err: fmt.Errorf("the target %s answered none of the %d request(s) forwarded to it", root, stats.Unanswered)}
 	}
 	return checkCoverage(covered, pf.coverage)
+}
+
+// proxySummary is trafficSummary, and what the proxy forwarded without a verdict: answers not
+// judged, requests the target did not answer.
+func proxySummary(c coverage.Report, violations int, s proxy.Stats) string {
+	line := trafficSummary(c, violations)
+	if s.NotJudged > 0 {
+		line += fmt.Sprintf("; %d answer(s) not judged (a body over --max-response-bytes, or an encoding it cannot decode)", s.NotJudged)
+	}
+	if s.Unanswered > 0 {
+		line += fmt.Sprintf("; %d request(s) the target did not answer (502 to the client)", s.Unanswered)
+	}
+	return line
 }

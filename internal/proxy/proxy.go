@@ -50,8 +50,9 @@ type Options struct {
 	MaxBodyBytes int64
 	// Annotate adds AnnotationHeader to every answer that breaks the spec or an invariant.
 	Annotate bool
-	// Log receives one line per violation, as it happens; nil discards them.
-	Log func(line string)
+	// Log receives one line per violation, as it happens, and one per answer not judged or
+	// request not answered; nil discards them.
+	Log logFunc
 	// Redactor learns the credentials that pass through and is applied to every log line;
 	// nil means a new one. The reports use it too (Redactor()).
 	Redactor *credentials.Redactor
@@ -65,6 +66,9 @@ type Options struct {
 	Exchange func(steps.Exchange)
 }
 
+// logFunc receives one line of the log.
+type logFunc func(line string)
+
 // DefaultMaxKept is the default of Options.MaxKept: with answers of a few KB, a few hundred MB.
 const DefaultMaxKept = 100_000
 
@@ -74,10 +78,11 @@ type Proxy struct {
 	rp      *httputil.ReverseProxy // forwards; its transport is judge
 	auditor *steps.Auditor
 
-	mu         sync.Mutex // guards exchanges, dropped and violations
+	mu         sync.Mutex // guards exchanges, dropped, violations and stats
 	exchanges  []steps.Exchange
 	dropped    int
 	violations int
+	stats      Stats
 }
 
 // New returns a proxy for o. It fails when o names no target or no validator, or the default
@@ -185,33 +190,46 @@ func (p *Proxy) judge(out *http.Request) (*http.Response, error) {
 	}
 	at := p.o.Now()
 	resp, err := p.o.Transport.RoundTrip(out)
+	if err != nil && out.Context().Err() != nil {
+		return nil, err // the client left: nobody waits for an answer, and the target is not at fault
+	}
 	if err != nil {
-		p.record(steps.Exchange{At: at, Method: out.Method, URL: out.URL.String(), ReqHeader: out.Header, ReqBody: reqBody, Err: err}, nil)
+		err = &UnansweredError{Err: err}
+		p.o.Log.say(p.o.Redactor, fmt.Sprintf("%s %s: %v", out.Method, out.URL.EscapedPath(), err))
+		p.record(steps.Exchange{At: at, Method: out.Method, URL: out.URL.String(), ReqHeader: out.Header, ReqBody: reqBody, Err: err}, nil, outcomeUnanswered)
 		return nil, err
 	}
 	body, rest, err := readCapped(resp.Body, p.o.MaxBodyBytes)
 	var ex steps.Exchange
 	var problems []string
+	outcome := outcomeJudged
 	switch {
 	case err != nil:
 		ex = steps.Exchange{At: at, Method: out.Method, URL: out.URL.String(), ReqHeader: out.Header, ReqBody: reqBody,
 			Status: resp.StatusCode, RespHeader: resp.Header, Err: err}
-		problems = []string{"the answer could not be read: " + err.Error()}
+		// A read that fails (a timeout, a cut connection) is the target's: a violation, logged.
+		problems = []string{fmt.Sprintf("%s %s: the answer could not be read: %v", out.Method, out.URL.EscapedPath(), err)}
+		p.log(problems)
 		rest = failingReader{err} // the client gets what came, then the cut, as from the target
 	case rest != http.NoBody || reqRest != http.NoBody:
+		outcome = outcomeNotJudged
 		ex = steps.Exchange{At: at, Method: out.Method, URL: out.URL.String(), ReqHeader: out.Header,
-			Status: resp.StatusCode, RespHeader: resp.Header, Err: fmt.Errorf("a body is larger than %d bytes: not judged", p.o.MaxBodyBytes)}
+			Status: resp.StatusCode, RespHeader: resp.Header, Err: &NotJudgedError{Reason: fmt.Errorf("a body is larger than %d bytes", p.o.MaxBodyBytes)}}
 	default:
 		judged, header, derr := decodeBody(resp.Header, body, p.o.MaxBodyBytes)
 		if derr != nil {
+			outcome = outcomeNotJudged
 			ex = steps.Exchange{At: at, Method: out.Method, URL: out.URL.String(), ReqHeader: out.Header,
-				Status: resp.StatusCode, RespHeader: resp.Header, Err: fmt.Errorf("%w: not judged", derr)}
+				Status: resp.StatusCode, RespHeader: resp.Header, Err: &NotJudgedError{Reason: derr}}
 			break
 		}
 		ex, problems = p.auditor.Judge(out, reqBody, resp.StatusCode, header, judged, at)
 		p.log(problems)
 	}
-	p.record(ex, problems)
+	if outcome == outcomeNotJudged {
+		p.o.Log.say(p.o.Redactor, fmt.Sprintf("%s %s: %v", out.Method, out.URL.EscapedPath(), ex.Err))
+	}
+	p.record(ex, problems, outcome)
 	resp.Body = struct {
 		io.Reader
 		io.Closer
@@ -233,7 +251,7 @@ func (p *Proxy) fail(w http.ResponseWriter, _ *http.Request, err error) {
 		http.Error(w, "conform proxy: "+err.Error(), http.StatusBadRequest)
 		return
 	}
-	http.Error(w, "conform proxy: the target did not answer: "+p.o.Redactor.String(err.Error()), http.StatusBadGateway)
+	http.Error(w, "conform proxy: "+p.o.Redactor.String(err.Error()), http.StatusBadGateway)
 }
 
 // bufferPool lends the reverse proxy its copy buffers, which it would otherwise allocate, 32 KB
@@ -256,16 +274,29 @@ func (f failingReader) Read([]byte) (int, error) { return 0, f.err }
 
 // log logs each violation on one line.
 func (p *Proxy) log(problems []string) {
-	if p.o.Log == nil {
-		return
-	}
 	for _, line := range problems {
-		p.o.Log(p.o.Redactor.String(line))
+		p.o.Log.say(p.o.Redactor, line)
 	}
 }
 
-// record keeps ex for the reports, while there is room, and counts its violations.
-func (p *Proxy) record(ex steps.Exchange, problems []string) {
+// say logs line, redacted, when there is a log.
+func (l logFunc) say(red *credentials.Redactor, line string) {
+	if l != nil {
+		l(red.String(line))
+	}
+}
+
+// outcome is what became of an exchange.
+type outcome int
+
+const (
+	outcomeJudged     outcome = iota // answered and judged
+	outcomeNotJudged                 // answered, forwarded, not judged (NotJudgedError)
+	outcomeUnanswered                // the target did not answer (UnansweredError)
+)
+
+// record keeps ex for the reports, while there is room, and counts it and its violations.
+func (p *Proxy) record(ex steps.Exchange, problems []string, o outcome) {
 	if p.o.Exchange != nil {
 		p.o.Exchange(ex)
 	}
@@ -276,7 +307,52 @@ func (p *Proxy) record(ex steps.Exchange, problems []string) {
 	} else {
 		p.dropped++
 	}
+	switch o {
+	case outcomeUnanswered:
+		p.stats.Unanswered++
+	case outcomeNotJudged:
+		p.stats.Answered++
+		p.stats.NotJudged++
+	default:
+		p.stats.Answered++
+	}
 	p.violations += len(problems)
+}
+
+// NotJudgedError is the Err of an exchange the proxy forwarded but did not judge: a body larger
+// than MaxBodyBytes (as sent, or once decoded), or in an encoding it cannot decode. It is no
+// violation: the proxy cannot tell.
+type NotJudgedError struct{ Reason error }
+
+func (e *NotJudgedError) Error() string { return e.Reason.Error() + ": not judged" }
+func (e *NotJudgedError) Unwrap() error { return e.Reason }
+
+// UnansweredError is the Err of an exchange the target did not answer (the client got 502).
+type UnansweredError struct{ Err error }
+
+func (e *UnansweredError) Error() string { return "the target did not answer: " + e.Err.Error() }
+func (e *UnansweredError) Unwrap() error { return e.Err }
+
+// Judged reports whether ex was answered and judged: an exchange not judged, or not answered,
+// has nothing to show in a report of conformance (Stats counts them).
+func Judged(ex steps.Exchange) bool {
+	var nj *NotJudgedError
+	var un *UnansweredError
+	return !errors.As(ex.Err, &nj) && !errors.As(ex.Err, &un)
+}
+
+// Stats counts what became of the requests a proxy forwarded.
+type Stats struct {
+	Answered   int // requests the target answered, judged or not
+	NotJudged  int // answers forwarded but not judged (NotJudgedError)
+	Unanswered int // requests the target did not answer: the client got 502
+}
+
+// Stats returns what became of the requests forwarded so far.
+func (p *Proxy) Stats() Stats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stats
 }
 
 // readCapped reads up to max bytes of r; rest is what is left (http.NoBody when r ended).

@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"conform/export"
+)
+
+// proxyRun is `conform proxy` running in-process.
+type proxyRun struct {
+	url            string // the proxy's API root, as it printed it
+	stdout, stderr *syncBuffer
+	stop           context.CancelFunc
+	code           chan int
+}
+
+var listeningRe = regexp.MustCompile(`listening on (http://\S+?` + regexp.QuoteMeta(export.Root) + `)`)
+
+// startProxy runs `conform proxy args...` in-process and waits, with a deadline, until it
+// says where it listens. It fails the test if the proxy ends first.
+func startProxy(t testing.TB, args ...string) *proxyRun {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr := &proxyRun{stdout: &syncBuffer{}, stderr: &syncBuffer{}, stop: cancel, code: make(chan int, 1)}
+	go func() {
+		pr.code <- run(ctx, append([]string{"proxy"}, args...), noEnv, strings.NewReader(""), pr.stdout, pr.stderr)
+	}()
+	t.Cleanup(cancel)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if m := listeningRe.FindStringSubmatch(pr.stdout.String()); m != nil {
+			pr.url = m[1]
+			return pr
+		}
+		select {
+		case code := <-pr.code:
+			t.Fatalf("conform proxy ended with %d before listening\nstdout:\n%s\nstderr:\n%s", code, pr.stdout, pr.stderr)
+		case <-time.After(10 * time.Millisecond): // polling with a deadline
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("conform proxy did not say where it listens\nstdout:\n%s\nstderr:\n%s", pr.stdout, pr.stderr)
+		}
+	}
+}
+
+// end stops the proxy, as the end of its context does, and returns its exit code.
+func (pr *proxyRun) end(t testing.TB) int {
+	t.Helper()
+	pr.stop()
+	select {
+	case code := <-pr.code:
+		return code
+	case <-time.After(30 * time.Second):
+		t.Fatalf("conform proxy did not stop\nstderr:\n%s", pr.stderr)
+		return 0
+	}
+}
+
+// through sends one request through the proxy with the tests' credentials and returns the
+// status and body the client got.
+func (pr *proxyRun) through(t testing.TB, method, path string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, pr.url+path, nil)
+	require.NoError(t, err)
+	req.SetBasicAuth("alice", canary)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// stoppedLine is the proxy's summary line, from stderr.
+func stoppedLine(stderr string) string {
+	for _, line := range strings.Split(stderr, "\n") {
+		if strings.Contains(line, "conform proxy: stopped by") {
+			return line
+		}
+	}
+	return ""
+}
+
+// withAndWithoutReports runs f twice: without reports, and with a JUnit report and the HTML
+// report asked for; the verdict must not depend on them.
+func withAndWithoutReports(t *testing.T, f func(t *testing.T, reportArgs []string) (code int, stderr string)) {
+	t.Helper()
+	var codes []int
+	var lines []string
+	for _, name := range []string{"without reports", "with reports"} {
+		t.Run(name, func(t *testing.T) {
+			var args []string
+			if name == "with reports" {
+				dir := t.TempDir()
+				args = []string{"--format", "junit:" + filepath.Join(dir, "proxy.xml"), "--report", filepath.Join(dir, "proxy.html")}
+			}
+			code, stderr := f(t, args)
+			codes = append(codes, code)
+			lines = append(lines, stoppedLine(stderr))
+		})
+	}
+	if t.Failed() {
+		return
+	}
+	require.Len(t, codes, 2)
+	require.Equal(t, codes[0], codes[1], "the exit code does not depend on the reports")
+	require.Equal(t, lines[0], lines[1], "the console does not depend on the reports")
+}
+
+func TestProxyTargetNeverReachedExits3(t *testing.T) {
+	port, err := freePort() // nothing listens there any more
+	require.NoError(t, err)
+	withAndWithoutReports(t, func(t *testing.T, reports []string) (int, string) {
+		pr := startProxy(t, append([]string{"--target", "http://127.0.0.1:" + port, "--addr", "127.0.0.1:0"}, reports...)...)
+		status, _ := pr.through(t, http.MethodGet, "/exportStatuses/1")
+		require.Equal(t, http.StatusBadGateway, status)
+		code := pr.end(t)
+		stderr := pr.stderr.String()
+		require.Equal(t, exitUnreachable, code, stderr)
+		require.Contains(t, stderr, "conform proxy: GET "+export.Root+"/exportStatuses/1: the target did not answer: ", "each unanswered request is logged")
+		require.Contains(t, stderr, "1 request(s) the target did not answer (502 to the client)")
+		require.Contains(t, stderr, "conform: target unreachable: the target http://127.0.0.1:"+port+export.Root+" answered none of the 1 request(s) forwarded to it")
+		return code, stderr
+	})
+}
+
+func TestProxyOversizedBodyIsCountedNotAViolation(t *testing.T) {
+	big := `{"x":"` + strings.Repeat("x", 4096) + `"}`
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, big)
+	}))
+	defer target.Close()
+	withAndWithoutReports(t, func(t *testing.T, reports []string) (int, string) {
+		pr := startProxy(t, append([]string{"--target", target.URL, "--addr", "127.0.0.1:0", "--max-response-bytes", "1024"}, reports...)...)
+		status, body := pr.through(t, http.MethodGet, "/exportStatuses/1")
+		require.Equal(t, http.StatusOK, status)
+		require.Equal(t, big, body)
+		code := pr.end(t)
+		stderr := pr.stderr.String()
+		require.Equal(t, exitPass, code, stderr)
+		require.Contains(t, stderr, "conform proxy: GET "+export.Root+"/exportStatuses/1: a body is larger than 1024 bytes: not judged")
+		require.Contains(t, stderr, "no violation; 1 answer(s) not judged")
+		return code, stderr
+	})
+}
+
+func TestProxyLogsABodyReadThatTimesOut(t *testing.T) {
+	hold := make(chan struct{})
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		io.WriteString(w, `{"requestId":`)
+		w.(http.Flusher).Flush()
+		select { // the rest never comes
+		case <-hold:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(target.Close)
+	t.Cleanup(func() { close(hold) })
+	withAndWithoutReports(t, func(t *testing.T, reports []string) (int, string) {
+		pr := startProxy(t, append([]string{"--target", target.URL, "--addr", "127.0.0.1:0", "--request-timeout", "300ms"}, reports...)...)
+		req, err := http.NewRequest(http.MethodGet, pr.url+"/exportStatuses/1", nil)
+		require.NoError(t, err)
+		if resp, err := http.DefaultClient.Do(req); err == nil { // the client may see the cut as EOF
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+		code := pr.end(t)
+		stderr := pr.stderr.String()
+		require.Equal(t, exitFail, code, stderr)
+		require.Contains(t, stderr, "conform proxy: GET "+export.Root+"/exportStatuses/1: the answer could not be read: ", "the failed read is logged")
+		require.Contains(t, stderr, ": 1 violation(s)")
+		return code, stderr
+	})
+}

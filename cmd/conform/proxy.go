@@ -32,13 +32,16 @@ following the ids it sees in creates, status calls and cancels. Each violation i
 line when it happens. On SIGINT or SIGTERM, or after --duration, it writes the reports asked for
 (one test case per export request, with its exchanges and timeline) and exits 0 when it saw no
 violation, 1 when it saw one, 3 when the target answered none of the requests forwarded to it,
-whatever reports were asked for. An answer not judged (too large, or in an encoding it cannot
+whatever reports were asked for. A request that breaks the spec is the client's violation,
+logged ("client: ...") and counted apart, and fails the proxy only with
+--fail-on-client-violations. An answer not judged (too large, or in an encoding it cannot
 decode) is logged and counted, and is no violation.`
 
 // proxyFlags are the parsed flags of `conform proxy`.
 type proxyFlags struct {
 	target, addr string
 	annotate     bool
+	failOnClient bool
 	duration     time.Duration
 	spec         string
 	overlays     stringList
@@ -55,6 +58,7 @@ func parseProxyFlags(args []string, stdout io.Writer) (proxyFlags, error) {
 	fs.StringVar(&pf.target, "target", "", "forward to this `URL`: a host (https://host) or a path before the API root (a gateway's); required")
 	fs.StringVar(&pf.addr, "addr", "127.0.0.1:8081", "listen on this `HOST:PORT`; port 0 picks a free one (the URL printed says which)")
 	fs.BoolVar(&pf.annotate, "annotate", false, "add a "+proxy.AnnotationHeader+" header, a JSON array of the violations, to every answer that has some")
+	fs.BoolVar(&pf.failOnClient, "fail-on-client-violations", false, "exit 1 also when a client's request breaks the spec (or is no call of the API), not only when the target's answers do")
 	fs.DurationVar(&pf.duration, "duration", 0, "stop after this long and write the reports (default: run until SIGINT or SIGTERM)")
 	fs.StringVar(&pf.spec, "spec", "", "judge against this OpenAPI 3.0 or 3.1 document (`FILE`) instead of the embedded spec")
 	fs.Var(&pf.overlays, "overlay", "apply this OpenAPI Overlay 1.0 `FILE` to the spec; repeatable")
@@ -172,7 +176,7 @@ func proxyCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 	}
 	covered := cov.Report()
 	stats := p.Stats()
-	fmt.Fprintf(stderr, "conform proxy: stopped by %s: %s\n", why, proxySummary(covered, p.Violations(), stats))
+	fmt.Fprintf(stderr, "conform proxy: stopped by %s: %s\n", why, proxySummary(covered, p.Violations(), p.ClientViolations(), stats))
 	if n := p.Dropped(); n > 0 {
 		fmt.Fprintf(stderr, "conform proxy: %d exchange(s) after the first %d were judged and logged but are not in the reports (--max-exchanges)\n", n, pf.maxKept)
 	}
@@ -195,16 +199,22 @@ func proxyCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 	switch {
 	case p.Violations() > 0:
 		return errNotConforming
+	case pf.failOnClient && p.ClientViolations() > 0:
+		return clientViolationsError(p.ClientViolations())
 	case stats.Answered == 0 && stats.Unanswered > 0:
 		return &target.Error{Kind: target.Unreachable, Err: fmt.Errorf("the target %s answered none of the %d request(s) forwarded to it", root, stats.Unanswered)}
 	}
 	return checkCoverage(covered, pf.coverage)
 }
 
-// proxySummary is trafficSummary, and what the proxy forwarded without a verdict: answers not
+// proxySummary is trafficSummary (whose violations are the target's), the violations of the
+// clients' requests, and what the proxy forwarded without a verdict: answers not
 // judged, requests the target did not answer.
-func proxySummary(c coverage.Report, violations int, s proxy.Stats) string {
+func proxySummary(c coverage.Report, violations, clientViolations int, s proxy.Stats) string {
 	line := trafficSummary(c, violations)
+	if clientViolations > 0 {
+		line += fmt.Sprintf("; %d client violation(s): requests that break the spec, not the target's doing", clientViolations)
+	}
 	if s.NotJudged > 0 {
 		line += fmt.Sprintf("; %d answer(s) not judged (a body over --max-response-bytes, or an encoding it cannot decode)", s.NotJudged)
 	}
@@ -213,3 +223,14 @@ func proxySummary(c coverage.Report, violations int, s proxy.Stats) string {
 	}
 	return line
 }
+
+// clientViolationsError ends a proxy under --fail-on-client-violations whose clients' requests
+// broke the spec: exit 1, as errNotConforming, in words that do not blame the target.
+type clientViolationsError int
+
+func (e clientViolationsError) Error() string {
+	return fmt.Sprintf("the clients' requests broke the spec %d time(s) (--fail-on-client-violations)", int(e))
+}
+
+// Is makes it errNotConforming for exitCode.
+func (clientViolationsError) Is(target error) bool { return target == errNotConforming }

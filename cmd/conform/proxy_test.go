@@ -184,3 +184,39 @@ func TestProxyLogsABodyReadThatTimesOut(t *testing.T) {
 		return code, stderr
 	})
 }
+
+func TestProxyClientViolationsAreApart(t *testing.T) {
+	fake := liveFake(t, "alice", canary)
+	for _, tc := range []struct {
+		name string
+		args []string
+		want int
+	}{
+		{"by default they do not fail the target", nil, exitPass},
+		{"--fail-on-client-violations counts them", []string{"--fail-on-client-violations"}, exitFail},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			withAndWithoutReports(t, func(t *testing.T, reports []string) (int, string) {
+				args := append([]string{"--target", fake.URL, "--addr", "127.0.0.1:0"}, tc.args...)
+				pr := startProxy(t, append(args, reports...)...)
+				status, _ := pr.through(t, http.MethodOptions, "/exportRequests")
+				require.NotEqual(t, http.StatusBadGateway, status)
+				req, err := http.NewRequest(http.MethodPost, pr.url+"/exportRequests", strings.NewReader(`{"tables":"SHIPMENT"}`))
+				require.NoError(t, err)
+				req.SetBasicAuth("alice", canary)
+				req.Header.Set("Content-Type", "application/json")
+				resp, err := http.DefaultClient.Do(req)
+				require.NoError(t, err)
+				resp.Body.Close()
+				require.Equal(t, http.StatusBadRequest, resp.StatusCode)
+				code := pr.end(t)
+				stderr := pr.stderr.String()
+				require.Equal(t, tc.want, code, stderr)
+				require.Contains(t, stderr, "conform proxy: client: OPTIONS "+export.Root+"/exportRequests -: spec: request")
+				require.Contains(t, stderr, "conform proxy: client: createExportRequest -: spec: request")
+				require.Regexp(t, `: no violation; [1-9]\d* client violation\(s\)`, stderr, "the target's verdict, and the clients' apart")
+				return code, stderr
+			})
+		})
+	}
+}

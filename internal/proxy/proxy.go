@@ -21,8 +21,10 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"conform/internal/credentials"
 	"conform/internal/transport"
@@ -82,7 +84,10 @@ type Proxy struct {
 	exchanges  []steps.Exchange
 	dropped    int
 	violations int
-	stats      Stats
+	// clientViolations counts the violations of the client's requests, apart: they are not the
+	// target's.
+	clientViolations int
+	stats            Stats
 }
 
 // New returns a proxy for o. It fails when o names no target or no validator, or the default
@@ -161,6 +166,59 @@ func (p *Proxy) Violations() int {
 	return p.violations
 }
 
+// ClientViolations returns how many violations of the spec the clients' requests made: a request
+// the spec does not declare (OPTIONS, HEAD, an unknown path) or that breaks its declaration (a
+// malformed create). They are the client's, not the target's, and Violations does not count them.
+func (p *Proxy) ClientViolations() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.clientViolations
+}
+
+// ClientPrefix starts every log line about a violation of the client's request.
+const ClientPrefix = "client: "
+
+// verdict judges an exchange, and sets the violations of the request apart, as the client's: a
+// line each, starting with ClientPrefix. The answer to such a request is still judged where the
+// spec declares it (a 400 to a malformed create is the expected answer). ex keeps every
+// violation, so that the reports show both.
+func (p *Proxy) verdict(req *http.Request, reqBody []byte, status int, header http.Header, body []byte, at time.Time) (ex steps.Exchange, target, client []string) {
+	ex = p.auditor.Verdict(req, reqBody, status, header, body, at)
+	all := ex.Violations
+	var theirs []openapi.Violation
+	for _, v := range all {
+		if v.Where != "request" {
+			theirs = append(theirs, v)
+			continue
+		}
+		what := v.Operation
+		if what == "" {
+			what = v.Method + " " + v.Path
+		}
+		id := string(ex.Asked)
+		if id == "" {
+			id = "-"
+		}
+		where := v.Where
+		if v.Pointer != "" {
+			where += " " + v.Pointer
+		}
+		client = append(client, fmt.Sprintf("%s%s %s: spec: %s: %s", ClientPrefix, what, id, where, strings.Map(printable, v.Reason)))
+	}
+	ex.Violations = theirs
+	target = p.auditor.Problems(ex)
+	ex.Violations = all
+	return ex, target, client
+}
+
+// printable drops the control characters of a line of the log: it stays one line.
+func printable(r rune) rune {
+	if unicode.IsControl(r) {
+		return -1
+	}
+	return r
+}
+
 // Redactor is the redactor that knows every credential that passed through.
 func (p *Proxy) Redactor() *credentials.Redactor { return p.o.Redactor }
 
@@ -201,7 +259,7 @@ func (p *Proxy) judge(out *http.Request) (*http.Response, error) {
 	}
 	body, rest, err := readCapped(resp.Body, p.o.MaxBodyBytes)
 	var ex steps.Exchange
-	var problems []string
+	var problems, clientProblems []string
 	outcome := outcomeJudged
 	switch {
 	case err != nil:
@@ -223,13 +281,19 @@ func (p *Proxy) judge(out *http.Request) (*http.Response, error) {
 				Status: resp.StatusCode, RespHeader: resp.Header, Err: &NotJudgedError{Reason: derr}}
 			break
 		}
-		ex, problems = p.auditor.Judge(out, reqBody, resp.StatusCode, header, judged, at)
+		ex, problems, clientProblems = p.verdict(out, reqBody, resp.StatusCode, header, judged, at)
+		p.log(clientProblems)
 		p.log(problems)
 	}
 	if outcome == outcomeNotJudged {
 		p.o.Log.say(p.o.Redactor, fmt.Sprintf("%s %s: %v", out.Method, out.URL.EscapedPath(), ex.Err))
 	}
 	p.record(ex, problems, outcome)
+	if len(clientProblems) > 0 {
+		p.mu.Lock()
+		p.clientViolations += len(clientProblems)
+		p.mu.Unlock()
+	}
 	resp.Body = struct {
 		io.Reader
 		io.Closer
@@ -237,8 +301,8 @@ func (p *Proxy) judge(out *http.Request) (*http.Response, error) {
 	if p.o.Annotate {
 		// The header is conform's word: one the target sent under that name must not pass for it.
 		resp.Header.Del(AnnotationHeader)
-		if len(problems) > 0 {
-			resp.Header.Set(AnnotationHeader, annotation(redactAll(p.o.Redactor, problems)))
+		if all := append(clientProblems, problems...); len(all) > 0 {
+			resp.Header.Set(AnnotationHeader, annotation(redactAll(p.o.Redactor, all)))
 		}
 	}
 	return resp, nil

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"conform/export"
@@ -25,7 +26,7 @@ import (
 const proxySynopsis = `conform proxy --target URL [--addr HOST:PORT] [--annotate] [--duration D] [--format NAME[:FILE]]... [--report FILE.html] [flags]
 
 A validating reverse proxy in front of a target of the export API. It forwards every request
-unchanged (the client's credentials pass through, and are never logged or stored in a report)
+under the API root unchanged (any other path is answered 404 by the proxy, not forwarded) (the client's credentials pass through, and are never logged or stored in a report)
 and hands the client the target's answer unchanged, while it judges every exchange as conform
 run judges its own: against the spec, and for each export request against the invariants,
 following the ids it sees in creates, status calls and cancels. Each violation is logged on one
@@ -92,7 +93,88 @@ func parseProxyFlags(args []string, stdout io.Writer) (proxyFlags, error) {
 	if _, err := target.Root(pf.target); err != nil {
 		return fail("%v", err)
 	}
+	if self, err := isSelf(pf.target, pf.addr); err != nil {
+		return fail("--addr %q: %v", pf.addr, err)
+	} else if self {
+		return fail("--target %s is the proxy itself (--addr %s): every request would come back to it", pf.target, pf.addr)
+	}
 	return pf, nil
+}
+
+// isSelf reports whether the target URL names the address the proxy listens on: the same port,
+// and a host that is the listening host or, for a loopback or wildcard listener, any loopback
+// name (localhost, 127.0.0.1, [::1]) or, for a wildcard listener, an address of this machine.
+func isSelf(targetURL, addr string) (bool, error) {
+	lhost, lport, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false, err
+	}
+	u, err := url.Parse(targetURL)
+	if err != nil {
+		return false, err
+	}
+	tport := u.Port()
+	if tport == "" {
+		tport = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	if tport != lport {
+		return false, nil
+	}
+	thost := u.Hostname()
+	if strings.EqualFold(thost, lhost) {
+		return true, nil
+	}
+	local := func(h string) bool {
+		if strings.EqualFold(h, "localhost") {
+			return true
+		}
+		ip := net.ParseIP(h)
+		return ip != nil && ip.IsLoopback()
+	}
+	lip := net.ParseIP(lhost)
+	wildcard := lhost == "" || (lip != nil && lip.IsUnspecified())
+	switch {
+	case local(thost) && (local(lhost) || wildcard):
+		return true, nil
+	case wildcard:
+		tip := net.ParseIP(thost)
+		if tip == nil {
+			return false, nil
+		}
+		if tip.IsUnspecified() {
+			return true, nil
+		}
+		addrs, err := net.InterfaceAddrs()
+		if err != nil {
+			return false, nil // not cheap to tell: let it be
+		}
+		for _, a := range addrs {
+			if n, ok := a.(*net.IPNet); ok && n.IP.Equal(tip) {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
+// announceProxy says where the proxy listens, as it really does (a wildcard address stays one:
+// 0.0.0.0 as asked, though Go listens on [::] for it), and warns on stderr when that is not
+// loopback only: anyone who can reach the address can then send requests to the target through
+// it.
+func announceProxy(addr net.Addr, asked, root string, stdout, stderr io.Writer) {
+	where := addr.String()
+	tcp, ok := addr.(*net.TCPAddr)
+	if ok && tcp.IP.IsUnspecified() {
+		if host, _, err := net.SplitHostPort(asked); err == nil {
+			if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+				where = net.JoinHostPort(host, fmt.Sprint(tcp.Port))
+			}
+		}
+	}
+	fmt.Fprintf(stdout, "conform proxy: listening on http://%s%s, forwarding to %s\n", where, export.Root, root)
+	if ok && !tcp.IP.IsLoopback() {
+		fmt.Fprintf(stderr, "conform proxy: warning: listening on %s, not a loopback address: anyone who can reach it can send requests to %s through the proxy\n", where, root)
+	}
 }
 
 // proxyCmd is `conform proxy`.
@@ -151,9 +233,7 @@ func proxyCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 		case <-stopCtx.Done():
 		}
 	}()
-	err = serveUntil(stopCtx, srv, pf.addr, func(addr net.Addr) {
-		fmt.Fprintf(stdout, "conform proxy: listening on http://%s%s, forwarding to %s\n", dialAddr(addr), export.Root, root)
-	})
+	err = serveUntil(stopCtx, srv, pf.addr, func(addr net.Addr) { announceProxy(addr, pf.addr, root, stdout, stderr) })
 	switch {
 	case errors.Is(err, errSlowShutdown):
 		// What was judged is reported all the same.
@@ -217,6 +297,9 @@ func proxySummary(c coverage.Report, violations, clientViolations int, s proxy.S
 	}
 	if s.NotJudged > 0 {
 		line += fmt.Sprintf("; %d answer(s) not judged (a body over --max-response-bytes, or an encoding it cannot decode)", s.NotJudged)
+	}
+	if s.Refused > 0 {
+		line += fmt.Sprintf("; %d request(s) outside %s answered 404 by the proxy, not forwarded", s.Refused, export.Root)
 	}
 	if s.Unanswered > 0 {
 		line += fmt.Sprintf("; %d request(s) the target did not answer (502 to the client)", s.Unanswered)

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -219,4 +220,68 @@ func TestProxyClientViolationsAreApart(t *testing.T) {
 			})
 		})
 	}
+}
+
+func TestProxySaysWhereItReallyListens(t *testing.T) {
+	pr := startProxy(t, "--target", "http://127.0.0.1:1", "--addr", "0.0.0.0:0")
+	require.Regexp(t, `conform proxy: listening on http://0\.0\.0\.0:\d+/logisticsRestApi/data/v1, forwarding to`, pr.stdout.String())
+	require.Regexp(t, `conform proxy: warning: listening on 0\.0\.0\.0:\d+, not a loopback address: anyone who can reach it`, pr.stderr.String())
+	pr.end(t)
+
+	pr = startProxy(t, "--target", "http://127.0.0.1:1", "--addr", "127.0.0.1:0")
+	require.Regexp(t, `conform proxy: listening on http://127\.0\.0\.1:\d+/logisticsRestApi/data/v1, forwarding to`, pr.stdout.String())
+	pr.end(t)
+	require.NotContains(t, pr.stderr.String(), "warning", "loopback is no cause for a warning")
+}
+
+func TestProxyForwardsOnlyTheAPIRoot(t *testing.T) {
+	var mu sync.Mutex
+	var reached []string
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		reached = append(reached, r.URL.Path)
+		w.WriteHeader(http.StatusTeapot)
+	}))
+	defer target.Close()
+	pr := startProxy(t, "--target", target.URL, "--addr", "127.0.0.1:0")
+	host := strings.TrimSuffix(pr.url, export.Root)
+	for _, u := range []string{host + "/favicon.ico", host + "/", host + export.Root + "/../../admin", host + "/logisticsRestApi/data/v10/exportStatuses/1"} {
+		req, err := http.NewRequest(http.MethodGet, u, nil)
+		require.NoError(t, err)
+		req.SetBasicAuth("alice", canary)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, http.StatusNotFound, resp.StatusCode, u)
+	}
+	status, _ := pr.through(t, http.MethodGet, "/exportStatuses/1")
+	require.Equal(t, http.StatusTeapot, status, "the API root is forwarded")
+	pr.end(t)
+	mu.Lock()
+	defer mu.Unlock()
+	require.Equal(t, []string{export.Root + "/exportStatuses/1"}, reached, "nothing outside the API root reaches the target")
+	require.Contains(t, pr.stderr.String(), "; 4 request(s) outside "+export.Root+" answered 404 by the proxy, not forwarded")
+}
+
+func TestProxyRefusesToBeItsOwnTarget(t *testing.T) {
+	port, err := freePort()
+	require.NoError(t, err)
+	for _, tc := range []struct{ target, addr string }{
+		{"http://127.0.0.1:" + port, "127.0.0.1:" + port},
+		{"http://localhost:" + port, "127.0.0.1:" + port},
+		{"http://127.0.0.1:" + port + "/gateway", "localhost:" + port},
+		{"http://[::1]:" + port, "127.0.0.1:" + port},
+		{"http://127.0.0.1:" + port, "0.0.0.0:" + port},
+		{"http://LOCALHOST:" + port, ":" + port},
+	} {
+		t.Run(tc.target+" "+tc.addr, func(t *testing.T) {
+			code, _, stderr := conform(t, "proxy", "--target", tc.target, "--addr", tc.addr, "--duration", "1ms")
+			require.Equal(t, exitUsage, code, stderr)
+			require.Contains(t, stderr, "is the proxy itself")
+			require.Contains(t, stderr, "Run 'conform proxy --help' for usage.")
+		})
+	}
+	_, err = parseProxyFlags([]string{"--target", "http://127.0.0.1:" + port, "--addr", "127.0.0.1:0"}, io.Discard)
+	require.NoError(t, err, "another port is another server")
 }

@@ -1,5 +1,6 @@
 // Package proxy is conform proxy's engine: a reverse proxy in front of a target of the export
-// API that forwards every request unchanged and hands the client the target's answer unchanged,
+// API that forwards every request under the API root unchanged (and answers any other path 404
+// itself) and hands the client the target's answer unchanged,
 // while it judges every exchange as conform run judges its own (the spec, and for each export
 // request the oracle, following the ids it sees in creates, status calls and cancels), says each
 // violation on one line when it happens, and keeps the exchanges for the reports.
@@ -20,12 +21,14 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"path"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 	"unicode"
 
+	"conform/export"
 	"conform/internal/credentials"
 	"conform/internal/transport"
 	"conform/openapi"
@@ -222,9 +225,27 @@ func printable(r rune) rune {
 // Redactor is the redactor that knows every credential that passed through.
 func (p *Proxy) Redactor() *credentials.Redactor { return p.o.Redactor }
 
+// ServeHTTP forwards a request under the API root (export.Root) to the target, and answers any
+// other path 404 itself: the proxy stands in front of the export API, not of everything the
+// target serves. Those requests are counted (Stats.Refused), and their credentials never leave.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !underRoot(r.URL.Path) {
+		p.mu.Lock()
+		p.stats.Refused++
+		p.mu.Unlock()
+		http.Error(w, "conform proxy: only the export API under "+export.Root+" is forwarded", http.StatusNotFound)
+		return
+	}
 	p.o.Redactor.LearnAuthorization(r.Header.Get("Authorization"))
 	p.rp.ServeHTTP(w, r)
+}
+
+// underRoot reports whether the path p is the API root or below it, as sent and once its dot
+// segments are resolved: /logisticsRestApi/data/v1/../../admin is not, whatever the target
+// makes of it.
+func underRoot(p string) bool {
+	in := func(p string) bool { return p == export.Root || strings.HasPrefix(p, export.Root+"/") }
+	return in(p) && in(path.Clean(p))
 }
 
 // roundTripper is a function as an http.RoundTripper.
@@ -410,6 +431,7 @@ type Stats struct {
 	Answered   int // requests the target answered, judged or not
 	NotJudged  int // answers forwarded but not judged (NotJudgedError)
 	Unanswered int // requests the target did not answer: the client got 502
+	Refused    int // requests outside the API root, answered 404 by the proxy, never forwarded
 }
 
 // Stats returns what became of the requests forwarded so far.

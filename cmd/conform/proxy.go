@@ -183,6 +183,10 @@ func proxyCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 	if err != nil {
 		return err
 	}
+	// A report path that cannot be written is said now, not after a day of traffic.
+	if err := checkOutputs(proxyOutputs(pf)); err != nil {
+		return err
+	}
 	spec, validator, err := effectiveSpec(pf.spec, pf.overlays, nil)
 	if err != nil {
 		return err
@@ -262,19 +266,25 @@ func proxyCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 	}
 	out := red.CredentialForms().Writer(stdout)
 	defer out.Close()
+	// One report that cannot be written must not cost the others: each is written, and every
+	// failure is said.
+	var lost []error
 	if len(pf.formats) > 0 || pf.report != "" {
 		// The reports show the verdict; they do not make it: the exit code is the same whether
 		// they are asked for or not.
 		if _, err := reportTraffic(context.WithoutCancel(ctx), "Traffic through conform proxy to "+root, "", exchanges, spec,
 			trafficReports{formats: pf.formats, report: pf.report, coverage: &covered}, red.Bytes, red.CredentialForms().String, out); err != nil {
-			return err
+			lost = append(lost, err)
+		} else if pf.report != "" {
+			fmt.Fprintf(stderr, "conform proxy: report written to %s\n", pf.report)
 		}
 	}
-	if pf.report != "" {
-		fmt.Fprintf(stderr, "conform proxy: report written to %s\n", pf.report)
-	}
 	if err := writeCoverage(covered, pf.coverage, stderr); err != nil {
-		return err
+		lost = append(lost, err)
+	}
+	if len(lost) > 0 {
+		// conform's own failure (exit 4), not the user's flags: they were checked at start.
+		return fmt.Errorf("reports not written (the others were): %s", strings.ReplaceAll(errors.Join(lost...).Error(), "\n", "; "))
 	}
 	switch {
 	case p.Violations() > 0:
@@ -317,3 +327,20 @@ func (e clientViolationsError) Error() string {
 
 // Is makes it errNotConforming for exitCode.
 func (clientViolationsError) Is(target error) bool { return target == errNotConforming }
+
+// proxyOutputs are the files the proxy writes when it stops, by the flag that names each.
+func proxyOutputs(pf proxyFlags) []output {
+	var outs []output
+	for _, f := range pf.formats {
+		if f.Path != "" {
+			outs = append(outs, output{"--format " + f.Name, f.Path})
+		}
+	}
+	if pf.report != "" {
+		outs = append(outs, output{"--report", pf.report})
+	}
+	if pf.coverage.file != "" {
+		outs = append(outs, output{"--coverage", pf.coverage.file})
+	}
+	return outs
+}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -284,4 +285,53 @@ func TestProxyRefusesToBeItsOwnTarget(t *testing.T) {
 	}
 	_, err = parseProxyFlags([]string{"--target", "http://127.0.0.1:" + port, "--addr", "127.0.0.1:0"}, io.Discard)
 	require.NoError(t, err, "another port is another server")
+}
+
+func TestProxyChecksEveryReportPathAtStart(t *testing.T) {
+	dir := t.TempDir()
+	aFile := filepath.Join(dir, "file")
+	require.NoError(t, os.WriteFile(aFile, nil, 0o644))
+	for _, tc := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"a --format file that is a directory", []string{"--format", "junit:" + dir}, []string{"--format junit: "}},
+		{"a --report under a file", []string{"--report", filepath.Join(aFile, "r.html")}, []string{"--report: "}},
+		{"a --coverage that is a directory", []string{"--coverage", dir}, []string{"--coverage: "}},
+		{"every bad path is said", []string{"--format", "cucumber:" + filepath.Join(aFile, "c.json"), "--format", "junit:" + filepath.Join(dir, "ok.xml"), "--report", dir},
+			[]string{"--format cucumber: ", "--report: "}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"proxy", "--target", "http://127.0.0.1:1", "--addr", "127.0.0.1:0", "--duration", "1ms"}, tc.args...)
+			code, stdout, stderr := conform(t, args...)
+			require.Equal(t, exitUsage, code, stderr)
+			require.NotContains(t, stdout, "listening on", "refused before it serves")
+			for _, w := range tc.want {
+				require.Contains(t, stderr, w)
+			}
+			require.NoFileExists(t, filepath.Join(dir, "ok.xml"), "a check leaves no file behind")
+		})
+	}
+}
+
+func TestProxyWritesEveryOtherReportWhenOneFails(t *testing.T) {
+	fake := liveFake(t, "alice", canary)
+	dir := t.TempDir()
+	path := func(name string) string { return filepath.Join(dir, name) }
+	pr := startProxy(t, "--target", fake.URL, "--addr", "127.0.0.1:0",
+		"--format", "junit:"+path("a.xml"), "--format", "cucumber:"+path("b.json"), "--format", "messages:"+path("c.ndjson"),
+		"--report", path("d.html"), "--coverage", path("e.json"))
+	status, _ := pr.through(t, http.MethodGet, "/exportStatuses/987654321")
+	require.Equal(t, http.StatusNotFound, status)
+	require.NoError(t, os.Mkdir(path("a.xml"), 0o755)) // the first report can no longer be written
+	code := pr.end(t)
+	stderr := pr.stderr.String()
+	require.Equal(t, exitInternal, code, stderr)
+	require.Contains(t, stderr, "reports not written (the others were): write report "+path("a.xml"))
+	for _, name := range []string{"b.json", "c.ndjson", "d.html", "e.json"} {
+		info, err := os.Stat(path(name))
+		require.NoError(t, err, "%s is written all the same", name)
+		require.Positive(t, info.Size(), name)
+	}
 }

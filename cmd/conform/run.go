@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -500,10 +499,8 @@ func writeReport(path string, envs []*messages.Envelope, info report.Info) error
 // writeOutput writes data to the file path that flag names, creating missing directories. A
 // file that cannot be written is the user's to fix (exit 2).
 func writeOutput(flag, path string, data []byte) error {
-	if dir := filepath.Dir(path); dir != "." {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return &configError{err: fmt.Errorf("%s: %w", flag, err)}
-		}
+	if err := outputDir(flag, path); err != nil {
+		return err
 	}
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		return &configError{err: fmt.Errorf("%s: %w", flag, err)}

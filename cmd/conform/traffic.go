@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -61,16 +62,12 @@ func reportTraffic(ctx context.Context, title, description string, exchanges []s
 		}
 	}
 	res, err := suite.Run(ctx, opts)
-	if err != nil {
-		return res, err
-	}
-	if rep.report != "" {
+	if rep.report != "" && len(envelopes) > 0 {
+		// A --format report that could not be written must not cost the HTML one.
 		info := report.Info{Target: title, SpecTitle: spec.Info.Title, SpecVersion: spec.Info.Version, Redact: scrub, Coverage: rep.coverage}
-		if err := writeReport(rep.report, envelopes, info); err != nil {
-			return res, err
-		}
+		err = errors.Join(err, writeReport(rep.report, envelopes, info))
 	}
-	return res, nil
+	return res, err
 }
 
 // trafficSummary says in one line what traffic held and how it fared: its exchanges, the export

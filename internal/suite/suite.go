@@ -4,6 +4,7 @@ package suite
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -353,26 +354,32 @@ func prepareReports(formats []Format, scrub func([]byte) []byte) (format string,
 	type pending struct{ name, tmp, final string }
 	var files []pending
 	finish = func(skips []reportCase) error {
+		// One report that cannot be written must not cost the others: each is tried, and every
+		// failure is said.
+		var errs []error
 		for _, p := range files {
 			b, err := os.ReadFile(p.tmp)
 			if err != nil {
-				return fmt.Errorf("read report %s: %w", p.tmp, err)
+				errs = append(errs, fmt.Errorf("read report %s: %w", p.tmp, err))
+				continue
 			}
 			if b, err = withSkipReasons(p.name, b, skips); err != nil {
-				return fmt.Errorf("report %s: %w", p.final, err)
+				errs = append(errs, fmt.Errorf("report %s: %w", p.final, err))
+				continue
 			}
 			b = stripANSI(b)
 			if scrub != nil {
 				b = scrub(b)
 			}
 			if err := os.WriteFile(p.final, b, 0o644); err != nil {
-				return fmt.Errorf("write report %s: %w", p.final, err)
+				errs = append(errs, fmt.Errorf("write report %s: %w", p.final, err))
+				continue
 			}
 			if err := os.Remove(p.tmp); err != nil {
-				return fmt.Errorf("remove %s: %w", p.tmp, err)
+				errs = append(errs, fmt.Errorf("remove %s: %w", p.tmp, err))
 			}
 		}
-		return nil
+		return errors.Join(errs...)
 	}
 	if len(formats) == 0 {
 		return "pretty", finish, nil

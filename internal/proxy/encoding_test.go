@@ -2,7 +2,9 @@ package proxy
 
 import (
 	"bytes"
+	"compress/flate"
 	"compress/gzip"
+	"compress/zlib"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -194,4 +196,52 @@ type zeros struct{}
 func (zeros) Read(b []byte) (int, error) {
 	clear(b)
 	return len(b), nil
+}
+
+func TestDecodeBody(t *testing.T) {
+	const doc = `{"requestId":"1"}`
+	encode := func(w func(io.Writer) io.WriteCloser) []byte {
+		var b bytes.Buffer
+		c := w(&b)
+		io.WriteString(c, doc)
+		c.Close()
+		return b.Bytes()
+	}
+	gz := encode(func(w io.Writer) io.WriteCloser { return gzip.NewWriter(w) })
+	zl := encode(func(w io.Writer) io.WriteCloser { return zlib.NewWriter(w) })
+	raw := encode(func(w io.Writer) io.WriteCloser { f, _ := flate.NewWriter(w, flate.DefaultCompression); return f })
+	for _, tc := range []struct {
+		name, encoding string
+		body           []byte
+		wantErr        string
+	}{
+		{"none", "", []byte(doc), ""},
+		{"identity", "identity", []byte(doc), ""},
+		{"gzip", "gzip", gz, ""},
+		{"x-gzip, any case", "X-Gzip", gz, ""},
+		{"deflate as RFC 9110 says (zlib)", "deflate", zl, ""},
+		{"deflate as some servers send it (raw)", "deflate", raw, ""},
+		{"brotli", "br", []byte{1, 2, 3}, `encoded as "br", which the proxy cannot decode`},
+		{"two encodings", "gzip, gzip", gz, "cannot decode"},
+		{"gzip that is not", "gzip", []byte(doc), "the gzip body cannot be decoded"},
+		{"gzip cut short", "gzip", gz[:len(gz)/2], "the gzip body cannot be decoded"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := http.Header{"Content-Type": {"application/json"}, "Content-Length": {"99"}}
+			if tc.encoding != "" {
+				h.Set("Content-Encoding", tc.encoding)
+			}
+			got, gotHeader, err := decodeBody(h, tc.body, 1<<10)
+			if tc.wantErr != "" {
+				require.ErrorContains(t, err, tc.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, doc, string(got))
+			if tc.encoding != "identity" {
+				require.Empty(t, gotHeader.Get("Content-Encoding"), "the header judged says the body is decoded")
+			}
+			require.Equal(t, tc.encoding, h.Get("Content-Encoding"), "the target's header, forwarded, is untouched")
+		})
+	}
 }

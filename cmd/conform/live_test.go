@@ -17,8 +17,8 @@ import (
 func liveFake(t testing.TB, user, password string) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewServer(fakeserver.New(fakeserver.Options{
-		TableDuration: 150 * time.Millisecond,
-		CancelDelay:   400 * time.Millisecond,
+		TableDuration: 400 * time.Millisecond,
+		CancelDelay:   time.Second,
 		Username:      user,
 		Password:      password,
 	}))

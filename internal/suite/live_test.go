@@ -34,10 +34,10 @@ func liveFakeServer(t testing.TB, opts fakeserver.Options) (func(context.Context
 func liveFakeBehind(t testing.TB, opts fakeserver.Options, wrap func(http.Handler) http.Handler) (func(context.Context) (*steps.Target, error), *fakeserver.Server) {
 	t.Helper()
 	if opts.TableDuration == 0 {
-		opts.TableDuration = 150 * time.Millisecond
+		opts.TableDuration = 400 * time.Millisecond
 	}
 	if opts.CancelDelay == 0 {
-		opts.CancelDelay = 400 * time.Millisecond
+		opts.CancelDelay = time.Second
 	}
 	opts.Username, opts.Password = "live-user", "live-password"
 	fake := fakeserver.New(opts)

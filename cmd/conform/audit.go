@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"runtime"
@@ -110,6 +111,7 @@ func auditCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 	var answered []har.Entry
 	underRoot := inAPI(af.root)
 	outside, unanswered, tooLarge := 0, 0, 0
+	notDecoded := map[string]int{} // entries whose body is in a coding not decoded, by the reason
 	for _, e := range entries {
 		switch {
 		case !underRoot(e.URL):
@@ -122,6 +124,15 @@ func auditCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 			// What conform run would refuse to read is not decoded here either.
 			tooLarge++
 		default:
+			var err error
+			if e, err = decoded(e, af.maxBody); err != nil {
+				if errors.Is(err, har.ErrTooLarge) {
+					tooLarge++ // a compressed body judged by its decoded size, as run reads it
+				} else {
+					notDecoded[err.Error()]++
+				}
+				break
+			}
 			answered = append(answered, e)
 		}
 		red.LearnAuthorization(e.ReqHeader.Get("Authorization"))
@@ -132,12 +143,15 @@ func auditCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 		where = "under " + af.root
 	}
 	fmt.Fprintf(stderr, "conform audit: %d of the %d entries in %s are calls of the export API %s; %d outside it ignored",
-		len(answered)+unanswered+tooLarge, len(entries), strings.Join(af.files, ", "), where, outside)
+		len(answered)+unanswered+tooLarge+sumValues(notDecoded), len(entries), strings.Join(af.files, ", "), where, outside)
 	if unanswered > 0 {
 		fmt.Fprintf(stderr, "; %d without a response (aborted, blocked or cut off) not judged", unanswered)
 	}
 	if tooLarge > 0 {
 		fmt.Fprintf(stderr, "; %d with a body over --max-response-bytes (%d) not judged", tooLarge, af.maxBody)
+	}
+	for _, reason := range slices.Sorted(maps.Keys(notDecoded)) {
+		fmt.Fprintf(stderr, "; %d with a body %s, not judged", notDecoded[reason], reason)
 	}
 	fmt.Fprintln(stderr)
 	if len(answered) == 0 {
@@ -242,6 +256,29 @@ func verdict(a *steps.Auditor, e har.Entry) (steps.Exchange, error) {
 	}
 	header := withContentType(e.RespHeader, e.RespBody, e.RespMimeType)
 	return a.Verdict(req, e.ReqBody, e.Status, header, e.RespBody, e.Started), nil
+}
+
+// decoded returns e with its bodies as the API sent them, before any content coding
+// (har.Content): a still-compressed body is judged decoded, never as the compressed bytes. A
+// body longer than limit once decoded is har.ErrTooLarge; one in a coding not decoded is a
+// *har.NotDecodedError ("not decoded: br").
+func decoded(e har.Entry, limit int64) (har.Entry, error) {
+	var err error
+	if e.RespBody, err = har.Content(e.RespHeader, e.RespBody, limit); err != nil {
+		return e, err
+	}
+	if e.ReqBody, err = har.Content(e.ReqHeader, e.ReqBody, limit); err != nil {
+		return e, err
+	}
+	return e, nil
+}
+
+func sumValues(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
 }
 
 // withContentType returns h (a copy, never nil) with Content-Type set to mimeType when h has

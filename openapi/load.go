@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"strings"
@@ -162,15 +163,34 @@ func routable(doc *openapi3.T) error {
 	return nil
 }
 
-// readFile reads a spec or an overlay; a failure is a *SpecError naming the file once.
+// readFile reads a spec or an overlay, of at most MaxSpecBytes; a failure is a *SpecError
+// naming the file once.
 func readFile(path string) ([]byte, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
+	fail := func(err error) ([]byte, error) {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
 			err = pe.Err // the path is the SpecError's
 		}
 		return nil, &SpecError{File: path, Err: err}
+	}
+	tooLong := func() ([]byte, error) {
+		return nil, &SpecError{File: path, Err: fmt.Errorf("not read: longer than %d bytes (16 MiB), the bound of a spec or an overlay", MaxSpecBytes)}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fail(err)
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Size() > MaxSpecBytes {
+		return tooLong() // refused before a byte is read
+	}
+	// Also bounded while read: a pipe or a device has no size.
+	b, err := io.ReadAll(io.LimitReader(f, MaxSpecBytes+1))
+	if err != nil {
+		return fail(err)
+	}
+	if len(b) > MaxSpecBytes {
+		return tooLong()
 	}
 	return b, nil
 }
@@ -218,6 +238,9 @@ func checkSyntax(file string, b []byte) (*yaml.Node, error) {
 			return nil, &SpecError{File: file, Line: le.Mark.Line, Err: &reasonError{"invalid YAML: " + msg, err}}
 		}
 		return nil, &SpecError{File: file, Err: &reasonError{"invalid YAML: " + err.Error(), err}}
+	}
+	if err := checkBounds(file, root); err != nil {
+		return nil, err
 	}
 	return root, nil
 }

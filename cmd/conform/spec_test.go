@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -9,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"conform/openapi"
 )
 
 const (
@@ -122,6 +126,37 @@ func TestSpecThatDoesNotLoad(t *testing.T) {
 			require.Equal(t, "conform: ", errOut[:len("conform: ")])
 			require.Contains(t, errOut, tt.stderr)
 			require.Equal(t, 1, strings.Count(errOut, "\n"), "one line: %q", errOut)
+		})
+	}
+}
+
+// A spec too big for the YAML decoder's quadratic duplicate-key check (20,000 schemas in one
+// mapping: minutes at 100,000) is a usage error naming the file and the bound, in every
+// command that takes --spec, before anything else is done.
+func TestSpecTooBigToLoad(t *testing.T) {
+	dir := t.TempDir()
+	spec := openapi.Spec()
+	at := bytes.Index(spec, []byte("\n  schemas:\n")) + len("\n  schemas:\n")
+	var b bytes.Buffer
+	b.Write(spec[:at])
+	for k := range 20_000 {
+		fmt.Fprintf(&b, "    Extra%d: {type: object}\n", k)
+	}
+	b.Write(spec[at:])
+	big := filepath.Join(dir, "big.yaml")
+	require.NoError(t, os.WriteFile(big, b.Bytes(), 0o600))
+	har, _ := writeTraffic(t, dir, 1, 1)
+	for _, args := range [][]string{
+		{"spec", "--spec", big},
+		{"run", "--spec", big},
+		{"audit", "--spec", big, har},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			code, _, errOut := conform(t, args...)
+			require.Equal(t, exitUsage, code, "stderr:\n%s", errOut)
+			require.Contains(t, errOut, big+":")
+			require.Contains(t, errOut, "/components/schemas: too many keys to load")
+			require.Contains(t, errOut, "over the bound of 50000000")
 		})
 	}
 }

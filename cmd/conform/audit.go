@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -15,6 +17,7 @@ import (
 	"time"
 
 	"conform/export"
+	"conform/internal/coverage"
 	"conform/internal/credentials"
 	"conform/internal/har"
 	"conform/internal/suite"
@@ -90,9 +93,52 @@ func auditCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 	if err != nil {
 		return err
 	}
-	var entries []har.Entry
-	for _, file := range af.files {
-		es, err := har.ReadFile(file)
+	// Two passes, so that no more than a few entries are held at a time, whatever the files'
+	// size: the first reads every file through, checks it, counts, learns the credentials, and
+	// keeps of each entry to judge only a key (its time and where it is); the second reads those
+	// entries again, in the order of their startedDateTime across the files, and judges them.
+	files := make([]*os.File, len(af.files))
+	defer func() {
+		for _, f := range files {
+			if f != nil {
+				f.Close()
+			}
+		}
+	}()
+	opts := har.Options{MaxBody: af.maxBody} // a longer body is not decoded, nor even copied
+	// Every credential in the files is learnt before anything is printed.
+	red := credentials.NewRedactor()
+	var keys []auditKey
+	underRoot := inAPI(af.root)
+	total, outside, unanswered, tooLarge := 0, 0, 0, 0
+	notDecoded := map[string]int{} // entries whose body is in a coding not decoded, by the reason
+	for fi, file := range af.files {
+		err := har.ScanFile(file, opts, func(p har.Place, e har.Entry) {
+			total++
+			switch {
+			case !underRoot(e.URL):
+				outside++
+			case e.Status == 0:
+				// Aborted or blocked by the client, or recorded before its answer came: nothing
+				// the target said, so nothing to judge it by.
+				unanswered++
+			case e.Oversized || int64(len(e.RespBody)) > af.maxBody || int64(len(e.ReqBody)) > af.maxBody:
+				// What conform run would refuse to read is not decoded here either.
+				tooLarge++
+			default:
+				if _, err := decoded(e, af.maxBody); err != nil {
+					if errors.Is(err, har.ErrTooLarge) {
+						tooLarge++ // a compressed body judged by its decoded size, as run reads it
+					} else {
+						notDecoded[err.Error()]++
+					}
+					break
+				}
+				keys = append(keys, auditKey{sec: e.Started.Unix(), nsec: int32(e.Started.Nanosecond()), file: int32(fi), index: int32(p.Index), length: int32(p.Length), offset: p.Offset})
+			}
+			red.LearnAuthorization(e.ReqHeader.Get("Authorization"))
+			red.LearnAuthorization(e.ReqHeader.Get("Proxy-Authorization"))
+		})
 		if err != nil {
 			var he *har.Error
 			if errors.As(err, &he) {
@@ -100,50 +146,20 @@ func auditCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 			}
 			return &configError{err: fmt.Errorf("%s: %w", file, err)}
 		}
-		entries = append(entries, es...)
+		if files[fi], err = os.Open(file); err != nil {
+			return &configError{err: fmt.Errorf("%s: %w", file, err)}
+		}
 	}
 	// The order of the traffic, whatever the order of the files: the oracle follows each
-	// request through its documents as they were seen.
-	slices.SortStableFunc(entries, func(a, b har.Entry) int { return a.Started.Compare(b.Started) })
-
-	// Every credential in the files is learnt before anything is printed.
-	red := credentials.NewRedactor()
-	var answered []har.Entry
-	underRoot := inAPI(af.root)
-	outside, unanswered, tooLarge := 0, 0, 0
-	notDecoded := map[string]int{} // entries whose body is in a coding not decoded, by the reason
-	for _, e := range entries {
-		switch {
-		case !underRoot(e.URL):
-			outside++
-		case e.Status == 0:
-			// Aborted or blocked by the client, or recorded before its answer came: nothing
-			// the target said, so nothing to judge it by.
-			unanswered++
-		case int64(len(e.RespBody)) > af.maxBody || int64(len(e.ReqBody)) > af.maxBody:
-			// What conform run would refuse to read is not decoded here either.
-			tooLarge++
-		default:
-			var err error
-			if e, err = decoded(e, af.maxBody); err != nil {
-				if errors.Is(err, har.ErrTooLarge) {
-					tooLarge++ // a compressed body judged by its decoded size, as run reads it
-				} else {
-					notDecoded[err.Error()]++
-				}
-				break
-			}
-			answered = append(answered, e)
-		}
-		red.LearnAuthorization(e.ReqHeader.Get("Authorization"))
-		red.LearnAuthorization(e.ReqHeader.Get("Proxy-Authorization"))
-	}
+	// request through its documents as they were seen. Entries of one time keep the order of
+	// the files and of the entries in them.
+	slices.SortStableFunc(keys, compareAuditKeys)
 	where := "under " + export.Root
 	if af.root != "" {
 		where = "under " + af.root
 	}
 	fmt.Fprintf(stderr, "conform audit: %d of the %d entries in %s are calls of the export API %s; %d outside it ignored",
-		len(answered)+unanswered+tooLarge+sumValues(notDecoded), len(entries), strings.Join(af.files, ", "), where, outside)
+		len(keys)+unanswered+tooLarge+sumValues(notDecoded), total, strings.Join(af.files, ", "), where, outside)
 	if unanswered > 0 {
 		fmt.Fprintf(stderr, "; %d without a response (aborted, blocked or cut off) not judged", unanswered)
 	}
@@ -154,30 +170,37 @@ func auditCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 		fmt.Fprintf(stderr, "; %d with a body %s, not judged", notDecoded[reason], reason)
 	}
 	fmt.Fprintln(stderr)
-	if len(answered) == 0 {
+	if len(keys) == 0 {
 		return &configError{err: fmt.Errorf("nothing to audit: no entry of %s is an answered call of the export API %s", strings.Join(af.files, ", "), where)}
 	}
 
 	// Each exchange is judged once, in time order; each violation is one line on the console,
-	// as conform proxy logs it. The reports asked for replay the judged exchanges as scenarios.
+	// as conform proxy logs it. The reports asked for replay the judged exchanges as scenarios:
+	// only then are the exchanges kept.
 	out := red.CredentialForms().Writer(stdout)
 	defer out.Close()
 	auditor := steps.NewAuditor(validator.Redacting(red.Bytes))
-	exchanges, err := verdicts(auditor, answered)
+	reports := len(af.formats) > 0 || af.report != ""
+	collector := coverage.New(spec)
+	var exchanges []steps.Exchange
+	violations := 0
+	err = verdicts(auditor, files, af.files, opts, keys, func(ex steps.Exchange) {
+		problems := auditor.Problems(ex)
+		for _, line := range problems {
+			fmt.Fprintf(out, "%s %s\n", ex.At.UTC().Format(time.RFC3339Nano), red.String(line))
+		}
+		violations += len(problems)
+		collector.Add(steps.Origin(ex.URL), ex)
+		if reports {
+			exchanges = append(exchanges, ex)
+		}
+	})
 	if err != nil {
 		return err
 	}
-	violations := 0
-	for i, ex := range exchanges {
-		problems := auditor.Problems(ex)
-		for _, line := range problems {
-			fmt.Fprintf(out, "%s %s\n", answered[i].Started.UTC().Format(time.RFC3339Nano), red.String(line))
-		}
-		violations += len(problems)
-	}
-	covered := measure(spec, exchanges)
+	covered := collector.Report()
 	passed := true
-	if len(af.formats) > 0 || af.report != "" {
+	if reports {
 		title := "Recorded traffic: " + strings.Join(af.files, ", ")
 		res, err := reportTraffic(ctx, title, "", exchanges, spec,
 			trafficReports{formats: af.formats, report: af.report, coverage: &covered}, red.Bytes, red.CredentialForms().String, out)
@@ -216,30 +239,66 @@ func inAPI(root string) func(rawURL string) bool {
 	}
 }
 
-// verdicts judges every entry against the spec (Auditor.Verdict) on as many goroutines as
-// there are processors, and returns the exchanges in the entries' order.
-func verdicts(a *steps.Auditor, entries []har.Entry) ([]steps.Exchange, error) {
-	out := make([]steps.Exchange, len(entries))
-	errs := make([]error, len(entries))
-	workers := min(runtime.GOMAXPROCS(0), len(entries))
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < len(entries); i += workers {
-				out[i], errs[i] = verdict(a, entries[i])
+// auditKey is what the audit keeps of an entry to judge between its two passes, 32 bytes:
+// its startedDateTime, its file (an index into the files audited) and where it is in it.
+type auditKey struct {
+	sec         int64
+	nsec        int32
+	file, index int32
+	length      int32
+	offset      int64
+}
+
+func compareAuditKeys(a, b auditKey) int {
+	return cmp.Or(cmp.Compare(a.sec, b.sec), cmp.Compare(a.nsec, b.nsec))
+}
+
+// batchBytes bounds the entries read again and judged at a time, by their length in the file;
+// a batch holds one entry at least, however long.
+const batchBytes = 4 << 20
+
+// verdicts reads again the entries keys name (in files, named names), in the keys' order, and
+// judges each against the spec (Auditor.Verdict) on as many goroutines as there are
+// processors, a batch at a time, then hands the exchanges to judged in the keys' order.
+func verdicts(a *steps.Auditor, files []*os.File, names []string, opts har.Options, keys []auditKey, judged func(steps.Exchange)) error {
+	workers := runtime.GOMAXPROCS(0)
+	for len(keys) > 0 {
+		n, size := 0, int64(0)
+		for n < len(keys) && (n == 0 || size+int64(keys[n].length) <= batchBytes) {
+			size += int64(keys[n].length)
+			n++
+		}
+		batch := keys[:n]
+		keys = keys[n:]
+		out := make([]steps.Exchange, len(batch))
+		errs := make([]error, len(batch))
+		var wg sync.WaitGroup
+		for w := range min(workers, len(batch)) {
+			wg.Go(func() {
+				for i := w; i < len(batch); i += workers {
+					k := batch[i]
+					e, err := har.EntryAt(files[k.file], names[k.file], har.Place{Index: int(k.index), Offset: k.offset, Length: int64(k.length)}, opts)
+					if err == nil {
+						e, err = decoded(e, opts.MaxBody)
+					}
+					if err == nil {
+						out[i], err = verdict(a, e)
+					}
+					if err != nil {
+						errs[i] = fmt.Errorf("entry %d of %s (%s %s): %w", k.index, names[k.file], e.Method, e.URL, err)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		for i := range batch {
+			if errs[i] != nil {
+				return &configError{err: errs[i]}
 			}
-		}()
-	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			e := entries[i]
-			return nil, &configError{err: fmt.Errorf("the audit's entry %d, in time order (%s %s): %w", i, e.Method, e.URL, err)}
+			judged(out[i])
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // verdict judges a HAR entry, one with a response, as the recording transport judges an exchange

@@ -31,6 +31,9 @@ type document struct {
 
 	log      *logIn // nil when absent or null
 	mistyped error  // the first value that is not an object where one must be: the document, log
+
+	opts  Options
+	visit func(Place, Entry) // is handed each entry, in order
 }
 
 type logIn struct {

@@ -17,26 +17,10 @@ import (
 // The entries are told in their order, and a fault as the one decoder of the whole would: that
 // of the first entry at fault, unless the file is not JSON further on.
 
-// entriesIn is log.entries: its entries in their order, or why it cannot be read.
+// entriesIn is log.entries: how many entries it has, or why it cannot be read.
 type entriesIn struct {
-	blocks [][]Entry // the entries of each chunk, put in one slice once all are read
-	n      int       // entries in blocks
-	err    *Error    // log.entries is not an array, or the first entry that cannot be read
-}
-
-// list returns the entries, nil when there are none.
-func (l *entriesIn) list() []Entry {
-	switch {
-	case l.n == 0:
-		return nil
-	case len(l.blocks) == 1:
-		return l.blocks[0]
-	}
-	list := make([]Entry, 0, l.n)
-	for _, b := range l.blocks {
-		list = append(list, b...)
-	}
-	return list
+	n   int    // entries handed on
+	err *Error // log.entries is not an array, or the first entry that cannot be read
 }
 
 // chunkSize is how much of log.entries the splitter reads at a time, but for an entry longer.
@@ -45,8 +29,10 @@ const chunkSize = 256 << 10
 // A chunk is a piece of log.entries read, and the entries wholly in it, for a worker to decode.
 type chunk struct {
 	buf   []byte
+	at    int64  // the offset in the file of buf[0]
 	first int    // the index in log.entries of the first entry
 	spans []span // where each entry is in buf
+	done  chan struct{}
 
 	// What the worker makes of them:
 	entries []Entry // up to the first that cannot be read
@@ -59,7 +45,8 @@ type span struct{ start, end int }
 // decode decodes the entries of c. They are a stream of JSON values to a json.Decoder, for the
 // splitter has made white space of the commas between them: one decoder, and one entryIn, serve
 // them all.
-func (c *chunk) decode() {
+func (c *chunk) decode(opts Options) {
+	defer close(c.done)
 	start := c.spans[0].start
 	dec := json.NewDecoder(bytes.NewReader(c.buf[start:c.spans[len(c.spans)-1].end]))
 	c.entries = make([]Entry, 0, len(c.spans))
@@ -84,7 +71,7 @@ func (c *chunk) decode() {
 		case err != nil:
 			c.fault = &Error{Entry: c.first + i, Err: typeError(typ, "the entry")}
 		default:
-			e, err := in.entry()
+			e, err := in.entry(opts)
 			if err != nil {
 				c.fault = &Error{Entry: c.first + i, Err: err}
 				continue
@@ -105,26 +92,35 @@ func asTypeError(err error) (*json.UnmarshalTypeError, bool) {
 }
 
 // decodeElements reads the elements of log.entries into l, from after the '[' that d.dec has
-// just returned to after the ']'; it then leaves d reading the document on from there.
+// just returned to after the ']', handing each entry to d.visit; it then leaves d reading the
+// document on from there.
 func (d *document) decodeElements(l *entriesIn) error {
 	from := d.origin + d.dec.InputOffset()
-	s := splitter{r: io.MultiReader(d.dec.Buffered(), d.in)}
-	chunks, rest, err := s.split()
+	s := splitter{r: io.MultiReader(d.dec.Buffered(), d.in), opts: d.opts, from: from}
+	// The entries are handed on in their order, as their chunks are decoded, up to the first
+	// that cannot be read; whether the file is JSON to its end is known only at the end.
+	notJSON := false
+	s.deliver = func(c *chunk) {
+		switch {
+		case c.notJSON:
+			notJSON = true
+		case notJSON || l.err != nil:
+		default:
+			for i, e := range c.entries {
+				sp := c.spans[i]
+				d.visit(Place{Index: c.first + i, Offset: c.at + int64(sp.start), Length: int64(sp.end - sp.start)}, e)
+			}
+			l.n += len(c.entries)
+			l.err = c.fault
+		}
+		c.entries = nil
+	}
+	rest, err := s.split()
 	if err != nil {
 		return err
 	}
-	for _, c := range chunks {
-		if c.notJSON {
-			return errNotJSON
-		}
-	}
-	for _, c := range chunks {
-		if c.fault != nil {
-			l.err = c.fault
-			break
-		}
-		l.blocks = append(l.blocks, c.entries)
-		l.n += len(c.entries)
+	if notJSON {
+		return errNotJSON
 	}
 	d.resume(from+s.read-int64(len(rest)), io.MultiReader(bytes.NewReader(rest), s.r))
 	return nil
@@ -147,43 +143,60 @@ func (d *document) resume(at int64, in io.Reader) {
 // A splitter finds the elements of log.entries in r, and has them decoded by workers.
 type splitter struct {
 	r    io.Reader
+	from int64 // the offset in the file of r's first byte
 	read int64 // bytes read from r
 	eof  bool
+	opts Options
 
-	cur  *chunk // the chunk being split: cur.buf[pos:] is still to split
-	pos  int
-	n    int         // elements found
-	all  []*chunk    // every chunk with elements, in their order
-	todo chan *chunk // chunks for the workers
-	free chan []byte // buffers that the workers are done with
-	wg   sync.WaitGroup
+	cur     *chunk // the chunk being split: cur.buf[pos:] is still to split
+	pos     int
+	n       int          // elements found
+	deliver func(*chunk) // is given each chunk decoded, in their order, on one goroutine
+	order   chan *chunk  // chunks sent to the workers, in their order, to be delivered
+	todo    chan *chunk  // chunks for the workers
+	free    chan []byte  // buffers delivered, for reuse
+	wg      sync.WaitGroup
 }
 
-// split reads log.entries from r, from after its '[' to after its ']', and returns its chunks,
-// their entries decoded, and what it read of r after the ']'. An error means that the file is not
-// JSON, or could not be read.
-func (s *splitter) split() (chunks []*chunk, rest []byte, err error) {
+// split reads log.entries from r, from after its '[' to after its ']', has its chunks decoded
+// and delivered, and returns what it read of r after the ']'. An error means that the file is
+// not JSON, or could not be read. At most a few chunks are held at a time: the splitter waits
+// for the workers, and the workers for the delivery.
+func (s *splitter) split() (rest []byte, err error) {
 	workers := runtime.GOMAXPROCS(0)
-	// Buffers are at a worker, waiting for one, split, or free: free has room for all.
 	s.todo = make(chan *chunk, workers)
+	s.order = make(chan *chunk, 2*workers)
 	s.free = make(chan []byte, 2*workers+2)
 	for range workers {
 		s.wg.Go(func() {
 			for c := range s.todo {
-				c.decode()
-				s.free <- c.buf
+				c.decode(s.opts)
 			}
 		})
 	}
-	s.cur = &chunk{buf: make([]byte, 0, chunkSize)}
+	delivered := make(chan struct{})
+	go func() {
+		defer close(delivered)
+		for c := range s.order {
+			<-c.done
+			s.deliver(c)
+			select {
+			case s.free <- c.buf:
+			default: // enough are free
+			}
+		}
+	}()
+	s.cur = &chunk{buf: make([]byte, 0, chunkSize), at: s.from}
 	err = s.elements()
 	if err == nil {
 		rest = bytes.Clone(s.cur.buf[s.pos:])
 		s.send()
 	}
 	close(s.todo)
+	close(s.order)
 	s.wg.Wait()
-	return s.all, rest, err
+	<-delivered
+	return rest, err
 }
 
 // elements splits the elements of the array, and reads its ']'.
@@ -280,7 +293,7 @@ func (s *splitter) more() error {
 		buf = make([]byte, 0, 2*len(left)+chunkSize)
 	}
 	// As many entries as in the chunk before are room enough for most.
-	s.cur = &chunk{buf: append(buf[:0], left...), first: s.n, spans: make([]span, 0, cap(s.cur.spans))}
+	s.cur = &chunk{buf: append(buf[:0], left...), at: s.cur.at + int64(s.pos), first: s.n, spans: make([]span, 0, cap(s.cur.spans))}
 	s.pos = 0
 	for {
 		n, err := s.r.Read(s.cur.buf[len(s.cur.buf):cap(s.cur.buf)])
@@ -301,7 +314,8 @@ func (s *splitter) more() error {
 // send gives the chunk being split to a worker, if it holds elements.
 func (s *splitter) send() {
 	if len(s.cur.spans) > 0 {
-		s.all = append(s.all, s.cur)
+		s.cur.done = make(chan struct{})
+		s.order <- s.cur
 		s.todo <- s.cur
 	}
 }

@@ -35,6 +35,9 @@ type Entry struct {
 	RespBody    []byte // nil when there is none or the file did not keep it; empty when it was empty
 	// RespMimeType is content.mimeType; "" is written from the Content-Type response header.
 	RespMimeType string
+	// Oversized is set by a reader given Options.MaxBody when a body was longer: that body is
+	// then nil, never decoded. The writer ignores it.
+	Oversized bool
 	// Err says why there was no answer, or why its body could not be read. It is written as the
 	// entry's "comment" and "_error", and read back from "_error", of the entry or of its response
 	// (where Chrome writes it). Read sets it to "no response recorded" for an entry with status 0

@@ -797,14 +797,14 @@ func TestReadFailuresThatAreNotTheFiles(t *testing.T) {
 
 func TestReadRefusesAFileOverTheCap(t *testing.T) {
 	// The size a file announces is checked before reading: a test cannot afford 1 GiB of input.
-	_, err := read(strings.NewReader(fileWith(okEntry)), "huge.har", MaxFileBytes+1)
+	err := read(strings.NewReader(fileWith(okEntry)), "huge.har", MaxFileBytes+1, Options{}, func(Place, Entry) {})
 	var herr *Error
 	require.ErrorAs(t, err, &herr)
 	assert.Equal(t, -1, herr.Entry)
 	assert.Contains(t, err.Error(), "longer than 1073741824 bytes")
 
 	doc := fileWith(okEntry)
-	_, err = read(strings.NewReader(doc), "fits.har", int64(len(doc)))
+	err = read(strings.NewReader(doc), "fits.har", int64(len(doc)), Options{}, func(Place, Entry) {})
 	require.NoError(t, err)
 }
 

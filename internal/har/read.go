@@ -29,16 +29,45 @@ const maxDuration = (1 << 52) * time.Microsecond
 // ReadFile reads the HAR file at path, as Read does, naming it by path in errors. A file that
 // cannot be opened returns the error of os.Open.
 func ReadFile(path string) ([]Entry, error) {
-	f, err := os.Open(path)
+	var entries []Entry
+	err := ScanFile(path, Options{}, func(_ Place, e Entry) { entries = append(entries, e) })
 	if err != nil {
 		return nil, err
+	}
+	return entries, nil
+}
+
+// Options tune how a file is read.
+type Options struct {
+	// MaxBody is the longest body kept, decoded; 0 keeps every body. A longer one is left out
+	// (nil) and the entry marked Oversized, without being base64-decoded or copied.
+	MaxBody int64
+}
+
+// Place is where an entry is in its file: its index in log.entries, and the bytes of its JSON
+// text, for EntryAt to read it again.
+type Place struct {
+	Index  int
+	Offset int64
+	Length int64
+}
+
+// ScanFile reads the HAR file at path as ReadFile does, but hands each entry to visit, in the
+// file's order, as it is decoded, and keeps none: the memory it takes does not grow with the
+// file, only with its longest entry. visit is called on one goroutine. When the file cannot be
+// read, the error is the one ReadFile returns, and visit may have seen entries before the one
+// at fault: use them only once ScanFile has returned nil.
+func ScanFile(path string, opts Options, visit func(Place, Entry)) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
 	}
 	defer f.Close()
 	var hint int64
 	if fi, err := f.Stat(); err == nil {
 		hint = fi.Size()
 	}
-	return read(f, path, hint)
+	return read(f, path, hint, opts, visit)
 }
 
 // Read reads one HAR document (log.version "1.1", "1.2" or none) from r and returns its entries
@@ -59,39 +88,62 @@ func ReadFile(path string) ([]Entry, error) {
 // file, nor a bytes.Reader or a strings.Reader: where the JSON goes wrong is found by reading
 // the file again.
 func Read(r io.Reader, name string) ([]Entry, error) {
-	return read(r, name, 0)
+	var entries []Entry
+	if err := read(r, name, 0, Options{}, func(_ Place, e Entry) { entries = append(entries, e) }); err != nil {
+		return nil, err
+	}
+	return entries, nil
+}
+
+// EntryAt reads again the entry of f (the HAR file named name) at p, which ScanFile gave, as
+// ScanFile read it; a failure to read is returned wrapped, what is wrong with the entry is an
+// *Error naming it.
+func EntryAt(f io.ReaderAt, name string, p Place, opts Options) (Entry, error) {
+	b := make([]byte, p.Length)
+	if _, err := f.ReadAt(b, p.Offset); err != nil {
+		return Entry{}, fmt.Errorf("read %s: %w", name, err)
+	}
+	var in entryIn
+	if err := json.Unmarshal(b, &in); err != nil {
+		return Entry{}, &Error{File: name, Entry: p.Index, Err: err}
+	}
+	e, err := in.entry(opts)
+	if err != nil {
+		return Entry{}, &Error{File: name, Entry: p.Index, Err: err}
+	}
+	return e, nil
 }
 
 // read is Read, with the file's size when known, so that a file too long is not read at all.
-func read(r io.Reader, name string, sizeHint int64) ([]Entry, error) {
+func read(r io.Reader, name string, sizeHint int64, opts Options, visit func(Place, Entry)) error {
 	if sizeHint > MaxFileBytes {
-		return nil, tooLong(name)
+		return tooLong(name)
 	}
 	src, err := newSource(r, sizeHint)
 	switch {
 	case err == errTooLong:
-		return nil, tooLong(name)
+		return tooLong(name)
 	case err != nil:
-		return nil, fmt.Errorf("read %s: %w", name, err)
+		return fmt.Errorf("read %s: %w", name, err)
 	}
-	entries, err := decode(src)
+	err = decode(src, opts, visit)
 	// As if the file had been read whole before it was decoded: a failure to read it, or its
 	// length, comes before what is wrong with what was read.
 	src.finish()
 	switch {
 	case src.err != nil:
-		return nil, fmt.Errorf("read %s: %w", name, src.err)
+		return fmt.Errorf("read %s: %w", name, src.err)
 	case src.n > MaxFileBytes:
-		return nil, tooLong(name)
+		return tooLong(name)
 	case err != nil:
 		var herr *Error
 		if !errors.As(err, &herr) {
 			herr = &Error{Entry: -1, Err: err}
 		}
 		herr.File = name
-		return nil, herr
+		return herr
 	}
-	return entries, nil
+	return nil
 }
 
 func tooLong(name string) *Error {
@@ -101,29 +153,30 @@ func tooLong(name string) *Error {
 // bom is the UTF-8 byte order mark, which the spec forbids and Windows tools write anyway.
 const bom = "\ufeff"
 
-// decode returns the entries of the HAR document in src.
-func decode(src *source) ([]Entry, error) {
+// decode hands the entries of the HAR document in src to visit.
+func decode(src *source, opts Options, visit func(Place, Entry)) error {
 	doc := newDocument(src)
+	doc.opts, doc.visit = opts, visit
 	if err := doc.decode(); err != nil {
-		return nil, notJSON(src, err)
+		return notJSON(src, err)
 	}
 	if doc.log != nil {
 		// Checked before any fault of an entry: in a file of another version that is no fault.
 		if err := checkVersion(doc.log.version); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	switch {
 	case doc.mistyped != nil:
-		return nil, fmt.Errorf("not a HAR file: %w", doc.mistyped)
+		return fmt.Errorf("not a HAR file: %w", doc.mistyped)
 	case doc.log == nil:
-		return nil, errors.New(`not a HAR file: no "log" object`)
+		return errors.New(`not a HAR file: no "log" object`)
 	case doc.log.entries == nil:
-		return nil, errors.New(`not a HAR file: log has no "entries" array`)
+		return errors.New(`not a HAR file: log has no "entries" array`)
 	case doc.log.entries.err != nil:
-		return nil, doc.log.entries.err
+		return doc.log.entries.err
 	}
-	return doc.log.entries.list(), nil
+	return nil
 }
 
 // notJSON says why the file in src, which err says is not one JSON document, is not. It reads
@@ -284,9 +337,14 @@ type contentIn struct {
 // in between, which would be one more copy of what is most of a file.
 type text []byte
 
-// UnmarshalText keeps a copy of b: encoding/json may pass its own buffer.
+// UnmarshalText keeps b itself, which encoding/json may own and reuse after the value is
+// decoded: entry copies what it keeps (decodeBody), and so a body too long to keep is never
+// copied at all.
 func (t *text) UnmarshalText(b []byte) error {
-	*t = append([]byte{}, b...) // never nil: an empty body is not none
+	*t = b[:len(b):len(b)]
+	if *t == nil {
+		*t = text{} // never nil: an empty body is not none
+	}
 	return nil
 }
 
@@ -295,8 +353,9 @@ type pairIn struct {
 	Value string `json:"value"`
 }
 
-// entry returns in as an Entry, or says what makes it unusable.
-func (in *entryIn) entry() (Entry, error) {
+// entry returns in as an Entry, or says what makes it unusable. A body longer than
+// opts.MaxBody is left out, unread, and the Entry marked Oversized.
+func (in *entryIn) entry(opts Options) (Entry, error) {
 	var e Entry
 	if in.StartedDateTime == nil {
 		return e, errors.New("startedDateTime is missing")
@@ -334,7 +393,9 @@ func (in *entryIn) entry() (Entry, error) {
 		MalformedOnPurpose: req.MalformedOnPurpose,
 	}
 	if pd := req.PostData; pd != nil {
-		if e.ReqBody, err = pd.body(); err != nil {
+		if pd.Text != nil && over(*pd.Text, cmp.Or(pd.XEncoding, pd.Encoding), opts.MaxBody) {
+			e.Oversized = true
+		} else if e.ReqBody, err = pd.body(); err != nil {
 			return e, err
 		}
 		e.ReqMimeType = pd.MimeType
@@ -355,8 +416,10 @@ func (in *entryIn) entry() (Entry, error) {
 		e.HTTPVersion = cmp.Or(e.HTTPVersion, resp.HTTPVersion)
 		e.RespHeader = headers(resp.Headers)
 		e.RespMimeType = resp.Content.MimeType
-		if resp.Content.Text != nil {
-			if e.RespBody, err = decodeBody(*resp.Content.Text, resp.Content.Encoding, "response.content"); err != nil {
+		if t := resp.Content.Text; t != nil && over(*t, resp.Content.Encoding, opts.MaxBody) {
+			e.Oversized = true
+		} else if t != nil {
+			if e.RespBody, err = decodeBody(*t, resp.Content.Encoding, "response.content"); err != nil {
 				return e, err
 			}
 		}
@@ -468,12 +531,25 @@ func (pd *postDataIn) body() ([]byte, error) {
 	return []byte(b.String()), nil
 }
 
+// over reports whether the body given as t in encoding is longer than max (0: no limit), by
+// its length alone: base64 is not decoded to tell.
+func over(t text, encoding string, max int64) bool {
+	if max <= 0 {
+		return false
+	}
+	n := int64(len(t))
+	if strings.EqualFold(encoding, "base64") {
+		n = int64(base64.StdEncoding.DecodedLen(len(t))) - 2 // at most two bytes of padding
+	}
+	return n > max
+}
+
 // decodeBody returns the bytes of a body given as text in encoding ("" or "base64"), never nil:
-// t itself, when it is not encoded. where names the object holding it, for errors.
+// a copy of t, when it is not encoded. where names the object holding it, for errors.
 func decodeBody(t text, encoding, where string) ([]byte, error) {
 	switch {
 	case encoding == "":
-		return t, nil
+		return append([]byte{}, t...), nil
 	case strings.EqualFold(encoding, "base64"):
 		b, err := base64.StdEncoding.AppendDecode(nil, t)
 		if err != nil {

@@ -79,7 +79,7 @@ func (failingReaderAt) ReadAt([]byte, int64) (int, error) { return 0, io.ErrUnex
 
 func TestReadFailsToReadAgainAsToRead(t *testing.T) {
 	src := &source{r: strings.NewReader("{]"), at: failingReaderAt{}}
-	_, err := decode(src)
+	err := decode(src, Options{}, func(Place, Entry) {})
 	require.ErrorIs(t, err, io.ErrUnexpectedEOF)
 	assert.Equal(t, io.ErrUnexpectedEOF, src.err, "a failure to read again is one to read the file")
 }

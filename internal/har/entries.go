@@ -96,7 +96,7 @@ func asTypeError(err error) (*json.UnmarshalTypeError, bool) {
 // document on from there.
 func (d *document) decodeElements(l *entriesIn) error {
 	from := d.origin + d.dec.InputOffset()
-	s := splitter{r: io.MultiReader(d.dec.Buffered(), d.in), opts: d.opts, from: from}
+	s := splitter{r: io.MultiReader(d.dec.Buffered(), d.in), src: d.src, opts: d.opts, from: from}
 	// The entries are handed on in their order, as their chunks are decoded, up to the first
 	// that cannot be read; whether the file is JSON to its end is known only at the end.
 	notJSON := false
@@ -143,8 +143,9 @@ func (d *document) resume(at int64, in io.Reader) {
 // A splitter finds the elements of log.entries in r, and has them decoded by workers.
 type splitter struct {
 	r    io.Reader
-	from int64 // the offset in the file of r's first byte
-	read int64 // bytes read from r
+	src  *source // the file, to read a long element again
+	from int64   // the offset in the file of r's first byte
+	read int64   // bytes read from r
 	eof  bool
 	opts Options
 
@@ -180,6 +181,9 @@ func (s *splitter) split() (rest []byte, err error) {
 		for c := range s.order {
 			<-c.done
 			s.deliver(c)
+			if c.buf == nil {
+				continue // a long element's: read for it alone
+			}
 			select {
 			case s.free <- c.buf:
 			default: // enough are free
@@ -246,6 +250,9 @@ func (s *splitter) element() error {
 			s.n++
 			return nil
 		case n < 0 && !s.eof:
+			if len(s.cur.buf)-s.pos >= longElement && (s.cur.buf[s.pos] == '{' || s.cur.buf[s.pos] == '[') {
+				return s.long()
+			}
 			if err := s.more(); err != nil {
 				return err
 			}
@@ -309,6 +316,133 @@ func (s *splitter) more() error {
 			return nil
 		}
 	}
+}
+
+// longElement is the length past which an element is no longer kept in a chunk as it is read:
+// it is scanned to its end as it streams by, then read again whole, once, into a buffer of its
+// exact length (long). An entry holding a body of hundreds of MB then takes that much memory
+// once, not the three or four times of a buffer doubled as it grows and copied by a decoder.
+const longElement = 1 << 20
+
+// long splits the element at s.pos, an object or an array longer than longElement, and has
+// it decoded on its own (decodeLong) before the splitting goes on.
+func (s *splitter) long() error {
+	start := s.cur.at + int64(s.pos)
+	data := s.cur.buf[s.pos:]
+	if len(s.cur.spans) > 0 {
+		s.send() // the chunk is read-only from here: its buffer is not read into again
+	}
+	buf := make([]byte, chunkSize)
+	var sc scanner
+	length := int64(0)
+	for {
+		end := sc.feed(data)
+		if 3+sc.depth > maxNesting { // in the document, log and log.entries
+			return errNotJSON
+		}
+		if end >= 0 {
+			length += int64(end)
+			data = data[end:]
+			break
+		}
+		length += int64(len(data))
+		if s.eof {
+			return errNotJSON
+		}
+		n, err := s.r.Read(buf)
+		s.read += int64(n)
+		switch {
+		case err == io.EOF:
+			s.eof = true
+		case err != nil:
+			return err
+		}
+		data = buf[:n]
+	}
+	c := &chunk{at: start, first: s.n, spans: []span{{0, int(length)}}, done: make(chan struct{})}
+	s.n++
+	if err := c.decodeLong(s.src, s.opts); err != nil {
+		return err
+	}
+	s.order <- c
+	s.cur = &chunk{buf: append(buf[:0:chunkSize], data...), at: start + length, first: s.n}
+	if cap(s.cur.buf) < chunkSize {
+		s.cur.buf = append(make([]byte, 0, chunkSize), data...)
+	}
+	s.pos = 0
+	return nil
+}
+
+// decodeLong reads the element of c, alone in it, from the file into a buffer of its length,
+// and decodes it as decode does, with json.Unmarshal: a body in it is passed on as a slice of
+// that buffer, never copied, unless it is kept. An error is a failure to read the file.
+func (c *chunk) decodeLong(src *source, opts Options) error {
+	defer close(c.done)
+	buf := make([]byte, c.spans[0].end)
+	if err := src.readAt(buf, c.at); err != nil {
+		return err
+	}
+	var in entryIn
+	err := json.Unmarshal(buf, &in)
+	typ, mistyped := asTypeError(err)
+	switch {
+	case err != nil && !mistyped:
+		c.notJSON = true
+	case err != nil:
+		c.fault = &Error{Entry: c.first, Err: typeError(typ, "the entry")}
+	default:
+		e, err := in.entry(opts)
+		if err != nil {
+			c.fault = &Error{Entry: c.first, Err: err}
+		} else {
+			c.entries = []Entry{e}
+		}
+	}
+	return nil
+}
+
+// A scanner finds where a JSON object or array ends, fed its bytes a piece at a time, and how
+// deeply it nests, as valueLen does for one in a buffer whole.
+type scanner struct {
+	level, depth     int
+	inString, escape bool
+}
+
+// feed scans b, the next bytes of the value, and returns the length of b up to the end of the
+// value, or -1 when the value goes on past b.
+func (sc *scanner) feed(b []byte) int {
+	for i := 0; i < len(b); i++ {
+		if sc.inString {
+			if sc.escape {
+				sc.escape = false // the byte escaped
+				continue
+			}
+			j := bytes.IndexAny(b[i:], `"\`)
+			if j < 0 {
+				return -1
+			}
+			i += j
+			if b[i] == '\\' {
+				sc.escape = true
+			} else {
+				sc.inString = false
+			}
+			continue
+		}
+		switch b[i] {
+		case '"':
+			sc.inString = true
+		case '{', '[':
+			sc.level++
+			sc.depth = max(sc.depth, sc.level)
+		case '}', ']':
+			sc.level--
+			if sc.level == 0 {
+				return i + 1
+			}
+		}
+	}
+	return -1
 }
 
 // send gives the chunk being split to a worker, if it holds elements.

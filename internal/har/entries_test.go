@@ -2,6 +2,8 @@ package har
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -9,12 +11,15 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// manyChunks returns entries that take several chunks, one of them longer than a chunk.
+// manyChunks returns entries that take several chunks, one of them longer than a chunk, and two
+// longer than longElement, which are read on their own.
 func manyChunks(tb testing.TB) []Entry {
 	tb.Helper()
 	entries := apiTraffic(400)
 	entries[123].RespBody = bytes.Repeat([]byte(`{"note":"a \"quoted\" word"},`), chunkSize/10)
-	require.Greater(tb, len(written(tb, entries, nil)), 3*chunkSize)
+	entries[200].RespBody = bytes.Repeat([]byte(`{"note":"a \"quoted\" word, \\ a backslash"},`), 2*longElement/30)
+	entries[201].RespBody = bytes.Repeat([]byte(`[{"x":"}]"}]`), 2*longElement/10)
+	require.Greater(tb, len(written(tb, entries, nil)), 3*chunkSize+4*longElement)
 	return entries
 }
 
@@ -99,5 +104,63 @@ func TestReadRefusesWhatIsNotJSONBetweenEntries(t *testing.T) {
 		require.ErrorAs(t, err, &herr, name)
 		assert.Equal(t, -1, herr.Entry, name)
 		assert.Contains(t, err.Error(), "not JSON", name)
+	}
+}
+
+func TestReadTellsTheFaultOfALongEntry(t *testing.T) {
+	entries := manyChunks(t)
+	entries[200].URL = "/relative"
+	_, err := Read(bytes.NewReader(written(t, entries, nil)), "trace.har")
+	var herr *Error
+	require.ErrorAs(t, err, &herr)
+	assert.Equal(t, 200, herr.Entry, "%v", err)
+}
+
+// A body over Options.MaxBody is left out and its entry marked, in a chunk as in a long entry;
+// EntryAt reads an entry again from where ScanFile says it is.
+func TestScanFileLeavesOutLongBodies(t *testing.T) {
+	entries := manyChunks(t)
+	path := filepath.Join(t.TempDir(), "trace.har")
+	require.NoError(t, os.WriteFile(path, written(t, entries, nil), 0o600))
+	all, err := ReadFile(path)
+	require.NoError(t, err)
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	opts := Options{MaxBody: chunkSize}
+	var oversized []int
+	n := 0
+	require.NoError(t, ScanFile(path, opts, func(p Place, e Entry) {
+		require.Equal(t, n, p.Index)
+		n++
+		if e.Oversized {
+			oversized = append(oversized, p.Index)
+			require.Nil(t, e.RespBody)
+		}
+		again, err := EntryAt(f, path, p, opts)
+		require.NoError(t, err)
+		require.Equal(t, e, again)
+		if !e.Oversized {
+			require.Equal(t, all[p.Index], e)
+		}
+	}))
+	require.Equal(t, len(entries), n)
+	require.Equal(t, []int{123, 200, 201}, oversized)
+}
+
+// The scanner of a long element finds its end and depth as valueLen does, fed a byte at a time.
+func TestScannerFindsTheEndAsValueLen(t *testing.T) {
+	for _, b := range []string{`{"a": [1, {"b": "}]"}]}, {}`, `["\"]", "\\"] `, `{"a\\\"b": {"c": [[["x"]]]}}]`} {
+		n, depth := valueLen([]byte(b), false)
+		var sc scanner
+		got := -1
+		for i := range len(b) {
+			if end := sc.feed([]byte{b[i]}); end >= 0 {
+				got = i + end
+				break
+			}
+		}
+		assert.Equal(t, n, got, "%s", b)
+		assert.Equal(t, depth, sc.depth, "%s", b)
 	}
 }

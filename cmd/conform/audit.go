@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"net/http"
 	"net/url"
@@ -97,14 +99,7 @@ func auditCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 	// size: the first reads every file through, checks it, counts, learns the credentials, and
 	// keeps of each entry to judge only a key (its time and where it is); the second reads those
 	// entries again, in the order of their startedDateTime across the files, and judges them.
-	files := make([]*os.File, len(af.files))
-	defer func() {
-		for _, f := range files {
-			if f != nil {
-				f.Close()
-			}
-		}
-	}()
+	files := make([]io.ReaderAt, len(af.files))
 	opts := har.Options{MaxBody: af.maxBody} // a longer body is not decoded, nor even copied
 	// Every credential in the files is learnt before anything is printed.
 	red := credentials.NewRedactor()
@@ -113,7 +108,13 @@ func auditCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 	total, outside, unanswered, tooLarge := 0, 0, 0, 0
 	notDecoded := map[string]int{} // entries whose body is in a coding not decoded, by the reason
 	for fi, file := range af.files {
-		err := har.ScanFile(file, opts, func(p har.Place, e har.Entry) {
+		at, closeFile, err := openHAR(file)
+		if err != nil {
+			return &configError{err: fmt.Errorf("%s: %w", file, err)}
+		}
+		defer closeFile()
+		files[fi] = at
+		err = har.Scan(at, file, opts, func(p har.Place, e har.Entry) {
 			total++
 			switch {
 			case !underRoot(e.URL):
@@ -144,9 +145,6 @@ func auditCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 			if errors.As(err, &he) {
 				return &configError{err: err}
 			}
-			return &configError{err: fmt.Errorf("%s: %w", file, err)}
-		}
-		if files[fi], err = os.Open(file); err != nil {
 			return &configError{err: fmt.Errorf("%s: %w", file, err)}
 		}
 	}
@@ -239,6 +237,36 @@ func inAPI(root string) func(rawURL string) bool {
 	}
 }
 
+// openHAR opens the file at path for both passes of the audit: a regular file as it is, to be
+// read twice; anything else (a pipe, <(zcat trace.har.gz)) read whole into memory first, up to
+// har.MaxFileBytes, for it cannot be read again.
+func openHAR(path string) (harFile, func(), error) {
+	f, err := os.Open(path)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the caller names the file
+		}
+		return nil, nil, err
+	}
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		return f, func() { f.Close() }, nil
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, har.MaxFileBytes+1))
+	if err != nil {
+		return nil, nil, err
+	}
+	return bytes.NewReader(b), func() {}, nil
+}
+
+// harFile is a HAR file open for both passes of the audit: har.Scan recognises both kinds
+// (*os.File, *bytes.Reader) as files it can read again.
+type harFile interface {
+	io.Reader
+	io.ReaderAt
+}
+
 // auditKey is what the audit keeps of an entry to judge between its two passes, 32 bytes:
 // its startedDateTime, its file (an index into the files audited) and where it is in it.
 type auditKey struct {
@@ -260,7 +288,7 @@ const batchBytes = 4 << 20
 // verdicts reads again the entries keys name (in files, named names), in the keys' order, and
 // judges each against the spec (Auditor.Verdict) on as many goroutines as there are
 // processors, a batch at a time, then hands the exchanges to judged in the keys' order.
-func verdicts(a *steps.Auditor, files []*os.File, names []string, opts har.Options, keys []auditKey, judged func(steps.Exchange)) error {
+func verdicts(a *steps.Auditor, files []io.ReaderAt, names []string, opts har.Options, keys []auditKey, judged func(steps.Exchange)) error {
 	workers := runtime.GOMAXPROCS(0)
 	for len(keys) > 0 {
 		n, size := 0, int64(0)

@@ -70,6 +70,13 @@ func ScanFile(path string, opts Options, visit func(Place, Entry)) error {
 	return read(f, path, hint, opts, visit)
 }
 
+// Scan reads the HAR document of r as ScanFile reads a file, naming it name in errors. It reads
+// r as it goes when r is a regular file, a bytes.Reader or a strings.Reader, and whole into
+// memory first otherwise.
+func Scan(r io.Reader, name string, opts Options, visit func(Place, Entry)) error {
+	return read(r, name, 0, opts, visit)
+}
+
 // Read reads one HAR document (log.version "1.1", "1.2" or none) from r and returns its entries
 // in their order. name is the file's name, used in errors.
 //

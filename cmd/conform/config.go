@@ -25,8 +25,31 @@ const defaultConfigFile = "conform.yaml"
 // `conform run`: the flag's name with "_" for "-" (base_url, poll_interval, max_retry_after),
 // the repeatable ones by their plural (formats, overlays, features, oauth2_scopes), and the
 // contract's choices under contract: (cancel_accepted, cancel_settles_within,
-// export_finishes_within, visible_within). A flag given on the command line overrides the file. Secrets are never
-// keys: they come from the environment or from files (password_file).
+// export_finishes_within, visible_within). A flag given on the command line overrides the
+// environment, which overrides the file. Secrets are never keys: they come from the environment
+// or from files (password_file).
+
+// envOf lists, by flag name, the environment variables that set what the flag sets. One of them
+// set makes the file's key give way: the environment of a CI job is the job's own choice, a file
+// checked into the repository is not.
+var envOf = map[string][]string{
+	"base-url":                  {envBaseURL},
+	"password-file":             {credentials.EnvPasswordFile, credentials.EnvPassword},
+	"oauth2-token-url":          {credentials.EnvTokenURL},
+	"oauth2-client-id":          {credentials.EnvClientID},
+	"oauth2-client-secret-file": {credentials.EnvClientSecretFile, credentials.EnvClientSecret},
+	"oauth2-scope":              {credentials.EnvScopes},
+}
+
+// envBaseURL names the target when --base-url does not.
+const envBaseURL = "CONFORM_BASE_URL"
+
+// trustedKeys are the flags whose keys only a file named by --config FILE may set: where the
+// credentials go (the target, the token URL), which files they are read from, and what TLS
+// trusts. A conform.yaml found in the working directory comes with whatever repository was
+// checked out; if it could set these, a pull request could send the pipeline's credentials to
+// its own host, or post any file the job can read (/proc/self/environ) as a client secret.
+var trustedKeys = []string{"base-url", "oauth2-token-url", "password-file", "oauth2-client-secret-file", "ca-file", "insecure-skip-verify"}
 
 // configAliases maps the keys of the file that are not the flag's name with "_" for "-".
 var configAliases = map[string]string{
@@ -88,10 +111,12 @@ type sources map[string]string
 
 // applyConfig reads the configuration file — path, or conform.yaml in the working directory when
 // path is "" and that file exists — and sets, through fs, every key whose flag the command line
-// did not set, directly or by another name (aliases maps a flag's former name to it). It returns
-// where each value came from. A file that cannot be read, is not YAML, has an unknown key or a
-// value of the wrong type is a *configFileError.
-func applyConfig(flags *flag.FlagSet, path string, readFile func(string) ([]byte, error), aliases map[string]string) (sources, error) {
+// did not set, directly or by another name (aliases maps a flag's former name to it), and whose
+// environment variables (envOf, read with getenv) are all unset. It returns where each value
+// came from. A file that cannot be read, is not YAML, has an unknown key or a value of the wrong
+// type is a *configFileError; so is a file found in the working directory that sets one of
+// trustedKeys.
+func applyConfig(flags *flag.FlagSet, path string, readFile func(string) ([]byte, error), getenv func(string) string, aliases map[string]string) (sources, error) {
 	src := sources{}
 	flags.Visit(func(f *flag.Flag) {
 		name := f.Name
@@ -128,8 +153,17 @@ func applyConfig(flags *flag.FlagSet, path string, readFile func(string) ([]byte
 		if f == nil || slices.Contains(notKeys, flagName) {
 			return fail(fmt.Errorf("unknown key%s", suggestKey(flags, key)))
 		}
+		if optional && slices.Contains(trustedKeys, flagName) {
+			return fail(fmt.Errorf("a %s found in the working directory may not set where the credentials go, "+
+				"a credential file or TLS trust: pass --config %s to trust the file, or give --%s or its variable", path, path, flagName))
+		}
 		if _, given := src[flagName]; given {
 			return nil // the command line overrides the file
+		}
+		for _, env := range envOf[flagName] {
+			if getenv(env) != "" {
+				return nil // the environment overrides the file
+			}
 		}
 		values, err := scalars(value)
 		if err != nil {

@@ -194,7 +194,8 @@ func TestREADMEConfigExampleLoads(t *testing.T) {
 	require.Positive(t, i, "the README has a worked conform.yaml")
 	block := string(readme[i+len("```yaml\n"):])
 	block = block[:strings.Index(block, "```")]
-	rf, _, err := parseRunFlags(nil, noEnv, files(map[string]string{"conform.yaml": block}), io.Discard)
+	// The example sets base_url, which only a file named by --config may.
+	rf, _, err := parseRunFlags([]string{"--config", "conform.yaml"}, noEnv, files(map[string]string{"conform.yaml": block}), io.Discard)
 	require.NoError(t, err)
 	require.Equal(t, []int{200, 204}, rf.contract.cancelAccepted.statuses)
 	require.Equal(t, "vendor/openapi-26b.json", rf.spec)

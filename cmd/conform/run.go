@@ -22,6 +22,7 @@ import (
 	"conform/internal/coverage"
 	"conform/internal/report"
 	"conform/internal/suite"
+	"conform/internal/target"
 	"conform/openapi"
 	"conform/steps"
 )
@@ -51,6 +52,7 @@ type runFlags struct {
 	config      string        // --config FILE; "" reads conform.yaml when it exists
 	printConfig bool          // --print-config
 	sources     sources       // where each value came from
+	targetFrom  string        // where the target came from, for the run's first line; "" for the bundled fake
 	flags       *flag.FlagSet // the parsed flags, for --print-config
 }
 
@@ -200,23 +202,24 @@ func parseRunFlags(args []string, getenv func(string) string, readFile func(stri
 	fs.BoolVar(&rf.contract.strictPreconditions, "strict-preconditions", false, "fail, instead of skipping, a scenario whose precondition the target cannot be brought to")
 	fs.StringVar(&rf.record, "record", "", "write every HTTP exchange of the run to `FILE.har` (HAR 1.2, credentials redacted), for conform audit\nand any HAR viewer; written also when the run is interrupted")
 	rf.coverage.register(fs)
-	fs.StringVar(&rf.config, "config", "", "read the run's settings from this YAML `FILE` (default: conform.yaml in the working\ndirectory, when it exists); flags override it")
+	fs.StringVar(&rf.config, "config", "", "read the run's settings from this YAML `FILE`, trusting it to set the target, the token URL,\ncredential files and TLS trust (default: conform.yaml in the working directory, when it exists,\nwhich may not set those); flags and the environment override it")
 	fs.BoolVar(&rf.printConfig, "print-config", false, "print the effective configuration, and where each value came from, and exit")
 	rf.live.register(fs)
 	help := printUsage(fs, runSynopsis, runHelpGroups...)
 	if err := parseFlagsUsing(fs, help, args, stdout); err != nil {
 		return rf, help, err
 	}
-	src, err := applyConfig(fs, rf.config, readFile, map[string]string{"poll-timeout": "export-finishes-within"})
+	src, err := applyConfig(fs, rf.config, readFile, getenv, map[string]string{"poll-timeout": "export-finishes-within"})
 	if err != nil {
 		return rf, help, err
 	}
 	rf.sources, rf.flags = src, fs
 	if rf.live.baseURL == "" {
-		if rf.live.baseURL = getenv("CONFORM_BASE_URL"); rf.live.baseURL != "" {
-			src["base-url"] = "environment CONFORM_BASE_URL"
+		if rf.live.baseURL = getenv(envBaseURL); rf.live.baseURL != "" {
+			src["base-url"] = "environment " + envBaseURL
 		}
 	}
+	rf.targetFrom = targetFrom(src["base-url"], rf.config)
 	fail := func(format string, a ...any) (runFlags, usage, error) {
 		return rf, help, &usageError{err: fmt.Errorf(format, a...), usage: help}
 	}
@@ -285,6 +288,17 @@ func (c runCommand) run(ctx context.Context, args []string, _ io.Reader, stdout,
 	if rf.printConfig {
 		return printConfig(stdout, rf.flags, rf.sources, rf.inForce(c.getenv))
 	}
+	// The first line says where the target came from, before anything is sent: a target the
+	// user did not mean to aim at is seen at once.
+	if rf.live.baseURL == "" {
+		fmt.Fprintln(stderr, "conform: target: the bundled fake")
+	} else {
+		root, err := target.Root(rf.live.baseURL)
+		if err != nil {
+			return &target.ConfigError{Err: err}
+		}
+		fmt.Fprintf(stderr, "conform: target: %s (from %s)\n", root, rf.targetFrom)
+	}
 	contract := steps.Contract{
 		CancelAccepted:       rf.contract.cancelAccepted.statuses,
 		CancelSettlesWithin:  rf.contract.cancelSettlesWithin,
@@ -315,8 +329,12 @@ func (c runCommand) run(ctx context.Context, args []string, _ io.Reader, stdout,
 			notes = append(notes, fmt.Sprintf("%s (scenario %q)", note, scenario))
 		},
 	}
-	// A mistake in the features is found before anything reaches for the target: no call is
-	// made for a run that could only blame the target for it.
+	// Every mistake of the features, the tags and the outputs is found before anything reaches
+	// for the target (the token endpoint included): no call is made for a run that could only
+	// end in a usage error, or blame the target for it.
+	if rf.live.baseURL != "" {
+		opts.LeaveOut = []string{fakeOnlyTag}
+	}
 	if err := suite.Check(opts); err != nil {
 		var ue *suite.UsageError
 		if errors.As(err, &ue) {
@@ -324,7 +342,10 @@ func (c runCommand) run(ctx context.Context, args []string, _ io.Reader, stdout,
 		}
 		return err
 	}
-	target, scrub := "the bundled fake", (func(string) string)(nil)
+	if err := checkOutputs(rf.outputs()); err != nil {
+		return err
+	}
+	described, scrub := "the bundled fake", (func(string) string)(nil)
 	var root string
 	if rf.live.baseURL != "" {
 		tgt, newTarget, err := liveTarget(ctx, rf.live, contract, c.getenv, stderr)
@@ -352,8 +373,8 @@ func (c runCommand) run(ctx context.Context, args []string, _ io.Reader, stdout,
 			opts.Concurrency = defaultLiveConcurrency
 		}
 		stderr = errOut
-		target, scrub, root = tgt.Describe(), own.String, tgt.Root
-		fmt.Fprintf(stderr, "conform: running against %s\n", target)
+		described, scrub, root = tgt.Describe(), own.String, tgt.Root
+		fmt.Fprintf(stderr, "conform: running against %s\n", described)
 	}
 	cov := coverage.New(spec)
 	var rec *recording
@@ -396,7 +417,7 @@ func (c runCommand) run(ctx context.Context, args []string, _ io.Reader, stdout,
 	}
 	covered := cov.Report()
 	if err == nil && rf.report != "" {
-		info := report.Info{Target: target, SpecTitle: spec.Info.Title, SpecVersion: spec.Info.Version, Stopped: stopped, Redact: scrub,
+		info := report.Info{Target: described, SpecTitle: spec.Info.Title, SpecVersion: spec.Info.Version, Stopped: stopped, Redact: scrub,
 			Deadlines: contract.Deadlines(), Coverage: &covered}
 		if rerr := writeReport(rf.report, envelopes, info); rerr != nil {
 			return rerr
@@ -431,6 +452,37 @@ func (c runCommand) run(ctx context.Context, args []string, _ io.Reader, stdout,
 		return errNotConforming
 	}
 	return checkCoverage(covered, rf.coverage)
+}
+
+// outputs are the files a run writes when it ends: the reports of --format, --report, --record
+// and --coverage.
+func (rf runFlags) outputs() []output {
+	var outs []output
+	for _, f := range rf.formats {
+		if f.Path != "" {
+			outs = append(outs, output{"--format " + f.Name, f.Path})
+		}
+	}
+	for _, o := range []output{{"--report", rf.report}, {"--record", rf.record}, {"--coverage", rf.coverage.file}} {
+		if o.path != "" {
+			outs = append(outs, o)
+		}
+	}
+	return outs
+}
+
+// targetFrom says where the target came from, as the run's first line gives it: "--base-url",
+// "CONFORM_BASE_URL" or the file given by --config; "" when none names one (the bundled fake).
+func targetFrom(source, config string) string {
+	switch {
+	case source == "":
+		return ""
+	case strings.HasPrefix(source, "flag "):
+		return "--base-url"
+	case strings.HasPrefix(source, "environment "):
+		return strings.TrimPrefix(source, "environment ")
+	}
+	return config + ", given by --config"
 }
 
 // runUntilStopped runs the suite until it ends, until timeout passes, or until a signal. The

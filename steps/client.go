@@ -28,6 +28,8 @@ type Client struct {
 	root string // API root URL without a trailing slash
 	http *http.Client
 	auth func(*http.Request) error
+	// bearer: auth adds a Bearer token, and the hint to cancel by hand says so.
+	bearer bool
 
 	// mine records what this client created and what is known of each (the cancel guard's
 	// list, and clean-up's account); run, when set, is the whole run's ledger, told the same.

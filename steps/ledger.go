@@ -65,7 +65,12 @@ func (l *Ledger) Created() []export.ID {
 }
 
 // CancelCommand is the command a person runs to cancel request id of the API at root by hand,
-// with the same credentials as the run.
-func CancelCommand(root string, id export.ID) string {
+// with the same credentials as the run: HTTP Basic (curl asks for the password), or a Bearer
+// token when bearer is set, with a placeholder for a token the person fetches: a run never
+// prints one.
+func CancelCommand(root string, id export.ID, bearer bool) string {
+	if bearer {
+		return `curl -X POST -H "Authorization: Bearer $TOKEN" '` + cancelURL(root, id) + `'`
+	}
 	return `curl -X POST -u "$CONFORM_USERNAME" '` + cancelURL(root, id) + `'`
 }

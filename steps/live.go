@@ -28,6 +28,9 @@ type LiveConfig struct {
 	Root      string            // API root URL
 	Transport http.RoundTripper // TLS, proxy, timeouts and retries
 	Auth      func(*http.Request) error
+	// Bearer: Auth adds a Bearer token (OAuth2), not HTTP Basic; the hint to cancel a request
+	// by hand gives the matching command.
+	Bearer bool
 	// RunningExport is submitted for "a request that is still running"; nil means
 	// DefaultRunningExport.
 	RunningExport []byte
@@ -65,6 +68,7 @@ func LiveTarget(cfg LiveConfig) func(context.Context) (*Target, error) {
 			Root:        cfg.Root,
 			Transport:   cfg.Transport,
 			Auth:        cfg.Auth,
+			Bearer:      cfg.Bearer,
 			Waiter:      cfg.Waiter,
 			Now:         time.Now,
 			QuickExport: cfg.QuickExport,

@@ -31,6 +31,7 @@ type Target struct {
 	Root      string                    // API root URL, e.g. http://127.0.0.1:8080/logisticsRestApi/data/v1
 	Transport http.RoundTripper         // how requests reach the target
 	Auth      func(*http.Request) error // adds credentials; nil sends none
+	Bearer    bool                      // Auth adds a Bearer token (OAuth2), not HTTP Basic: for the cancel-by-hand hint
 	Arranger  Arranger
 	Waiter    Waiter
 	Now       func() time.Time // the target's idea of now: the manual clock for the bundled fake
@@ -181,6 +182,7 @@ func (w *World) start(ctx context.Context) error {
 		now:       t.Now,
 		maxBytes:  w.cfg.MaxResponseBytes,
 	}, t.Auth, w.cfg.Ledger)
+	w.client.bearer = t.Bearer
 	w.client.visible = visibility{within: w.cfg.Contract.VisibleWithin, interval: w.cfg.PollInterval, now: t.Now, waiter: t.Waiter}
 	return nil
 }
@@ -207,7 +209,7 @@ func (w *World) cleanup(ctx context.Context) error {
 	var problems []string
 	for _, id := range w.client.mine.Open() {
 		if err := w.cancelLeftover(ctx, id); err != nil {
-			problems = append(problems, fmt.Sprintf("request %s: %v; cancel it by hand: %s", id, err, CancelCommand(w.client.root, id)))
+			problems = append(problems, fmt.Sprintf("request %s: %v; cancel it by hand: %s", id, err, CancelCommand(w.client.root, id, w.client.bearer)))
 		}
 	}
 	if len(problems) > 0 {

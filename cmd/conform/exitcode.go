@@ -17,7 +17,7 @@ const (
 	exitPass        = 0 // every scenario passed
 	exitFail        = 1 // the target does not conform
 	exitUsage       = 2 // usage or configuration error
-	exitUnreachable = 3 // the target cannot be reached, rejects the credentials, or is not this API
+	exitUnreachable = 3 // the target cannot be reached, the credentials are rejected or cannot be had (the token endpoint), or it is not this API
 	exitInternal    = 4 // conform could not do its own work: an I/O error (a report it cannot write) or a bug
 )
 
@@ -97,6 +97,9 @@ func exitCode(err error, stderr io.Writer) int {
 		return signalExit(ie.signal)
 	case errors.As(err, &te) && te.Kind == target.Rejected, errors.As(err, &rejected):
 		fmt.Fprintf(stderr, "conform: credentials rejected: %v\n", err)
+		return exitUnreachable
+	case errors.As(err, &te) && te.Kind == target.Credentials:
+		fmt.Fprintf(stderr, "conform: credentials: %v\n", err)
 		return exitUnreachable
 	case errors.As(err, &te) && te.Kind == target.NotTheAPI:
 		fmt.Fprintf(stderr, "conform: %v\n", err)

@@ -347,6 +347,8 @@ func (c runCommand) run(ctx context.Context, args []string, _ io.Reader, stdout,
 	}
 	described, scrub := "the bundled fake", (func(string) string)(nil)
 	var root string
+	bearer := false
+	credentialsFailure := func() error { return nil }
 	if rf.live.baseURL != "" {
 		tgt, newTarget, err := liveTarget(ctx, rf.live, contract, c.getenv, stderr)
 		if err != nil {
@@ -374,6 +376,7 @@ func (c runCommand) run(ctx context.Context, args []string, _ io.Reader, stdout,
 		}
 		stderr = errOut
 		described, scrub, root = tgt.Describe(), own.String, tgt.Root
+		bearer, credentialsFailure = tgt.Bearer(), tgt.CredentialsFailure
 		fmt.Fprintf(stderr, "conform: running against %s\n", described)
 	}
 	cov := coverage.New(spec)
@@ -408,7 +411,7 @@ func (c runCommand) run(ctx context.Context, args []string, _ io.Reader, stdout,
 	if sig != nil && res == nil {
 		// A second signal: stop at once, and say what may still be running.
 		suite.RemovePartialReports(opts.Formats)
-		reportOpen(stderr, opts.Ledger, root)
+		reportOpen(stderr, opts.Ledger, root, bearer)
 		return &interruptedError{signal: sig}
 	}
 	stopped := ""
@@ -435,7 +438,7 @@ func (c runCommand) run(ctx context.Context, args []string, _ io.Reader, stdout,
 	if err == nil {
 		err = writeCoverage(covered, rf.coverage, stderr)
 	}
-	reportOpen(stderr, opts.Ledger, root)
+	reportOpen(stderr, opts.Ledger, root, bearer)
 	var ue *suite.UsageError
 	var timedOut *steps.TimedOut
 	switch {
@@ -446,6 +449,10 @@ func (c runCommand) run(ctx context.Context, args []string, _ io.Reader, stdout,
 	case sig != nil:
 		fmt.Fprintf(stderr, "conform: %s: the scenarios it kept from running or cut short are reported as skipped\n", res.Stopped)
 		return &interruptedError{signal: sig}
+	case credentialsFailure() != nil:
+		// Requests that went out without credentials (a token refresh failed) failed their
+		// scenarios for that alone: the target is not to blame.
+		return credentialsFailure()
 	case errors.As(res.Stopped, &timedOut):
 		return fmt.Errorf("%w: %v; the scenarios it kept from running or cut short failed", errNotConforming, res.Stopped)
 	case !res.Passed:
@@ -525,7 +532,7 @@ func (c runCommand) runUntilStopped(ctx context.Context, opts suite.Options, tim
 
 // reportOpen prints the export requests the run created that may still be running because of
 // it (none seen completed, no cancel accepted), each with the command to cancel it by hand.
-func reportOpen(stderr io.Writer, ledger *steps.Ledger, root string) {
+func reportOpen(stderr io.Writer, ledger *steps.Ledger, root string, bearer bool) {
 	if ledger == nil {
 		return
 	}
@@ -535,7 +542,10 @@ func reportOpen(stderr io.Writer, ledger *steps.Ledger, root string) {
 	}
 	fmt.Fprintf(stderr, "conform: %d export request(s) this run created may still be running; cancel each by hand:\n", len(open))
 	for _, id := range open {
-		fmt.Fprintf(stderr, "  %s\n", steps.CancelCommand(root, id))
+		fmt.Fprintf(stderr, "  %s\n", steps.CancelCommand(root, id, bearer))
+	}
+	if bearer {
+		fmt.Fprintln(stderr, "  ($TOKEN: an access token from the OAuth2 token endpoint, fetched as the run does; conform never prints one)")
 	}
 }
 

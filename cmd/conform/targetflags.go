@@ -154,6 +154,7 @@ func liveTarget(ctx context.Context, lf liveFlags, contract steps.Contract, gete
 		Root:          tgt.Root,
 		Transport:     tgt.Transport,
 		Auth:          tgt.Auth.Authenticate,
+		Bearer:        tgt.Bearer(),
 		RunningExport: running,
 		QuickExport:   quick,
 		Contract:      contract,

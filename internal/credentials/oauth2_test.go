@@ -27,7 +27,7 @@ type tokenServer struct {
 	hits      atomic.Int32 // token requests that presented valid credentials
 	mu        sync.Mutex   // guards scopes
 	scopes    []string     // the scope parameter of each successful request
-	expiresIn int          // seconds; tokens expiring within 10s count as expired already
+	expiresIn int          // seconds; a negative value issues tokens expired already
 }
 
 func newTokenServer(t testing.TB, clientID, secret string, expiresIn int) *tokenServer {
@@ -124,8 +124,8 @@ func TestOAuth2TokenIsFetchedOnceAndCached(t *testing.T) {
 }
 
 func TestOAuth2TokenIsRefreshedWhenItExpires(t *testing.T) {
-	// A token that expires within the library's 10s margin is fetched again on every use.
-	ts := newTokenServer(t, "conform-ci", testSecret, 5)
+	// A token that has expired already (expires_in < 0) is fetched again at its next use.
+	ts := newTokenServer(t, "conform-ci", testSecret, -1)
 	red := NewRedactor()
 	a := NewAuthenticator(context.Background(), oauthConfig(ts.URL+"/token", testSecret), ts.Client(), red)
 

@@ -35,10 +35,15 @@ func preflight(ctx context.Context, t *Target) error {
 	req.Header.Set("Accept", "application/json")
 	if err := t.Auth.Authenticate(req); err != nil {
 		var rejected *credentials.RejectedError
-		if errors.As(err, &rejected) {
+		var unreachable *credentials.UnreachableError
+		switch {
+		case errors.As(err, &rejected):
 			return &Error{Kind: Rejected, Err: err}
+		case errors.As(err, &unreachable):
+			return &Error{Kind: Unreachable, Err: err}
 		}
-		return &Error{Kind: Unreachable, Err: err}
+		// The token endpoint answered, but gave no token: not "unreachable".
+		return &Error{Kind: Credentials, Err: err}
 	}
 	resp, err := transport.APIClient(t.Transport).Do(req)
 	if err != nil {

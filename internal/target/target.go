@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"conform/export"
@@ -51,6 +52,45 @@ type Target struct {
 	Auth        credentials.Authenticator
 	Redactor    *credentials.Redactor // knows every secret of Credentials and every token fetched
 	Credentials credentials.Config
+
+	auth *watchedAuth
+}
+
+// Bearer reports whether the target is reached with a Bearer token (OAuth2), not HTTP Basic.
+func (t *Target) Bearer() bool { return t.Credentials.OAuth2 != nil }
+
+// CredentialsFailure returns the first failure to add credentials to a request after the
+// preflight (a token refresh the endpoint refused or failed), as an *Error of Kind Credentials,
+// or nil. A run whose requests went out without credentials has found nothing about the target.
+func (t *Target) CredentialsFailure() error {
+	if t.auth == nil {
+		return nil
+	}
+	t.auth.mu.Lock()
+	defer t.auth.mu.Unlock()
+	if t.auth.first == nil {
+		return nil
+	}
+	return &Error{Kind: Credentials, Err: fmt.Errorf("the credentials failed during the run, so its verdict says nothing about the target: %w", t.auth.first)}
+}
+
+// watchedAuth is an Authenticator that keeps the first error.
+type watchedAuth struct {
+	next  credentials.Authenticator
+	mu    sync.Mutex
+	first error
+}
+
+func (a *watchedAuth) Authenticate(r *http.Request) error {
+	err := a.next.Authenticate(r)
+	if err != nil && r.Context().Err() == nil {
+		a.mu.Lock()
+		if a.first == nil {
+			a.first = err
+		}
+		a.mu.Unlock()
+	}
+	return err
 }
 
 // Describe says what the target is and how conform reaches it, without a secret, e.g.
@@ -76,6 +116,9 @@ const (
 	Unreachable Kind = iota // no answer: network, TLS, timeout
 	Rejected                // it refused the credentials (401, 403)
 	NotTheAPI               // it answered, but not as the export API does
+	// Credentials: the credentials could not be had or renewed (the OAuth2 token endpoint
+	// failed, or is not one), before the run or during it.
+	Credentials
 )
 
 // Error reports a target that cannot be used: the command ends before any scenario or load.
@@ -127,6 +170,8 @@ func Connect(ctx context.Context, s Settings) (*Target, error) {
 		t.Close()
 		return nil, err
 	}
+	t.auth = &watchedAuth{next: t.Auth}
+	t.Auth = t.auth
 	return t, nil
 }
 

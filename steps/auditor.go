@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"conform/export"
+	"conform/internal/bounded"
 	"conform/openapi"
 	"conform/oracle"
 )
@@ -33,12 +34,23 @@ type Auditor struct {
 // Follower hands each status document of any traffic to the oracle of its export request, told
 // apart by origin and id. A document that repeats the last one of its request byte for byte has
 // nothing new to show: it breaks what that one broke, and it is not added to the history again.
-// Its zero value is ready; it is safe for concurrent use. Documents of one request must come in
-// the order they were seen.
+// Its zero value is ready and follows every request it sees; Max bounds them. It is safe for
+// concurrent use. Documents of one request must come in the order they were seen.
 type Follower struct {
-	mu       sync.Mutex
-	requests map[requestKey]*followed
+	// Max bounds the requests followed at once; 0 means no bound. Beyond it, the follower stops
+	// following one to make room: a completed one first, the one seen longest ago first, else
+	// the one seen longest ago; a later document of that request is judged without its history,
+	// as the first of a new one. Evicted counts them. Set it before the first Observe.
+	Max int
+
+	mu       sync.Mutex // guards requests
+	requests *bounded.Table[requestKey, *followed]
 }
+
+// DefaultMaxFollowed is the number of export requests conform proxy follows at once unless told
+// otherwise (--max-requests-followed), and its coverage with them: at a few KB each, some tens
+// of MB, whatever the length of the session.
+const DefaultMaxFollowed = 10_000
 
 // requestKey tells export requests apart across targets.
 type requestKey struct {
@@ -53,10 +65,21 @@ type followed struct {
 	breaches []oracle.Breach // what that one broke
 }
 
-// NewAuditor returns an Auditor that validates against v.
+// NewAuditor returns an Auditor that validates against v and follows every export request it
+// sees.
 func NewAuditor(v *openapi.Validator) *Auditor {
 	return &Auditor{judger: NewJudger(v)}
 }
+
+// NewBoundedAuditor returns an Auditor that validates against v and follows at most max export
+// requests at once (Follower.Max); max < 1 means no bound.
+func NewBoundedAuditor(v *openapi.Validator, max int) *Auditor {
+	return &Auditor{judger: NewJudger(v), follower: Follower{Max: max}}
+}
+
+// Followed returns how many export requests the auditor follows now, and how many it stopped
+// following to stay within its bound (Follower.Max).
+func (a *Auditor) Followed() (followed, evicted int) { return a.follower.Followed() }
 
 // Judge judges an exchange (see Judge) and returns it with its violations, one line each.
 func (a *Auditor) Judge(req *http.Request, reqBody []byte, status int, header http.Header, body []byte, at time.Time) (Exchange, []string) {
@@ -134,17 +157,37 @@ func (fl *Follower) Observe(ex Exchange) []oracle.Breach {
 	fl.mu.Lock()
 	defer fl.mu.Unlock()
 	if fl.requests == nil {
-		fl.requests = map[requestKey]*followed{}
+		fl.requests = bounded.New[requestKey, *followed](fl.Max)
 	}
-	f := fl.requests[key]
-	if f == nil {
+	f, ok := fl.requests.Get(key)
+	if !ok {
 		f = &followed{oracle: oracle.New()}
-		fl.requests[key] = f
+		fl.requests.Put(key, f)
 	}
 	if f.last != nil && bytes.Equal(f.last, ex.RespBody) {
 		return f.breaches
 	}
 	f.breaches = f.oracle.Observe(ex.Asked, oracle.Observation{Seq: ex.Seq, At: ex.At, Source: fmt.Sprintf("%s %s → %d", ex.Method, ex.URL, ex.Status), Doc: *ex.Doc, Raw: ex.RespBody})
 	f.last = bytes.Clone(ex.RespBody)
+	if Completed(*ex.Doc) {
+		fl.requests.Done(key)
+	}
 	return f.breaches
+}
+
+// Followed returns how many export requests the follower follows now, and how many it stopped
+// following to stay within Max.
+func (fl *Follower) Followed() (followed, evicted int) {
+	fl.mu.Lock()
+	defer fl.mu.Unlock()
+	if fl.requests == nil {
+		return 0, 0
+	}
+	return fl.requests.Len(), fl.requests.Evicted()
+}
+
+// Completed reports whether a status document says its request completed, by its flag or its
+// progress: such a request is the first a bounded follower, or coverage, stops following.
+func Completed(d export.Status) bool {
+	return d.Completed || d.Progress.Terminal()
 }

@@ -82,7 +82,8 @@ func TestAuditorFollowsARequestThroughRepeatedAnswers(t *testing.T) {
 	for range 5 {
 		require.Empty(t, judge(7, statusBody(7, "processing", "succeeded")))
 	}
-	f := a.follower.requests[requestKey{"https://vendor.example.com", "7"}]
+	f, ok := a.follower.requests.Get(requestKey{"https://vendor.example.com", "7"})
+	require.True(t, ok)
 	require.NotNil(t, f)
 
 	broken := judge(7, statusBody(7, "processing", "processing"))

@@ -26,6 +26,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"conform/export"
+	"conform/internal/bounded"
 	"conform/openapi"
 	"conform/oracle"
 	"conform/steps"
@@ -40,7 +41,8 @@ type Collector struct {
 	seen       []map[string]*tally // per operation, by declared response key
 	undeclared []map[int]int       // per operation, by status it does not declare
 	unmatched  int                 // answered exchanges that are none of the API's calls
-	histories  map[historyKey]*history
+	histories  *bounded.Table[historyKey, *history]
+	requests   int                       // histories begun: export requests seen (again, once evicted)
 	documents  int                       // status documents seen
 	reqMoves   map[export.Transition]int // moves of requests seen, by move
 	itemMoves  map[export.Transition]int // moves of items seen, by move
@@ -77,7 +79,17 @@ type historyKey struct {
 // New returns a Collector of the responses spec declares for the API's calls (openapi.Calls);
 // spec should be the effective spec the exchanges were judged against. A nil spec declares none.
 func New(spec *openapi3.T) *Collector {
-	c := &Collector{histories: map[historyKey]*history{}, reqMoves: map[export.Transition]int{},
+	return NewBounded(spec, 0)
+}
+
+// NewBounded is New for a collector that remembers at most max export requests at once (max < 1:
+// no bound), as steps.Follower does with the same bound and the same choice, so that a proxy
+// following requests for days keeps one bounded set of them: a completed request is forgotten
+// first, the one seen longest ago first, else the one seen longest ago. A later document of a
+// forgotten request begins its history again: the move to it is not counted, and the request
+// is counted again in Report.Requests. Evicted says how many were forgotten.
+func NewBounded(spec *openapi3.T, max int) *Collector {
+	c := &Collector{histories: bounded.New[historyKey, *history](max), reqMoves: map[export.Transition]int{},
 		itemMoves: map[export.Transition]int{}, evidence: map[int]int{}}
 	if spec == nil {
 		return c
@@ -135,10 +147,11 @@ func (c *Collector) Add(scope string, ex steps.Exchange) {
 		return
 	}
 	key := historyKey{scope, ex.Asked}
-	h := c.histories[key]
-	if h == nil {
+	h, ok := c.histories.Get(key)
+	if !ok {
 		h = &history{}
-		c.histories[key] = h
+		c.histories.Put(key, h)
+		c.requests++
 	}
 	c.documents++
 	asked := ex.Call == export.CallStatus || ex.Call == export.CallCancel
@@ -149,6 +162,17 @@ func (c *Collector) Add(scope string, ex steps.Exchange) {
 		moves(*h.last, *ex.Doc, c.reqMoves, c.itemMoves)
 	}
 	h.last = ex.Doc
+	if steps.Completed(*ex.Doc) {
+		c.histories.Done(key)
+	}
+}
+
+// Followed returns how many export requests the collector remembers now, and how many it forgot
+// to stay within its bound (NewBounded).
+func (c *Collector) Followed() (followed, evicted int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.histories.Len(), c.histories.Evicted()
 }
 
 // countResponse counts status against what the spec declares for call.
@@ -261,7 +285,7 @@ type Invariant struct {
 func (c *Collector) Report() Report {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	r := Report{Exchanges: c.exchanges, Requests: len(c.histories)}
+	r := Report{Exchanges: c.exchanges, Requests: c.requests}
 
 	r.Responses.Unmatched = c.unmatched
 	for i, op := range c.ops {

@@ -38,6 +38,14 @@ logged ("client: ...") and counted apart, and fails the proxy only with
 --fail-on-client-violations. An answer not judged (too large, or in an encoding it cannot
 decode) is logged and counted, and is no violation.`
 
+// The defaults of --read-timeout and --max-connections: a client sends a create of a few hundred
+// bytes in well under a second; a few hundred connections serve any integration's test traffic,
+// and each costs at most --max-request-bytes and --max-response-bytes of buffers.
+const (
+	defaultProxyReadTimeout = 10 * time.Second
+	defaultProxyMaxConns    = 256
+)
+
 // proxyFlags are the parsed flags of `conform proxy`.
 type proxyFlags struct {
 	target, addr string
@@ -49,6 +57,10 @@ type proxyFlags struct {
 	formats      []suite.Format
 	report       string
 	maxKept      int
+	maxFollowed  int
+	maxRequest   int64
+	readTimeout  time.Duration
+	maxConns     int
 	coverage     coverageFlags
 	live         liveFlags // the TLS, timeout and body-cap flags, as conform run takes them
 }
@@ -66,6 +78,10 @@ func parseProxyFlags(args []string, stdout io.Writer) (proxyFlags, error) {
 	fs.Var(formatList{&pf.formats}, "format", "a report to write when the proxy stops: `NAME[:FILE]`, repeatable, as conform run takes it")
 	fs.StringVar(&pf.report, "report", "", "also write the self-contained HTML report to `FILE.html` when the proxy stops")
 	fs.IntVar(&pf.maxKept, "max-exchanges", proxy.DefaultMaxKept, "keep at most this many exchanges for the reports; later ones are judged and logged, not kept")
+	fs.IntVar(&pf.maxFollowed, "max-requests-followed", steps.DefaultMaxFollowed, "follow at most this many export requests at once, for the invariants and coverage; beyond, completed ones are forgotten first, then those seen longest ago")
+	fs.Int64Var(&pf.maxRequest, "max-request-bytes", proxy.DefaultMaxRequestBytes, "the largest request body a client may send, in `BYTES`; a larger one is answered 413, not forwarded")
+	fs.DurationVar(&pf.readTimeout, "read-timeout", defaultProxyReadTimeout, "the longest a client may take to send a request, headers and body; a slower one is cut off")
+	fs.IntVar(&pf.maxConns, "max-connections", defaultProxyMaxConns, "the most client connections open at once (`N`); a client beyond waits to be accepted")
 	pf.coverage.register(fs)
 	fs.DurationVar(&pf.live.requestTimeout, "request-timeout", 30*time.Second, "timeout of one forwarded request, body included")
 	fs.StringVar(&pf.live.caFile, "ca-file", "", "`PEM` file of CA certificates trusted besides the system's")
@@ -89,6 +105,14 @@ func parseProxyFlags(args []string, stdout io.Writer) (proxyFlags, error) {
 		return fail("--request-timeout must be positive, got %s", pf.live.requestTimeout)
 	case pf.live.maxResponseBytes < 1:
 		return fail("--max-response-bytes must be at least 1, got %d", pf.live.maxResponseBytes)
+	case pf.maxFollowed < 1:
+		return fail("--max-requests-followed must be at least 1, got %d", pf.maxFollowed)
+	case pf.maxRequest < 1:
+		return fail("--max-request-bytes must be at least 1, got %d", pf.maxRequest)
+	case pf.readTimeout <= 0:
+		return fail("--read-timeout must be positive, got %s", pf.readTimeout)
+	case pf.maxConns < 1:
+		return fail("--max-connections must be at least 1, got %d", pf.maxConns)
 	}
 	if _, err := target.Root(pf.target); err != nil {
 		return fail("%v", err)
@@ -205,14 +229,19 @@ func proxyCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 	defer transport.CloseIdle(rt)
 	red := credentials.NewRedactor()
 	logLine := func(line string) { fmt.Fprintf(stderr, "conform proxy: %s\n", line) }
-	cov := coverage.New(spec)
+	// One bound for the requests followed: the oracle's and coverage's, which forget the same ones.
+	cov := coverage.NewBounded(spec, pf.maxFollowed)
 	p, err := proxy.New(proxy.Options{Target: u, Transport: rt, Validator: validator, MaxBodyBytes: pf.live.maxResponseBytes,
-		Annotate: pf.annotate, Log: logLine, Redactor: red, MaxKept: pf.maxKept, Exchange: func(ex steps.Exchange) { cov.Add("", ex) }})
+		Annotate: pf.annotate, Log: logLine, Redactor: red, MaxKept: pf.maxKept, Exchange: func(ex steps.Exchange) { cov.Add("", ex) },
+		MaxRequestBytes: pf.maxRequest, MaxFollowed: pf.maxFollowed})
 	if err != nil {
 		return &configError{err: err}
 	}
 
-	srv := &http.Server{Handler: p, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 2 * time.Minute,
+	// A client has --read-timeout to send its request, headers and body: one that dribbles is
+	// cut off then, whatever it still sends. The answer then has --request-timeout to come.
+	srv := &http.Server{Handler: p, ReadHeaderTimeout: min(5*time.Second, pf.readTimeout), ReadTimeout: pf.readTimeout,
+		WriteTimeout: pf.readTimeout + pf.live.requestTimeout, IdleTimeout: 2 * time.Minute,
 		MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(slog.NewTextHandler(stderr, nil), slog.LevelWarn)}
 	// The proxy stops at the first SIGINT or SIGTERM, at --duration, or at the end of ctx; the
 	// cause says which.
@@ -237,7 +266,7 @@ func proxyCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 		case <-stopCtx.Done():
 		}
 	}()
-	err = serveUntil(stopCtx, srv, pf.addr, func(addr net.Addr) { announceProxy(addr, pf.addr, root, stdout, stderr) })
+	err = serveUntil(stopCtx, srv, pf.addr, pf.maxConns, func(addr net.Addr) { announceProxy(addr, pf.addr, root, stdout, stderr) })
 	switch {
 	case errors.Is(err, errSlowShutdown):
 		// What was judged is reported all the same.
@@ -261,6 +290,9 @@ func proxyCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 	covered := cov.Report()
 	stats := p.Stats()
 	fmt.Fprintf(stderr, "conform proxy: stopped by %s: %s\n", why, proxySummary(covered, p.Violations(), p.ClientViolations(), stats))
+	if _, n := p.Followed(); n > 0 {
+		fmt.Fprintf(stderr, "conform proxy: %d export request(s) were no longer followed, to follow at most %d at once (--max-requests-followed); a later document of one was judged without its history\n", n, pf.maxFollowed)
+	}
 	if n := p.Dropped(); n > 0 {
 		fmt.Fprintf(stderr, "conform proxy: %d exchange(s) after the first %d were judged and logged but are not in the reports (--max-exchanges)\n", n, pf.maxKept)
 	}
@@ -313,6 +345,12 @@ func proxySummary(c coverage.Report, violations, clientViolations int, s proxy.S
 	}
 	if s.Unanswered > 0 {
 		line += fmt.Sprintf("; %d request(s) the target did not answer (502 to the client)", s.Unanswered)
+	}
+	if s.TooLarge > 0 {
+		line += fmt.Sprintf("; %d request(s) with a body over --max-request-bytes answered 413, not forwarded", s.TooLarge)
+	}
+	if s.Unread > 0 {
+		line += fmt.Sprintf("; %d request(s) whose body the client did not send within --read-timeout, or cut, answered 400, not forwarded", s.Unread)
 	}
 	return line
 }

@@ -16,6 +16,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"golang.org/x/net/netutil"
+
 	"conform/export"
 	"conform/fakeserver"
 )
@@ -59,12 +61,16 @@ const serveShutdownGrace = 5 * time.Second
 var errSlowShutdown = fmt.Errorf("requests in flight did not finish within %s", serveShutdownGrace)
 
 // serveUntil listens on addr and serves srv (conform serve, conform proxy) until ctx ends, then
-// shuts it down, giving the requests in flight serveShutdownGrace to finish. announce is told the
-// address it listens on.
-func serveUntil(ctx context.Context, srv *http.Server, addr string, announce func(net.Addr)) error {
+// shuts it down, giving the requests in flight serveShutdownGrace to finish. maxConns, when
+// positive, bounds the connections open at once: a client beyond it waits to be accepted.
+// announce is told the address it listens on.
+func serveUntil(ctx context.Context, srv *http.Server, addr string, maxConns int, announce func(net.Addr)) error {
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", addr)
 	if err != nil {
 		return &configError{err: fmt.Errorf("cannot listen on %s: %w", addr, err)}
+	}
+	if maxConns > 0 {
+		ln = netutil.LimitListener(ln, maxConns)
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -284,7 +290,7 @@ func (c serveCommand) run(ctx context.Context, args []string, _ io.Reader, stdou
 		}
 		fmt.Fprintf(stderr, "conform serve: writing answers in the variants: %s\n", strings.Join(names, ", "))
 	}
-	err = serveUntil(ctx, srv, sf.addr, func(addr net.Addr) {
+	err = serveUntil(ctx, srv, sf.addr, 0, func(addr net.Addr) {
 		fmt.Fprintf(stdout, "conform serve: listening on http://%s%s\n", dialAddr(addr), export.Root)
 	})
 	if err != nil {

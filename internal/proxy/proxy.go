@@ -69,7 +69,19 @@ type Options struct {
 	// Exchange, when set, receives every judged exchange, kept or not, as it is answered: for
 	// contract coverage.
 	Exchange func(steps.Exchange)
+	// MaxRequestBytes caps a request's body: one announced larger (Content-Length) is answered
+	// 413 before any of it is read, one that turns out larger is answered 413 once that much was
+	// read; neither is forwarded. A body within it is read whole before it is forwarded. 0 means
+	// DefaultMaxRequestBytes.
+	MaxRequestBytes int64
+	// MaxFollowed bounds the export requests followed at once (steps.Follower.Max); 0 means
+	// steps.DefaultMaxFollowed. Followed says how many were evicted.
+	MaxFollowed int
 }
+
+// DefaultMaxRequestBytes is the default of Options.MaxRequestBytes: a create names a few tables,
+// a few hundred bytes; 1 MiB leaves room for any the spec allows.
+const DefaultMaxRequestBytes = 1 << 20
 
 // logFunc receives one line of the log.
 type logFunc func(line string)
@@ -125,7 +137,13 @@ func New(o Options) (*Proxy, error) {
 	if o.MaxKept <= 0 {
 		o.MaxKept = DefaultMaxKept
 	}
-	p := &Proxy{o: o, auditor: steps.NewAuditor(o.Validator)}
+	if o.MaxRequestBytes <= 0 {
+		o.MaxRequestBytes = DefaultMaxRequestBytes
+	}
+	if o.MaxFollowed <= 0 {
+		o.MaxFollowed = steps.DefaultMaxFollowed
+	}
+	p := &Proxy{o: o, auditor: steps.NewBoundedAuditor(o.Validator, o.MaxFollowed)}
 	// The standard library's reverse proxy does the forwarding (hop-by-hop headers, those that
 	// Connection names, trailers, 100-continue); conform only judges, in its transport, which
 	// sees every exchange whole. A transport never follows a redirect.
@@ -237,8 +255,30 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.o.Redactor.LearnAuthorization(r.Header.Get("Authorization"))
+	if r.ContentLength > p.o.MaxRequestBytes {
+		// Announced too large: refused before a byte of it is read.
+		p.tooLarge(w, r)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, p.o.MaxRequestBytes)
 	p.rp.ServeHTTP(w, r)
 }
+
+// tooLarge answers 413 to a request whose body is over MaxRequestBytes, and counts and logs it:
+// the client's mistake, not forwarded.
+func (p *Proxy) tooLarge(w http.ResponseWriter, r *http.Request) {
+	p.mu.Lock()
+	p.stats.TooLarge++
+	p.mu.Unlock()
+	p.o.Log.say(p.o.Redactor, fmt.Sprintf("%s%s %s: the request body is larger than %d bytes (--max-request-bytes): answered 413, not forwarded",
+		ClientPrefix, r.Method, r.URL.EscapedPath(), p.o.MaxRequestBytes))
+	http.Error(w, fmt.Sprintf("conform proxy: the request body is larger than %d bytes", p.o.MaxRequestBytes), http.StatusRequestEntityTooLarge)
+}
+
+// Followed returns how many export requests the proxy follows now, and how many it stopped
+// following to stay within Options.MaxFollowed: a later document of one of those was judged
+// without its history.
+func (p *Proxy) Followed() (followed, evicted int) { return p.auditor.Followed() }
 
 // underRoot reports whether the path p is the API root or below it, as sent and once its dot
 // segments are resolved: /logisticsRestApi/data/v1/../../admin is not, whatever the target
@@ -253,19 +293,26 @@ type roundTripper func(*http.Request) (*http.Response, error)
 
 func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
-// errRequestBody marks a request body the client could not send: the client's fault, not the
-// target's.
+// errRequestBody marks a request body the client could not send (in time, or at all): the
+// client's fault, not the target's.
 var errRequestBody = errors.New("cannot read the request")
 
-// judge sends out to the target and judges the exchange: the body of each side is read up to
-// MaxBodyBytes, and handed on whole. A longer one is forwarded but not judged, and said so.
+// UpgradeError is what a client gets (502) when the target answered 101 Switching Protocols:
+// the export API declares no upgrade, so the proxy judges the answer, a violation, and tunnels
+// nothing.
+type UpgradeError struct{ Protocol string }
+
+func (e *UpgradeError) Error() string {
+	return fmt.Sprintf("the target switched protocols (101, Upgrade: %q), which the export API does not declare: not tunnelled", e.Protocol)
+}
+
+// judge sends out to the target and judges the exchange. The request's body is read whole
+// first (ServeHTTP caps it at MaxRequestBytes); the answer's up to MaxBodyBytes, and handed on
+// whole. A body over MaxBodyBytes is forwarded but not judged, and said so.
 func (p *Proxy) judge(out *http.Request) (*http.Response, error) {
-	reqBody, reqRest, err := readCapped(out.Body, p.o.MaxBodyBytes)
+	reqBody, reqRest, err := p.readRequest(out)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", errRequestBody, err)
-	}
-	if out.Body != nil && out.Body != http.NoBody {
-		out.Body = io.NopCloser(io.MultiReader(bytes.NewReader(reqBody), reqRest))
+		return nil, err
 	}
 	at := p.o.Now()
 	resp, err := p.o.Transport.RoundTrip(out)
@@ -277,6 +324,9 @@ func (p *Proxy) judge(out *http.Request) (*http.Response, error) {
 		p.o.Log.say(p.o.Redactor, fmt.Sprintf("%s %s: %v", out.Method, out.URL.EscapedPath(), err))
 		p.record(steps.Exchange{At: at, Method: out.Method, URL: out.URL.String(), ReqHeader: out.Header, ReqBody: reqBody, Err: err}, nil, outcomeUnanswered)
 		return nil, err
+	}
+	if resp.StatusCode == http.StatusSwitchingProtocols {
+		return nil, p.upgrade(out, reqBody, resp, at)
 	}
 	body, rest, err := readCapped(resp.Body, p.o.MaxBodyBytes)
 	var ex steps.Exchange
@@ -329,9 +379,66 @@ func (p *Proxy) judge(out *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
+// readRequest reads the body of out whole, within MaxRequestBytes, and puts it back to be
+// forwarded. head is the part judged, up to MaxBodyBytes; rest is http.NoBody unless the body is
+// longer. A body over MaxRequestBytes is errRequestTooLarge; one the client did not send in time (the
+// server's ReadTimeout) or cut is errRequestBody: both are counted and logged, and not forwarded.
+func (p *Proxy) readRequest(out *http.Request) (head []byte, rest io.Reader, err error) {
+	if out.Body == nil || out.Body == http.NoBody {
+		return nil, http.NoBody, nil
+	}
+	all, err := io.ReadAll(out.Body)
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, nil, errRequestTooLarge
+		}
+		p.mu.Lock()
+		p.stats.Unread++
+		p.mu.Unlock()
+		p.o.Log.say(p.o.Redactor, fmt.Sprintf("%s%s %s: the request body could not be read (sent too slowly, or cut): %v: answered 400, not forwarded",
+			ClientPrefix, out.Method, out.URL.EscapedPath(), err))
+		return nil, nil, fmt.Errorf("%w: %w", errRequestBody, err)
+	}
+	out.Body = io.NopCloser(bytes.NewReader(all))
+	if int64(len(all)) > p.o.MaxBodyBytes {
+		return all[:p.o.MaxBodyBytes], bytes.NewReader(all[p.o.MaxBodyBytes:]), nil
+	}
+	return all, http.NoBody, nil
+}
+
+// errRequestTooLarge is a request body over MaxRequestBytes, found as it was read.
+var errRequestTooLarge = errors.New("the request body is too large")
+
+// upgrade judges an answer 101 Switching Protocols: the export API declares none, so it is a
+// violation of the target's, logged and counted like any; the connection it switched is closed
+// at once, and the client gets 502 (UpgradeError).
+func (p *Proxy) upgrade(out *http.Request, reqBody []byte, resp *http.Response, at time.Time) error {
+	resp.Body.Close() // the switched connection: nothing is read from it, nothing tunnelled
+	uerr := &UpgradeError{Protocol: resp.Header.Get("Upgrade")}
+	ex, problems, clientProblems := p.verdict(out, reqBody, resp.StatusCode, resp.Header, nil, at)
+	// The spec's verdict already names the undeclared status; when a spec's "default" declares
+	// it, the proxy still says why nothing was tunnelled.
+	problems = append(problems, fmt.Sprintf("%s %s: %v", out.Method, out.URL.EscapedPath(), strings.Map(printable, uerr.Error())))
+	p.log(clientProblems)
+	p.log(problems)
+	p.record(ex, problems, outcomeJudged)
+	if len(clientProblems) > 0 {
+		p.mu.Lock()
+		p.clientViolations += len(clientProblems)
+		p.mu.Unlock()
+	}
+	return uerr
+}
+
 // fail answers the client when the exchange could not be made: 400 for a request the client
-// could not send, 502 for a target that did not answer.
-func (p *Proxy) fail(w http.ResponseWriter, _ *http.Request, err error) {
+// could not send, 413 for one too large, 502 for a target that did not answer or switched
+// protocols.
+func (p *Proxy) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, errRequestTooLarge) {
+		p.tooLarge(w, r)
+		return
+	}
 	if errors.Is(err, errRequestBody) {
 		http.Error(w, "conform proxy: "+err.Error(), http.StatusBadRequest)
 		return
@@ -432,6 +539,8 @@ type Stats struct {
 	NotJudged  int // answers forwarded but not judged (NotJudgedError)
 	Unanswered int // requests the target did not answer: the client got 502
 	Refused    int // requests outside the API root, answered 404 by the proxy, never forwarded
+	TooLarge   int // requests whose body is over Options.MaxRequestBytes: 413, never forwarded
+	Unread     int // requests whose body the client did not send in time, or cut: 400, never forwarded
 }
 
 // Stats returns what became of the requests forwarded so far.

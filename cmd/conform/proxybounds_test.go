@@ -215,3 +215,24 @@ func TestProxySaysHowManyRequestsItStoppedFollowing(t *testing.T) {
 	require.Equal(t, exitPass, pr.end(t), pr.stderr.String())
 	require.Contains(t, pr.stderr.String(), "conform proxy: 15 export request(s) were no longer followed, to follow at most 5 at once (--max-requests-followed); a later document of one was judged without its history")
 }
+
+// TestProxyBoundsTheConnectionsOpenAtOnce holds the one connection --max-connections 1 allows
+// with a body that never comes: a second client is accepted only once the first was cut off at
+// --read-timeout, so by the time it is answered, the proxy has said so.
+func TestProxyBoundsTheConnectionsOpenAtOnce(t *testing.T) {
+	fake := liveFake(t, "alice", canary)
+	pr := startProxy(t, "--target", fake.URL, "--addr", "127.0.0.1:0", "--max-connections", "1", "--read-timeout", "500ms")
+	first := dialProxy(t, pr)
+	_, err := fmt.Fprintf(first, "POST %s/exportRequests HTTP/1.1\r\nHost: proxy\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{", export.Root)
+	require.NoError(t, err)
+	client := &http.Client{Timeout: 10 * time.Second}
+	req, err := http.NewRequest(http.MethodGet, pr.url+"/exportStatuses/1", nil)
+	require.NoError(t, err)
+	req.SetBasicAuth("alice", canary)
+	resp, err := client.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Contains(t, pr.stderr.String(), "conform proxy: client: POST "+export.Root+"/exportRequests: the request body could not be read",
+		"the second client waited for the first connection to be cut off")
+	require.Equal(t, exitPass, pr.end(t), pr.stderr.String())
+}

@@ -36,7 +36,12 @@ violation, 1 when it saw one, 3 when the target answered none of the requests fo
 whatever reports were asked for. A request that breaks the spec is the client's violation,
 logged ("client: ...") and counted apart, and fails the proxy only with
 --fail-on-client-violations. An answer not judged (too large, or in an encoding it cannot
-decode) is logged and counted, and is no violation.`
+decode) is logged and counted, and is no violation.
+
+Bounds: a client has --read-timeout to send its request and --max-request-bytes for its body
+(larger: 413), over at most --max-connections connections; an answer 101 Switching Protocols is
+a violation and is not tunnelled (the client gets 502); at most --max-requests-followed export
+requests are followed at once, completed ones forgotten first.`
 
 // The defaults of --read-timeout and --max-connections: a client sends a create of a few hundred
 // bytes in well under a second; a few hundred connections serve any integration's test traffic,

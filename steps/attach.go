@@ -11,11 +11,9 @@ import (
 	"github.com/cucumber/godog"
 
 	"conform/export"
+	"conform/internal/credentials"
 	"conform/internal/evidence"
 )
-
-// redactedHeaders are never shown: they carry credentials or sessions.
-var redactedHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie", "X-Api-Key", "X-Auth-Token"}
 
 // attachExchanges attaches exchanges to ctx, in order, each redacted by redact (may be nil).
 func attachExchanges(ctx context.Context, exchanges []Exchange, redact func([]byte) []byte) context.Context {
@@ -71,7 +69,7 @@ func shownHeaders(h http.Header) map[string][]string {
 	}
 	out := make(map[string][]string, len(h))
 	for k, v := range h {
-		if slices.ContainsFunc(redactedHeaders, func(r string) bool { return strings.EqualFold(r, k) }) {
+		if credentials.Header(k) { // they carry credentials or sessions: never shown
 			out[k] = []string{redactHeaderValue(v)}
 			continue
 		}
@@ -119,9 +117,17 @@ func timeline(exchanges []Exchange) evidence.Timeline {
 		if ex.Doc == nil {
 			continue
 		}
-		obs := evidence.Snapshot{Seq: ex.Seq, At: ex.At, Progress: string(ex.Doc.Progress), Completed: ex.Doc.Completed}
+		// What the document says is scrubbed of the exchange's own credentials, which the
+		// timeline's redaction (the run's) does not know.
+		own := func(s string) string {
+			if ex.Redact == nil || s == "" {
+				return s
+			}
+			return string(ex.Redact([]byte(s)))
+		}
+		obs := evidence.Snapshot{Seq: ex.Seq, At: ex.At, Progress: own(string(ex.Doc.Progress)), Completed: ex.Doc.Completed}
 		for _, it := range ex.Doc.Items() {
-			obs.Items = append(obs.Items, evidence.ItemState{Name: it.ItemName, Progress: string(it.Progress)})
+			obs.Items = append(obs.Items, evidence.ItemState{Name: own(it.ItemName), Progress: own(string(it.Progress))})
 		}
 		rt := entry(ex.Asked)
 		rt.Observations = append(rt.Observations, obs)

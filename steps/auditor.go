@@ -94,6 +94,16 @@ func (a *Auditor) Verdict(req *http.Request, reqBody []byte, status int, header 
 	return a.judger.Judge(req, reqBody, status, header, body, at)
 }
 
+// VerdictRedacting is Verdict for an exchange with its own redaction (Exchange.Redact): the
+// values its violations quote are scrubbed by redact, and the exchange carries it to the reports.
+// redact is the exchange's own (credentials.Redactor.ForExchange), not one that every client's
+// credentials reach.
+func (a *Auditor) VerdictRedacting(redact func([]byte) []byte, req *http.Request, reqBody []byte, status int, header http.Header, body []byte, at time.Time) Exchange {
+	ex := a.judger.JudgeRedacting(redact, req, reqBody, status, header, body, at)
+	ex.Redact = redact
+	return ex
+}
+
 // Problems returns the violations of a judged exchange, one line each: the spec's, and for a
 // status document the oracle's, against the earlier documents of the same request.
 func (a *Auditor) Problems(ex Exchange) []string {

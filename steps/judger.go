@@ -3,10 +3,14 @@ package steps
 import (
 	"bytes"
 	"hash/maphash"
+	"maps"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
+	"conform/internal/credentials"
 	"conform/openapi"
 )
 
@@ -31,6 +35,7 @@ const judgerSize = 4096
 // judged is one remembered verdict and what it was given.
 type judged struct {
 	method, url, contentType string
+	creds                    string // the exchange's credential headers: its verdict was redacted with them
 	status                   int
 	reqBody, body            []byte
 	verdict                  Exchange // the parts of Judge's exchange that depend on the inputs above
@@ -43,21 +48,37 @@ func NewJudger(v *openapi.Validator) *Judger {
 
 // Judge is steps.Judge, with the verdict of an identical earlier exchange reused.
 func (j *Judger) Judge(req *http.Request, reqBody []byte, status int, header http.Header, body []byte, at time.Time) Exchange {
+	return j.JudgeRedacting(nil, req, reqBody, status, header, body, at)
+}
+
+// JudgeRedacting is Judge with the values its violations quote scrubbed by redact, the
+// exchange's own redaction (see Exchange.Redact), rather than the validator's; nil means the
+// validator's. A verdict is reused only for an exchange with the same credentials, whose
+// redaction is the same.
+func (j *Judger) JudgeRedacting(redact func([]byte) []byte, req *http.Request, reqBody []byte, status int, header http.Header, body []byte, at time.Time) Exchange {
+	v := j.v
+	if redact != nil {
+		v = v.Redacting(redact)
+	}
 	if req.Context().Value(malformedBody{}) != nil {
-		return Judge(j.v, req, reqBody, status, header, body, at) // rare, and judged otherwise: not remembered
+		return Judge(v, req, reqBody, status, header, body, at) // rare, and judged otherwise: not remembered
 	}
 	url, ct := req.URL.String(), header.Get("Content-Type")
-	key := j.key(req.Method, url, ct, status, reqBody, body)
+	creds := ""
+	if redact != nil {
+		creds = credentialValues(req.Header, header)
+	}
+	key := j.key(req.Method, url+"\x00"+creds, ct, status, reqBody, body)
 	j.mu.Lock()
 	hit, ok := j.entries[key]
 	j.mu.Unlock()
-	if ok && hit.method == req.Method && hit.url == url && hit.contentType == ct && hit.status == status &&
+	if ok && hit.method == req.Method && hit.url == url && hit.creds == creds && hit.contentType == ct && hit.status == status &&
 		bytes.Equal(hit.reqBody, reqBody) && bytes.Equal(hit.body, body) {
 		ex := hit.verdict
 		ex.At, ex.ReqHeader, ex.RespHeader, ex.ReqBody, ex.RespBody = at, req.Header, header, reqBody, body
 		return ex
 	}
-	ex := Judge(j.v, req, reqBody, status, header, body, at)
+	ex := Judge(v, req, reqBody, status, header, body, at)
 	if ex.Err != nil {
 		return ex
 	}
@@ -74,7 +95,7 @@ func (j *Judger) Judge(req *http.Request, reqBody []byte, status int, header htt
 			j.next = (j.next + 1) % judgerSize
 		}
 	}
-	j.entries[key] = &judged{method: req.Method, url: url, contentType: ct, status: status,
+	j.entries[key] = &judged{method: req.Method, url: url, creds: creds, contentType: ct, status: status,
 		reqBody: bytes.Clone(reqBody), body: bytes.Clone(body), verdict: verdict}
 	return ex
 }
@@ -93,4 +114,26 @@ func (j *Judger) key(method, url, contentType string, status int, reqBody, body 
 	h.WriteByte(0)
 	h.Write(body)
 	return h.Sum64()
+}
+
+// credentialValues returns the values of the credential headers (credentials.Header) of an
+// exchange, in a fixed order: what its own redaction learns besides its URL.
+func credentialValues(hs ...http.Header) string {
+	var b strings.Builder
+	for _, h := range hs {
+		names := slices.Sorted(maps.Keys(h))
+		for _, name := range names {
+			if !credentials.Header(name) {
+				continue
+			}
+			for _, v := range h[name] {
+				b.WriteString(name)
+				b.WriteByte(':')
+				b.WriteString(v)
+				b.WriteByte(0)
+			}
+		}
+		b.WriteByte(1)
+	}
+	return b.String()
 }

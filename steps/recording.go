@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"conform/export"
+	"conform/internal/credentials"
 	"conform/openapi"
 )
 
@@ -54,6 +55,12 @@ type Exchange struct {
 	// export.DecodeError, or nil; ErrorDocErr says why such an answer is none.
 	ErrorDoc    *export.Error
 	ErrorDocErr error
+
+	// Redact, when set, scrubs the exchange's evidence (its attachment, its violations, the
+	// documents it carried) of the run's secrets and of the exchange's own credentials
+	// (credentials.Redactor.ForExchange): a proxy's client or a recorded entry redacts its own
+	// evidence only, never another exchange's. Unset, the reports' redaction applies alone.
+	Redact func([]byte) []byte
 }
 
 // Judge returns the exchange of req (its body reqBody) answered status with header and body, at
@@ -64,7 +71,7 @@ func Judge(v *openapi.Validator, req *http.Request, reqBody []byte, status int, 
 	ex := Exchange{
 		At:         at,
 		Method:     req.Method,
-		URL:        req.URL.String(),
+		URL:        credentials.URL(req.URL.String()), // it reaches every report: no userinfo, no token
 		ReqHeader:  req.Header,
 		ReqBody:    reqBody,
 		Status:     status,

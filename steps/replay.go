@@ -116,7 +116,10 @@ func (rw *replayWorld) exchange(ctx context.Context, n, _ string) (context.Conte
 	rw.mu.Lock()
 	rw.seen = append(rw.seen, ex)
 	rw.mu.Unlock()
-	ctx = attachExchanges(ctx, []Exchange{ex}, rw.traffic.Redact)
+	// The exchange's evidence is scrubbed of its own credentials (Exchange.Redact) as well as
+	// of the run's: those of another exchange never reach it.
+	redact := rw.redactor(ex)
+	ctx = attachExchanges(ctx, []Exchange{ex}, redact)
 	var problems []string
 	if ex.Err != nil {
 		problems = append(problems, fmt.Sprintf("no answer: %v", ex.Err))
@@ -130,10 +133,25 @@ func (rw *replayWorld) exchange(ctx context.Context, n, _ string) (context.Conte
 	if breaches := rw.follower.Observe(ex); len(breaches) > 0 {
 		shown := make([]evidence.Breach, len(breaches))
 		for i, b := range breaches {
-			problems = append(problems, b.Error())
-			shown[i] = b.Evidence(ex.Asked)
+			e := b.Evidence(ex.Asked)
+			// A breach shows this exchange's document and maybe an earlier one's: each is
+			// scrubbed by its own exchange's redaction, the message by both.
+			both := redact
+			e.Current.Source, e.Current.Body = redactString(e.Current.Source, redact), redactString(e.Current.Body, redact)
+			if e.Previous != nil {
+				prev := *e.Previous
+				if p := prev.Seq; p >= 1 && p <= len(rw.request.Exchanges) {
+					before := rw.redactor(rw.request.Exchanges[p-1])
+					prev.Source, prev.Body = redactString(prev.Source, before), redactString(prev.Body, before)
+					both = func(b []byte) []byte { return before(redact(b)) }
+				}
+				e.Previous = &prev
+			}
+			e.Message = redactString(e.Message, both)
+			problems = append(problems, redactString(b.Error(), both))
+			shown[i] = e
 		}
-		ctx = attachBreaches(ctx, shown, rw.traffic.Redact)
+		ctx = attachBreaches(ctx, shown, redact)
 	}
 	if len(problems) == 0 {
 		return ctx, nil
@@ -144,11 +162,31 @@ func (rw *replayWorld) exchange(ctx context.Context, n, _ string) (context.Conte
 		b.WriteString("\n- ")
 		b.WriteString(strings.ReplaceAll(p, "\n", "\n  "))
 	}
-	msg := b.String()
-	if rw.traffic.Redact != nil {
-		msg = string(rw.traffic.Redact([]byte(msg)))
-	}
+	msg := string(redact([]byte(b.String())))
 	return ctx, fmt.Errorf("%s", msg)
+}
+
+// redactor returns the redaction of ex's evidence: its own (Exchange.Redact), then the
+// traffic's.
+func (rw *replayWorld) redactor(ex Exchange) func([]byte) []byte {
+	own, all := ex.Redact, rw.traffic.Redact
+	return func(b []byte) []byte {
+		if own != nil {
+			b = own(b)
+		}
+		if all != nil {
+			b = all(b)
+		}
+		return b
+	}
+}
+
+// redactString is redact on a string.
+func redactString(s string, redact func([]byte) []byte) string {
+	if s == "" {
+		return s
+	}
+	return string(redact([]byte(s)))
 }
 
 // GroupByRequest groups judged exchanges, in the order they happened, into one recorded request

@@ -101,7 +101,9 @@ func auditCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 	// entries again, in the order of their startedDateTime across the files, and judges them.
 	files := make([]io.ReaderAt, len(af.files))
 	opts := har.Options{MaxBody: af.maxBody} // a longer body is not decoded, nor even copied
-	// Every credential in the files is learnt before anything is printed.
+	// The run's redactor knows no secret of its own; each entry's credentials (its credential
+	// headers, its URL's userinfo and tokens) are learnt for that entry's evidence only
+	// (verdicts), so that one entry's cannot mask what another's shows.
 	red := credentials.NewRedactor()
 	var keys []auditKey
 	underRoot := inAPI(af.root)
@@ -137,8 +139,6 @@ func auditCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 				}
 				keys = append(keys, auditKey{sec: e.Started.Unix(), nsec: int32(e.Started.Nanosecond()), file: int32(fi), index: int32(p.Index), length: int32(p.Length), offset: p.Offset})
 			}
-			red.LearnAuthorization(e.ReqHeader.Get("Authorization"))
-			red.LearnAuthorization(e.ReqHeader.Get("Proxy-Authorization"))
 		})
 		if err != nil {
 			var he *har.Error
@@ -182,10 +182,10 @@ func auditCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 	collector := coverage.New(spec)
 	var exchanges []steps.Exchange
 	violations := 0
-	err = verdicts(auditor, files, af.files, opts, keys, func(ex steps.Exchange) {
+	err = verdicts(auditor, red, files, af.files, opts, keys, func(ex steps.Exchange, exRed *credentials.Redactor) {
 		problems := auditor.Problems(ex)
 		for _, line := range problems {
-			fmt.Fprintf(out, "%s %s\n", ex.At.UTC().Format(time.RFC3339Nano), red.String(line))
+			fmt.Fprintf(out, "%s %s\n", ex.At.UTC().Format(time.RFC3339Nano), exRed.String(line))
 		}
 		violations += len(problems)
 		collector.Add(steps.Origin(ex.URL), ex)
@@ -287,8 +287,10 @@ const batchBytes = 4 << 20
 
 // verdicts reads again the entries keys name (in files, named names), in the keys' order, and
 // judges each against the spec (Auditor.Verdict) on as many goroutines as there are
-// processors, a batch at a time, then hands the exchanges to judged in the keys' order.
-func verdicts(a *steps.Auditor, files []io.ReaderAt, names []string, opts har.Options, keys []auditKey, judged func(steps.Exchange)) error {
+// processors, a batch at a time, then hands the exchanges to judged in the keys' order, each
+// with its redactor: red's secrets and the entry's own credentials
+// (credentials.Redactor.LearnExchange), which redact that entry's evidence only.
+func verdicts(a *steps.Auditor, red *credentials.Redactor, files []io.ReaderAt, names []string, opts har.Options, keys []auditKey, judged func(steps.Exchange, *credentials.Redactor)) error {
 	workers := runtime.GOMAXPROCS(0)
 	for len(keys) > 0 {
 		n, size := 0, int64(0)
@@ -299,6 +301,7 @@ func verdicts(a *steps.Auditor, files []io.ReaderAt, names []string, opts har.Op
 		batch := keys[:n]
 		keys = keys[n:]
 		out := make([]steps.Exchange, len(batch))
+		reds := make([]*credentials.Redactor, len(batch))
 		errs := make([]error, len(batch))
 		var wg sync.WaitGroup
 		for w := range min(workers, len(batch)) {
@@ -309,11 +312,15 @@ func verdicts(a *steps.Auditor, files []io.ReaderAt, names []string, opts har.Op
 					if err == nil {
 						e, err = decoded(e, opts.MaxBody)
 					}
+					reds[i] = red.ForExchange()
 					if err == nil {
-						out[i], err = verdict(a, e)
+						reds[i].LearnExchange(e.URL, e.ReqHeader, e.RespHeader)
+						out[i], err = verdict(a, reds[i], e)
 					}
 					if err != nil {
-						errs[i] = fmt.Errorf("entry %d of %s (%s %s): %w", k.index, names[k.file], e.Method, e.URL, err)
+						// The URL, and the parser's error that quotes it, may hold the entry's credentials.
+						msg := fmt.Sprintf("entry %d of %s (%s %s): %v", k.index, names[k.file], e.Method, credentials.URL(e.URL), err)
+						errs[i] = errors.New(reds[i].String(msg))
 					}
 				}
 			})
@@ -323,7 +330,7 @@ func verdicts(a *steps.Auditor, files []io.ReaderAt, names []string, opts har.Op
 			if errs[i] != nil {
 				return &configError{err: errs[i]}
 			}
-			judged(out[i])
+			judged(out[i], reds[i])
 		}
 	}
 	return nil
@@ -332,7 +339,7 @@ func verdicts(a *steps.Auditor, files []io.ReaderAt, names []string, opts har.Op
 // verdict judges a HAR entry, one with a response, as the recording transport judges an exchange
 // of a run. A tool that leaves a body's Content-Type header out of the file but says its media
 // type (postData.mimeType, content.mimeType) has it put back: the header was sent.
-func verdict(a *steps.Auditor, e har.Entry) (steps.Exchange, error) {
+func verdict(a *steps.Auditor, red *credentials.Redactor, e har.Entry) (steps.Exchange, error) {
 	req, err := http.NewRequest(e.Method, e.URL, nil)
 	if err != nil {
 		return steps.Exchange{}, err
@@ -342,7 +349,7 @@ func verdict(a *steps.Auditor, e har.Entry) (steps.Exchange, error) {
 		req = steps.MalformedOnPurpose(req) // conform's own scenario, recorded with --record
 	}
 	header := withContentType(e.RespHeader, e.RespBody, e.RespMimeType)
-	return a.Verdict(req, e.ReqBody, e.Status, header, e.RespBody, e.Started), nil
+	return a.VerdictRedacting(red.Bytes, req, e.ReqBody, e.Status, header, e.RespBody, e.Started), nil
 }
 
 // decoded returns e with its bodies as the API sent them, before any content coding

@@ -39,6 +39,7 @@ type Redactor struct {
 
 // secretSet is the secrets a Redactor and its views share.
 type secretSet struct {
+	parent  *secretSet   // the run's secrets, for a Redactor of one exchange (ForExchange); nil: none
 	mu      sync.RWMutex // guards secrets
 	secrets []secret
 }
@@ -149,11 +150,13 @@ type known struct {
 
 // snapshot returns the secrets r redacts now.
 func (r *Redactor) snapshot() []known {
-	r.set.mu.RLock()
-	defer r.set.mu.RUnlock()
-	out := make([]known, 0, len(r.set.secrets))
-	for _, s := range r.set.secrets {
-		out = append(out, known{b: s.b, anywhere: !s.weak && !(r.skipPlain && s.plain)})
+	var out []known
+	for set := r.set; set != nil; set = set.parent {
+		set.mu.RLock()
+		for _, s := range set.secrets {
+			out = append(out, known{b: s.b, anywhere: !s.weak && !(r.skipPlain && s.plain)})
+		}
+		set.mu.RUnlock()
 	}
 	return out
 }

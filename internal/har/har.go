@@ -13,6 +13,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"conform/internal/credentials"
 )
 
 // MaxFileBytes caps what Read reads of one HAR file: 1 GiB. A longer file is an *Error, not an
@@ -101,19 +103,6 @@ func (e *Error) Unwrap() error { return e.Err }
 // so that a reader of the file sees one marker for every secret.
 const redacted = "[REDACTED]"
 
-// credentialHeader reports whether the values of the header named name are secrets: the
-// standard credential headers, and any header whose name says it holds a token, a secret or an
-// API key (X-Auth-Token, X-Api-Key, X-Client-Secret, ...).
-func credentialHeader(name string) bool {
-	name = strings.ToLower(name)
-	switch name {
-	case "authorization", "proxy-authorization", "cookie", "set-cookie":
-		return true
-	}
-	for _, word := range []string{"token", "secret", "api-key", "apikey"} {
-		if strings.Contains(name, word) {
-			return true
-		}
-	}
-	return false
-}
+// credentialHeader reports whether the values of the header named name are secrets: the one list
+// of conform's outputs (credentials.Header).
+func credentialHeader(name string) bool { return credentials.Header(name) }

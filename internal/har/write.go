@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"conform/internal/credentials"
 )
 
 const (
@@ -310,17 +312,19 @@ func creatorJSON(c Creator) creatorOut { return creatorOut(c) }
 // entryJSON returns e in HAR's shape, with the defaults Entry documents.
 func entryJSON(e Entry) entryOut {
 	version := cmp.Or(e.HTTPVersion, defaultHTTPVersion)
+	// The credentials of a URL (userinfo, access_token=…) are written as the headers' are: redacted.
+	shownURL := credentials.URL(e.URL)
 	ms := float64(max(e.Duration.Microseconds(), 0)) / 1000
 	out := entryOut{
 		StartedDateTime: e.Started.Format(dateLayout),
 		Time:            ms,
 		Request: requestOut{
 			Method:      e.Method,
-			URL:         e.URL,
+			URL:         shownURL,
 			HTTPVersion: version,
 			Cookies:     []struct{}{},
 			Headers:     headersJSON(e.ReqHeader),
-			QueryString: queryJSON(e.URL),
+			QueryString: queryJSON(shownURL),
 			HeadersSize: -1,
 			BodySize:    len(e.ReqBody),
 		},

@@ -6,13 +6,16 @@
 // violation on one line when it happens, and keeps the exchanges for the reports.
 //
 // The forwarding is the standard library's httputil.ReverseProxy; the judging is its transport.
-// The client's credentials pass through; they are never logged, and the proxy learns them as it
-// forwards them, so that its redactor keeps them out of every report. A redirect is handed to
+// The client's credentials pass through; they are never logged: the proxy learns those of each
+// exchange (its credential headers, its URL's userinfo and tokens) as it forwards them, and
+// redacts them in that exchange's log lines and evidence only (Exchange.Redact), so that a
+// client's chosen token cannot mask text anywhere else. A redirect is handed to
 // the client as the target answered it (and judged like any answer); nothing is followed.
 package proxy
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -58,8 +61,9 @@ type Options struct {
 	// Log receives one line per violation, as it happens, and one per answer not judged or
 	// request not answered; nil discards them.
 	Log logFunc
-	// Redactor learns the credentials that pass through and is applied to every log line;
-	// nil means a new one. The reports use it too (Redactor()).
+	// Redactor knows the run's own secrets, redacted in every log line and report; nil means a
+	// new one. The credentials that pass through are never added to it: each exchange learns its
+	// own (credentials.Redactor.ForExchange), redacted in that exchange's evidence only.
 	Redactor *credentials.Redactor
 	// Now tells the time of an exchange; nil means time.Now.
 	Now func() time.Time
@@ -203,8 +207,8 @@ const ClientPrefix = "client: "
 // line each, starting with ClientPrefix. The answer to such a request is still judged where the
 // spec declares it (a 400 to a malformed create is the expected answer). ex keeps every
 // violation, so that the reports show both.
-func (p *Proxy) verdict(req *http.Request, reqBody []byte, status int, header http.Header, body []byte, at time.Time) (ex steps.Exchange, target, client []string) {
-	ex = p.auditor.Verdict(req, reqBody, status, header, body, at)
+func (p *Proxy) verdict(red *credentials.Redactor, req *http.Request, reqBody []byte, status int, header http.Header, body []byte, at time.Time) (ex steps.Exchange, target, client []string) {
+	ex = p.auditor.VerdictRedacting(red.Bytes, req, reqBody, status, header, body, at)
 	all := ex.Violations
 	var theirs []openapi.Violation
 	for _, v := range all {
@@ -240,8 +244,21 @@ func printable(r rune) rune {
 	return r
 }
 
-// Redactor is the redactor that knows every credential that passed through.
+// Redactor is the redactor of the run's own secrets; the credentials that passed through are
+// each exchange's (steps.Exchange.Redact), not its.
 func (p *Proxy) Redactor() *credentials.Redactor { return p.o.Redactor }
+
+// exchangeRedactor is the context key of the redactor of one exchange.
+type exchangeRedactor struct{}
+
+// redactorOf returns the redactor of the exchange of ctx: the run's secrets and that exchange's
+// credentials.
+func (p *Proxy) redactorOf(ctx context.Context) *credentials.Redactor {
+	if red, ok := ctx.Value(exchangeRedactor{}).(*credentials.Redactor); ok {
+		return red
+	}
+	return p.o.Redactor
+}
 
 // ServeHTTP forwards a request under the API root (export.Root) to the target, and answers any
 // other path 404 itself: the proxy stands in front of the export API, not of everything the
@@ -254,7 +271,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "conform proxy: only the export API under "+export.Root+" is forwarded", http.StatusNotFound)
 		return
 	}
-	p.o.Redactor.LearnAuthorization(r.Header.Get("Authorization"))
+	// The client's credentials are this exchange's: learnt for its evidence, never for the
+	// run's, so that they cannot redact what another client's exchange shows.
+	red := p.o.Redactor.ForExchange()
+	red.LearnExchange(r.URL.String(), r.Header, nil)
+	r = r.WithContext(context.WithValue(r.Context(), exchangeRedactor{}, red))
 	if r.ContentLength > p.o.MaxRequestBytes {
 		// Announced too large: refused before a byte of it is read.
 		p.tooLarge(w, r)
@@ -270,7 +291,7 @@ func (p *Proxy) tooLarge(w http.ResponseWriter, r *http.Request) {
 	p.mu.Lock()
 	p.stats.TooLarge++
 	p.mu.Unlock()
-	p.o.Log.say(p.o.Redactor, fmt.Sprintf("%s%s %s: the request body is larger than %d bytes (--max-request-bytes): answered 413, not forwarded",
+	p.o.Log.say(p.redactorOf(r.Context()), fmt.Sprintf("%s%s %s: the request body is larger than %d bytes (--max-request-bytes): answered 413, not forwarded",
 		ClientPrefix, r.Method, r.URL.EscapedPath(), p.o.MaxRequestBytes))
 	http.Error(w, fmt.Sprintf("conform proxy: the request body is larger than %d bytes", p.o.MaxRequestBytes), http.StatusRequestEntityTooLarge)
 }
@@ -310,6 +331,8 @@ func (e *UpgradeError) Error() string {
 // first (ServeHTTP caps it at MaxRequestBytes); the answer's up to MaxBodyBytes, and handed on
 // whole. A body over MaxBodyBytes is forwarded but not judged, and said so.
 func (p *Proxy) judge(out *http.Request) (*http.Response, error) {
+	red := p.redactorOf(out.Context())
+	shownURL := credentials.URL(out.URL.String())
 	reqBody, reqRest, err := p.readRequest(out)
 	if err != nil {
 		return nil, err
@@ -321,12 +344,13 @@ func (p *Proxy) judge(out *http.Request) (*http.Response, error) {
 	}
 	if err != nil {
 		err = &UnansweredError{Err: err}
-		p.o.Log.say(p.o.Redactor, fmt.Sprintf("%s %s: %v", out.Method, out.URL.EscapedPath(), err))
-		p.record(steps.Exchange{At: at, Method: out.Method, URL: out.URL.String(), ReqHeader: out.Header, ReqBody: reqBody, Err: err}, nil, outcomeUnanswered)
+		p.o.Log.say(red, fmt.Sprintf("%s %s: %v", out.Method, out.URL.EscapedPath(), err))
+		p.record(steps.Exchange{At: at, Method: out.Method, URL: shownURL, ReqHeader: out.Header, ReqBody: reqBody, Err: err, Redact: red.Bytes}, nil, outcomeUnanswered)
 		return nil, err
 	}
+	red.LearnExchange("", nil, resp.Header) // a session the target sets (Set-Cookie) is this exchange's too
 	if resp.StatusCode == http.StatusSwitchingProtocols {
-		return nil, p.upgrade(out, reqBody, resp, at)
+		return nil, p.upgrade(red, out, reqBody, resp, at)
 	}
 	body, rest, err := readCapped(resp.Body, p.o.MaxBodyBytes)
 	var ex steps.Exchange
@@ -334,30 +358,30 @@ func (p *Proxy) judge(out *http.Request) (*http.Response, error) {
 	outcome := outcomeJudged
 	switch {
 	case err != nil:
-		ex = steps.Exchange{At: at, Method: out.Method, URL: out.URL.String(), ReqHeader: out.Header, ReqBody: reqBody,
-			Status: resp.StatusCode, RespHeader: resp.Header, Err: err}
+		ex = steps.Exchange{At: at, Method: out.Method, URL: shownURL, ReqHeader: out.Header, ReqBody: reqBody,
+			Status: resp.StatusCode, RespHeader: resp.Header, Err: err, Redact: red.Bytes}
 		// A read that fails (a timeout, a cut connection) is the target's: a violation, logged.
 		problems = []string{fmt.Sprintf("%s %s: the answer could not be read: %v", out.Method, out.URL.EscapedPath(), err)}
-		p.log(problems)
+		p.log(red, problems)
 		rest = failingReader{err} // the client gets what came, then the cut, as from the target
 	case rest != http.NoBody || reqRest != http.NoBody:
 		outcome = outcomeNotJudged
-		ex = steps.Exchange{At: at, Method: out.Method, URL: out.URL.String(), ReqHeader: out.Header,
-			Status: resp.StatusCode, RespHeader: resp.Header, Err: &NotJudgedError{Reason: fmt.Errorf("a body is larger than %d bytes", p.o.MaxBodyBytes)}}
+		ex = steps.Exchange{At: at, Method: out.Method, URL: shownURL, ReqHeader: out.Header,
+			Status: resp.StatusCode, RespHeader: resp.Header, Err: &NotJudgedError{Reason: fmt.Errorf("a body is larger than %d bytes", p.o.MaxBodyBytes)}, Redact: red.Bytes}
 	default:
 		judged, header, derr := decodeBody(resp.Header, body, p.o.MaxBodyBytes)
 		if derr != nil {
 			outcome = outcomeNotJudged
-			ex = steps.Exchange{At: at, Method: out.Method, URL: out.URL.String(), ReqHeader: out.Header,
-				Status: resp.StatusCode, RespHeader: resp.Header, Err: &NotJudgedError{Reason: derr}}
+			ex = steps.Exchange{At: at, Method: out.Method, URL: shownURL, ReqHeader: out.Header,
+				Status: resp.StatusCode, RespHeader: resp.Header, Err: &NotJudgedError{Reason: derr}, Redact: red.Bytes}
 			break
 		}
-		ex, problems, clientProblems = p.verdict(out, reqBody, resp.StatusCode, header, judged, at)
-		p.log(clientProblems)
-		p.log(problems)
+		ex, problems, clientProblems = p.verdict(red, out, reqBody, resp.StatusCode, header, judged, at)
+		p.log(red, clientProblems)
+		p.log(red, problems)
 	}
 	if outcome == outcomeNotJudged {
-		p.o.Log.say(p.o.Redactor, fmt.Sprintf("%s %s: %v", out.Method, out.URL.EscapedPath(), ex.Err))
+		p.o.Log.say(red, fmt.Sprintf("%s %s: %v", out.Method, out.URL.EscapedPath(), ex.Err))
 	}
 	p.record(ex, problems, outcome)
 	if len(clientProblems) > 0 {
@@ -373,7 +397,7 @@ func (p *Proxy) judge(out *http.Request) (*http.Response, error) {
 		// The header is conform's word: one the target sent under that name must not pass for it.
 		resp.Header.Del(AnnotationHeader)
 		if all := append(clientProblems, problems...); len(all) > 0 {
-			resp.Header.Set(AnnotationHeader, annotation(redactAll(p.o.Redactor, all)))
+			resp.Header.Set(AnnotationHeader, annotation(redactAll(red, all)))
 		}
 	}
 	return resp, nil
@@ -396,7 +420,7 @@ func (p *Proxy) readRequest(out *http.Request) (head []byte, rest io.Reader, err
 		p.mu.Lock()
 		p.stats.Unread++
 		p.mu.Unlock()
-		p.o.Log.say(p.o.Redactor, fmt.Sprintf("%s%s %s: the request body could not be read (sent too slowly, or cut): %v: answered 400, not forwarded",
+		p.o.Log.say(p.redactorOf(out.Context()), fmt.Sprintf("%s%s %s: the request body could not be read (sent too slowly, or cut): %v: answered 400, not forwarded",
 			ClientPrefix, out.Method, out.URL.EscapedPath(), err))
 		return nil, nil, fmt.Errorf("%w: %w", errRequestBody, err)
 	}
@@ -413,15 +437,15 @@ var errRequestTooLarge = errors.New("the request body is too large")
 // upgrade judges an answer 101 Switching Protocols: the export API declares none, so it is a
 // violation of the target's, logged and counted like any; the connection it switched is closed
 // at once, and the client gets 502 (UpgradeError).
-func (p *Proxy) upgrade(out *http.Request, reqBody []byte, resp *http.Response, at time.Time) error {
+func (p *Proxy) upgrade(red *credentials.Redactor, out *http.Request, reqBody []byte, resp *http.Response, at time.Time) error {
 	resp.Body.Close() // the switched connection: nothing is read from it, nothing tunnelled
 	uerr := &UpgradeError{Protocol: resp.Header.Get("Upgrade")}
-	ex, problems, clientProblems := p.verdict(out, reqBody, resp.StatusCode, resp.Header, nil, at)
+	ex, problems, clientProblems := p.verdict(red, out, reqBody, resp.StatusCode, resp.Header, nil, at)
 	// The spec's verdict already names the undeclared status; when a spec's "default" declares
 	// it, the proxy still says why nothing was tunnelled.
 	problems = append(problems, fmt.Sprintf("%s %s: %v", out.Method, out.URL.EscapedPath(), strings.Map(printable, uerr.Error())))
-	p.log(clientProblems)
-	p.log(problems)
+	p.log(red, clientProblems)
+	p.log(red, problems)
 	p.record(ex, problems, outcomeJudged)
 	if len(clientProblems) > 0 {
 		p.mu.Lock()
@@ -443,7 +467,7 @@ func (p *Proxy) fail(w http.ResponseWriter, r *http.Request, err error) {
 		http.Error(w, "conform proxy: "+err.Error(), http.StatusBadRequest)
 		return
 	}
-	http.Error(w, "conform proxy: "+p.o.Redactor.String(err.Error()), http.StatusBadGateway)
+	http.Error(w, "conform proxy: "+p.redactorOf(r.Context()).String(err.Error()), http.StatusBadGateway)
 }
 
 // bufferPool lends the reverse proxy its copy buffers, which it would otherwise allocate, 32 KB
@@ -464,10 +488,10 @@ type failingReader struct{ err error }
 
 func (f failingReader) Read([]byte) (int, error) { return 0, f.err }
 
-// log logs each violation on one line.
-func (p *Proxy) log(problems []string) {
+// log logs each violation of an exchange on one line, redacted by the exchange's redactor.
+func (p *Proxy) log(red *credentials.Redactor, problems []string) {
 	for _, line := range problems {
-		p.o.Log.say(p.o.Redactor, line)
+		p.o.Log.say(red, line)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +18,7 @@ import (
 
 	"conform/export"
 	"conform/fakeserver"
+	"conform/internal/credentials"
 	"conform/openapi"
 )
 
@@ -243,11 +245,66 @@ func TestProxyForwardsWhatIsTooLargeToJudge(t *testing.T) {
 func TestProxyKeepsTheClientsCredentialsOutOfItsReports(t *testing.T) {
 	front, _, _, p, _ := setup(t, false)
 	call(t, http.MethodGet, front+export.Root+"/exportStatuses/99999", "")
-	red := p.Redactor()
+	exs := p.Exchanges()
+	require.Len(t, exs, 1)
+	require.NotNil(t, exs[0].Redact, "the exchange carries its own redaction to the reports")
 	for _, form := range []string{password, user + ":" + password} {
-		require.NotContains(t, red.String("saw "+form), form)
+		require.NotContains(t, string(exs[0].Redact([]byte("saw "+form))), form)
+		// The run's redactor, which masks every exchange's text, never learns a client's.
+		require.Equal(t, "saw "+form, p.Redactor().String("saw "+form))
 	}
-	require.Equal(t, "the word proxy-user", red.CredentialForms().String("the word proxy-user"))
+	require.Equal(t, "the word proxy-user", p.Redactor().CredentialForms().String("the word proxy-user"))
+}
+
+// TestAClientsTokenRedactsOnlyItsOwnExchange: a client that sends a token of its choosing
+// (a word of the API, "cancelling-x", or one letter) masks its own exchange's evidence, never
+// the log line or the evidence of another client's exchange.
+func TestAClientsTokenRedactsOnlyItsOwnExchange(t *testing.T) {
+	// A target whose every status document breaks the spec, quoting a value with the words in it.
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"requestId": 7, "progress": "specific cancelling-x exportStatuses"}`)
+	}))
+	defer target.Close()
+	v, err := openapi.NewValidator()
+	require.NoError(t, err)
+	u, _ := url.Parse(target.URL)
+	for _, token := range []string{"cancelling-x", "e", "exportStatuses", "specific"} {
+		t.Run(token, func(t *testing.T) {
+			var mu sync.Mutex
+			var lines []string
+			p, err := New(Options{Target: u, Validator: v, Log: func(line string) {
+				mu.Lock()
+				defer mu.Unlock()
+				lines = append(lines, line)
+			}})
+			require.NoError(t, err)
+			front := httptest.NewServer(p)
+			defer front.Close()
+			aimed, err := http.NewRequest(http.MethodGet, front.URL+export.Root+"/exportStatuses/7", nil)
+			require.NoError(t, err)
+			aimed.Header.Set("Authorization", "Bearer "+token)
+			resp, err := http.DefaultClient.Do(aimed)
+			require.NoError(t, err)
+			resp.Body.Close()
+			mu.Lock()
+			first := len(lines)
+			mu.Unlock()
+			require.Positive(t, first, "the answer breaks the spec")
+			// Another client's exchange, with the same words in it, afterwards.
+			call(t, http.MethodGet, front.URL+export.Root+"/exportStatuses/7", "")
+
+			require.Equal(t, "specific cancelling-x exportStatuses", p.Redactor().String("specific cancelling-x exportStatuses"),
+				"the run's redaction knows no client's token")
+			mu.Lock()
+			theirs := slices.Clone(lines[first:])
+			mu.Unlock()
+			require.NotEmpty(t, theirs)
+			joined := strings.Join(theirs, "\n")
+			require.Contains(t, joined, "specific cancelling-x exportStatuses", "the second client's lines quote the value")
+			require.NotContains(t, joined, credentials.Redacted, "the second client's lines are not masked by the first's token")
+		})
+	}
 }
 
 func TestNewNeedsATargetAndAValidator(t *testing.T) {

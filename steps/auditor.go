@@ -12,6 +12,7 @@ import (
 
 	"conform/export"
 	"conform/internal/bounded"
+	"conform/internal/credentials"
 	"conform/openapi"
 	"conform/oracle"
 )
@@ -95,12 +96,12 @@ func (a *Auditor) Verdict(req *http.Request, reqBody []byte, status int, header 
 }
 
 // VerdictRedacting is Verdict for an exchange with its own redaction (Exchange.Redact): the
-// values its violations quote are scrubbed by redact, and the exchange carries it to the reports.
-// redact is the exchange's own (credentials.Redactor.ForExchange), not one that every client's
-// credentials reach.
-func (a *Auditor) VerdictRedacting(redact func([]byte) []byte, req *http.Request, reqBody []byte, status int, header http.Header, body []byte, at time.Time) Exchange {
-	ex := a.judger.JudgeRedacting(redact, req, reqBody, status, header, body, at)
-	ex.Redact = redact
+// values its violations quote are scrubbed by red (Judger.JudgeRedacting), and the exchange
+// carries it to the reports. red is the exchange's own (credentials.Redactor.ForExchange), not
+// one that every client's credentials reach.
+func (a *Auditor) VerdictRedacting(red *credentials.Redactor, req *http.Request, reqBody []byte, status int, header http.Header, body []byte, at time.Time) Exchange {
+	ex := a.judger.JudgeRedacting(red, req, reqBody, status, header, body, at)
+	ex.Redact = red.Bytes
 	return ex
 }
 

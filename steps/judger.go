@@ -51,23 +51,22 @@ func (j *Judger) Judge(req *http.Request, reqBody []byte, status int, header htt
 	return j.JudgeRedacting(nil, req, reqBody, status, header, body, at)
 }
 
-// JudgeRedacting is Judge with the values its violations quote scrubbed by redact, the
-// exchange's own redaction (see Exchange.Redact), rather than the validator's; nil means the
-// validator's. A verdict is reused only for an exchange with the same credentials, whose
-// redaction is the same.
-func (j *Judger) JudgeRedacting(redact func([]byte) []byte, req *http.Request, reqBody []byte, status int, header http.Header, body []byte, at time.Time) Exchange {
-	v := j.v
-	if redact != nil {
-		v = v.Redacting(redact)
+// JudgeRedacting is Judge for an exchange with its own redaction, red (see Exchange.Redact):
+// when one of the exchange's own secrets occurs in what its violations may quote (its URL, its
+// bodies, its headers other than the credential ones), they quote values scrubbed by red, and
+// its verdict is reused only for an exchange with the same credentials. Otherwise red redacts
+// them as the validator does, and the verdict is shared with every client's identical exchange:
+// the cost of judging does not grow with the number of clients. nil means Judge.
+func (j *Judger) JudgeRedacting(red *credentials.Redactor, req *http.Request, reqBody []byte, status int, header http.Header, body []byte, at time.Time) Exchange {
+	v, creds := j.v, ""
+	if red != nil && red.OwnIn(quotable(req, reqBody, body, header)...) {
+		v = v.Redacting(red.Bytes)
+		creds = credentialValues(req.Header, header)
 	}
 	if req.Context().Value(malformedBody{}) != nil {
 		return Judge(v, req, reqBody, status, header, body, at) // rare, and judged otherwise: not remembered
 	}
 	url, ct := req.URL.String(), header.Get("Content-Type")
-	creds := ""
-	if redact != nil {
-		creds = credentialValues(req.Header, header)
-	}
 	key := j.key(req.Method, url+"\x00"+creds, ct, status, reqBody, body)
 	j.mu.Lock()
 	hit, ok := j.entries[key]
@@ -136,4 +135,21 @@ func credentialValues(hs ...http.Header) string {
 		b.WriteByte(1)
 	}
 	return b.String()
+}
+
+// quotable is what a violation of an exchange may quote: its URL, its bodies, and the values of
+// its headers, the credential ones (which nothing quotes) left out.
+func quotable(req *http.Request, reqBody, body []byte, hs ...http.Header) [][]byte {
+	out := [][]byte{[]byte(req.URL.String()), reqBody, body}
+	for _, h := range append(hs, req.Header) {
+		for name, vs := range h {
+			if credentials.Header(name) {
+				continue
+			}
+			for _, v := range vs {
+				out = append(out, []byte(v))
+			}
+		}
+	}
+	return out
 }

@@ -349,7 +349,7 @@ func verdict(a *steps.Auditor, red *credentials.Redactor, e har.Entry) (steps.Ex
 		req = steps.MalformedOnPurpose(req) // conform's own scenario, recorded with --record
 	}
 	header := withContentType(e.RespHeader, e.RespBody, e.RespMimeType)
-	return a.VerdictRedacting(red.Bytes, req, e.ReqBody, e.Status, header, e.RespBody, e.Started), nil
+	return a.VerdictRedacting(red, req, e.ReqBody, e.Status, header, e.RespBody, e.Started), nil
 }
 
 // decoded returns e with its bodies as the API sent them, before any content coding

@@ -1,79 +1,28 @@
 package credentials
 
 import (
+	"bytes"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
+
+	"conform/internal/har"
 )
 
 // QueryKeys are the query parameters whose values are credentials, compared without regard to
-// case: tokens, API keys, passwords, client secrets and signatures. Their values never reach an
-// output (URL) and are learnt for their exchange (LearnExchange).
-var QueryKeys = []string{
-	"access_token", "id_token", "refresh_token", "token",
-	"api_key", "apikey", "api-key", "key",
-	"password", "passwd", "pwd",
-	"secret", "client_secret",
-	"sig", "signature", "x-amz-signature", "x-goog-signature",
-}
+// case (har.CredentialQueryKeys): tokens, API keys, passwords, client secrets and signatures.
+// Their values never reach an output (URL) and are learnt for their exchange (LearnExchange).
+var QueryKeys = har.CredentialQueryKeys
 
-// Header reports whether the values of the header named name are credentials: the standard
-// credential headers (Authorization, Proxy-Authorization, Cookie, Set-Cookie), and any header
-// whose name says it holds a token, a secret, a password or an API key (X-Auth-Token,
-// X-API-Key, X-Client-Secret, ...). It is the one list of every output that shows headers (the
-// HAR file, the reports) and of what LearnExchange learns.
-func Header(name string) bool {
-	name = strings.ToLower(name)
-	switch name {
-	case "authorization", "proxy-authorization", "cookie", "set-cookie":
-		return true
-	}
-	for _, word := range []string{"token", "secret", "password", "api-key", "apikey", "api_key"} {
-		if strings.Contains(name, word) {
-			return true
-		}
-	}
-	return false
-}
+// Header reports whether the values of the header named name are credentials
+// (har.CredentialHeader): Authorization, Proxy-Authorization, Cookie, Set-Cookie, and any header
+// whose name says it holds a token, a secret, a password or an API key. It is the one list of
+// every output that shows headers (the HAR file, the reports) and of what LearnExchange learns.
+func Header(name string) bool { return har.CredentialHeader(name) }
 
-// queryKey reports whether a query parameter named k holds a credential (QueryKeys).
-func queryKey(k string) bool {
-	return slices.ContainsFunc(QueryKeys, func(q string) bool { return strings.EqualFold(q, k) })
-}
-
-// URL returns raw with its credentials replaced: the userinfo (user and password, either may
-// be the secret) and the value of every QueryKeys parameter. Everything else is left as sent.
-// A URL that does not parse is returned as Redacted whole: what it holds cannot be told apart.
-func URL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return Redacted
-	}
-	changed := false
-	if u.User != nil {
-		u.User = url.User(Redacted)
-		changed = true
-	}
-	if u.RawQuery != "" {
-		parts := strings.Split(u.RawQuery, "&")
-		for i, p := range parts {
-			k, _, ok := strings.Cut(p, "=")
-			if !ok {
-				continue
-			}
-			if name, err := url.QueryUnescape(k); err == nil && queryKey(name) || err != nil && queryKey(k) {
-				parts[i] = k + "=" + Redacted
-				changed = true
-			}
-		}
-		u.RawQuery = strings.Join(parts, "&")
-	}
-	if !changed {
-		return raw
-	}
-	return u.String()
-}
+// URL returns raw with its credentials replaced by Redacted (har.RedactURL): the userinfo and
+// the value of every QueryKeys parameter.
+func URL(raw string) string { return har.RedactURL(raw) }
 
 // ForExchange returns a Redactor for the evidence of one exchange: it redacts what r redacts
 // (the run's own secrets, those added to r later included) and the secrets learnt for the
@@ -83,6 +32,22 @@ func URL(raw string) string {
 // secrets and one exchange's, whatever the number of clients.
 func (r *Redactor) ForExchange() *Redactor {
 	return &Redactor{set: &secretSet{parent: r.set}, skipPlain: r.skipPlain}
+}
+
+// OwnIn reports whether a secret r learnt itself (not one of the Redactor it was made from by
+// ForExchange: the run's) occurs in any of bs, in any of its forms, as a credential or not.
+// Where none does, r redacts bs exactly as the run's Redactor does.
+func (r *Redactor) OwnIn(bs ...[]byte) bool {
+	r.set.mu.RLock()
+	defer r.set.mu.RUnlock()
+	for _, s := range r.set.secrets {
+		for _, b := range bs {
+			if bytes.Contains(b, s.b) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // LearnExchange makes r redact the credentials an exchange carries: those of its URL (the
@@ -100,7 +65,7 @@ func (r *Redactor) LearnExchange(rawURL string, reqHeader, respHeader http.Heade
 			}
 		}
 		for k, vs := range u.Query() {
-			if queryKey(k) {
+			if har.CredentialQueryKey(k) {
 				for _, v := range vs {
 					r.Add(v)
 				}

@@ -11,10 +11,10 @@ package har
 import (
 	"fmt"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"time"
-
-	"conform/internal/credentials"
 )
 
 // MaxFileBytes caps what Read reads of one HAR file: 1 GiB. A longer file is an *Error, not an
@@ -103,6 +103,75 @@ func (e *Error) Unwrap() error { return e.Err }
 // so that a reader of the file sees one marker for every secret.
 const redacted = "[REDACTED]"
 
-// credentialHeader reports whether the values of the header named name are secrets: the one list
-// of conform's outputs (credentials.Header).
-func credentialHeader(name string) bool { return credentials.Header(name) }
+// credentialHeader reports whether the values of the header named name are secrets
+// (CredentialHeader).
+func credentialHeader(name string) bool { return CredentialHeader(name) }
+
+// CredentialHeader reports whether the values of the header named name are credentials: the
+// standard credential headers (Authorization, Proxy-Authorization, Cookie, Set-Cookie), and any
+// header whose name says it holds a token, a secret, a password or an API key (X-Auth-Token,
+// X-API-Key, X-Client-Secret, ...). It is the one list of every output of conform that shows
+// headers (this writer, the reports) and of what a redactor learns of an exchange.
+func CredentialHeader(name string) bool {
+	name = strings.ToLower(name)
+	switch name {
+	case "authorization", "proxy-authorization", "cookie", "set-cookie":
+		return true
+	}
+	for _, word := range []string{"token", "secret", "password", "api-key", "apikey", "api_key"} {
+		if strings.Contains(name, word) {
+			return true
+		}
+	}
+	return false
+}
+
+// CredentialQueryKeys are the query parameters whose values are credentials, compared without
+// regard to case: tokens, API keys, passwords, client secrets and signatures.
+var CredentialQueryKeys = []string{
+	"access_token", "id_token", "refresh_token", "token",
+	"api_key", "apikey", "api-key", "key",
+	"password", "passwd", "pwd",
+	"secret", "client_secret",
+	"sig", "signature", "x-amz-signature", "x-goog-signature",
+}
+
+// CredentialQueryKey reports whether a query parameter named k holds a credential
+// (CredentialQueryKeys).
+func CredentialQueryKey(k string) bool {
+	return slices.ContainsFunc(CredentialQueryKeys, func(q string) bool { return strings.EqualFold(q, k) })
+}
+
+// RedactURL returns raw with its credentials replaced by the redaction marker: the userinfo
+// (user and password, either may be the secret) and the value of every CredentialQueryKeys
+// parameter. Everything else is left as sent. A URL that does not parse is the marker whole:
+// what it holds cannot be told apart.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return redacted
+	}
+	changed := false
+	if u.User != nil {
+		u.User = url.User(redacted)
+		changed = true
+	}
+	if u.RawQuery != "" {
+		parts := strings.Split(u.RawQuery, "&")
+		for i, p := range parts {
+			k, _, ok := strings.Cut(p, "=")
+			if !ok {
+				continue
+			}
+			if name, err := url.QueryUnescape(k); err == nil && CredentialQueryKey(name) || err != nil && CredentialQueryKey(k) {
+				parts[i] = k + "=" + redacted
+				changed = true
+			}
+		}
+		u.RawQuery = strings.Join(parts, "&")
+	}
+	if !changed {
+		return raw
+	}
+	return u.String()
+}

@@ -368,6 +368,18 @@ func TestWriteRedactsCredentials(t *testing.T) {
 	assert.Equal(t, `{"access_token":"[REDACTED]"}`, string(got.RespBody))
 	assert.Equal(t, "https://api.example.com/token?client_secret=[REDACTED]", got.URL)
 
+	t.Run("without the scrubber, a URL's userinfo and credential parameters are still redacted", func(t *testing.T) {
+		e := e
+		e.URL = "https://alice:" + urlSecret + "@api.example.com/x?page=2&access_token=" + token + "&sig=" + apiKey
+		doc := written(t, []Entry{e}, nil)
+		for _, secret := range []string{urlSecret, token, apiKey} {
+			assert.NotContains(t, string(doc), secret)
+		}
+		back := readBack(t, doc)
+		require.Len(t, back, 1)
+		assert.Equal(t, "https://%5BREDACTED%5D@api.example.com/x?page=2&access_token=[REDACTED]&sig=[REDACTED]", back[0].URL)
+	})
+
 	t.Run("without the scrubber, headers are still redacted", func(t *testing.T) {
 		doc := written(t, []Entry{e}, nil)
 		assert.NotContains(t, string(doc), basic)

@@ -15,8 +15,6 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
-
-	"conform/internal/credentials"
 )
 
 const (
@@ -313,7 +311,7 @@ func creatorJSON(c Creator) creatorOut { return creatorOut(c) }
 func entryJSON(e Entry) entryOut {
 	version := cmp.Or(e.HTTPVersion, defaultHTTPVersion)
 	// The credentials of a URL (userinfo, access_token=…) are written as the headers' are: redacted.
-	shownURL := credentials.URL(e.URL)
+	shownURL := RedactURL(e.URL)
 	ms := float64(max(e.Duration.Microseconds(), 0)) / 1000
 	out := entryOut{
 		StartedDateTime: e.Started.Format(dateLayout),

@@ -208,7 +208,7 @@ const ClientPrefix = "client: "
 // spec declares it (a 400 to a malformed create is the expected answer). ex keeps every
 // violation, so that the reports show both.
 func (p *Proxy) verdict(red *credentials.Redactor, req *http.Request, reqBody []byte, status int, header http.Header, body []byte, at time.Time) (ex steps.Exchange, target, client []string) {
-	ex = p.auditor.VerdictRedacting(red.Bytes, req, reqBody, status, header, body, at)
+	ex = p.auditor.VerdictRedacting(red, req, reqBody, status, header, body, at)
 	all := ex.Violations
 	var theirs []openapi.Violation
 	for _, v := range all {

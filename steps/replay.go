@@ -24,6 +24,11 @@ type Traffic struct {
 	Requests []RecordedRequest
 	// Redact, when set, scrubs secrets from everything reported (see Config.Redact).
 	Redact func([]byte) []byte
+	// ClientApart, when set, makes a request that breaks the spec the client's doing, not the
+	// target's: noted beside its step, which it does not fail (conform proxy, whose clients'
+	// mistakes do not fail the session unless --fail-on-client-violations says so). The
+	// target's answer to it is judged all the same.
+	ClientApart bool
 }
 
 // RecordedRequest is one export request of recorded traffic, as a scenario.
@@ -125,6 +130,11 @@ func (rw *replayWorld) exchange(ctx context.Context, n, _ string) (context.Conte
 		problems = append(problems, fmt.Sprintf("no answer: %v", ex.Err))
 	}
 	for _, v := range ex.Violations {
+		if rw.traffic.ClientApart && v.Where == "request" {
+			note := "the client's request breaks the spec (the client's doing, not the target's): " + v.String()
+			ctx = godog.Attach(ctx, godog.Attachment{Body: redact([]byte(note)), FileName: "note.txt", MediaType: noteMediaType})
+			continue
+		}
 		problems = append(problems, "the answer breaks the spec: "+v.String())
 	}
 	if ex.DocErr != nil && len(ex.Violations) == 0 {

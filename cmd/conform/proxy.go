@@ -310,7 +310,7 @@ func proxyCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 		// The reports show the verdict; they do not make it: the exit code is the same whether
 		// they are asked for or not.
 		if _, err := reportTraffic(context.WithoutCancel(ctx), "Traffic through conform proxy to "+root, "", exchanges, spec,
-			trafficReports{formats: pf.formats, report: pf.report, coverage: &covered}, red.Bytes, red.CredentialForms().String, out); err != nil {
+			trafficReports{formats: pf.formats, report: pf.report, coverage: &covered, clientApart: !pf.failOnClient}, red.Bytes, red.CredentialForms().String, out); err != nil {
 			lost = append(lost, err)
 		} else if pf.report != "" {
 			fmt.Fprintf(stderr, "conform proxy: report written to %s\n", pf.report)

@@ -101,11 +101,20 @@ func withAndWithoutReports(t *testing.T, f func(t *testing.T, reportArgs []strin
 	for _, name := range []string{"without reports", "with reports"} {
 		t.Run(name, func(t *testing.T) {
 			var args []string
+			junit := filepath.Join(t.TempDir(), "proxy.xml")
 			if name == "with reports" {
-				dir := t.TempDir()
-				args = []string{"--format", "junit:" + filepath.Join(dir, "proxy.xml"), "--report", filepath.Join(dir, "proxy.html")}
+				args = []string{"--format", "junit:" + junit, "--report", filepath.Join(filepath.Dir(junit), "proxy.html")}
 			}
 			code, stderr := f(t, args)
+			if name == "with reports" && (code == exitPass || code == exitFail) {
+				// The reports show the verdict the exit code gives: no failed testcase when the
+				// session passed, at least one when it failed.
+				if b, err := os.ReadFile(junit); err == nil {
+					failed := regexp.MustCompile(`<testsuites [^>]*failures="(\d+)"`).FindSubmatch(b)
+					require.NotNil(t, failed, "%s", b)
+					require.Equal(t, code == exitFail, string(failed[1]) != "0", "JUnit's failures=%s, exit %d:\n%s", failed[1], code, b)
+				}
+			}
 			codes = append(codes, code)
 			lines = append(lines, stoppedLine(stderr))
 		})

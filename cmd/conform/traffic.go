@@ -26,6 +26,8 @@ type trafficReports struct {
 	console string
 	// coverage, when set, goes into the HTML report.
 	coverage *coverage.Report
+	// clientApart: a request that breaks the spec is noted, not failed (steps.Traffic.ClientApart).
+	clientApart bool
 }
 
 // reportTraffic judges exchanges, in the order they happened, as scenarios (one per export
@@ -34,7 +36,7 @@ type trafficReports struct {
 // whether every exchange conformed. title names the feature (the HAR files, the proxy's target).
 func reportTraffic(ctx context.Context, title, description string, exchanges []steps.Exchange, spec *openapi3.T, rep trafficReports,
 	redact func([]byte) []byte, scrub func(string) string, stdout io.Writer) (suite.Result, error) {
-	traffic := &steps.Traffic{Requests: steps.GroupByRequest(exchanges), Redact: redact}
+	traffic := &steps.Traffic{Requests: steps.GroupByRequest(exchanges), Redact: redact, ClientApart: rep.clientApart}
 	if len(traffic.Requests) == 0 {
 		return suite.Result{Passed: true}, nil
 	}

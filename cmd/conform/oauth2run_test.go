@@ -51,10 +51,7 @@ func flakyTokenEndpoint(t testing.TB, good int32) (*httptest.Server, *atomic.Int
 }
 
 func oauth2Env(t testing.TB, baseURL, tokenURL string) {
-	for _, k := range credentialEnv {
-		t.Setenv(k, "")
-	}
-	t.Chdir(t.TempDir())
+	withoutCredentials(t)
 	t.Setenv("CONFORM_BASE_URL", baseURL)
 	t.Setenv("CONFORM_OAUTH2_TOKEN_URL", tokenURL)
 	t.Setenv("CONFORM_OAUTH2_CLIENT_ID", "ci")

@@ -72,9 +72,22 @@ func (pr *proxyRun) end(t testing.TB) int {
 // status and body the client got.
 func (pr *proxyRun) through(t testing.TB, method, path string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequest(method, pr.url+path, nil)
+	return pr.send(t, method, path, "")
+}
+
+// send is through with a JSON body (none when "").
+func (pr *proxyRun) send(t testing.TB, method, path, body string) (int, string) {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, pr.url+path, rd)
 	require.NoError(t, err)
 	req.SetBasicAuth("alice", canary)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
@@ -212,14 +225,8 @@ func TestProxyClientViolationsAreApart(t *testing.T) {
 				pr := startProxy(t, append(args, reports...)...)
 				status, _ := pr.through(t, http.MethodOptions, "/exportRequests")
 				require.NotEqual(t, http.StatusBadGateway, status)
-				req, err := http.NewRequest(http.MethodPost, pr.url+"/exportRequests", strings.NewReader(`{"tables":"SHIPMENT"}`))
-				require.NoError(t, err)
-				req.SetBasicAuth("alice", canary)
-				req.Header.Set("Content-Type", "application/json")
-				resp, err := http.DefaultClient.Do(req)
-				require.NoError(t, err)
-				resp.Body.Close()
-				require.Equal(t, http.StatusBadRequest, resp.StatusCode)
+				status, _ = pr.send(t, http.MethodPost, "/exportRequests", `{"tables":"SHIPMENT"}`)
+				require.Equal(t, http.StatusBadRequest, status)
 				code := pr.end(t)
 				stderr := pr.stderr.String()
 				require.Equal(t, tc.want, code, stderr)

@@ -71,22 +71,7 @@ func hostile(t testing.TB) *httptest.Server {
 // tokenEndpoint issues the canary token to the canary client.
 func tokenEndpoint(t testing.TB) *httptest.Server {
 	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, secret, ok := r.BasicAuth()
-		if !ok {
-			r.ParseForm()
-			id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
-		}
-		w.Header().Set("Content-Type", "application/json")
-		if id != "canary-client" || secret != canarySecret {
-			w.WriteHeader(http.StatusUnauthorized)
-			json.NewEncoder(w).Encode(map[string]string{"error": "invalid_client", "error_description": "bad secret " + secret})
-			return
-		}
-		json.NewEncoder(w).Encode(map[string]any{"access_token": canaryToken, "token_type": "Bearer", "expires_in": 3600})
-	}))
-	t.Cleanup(srv.Close)
-	return srv
+	return tokenServer(t, canarySecret, canaryToken)
 }
 
 // TestNoSecretInAnyOutput runs every output format against a server that echoes the
@@ -341,7 +326,9 @@ func tokenServer(t testing.TB, secret, token string) *httptest.Server {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		if id != "canary-client" || got != secret {
+			// A hostile token endpoint echoes the secret it was sent.
 			w.WriteHeader(http.StatusUnauthorized)
+			json.NewEncoder(w).Encode(map[string]string{"error": "invalid_client", "error_description": "bad secret " + got})
 			return
 		}
 		json.NewEncoder(w).Encode(map[string]any{"access_token": token, "token_type": "Bearer", "expires_in": 3600})

@@ -19,6 +19,18 @@ var credentialEnv = []string{"CONFORM_BASE_URL", "CONFORM_USERNAME", "CONFORM_PA
 	"CONFORM_OAUTH2_TOKEN_URL", "CONFORM_OAUTH2_CLIENT_ID", "CONFORM_OAUTH2_CLIENT_SECRET",
 	"CONFORM_OAUTH2_CLIENT_SECRET_FILE", "CONFORM_OAUTH2_SCOPES"}
 
+// withoutCredentials clears every variable of credentialEnv for the test and makes a new
+// temporary directory, which it returns, the working directory: no conform.yaml, no target.
+func withoutCredentials(t testing.TB) string {
+	t.Helper()
+	for _, k := range credentialEnv {
+		t.Setenv(k, "")
+	}
+	dir := t.TempDir()
+	t.Chdir(dir)
+	return dir
+}
+
 // TestPrecedenceFlagsThenEnvironmentThenFile: for every key that also has an environment
 // variable, a flag beats the variable and the variable beats the file, even a file named by
 // --config.
@@ -144,11 +156,7 @@ func TestUsageErrorsSendNothing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
-			t.Chdir(dir)
-			for _, k := range credentialEnv {
-				t.Setenv(k, "")
-			}
+			dir := withoutCredentials(t)
 			t.Setenv("CONFORM_BASE_URL", srv.URL)
 			t.Setenv("CONFORM_OAUTH2_TOKEN_URL", srv.URL+"/token")
 			t.Setenv("CONFORM_OAUTH2_CLIENT_ID", "ci")
@@ -187,11 +195,7 @@ func TestRunSaysWhereTheTargetCameFrom(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
-			t.Chdir(dir)
-			for _, k := range credentialEnv {
-				t.Setenv(k, "")
-			}
+			dir := withoutCredentials(t)
 			t.Setenv("CONFORM_BASE_URL", tt.env)
 			if tt.file != "" {
 				require.NoError(t, os.WriteFile(filepath.Join(dir, "team.yaml"), []byte(tt.file), 0o644))

@@ -50,27 +50,13 @@ func gzipping(next http.Handler) http.Handler {
 // given ("" for none), and returns the answer's bytes as they came.
 func rawCall(t *testing.T, method, u, acceptEncoding, body string) (*http.Response, []byte) {
 	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, u, rd)
-	require.NoError(t, err)
-	req.SetBasicAuth(user, password)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
+	req := newRequest(t, method, u, body)
 	if acceptEncoding != "" {
 		req.Header.Set("Accept-Encoding", acceptEncoding)
 	}
 	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
 	defer client.CloseIdleConnections()
-	resp, err := client.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return resp, b
+	return do(t, client, req)
 }
 
 func TestProxyJudgesTheDecodedBodyAndForwardsTheTargetsBytes(t *testing.T) {

@@ -89,7 +89,15 @@ func setup(t *testing.T, annotate bool, defects ...fakeserver.Defect) (proxyURL 
 	}
 }
 
+// call sends a request with the test's credentials (and body, as JSON, unless "") through Go's
+// default client, and returns the answer and its body.
 func call(t *testing.T, method, u string, body string) (*http.Response, []byte) {
+	t.Helper()
+	return do(t, http.DefaultClient, newRequest(t, method, u, body))
+}
+
+// newRequest is the request call sends.
+func newRequest(t *testing.T, method, u, body string) *http.Request {
 	t.Helper()
 	var rd io.Reader
 	if body != "" {
@@ -101,7 +109,13 @@ func call(t *testing.T, method, u string, body string) (*http.Response, []byte) 
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := http.DefaultClient.Do(req)
+	return req
+}
+
+// do sends req with client and reads the answer whole.
+func do(t *testing.T, client *http.Client, req *http.Request) (*http.Response, []byte) {
+	t.Helper()
+	resp, err := client.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)

@@ -1,4 +1,4 @@
-module conform
+module github.com/conform-harness/conform
 
 go 1.25.0
 

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"sync"
 
-	"conform/internal/jsonkeys"
+	"github.com/conform-harness/conform/internal/jsonkeys"
 )
 
 // DecodeStatus decodes a status document strictly: the body must be exactly one JSON value,

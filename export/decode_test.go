@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/internal/jsonkeys"
+	"github.com/conform-harness/conform/internal/jsonkeys"
 )
 
 const good = `{"progress":"cancelling","completed":false,"result":{"body":{"requestID":12345,"tables":{"items":[` +

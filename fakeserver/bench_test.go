@@ -1,7 +1,6 @@
 package fakeserver
 
 import (
-	"conform/export"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -10,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/conform-harness/conform/export"
 
 	"github.com/stretchr/testify/require"
 )

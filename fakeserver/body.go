@@ -10,7 +10,7 @@ import (
 	"reflect"
 	"strings"
 
-	"conform/export"
+	"github.com/conform-harness/conform/export"
 )
 
 // createExample is shown in the detail of a body that is not even close.

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"time"
 
-	"conform/export"
+	"github.com/conform-harness/conform/export"
 )
 
 // A completed export never changes again, and of its state only what its status document shows

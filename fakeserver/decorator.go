@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"strconv"
 
-	"conform/export"
+	"github.com/conform-harness/conform/export"
 )
 
 // A fake with defects that garble its answers, or with variants that write them in another

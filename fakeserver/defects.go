@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"conform/export"
+	"github.com/conform-harness/conform/export"
 )
 
 // Defect names one way the fake can be told to break the API's contract, so that the harness

@@ -16,8 +16,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/export"
-	"conform/openapi"
+	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/openapi"
 )
 
 // defectConstants returns the values of every constant of type Defect declared in defects.go,

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"time"
 
-	"conform/export"
+	"github.com/conform-harness/conform/export"
 )
 
 // statusPath is the path of the status document of request id, used in links and Location.

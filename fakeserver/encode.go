@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"conform/export"
+	"github.com/conform-harness/conform/export"
 )
 
 // appendStatus appends the status document of e, exactly as json.Marshal(e.document()) encodes

@@ -15,9 +15,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/export"
-	"conform/openapi"
-	"conform/oracle"
+	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/openapi"
+	"github.com/conform-harness/conform/oracle"
 )
 
 // The Authorization header of a fuzz input, chosen by its auth byte modulo 4.

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"sync"
 
-	"conform/export"
+	"github.com/conform-harness/conform/export"
 )
 
 // The handlers translate the store's results into HTTP and hold no logic of their own. There is

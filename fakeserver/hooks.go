@@ -3,7 +3,7 @@ package fakeserver
 import (
 	"time"
 
-	"conform/export"
+	"github.com/conform-harness/conform/export"
 )
 
 // hooks are the few points where the state machine lets a defect change what it does. Each is a

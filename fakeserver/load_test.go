@@ -16,8 +16,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/export"
-	"conform/oracle"
+	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/oracle"
 )
 
 // The operations TestLoad counts answers for, and the statuses each may answer. A cancel may

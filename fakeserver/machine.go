@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"conform/export"
+	"github.com/conform-harness/conform/export"
 )
 
 // schedule is how fast exports run: the same for every export of one server.

@@ -3,7 +3,7 @@ package fakeserver
 import (
 	"net/http"
 
-	"conform/export"
+	"github.com/conform-harness/conform/export"
 )
 
 // callKind names which of the fake's handlers answers a request: one of the routes, or the answer

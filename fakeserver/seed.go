@@ -8,7 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"conform/export"
+	"github.com/conform-harness/conform/export"
 )
 
 // TableSeed is one table of a Seed.

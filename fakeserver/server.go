@@ -11,7 +11,7 @@ import (
 	"slices"
 	"time"
 
-	"conform/export"
+	"github.com/conform-harness/conform/export"
 )
 
 // Defaults of Options.

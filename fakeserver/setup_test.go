@@ -11,7 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/export"
+	"github.com/conform-harness/conform/export"
 )
 
 // t0 is the vendor example's start time; tests start their clocks there.

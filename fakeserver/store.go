@@ -8,7 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"conform/export"
+	"github.com/conform-harness/conform/export"
 )
 
 // firstID is the first request id a server hands out; ids count up from it.

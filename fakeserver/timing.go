@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"conform/export"
+	"github.com/conform-harness/conform/export"
 )
 
 // Two variants change not how an answer is written but when a state shows: a server of the

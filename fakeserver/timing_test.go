@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/export"
+	"github.com/conform-harness/conform/export"
 )
 
 // TestTimingVariantsLastAMoment: each timing variant changes what a request shows only for

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"conform/export"
+	"github.com/conform-harness/conform/export"
 )
 
 // Variant names one legitimate way of writing the fake's answers that a server of the vendor's

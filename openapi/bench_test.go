@@ -1,10 +1,11 @@
 package openapi
 
 import (
-	"conform/export"
 	"encoding/json"
 	"testing"
 	"time"
+
+	"github.com/conform-harness/conform/export"
 )
 
 // The validation target of the performance issue: validating one status document against the

@@ -8,7 +8,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"conform/export"
+	"github.com/conform-harness/conform/export"
 )
 
 // Operation is the operation of a spec that describes one of the API's calls.

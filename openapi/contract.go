@@ -7,7 +7,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"conform/export"
+	"github.com/conform-harness/conform/export"
 )
 
 // AcceptCancel returns doc with every status of accepted declared as an answer of the cancel

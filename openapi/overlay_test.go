@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/export"
+	"github.com/conform-harness/conform/export"
 )
 
 func TestTheUseCaseOverlayAdaptsTheVendorSpec(t *testing.T) {

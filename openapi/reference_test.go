@@ -18,8 +18,8 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/stretchr/testify/require"
 
-	"conform/export"
-	"conform/internal/jsonkeys"
+	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/internal/jsonkeys"
 )
 
 // referenceValidate is what Validate must answer, computed the plain way: kin-openapi's router

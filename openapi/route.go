@@ -11,7 +11,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
 
-	"conform/export"
+	"github.com/conform-harness/conform/export"
 )
 
 // belowRoot returns a copy of doc whose paths are the paths below the API root (export.Root)

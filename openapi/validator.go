@@ -14,8 +14,8 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
-	"conform/internal/jsonkeys"
-	"conform/internal/mediatype"
+	"github.com/conform-harness/conform/internal/jsonkeys"
+	"github.com/conform-harness/conform/internal/mediatype"
 )
 
 // bodyOptional is the spec extension that marks a response whose body may be empty: the cancel

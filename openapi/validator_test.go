@@ -1,7 +1,6 @@
 package openapi
 
 import (
-	"conform/export"
 	"context"
 	"fmt"
 	"net/http"
@@ -9,6 +8,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/conform-harness/conform/export"
 
 	"github.com/stretchr/testify/require"
 )

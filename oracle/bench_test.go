@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"conform/export"
+	"github.com/conform-harness/conform/export"
 )
 
 // pollSequence is what a scenario that cancels a running request sees when it polls n times

@@ -10,8 +10,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"conform/export"
-	"conform/internal/evidence"
+	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/internal/evidence"
 )
 
 // Breach is one broken invariant: a status document that broke it, and the earlier one it

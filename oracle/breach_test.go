@@ -8,8 +8,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/export"
-	"conform/internal/evidence"
+	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/internal/evidence"
 )
 
 func TestBreachErrorShowsBothDocuments(t *testing.T) {

@@ -3,7 +3,7 @@ package oracle
 import (
 	"strings"
 
-	"conform/export"
+	"github.com/conform-harness/conform/export"
 )
 
 // CheckDocument checks the invariants that one document must satisfy on its own, whatever came

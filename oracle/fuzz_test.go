@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"conform/export"
+	"github.com/conform-harness/conform/export"
 )
 
 // FuzzObserve feeds two arbitrary documents for one id and requires that Observe neither

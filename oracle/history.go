@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"strings"
 
-	"conform/export"
+	"github.com/conform-harness/conform/export"
 )
 
 // CheckHistory checks cur against the earlier documents of the same request, oldest first:

@@ -1,6 +1,6 @@
 package oracle
 
-import "conform/export"
+import "github.com/conform-harness/conform/export"
 
 // The invariants of DESIGN §2 that the oracle checks, by number. The ninth is issue 16's: DESIGN
 // §2's list assumed that the items of a request stay put.

@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/export"
+	"github.com/conform-harness/conform/export"
 )
 
 func TestInvariants(t *testing.T) {

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strconv"
 
-	"conform/export"
+	"github.com/conform-harness/conform/export"
 )
 
 // Items are identified by itemID; an item without one is identified by itemName, and one with

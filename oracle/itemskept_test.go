@@ -6,7 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/export"
+	"github.com/conform-harness/conform/export"
 )
 
 // extra is a table that no document of the request listed before: already succeeded, with a

@@ -14,7 +14,7 @@ import (
 	"sync"
 	"time"
 
-	"conform/export"
+	"github.com/conform-harness/conform/export"
 )
 
 // Observation is one status document as the harness saw it.

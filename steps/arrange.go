@@ -8,7 +8,7 @@ import (
 
 	"github.com/cucumber/godog"
 
-	"conform/export"
+	"github.com/conform-harness/conform/export"
 )
 
 // ErrFakeOnly is returned by an arranger that cannot make a precondition that only the bundled

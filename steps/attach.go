@@ -10,9 +10,9 @@ import (
 
 	"github.com/cucumber/godog"
 
-	"conform/export"
-	"conform/internal/credentials"
-	"conform/internal/evidence"
+	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/internal/credentials"
+	"github.com/conform-harness/conform/internal/evidence"
 )
 
 // attachExchanges attaches exchanges to ctx, in order, each redacted by redact (may be nil).

@@ -10,9 +10,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/export"
-	"conform/internal/evidence"
-	"conform/openapi"
+	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/internal/evidence"
+	"github.com/conform-harness/conform/openapi"
 )
 
 func TestExchangeEvidenceRedactsAndPrettyPrints(t *testing.T) {

@@ -10,11 +10,11 @@ import (
 	"time"
 	"unicode"
 
-	"conform/export"
-	"conform/internal/bounded"
-	"conform/internal/credentials"
-	"conform/openapi"
-	"conform/oracle"
+	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/internal/bounded"
+	"github.com/conform-harness/conform/internal/credentials"
+	"github.com/conform-harness/conform/openapi"
+	"github.com/conform-harness/conform/oracle"
 )
 
 // Auditor judges the exchanges of any traffic one by one, in the order they happened, as conform

@@ -8,8 +8,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/export"
-	"conform/internal/transport"
+	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/internal/transport"
 )
 
 // scriptedWorld is a scenario's world against the scripted target, with its live arranger.

@@ -10,7 +10,7 @@ import (
 
 	"github.com/cucumber/godog"
 
-	"conform/internal/similar"
+	"github.com/conform-harness/conform/internal/similar"
 )
 
 // Definition describes one step the harness understands, for people writing their own

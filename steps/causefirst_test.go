@@ -10,9 +10,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/export"
-	"conform/internal/transport"
-	"conform/openapi"
+	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/internal/transport"
+	"github.com/conform-harness/conform/openapi"
 )
 
 // docsWorld is a world whose target answers each status call of request 4711 with the next

@@ -12,10 +12,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/export"
-	"conform/fakeserver"
-	"conform/internal/transport"
-	"conform/openapi"
+	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/fakeserver"
+	"github.com/conform-harness/conform/internal/transport"
+	"github.com/conform-harness/conform/openapi"
 )
 
 // pauses records the waits of clean-up instead of sleeping.

@@ -14,8 +14,8 @@ import (
 	"sync"
 	"time"
 
-	"conform/export"
-	"conform/internal/transport"
+	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/internal/transport"
 )
 
 // Client calls the three operations of the export API. Every call goes through the scenario's

@@ -9,7 +9,7 @@ import (
 
 	"github.com/cucumber/godog"
 
-	"conform/export"
+	"github.com/conform-harness/conform/export"
 )
 
 // The contract's deadlines when a team names none: the time a cancellation may take to settle,

@@ -10,7 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/openapi"
+	"github.com/conform-harness/conform/openapi"
 )
 
 // auditStatus judges one status document of request id through a, and returns its problems.

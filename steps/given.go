@@ -9,7 +9,7 @@ import (
 
 	"github.com/cucumber/godog"
 
-	"conform/export"
+	"github.com/conform-harness/conform/export"
 )
 
 func (w *World) authorisedUser(context.Context) error {

@@ -10,8 +10,8 @@ import (
 	"sync"
 	"time"
 
-	"conform/internal/credentials"
-	"conform/openapi"
+	"github.com/conform-harness/conform/internal/credentials"
+	"github.com/conform-harness/conform/openapi"
 )
 
 // Judger judges recorded exchanges (Judge) and remembers the verdicts of recent ones, so that

@@ -4,7 +4,7 @@ import (
 	"slices"
 	"sync"
 
-	"conform/export"
+	"github.com/conform-harness/conform/export"
 )
 
 // Ledger records the export requests a run (or one scenario) created on the target and what is

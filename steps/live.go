@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"conform/export"
+	"github.com/conform-harness/conform/export"
 )
 
 // defaultRunningExport is the export the live arranger submits when a step needs a request that

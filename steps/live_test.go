@@ -12,8 +12,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/export"
-	"conform/internal/transport"
+	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/internal/transport"
 )
 
 // noWait is a Waiter that does not wait: the scripted targets below answer at once.

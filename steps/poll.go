@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"conform/internal/transport"
+	"github.com/conform-harness/conform/internal/transport"
 )
 
 // Waiter pauses between two polls. The bundled fake's waiter advances its manual clock, so a

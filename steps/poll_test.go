@@ -8,7 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/fakeserver"
+	"github.com/conform-harness/conform/fakeserver"
 )
 
 // testEpoch is where the tests' manual clocks start.

@@ -11,9 +11,9 @@ import (
 	"sync"
 	"time"
 
-	"conform/export"
-	"conform/internal/credentials"
-	"conform/openapi"
+	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/internal/credentials"
+	"github.com/conform-harness/conform/openapi"
 )
 
 // ErrResponseTooLarge is returned when a response body exceeds the cap.

@@ -10,7 +10,7 @@ import (
 
 	"github.com/cucumber/godog"
 
-	"conform/internal/evidence"
+	"github.com/conform-harness/conform/internal/evidence"
 )
 
 // Traffic is recorded traffic judged as scenarios, so that conform audit and conform proxy give

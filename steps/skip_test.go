@@ -10,7 +10,7 @@ import (
 	"github.com/cucumber/godog"
 	"github.com/stretchr/testify/require"
 
-	"conform/internal/evidence"
+	"github.com/conform-harness/conform/internal/evidence"
 )
 
 var unreachable = &PreconditionError{

@@ -9,8 +9,8 @@ import (
 
 	"github.com/cucumber/godog"
 
-	"conform/export"
-	"conform/internal/similar"
+	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/internal/similar"
 )
 
 // tableColumns are the columns of the data table of the steps that describe an export

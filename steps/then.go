@@ -11,7 +11,7 @@ import (
 
 	"github.com/cucumber/godog"
 
-	"conform/export"
+	"github.com/conform-harness/conform/export"
 )
 
 func (w *World) lastResponse() (*Response, error) {

@@ -11,9 +11,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/export"
-	"conform/fakeserver"
-	"conform/internal/transport"
+	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/fakeserver"
+	"github.com/conform-harness/conform/internal/transport"
 )
 
 // statusScript answers a create with request 7, pending, and its status calls with the

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"net/http"
 
-	"conform/export"
+	"github.com/conform-harness/conform/export"
 )
 
 func (w *World) submitExport(ctx context.Context) error {

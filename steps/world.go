@@ -18,11 +18,11 @@ import (
 
 	"github.com/cucumber/godog"
 
-	"conform/export"
-	"conform/internal/evidence"
-	"conform/internal/transport"
-	"conform/openapi"
-	"conform/oracle"
+	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/internal/evidence"
+	"github.com/conform-harness/conform/internal/transport"
+	"github.com/conform-harness/conform/openapi"
+	"github.com/conform-harness/conform/oracle"
 )
 
 // Target is what one scenario talks to: the API root, how to reach it, and how to arrange and

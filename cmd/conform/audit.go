@@ -18,14 +18,14 @@ import (
 	"sync"
 	"time"
 
-	"conform/export"
-	"conform/internal/coverage"
-	"conform/internal/credentials"
-	"conform/internal/har"
-	"conform/internal/suite"
-	"conform/internal/target"
-	"conform/internal/transport"
-	"conform/steps"
+	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/internal/coverage"
+	"github.com/conform-harness/conform/internal/credentials"
+	"github.com/conform-harness/conform/internal/har"
+	"github.com/conform-harness/conform/internal/suite"
+	"github.com/conform-harness/conform/internal/target"
+	"github.com/conform-harness/conform/internal/transport"
+	"github.com/conform-harness/conform/steps"
 )
 
 const auditSynopsis = `conform audit [--base-url URL] [--spec FILE] [--overlay FILE]... [--format NAME[:FILE]]... [--report FILE.html] [--coverage FILE.json] [--min-coverage PERCENT] FILE.har...

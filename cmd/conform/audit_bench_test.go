@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"conform/internal/har"
+	"github.com/conform-harness/conform/internal/har"
 )
 
 // writeTraffic writes a HAR file of n export requests, each created, polled polls times while

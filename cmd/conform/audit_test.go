@@ -13,7 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/internal/har"
+	"github.com/conform-harness/conform/internal/har"
 )
 
 // rewriteTraffic writes a HAR file, name in dir, of traffic written by writeTraffic (2 export

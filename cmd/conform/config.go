@@ -13,8 +13,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"conform/internal/credentials"
-	"conform/internal/similar"
+	"github.com/conform-harness/conform/internal/credentials"
+	"github.com/conform-harness/conform/internal/similar"
 )
 
 // defaultConfigFile is read from the working directory when it exists and --config names no

@@ -12,8 +12,8 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"conform/internal/coverage"
-	"conform/steps"
+	"github.com/conform-harness/conform/internal/coverage"
+	"github.com/conform-harness/conform/steps"
 )
 
 // coverageFlags are the contract-coverage flags of run, proxy and audit.

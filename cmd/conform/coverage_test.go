@@ -14,8 +14,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/fakeserver"
-	"conform/internal/coverage"
+	"github.com/conform-harness/conform/fakeserver"
+	"github.com/conform-harness/conform/internal/coverage"
 )
 
 // notReached are the declared responses the embedded suite does not reach against a correct

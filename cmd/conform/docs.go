@@ -9,8 +9,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"conform/features"
-	"conform/internal/docs"
+	"github.com/conform-harness/conform/features"
+	"github.com/conform-harness/conform/internal/docs"
 )
 
 const docsSynopsis = "conform docs [--format markdown|html] [--output FILE]"

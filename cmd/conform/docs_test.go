@@ -9,8 +9,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/features"
-	"conform/internal/docs"
+	"github.com/conform-harness/conform/features"
+	"github.com/conform-harness/conform/internal/docs"
 )
 
 func TestDocsWritesTheFeatures(t *testing.T) {

@@ -7,9 +7,9 @@ import (
 	"os"
 	"syscall"
 
-	"conform/internal/credentials"
-	"conform/internal/target"
-	"conform/steps"
+	"github.com/conform-harness/conform/internal/credentials"
+	"github.com/conform-harness/conform/internal/target"
+	"github.com/conform-harness/conform/steps"
 )
 
 // Exit codes, as DESIGN §4 and the README document them.

@@ -10,7 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/fakeserver"
+	"github.com/conform-harness/conform/fakeserver"
 )
 
 // liveFake serves the fake on 127.0.0.1 with short durations and the given credentials.

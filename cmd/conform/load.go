@@ -11,14 +11,14 @@ import (
 	"os"
 	"time"
 
-	"conform/export"
-	"conform/fakeserver"
-	"conform/internal/credentials"
-	"conform/internal/load"
-	"conform/internal/target"
-	"conform/internal/transport"
-	"conform/openapi"
-	"conform/steps"
+	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/fakeserver"
+	"github.com/conform-harness/conform/internal/credentials"
+	"github.com/conform-harness/conform/internal/load"
+	"github.com/conform-harness/conform/internal/target"
+	"github.com/conform-harness/conform/internal/transport"
+	"github.com/conform-harness/conform/openapi"
+	"github.com/conform-harness/conform/steps"
 )
 
 const loadSynopsis = `conform load [--base-url URL --rate N] [--mix status|mix] [--duration D] [--concurrency N] [flags]

@@ -20,8 +20,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/fakeserver"
-	"conform/internal/target"
+	"github.com/conform-harness/conform/fakeserver"
+	"github.com/conform-harness/conform/internal/target"
 )
 
 // loadExit runs `conform load` in-process with the environment e and returns its exit code,

@@ -16,8 +16,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/internal/evidence"
-	"conform/internal/target"
+	"github.com/conform-harness/conform/internal/evidence"
+	"github.com/conform-harness/conform/internal/target"
 )
 
 // conform runs the command in-process and returns its exit code, stdout and stderr.

@@ -12,7 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/fakeserver"
+	"github.com/conform-harness/conform/fakeserver"
 )
 
 // bearerFake is the bundled fake behind a gateway that takes Bearer tokens issued by

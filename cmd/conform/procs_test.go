@@ -1,7 +1,6 @@
 package main
 
 import (
-	"conform/export"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,6 +17,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/conform-harness/conform/export"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )

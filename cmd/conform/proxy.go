@@ -13,14 +13,14 @@ import (
 	"strings"
 	"time"
 
-	"conform/export"
-	"conform/internal/coverage"
-	"conform/internal/credentials"
-	"conform/internal/proxy"
-	"conform/internal/suite"
-	"conform/internal/target"
-	"conform/internal/transport"
-	"conform/steps"
+	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/internal/coverage"
+	"github.com/conform-harness/conform/internal/credentials"
+	"github.com/conform-harness/conform/internal/proxy"
+	"github.com/conform-harness/conform/internal/suite"
+	"github.com/conform-harness/conform/internal/target"
+	"github.com/conform-harness/conform/internal/transport"
+	"github.com/conform-harness/conform/steps"
 )
 
 const proxySynopsis = `conform proxy --target URL [--addr HOST:PORT] [--annotate] [--duration D] [--format NAME[:FILE]]... [--report FILE.html] [flags]

@@ -15,7 +15,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/export"
+	"github.com/conform-harness/conform/export"
 )
 
 // proxyRun is `conform proxy` running in-process.

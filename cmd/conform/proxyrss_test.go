@@ -19,8 +19,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/export"
-	"conform/fakeserver"
+	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/fakeserver"
 )
 
 // TestProxyRSSOfManyIDs is the load generator behind BENCHMARKS.md's "conform proxy: memory per

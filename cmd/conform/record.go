@@ -7,8 +7,8 @@ import (
 	"slices"
 	"sync"
 
-	"conform/internal/har"
-	"conform/steps"
+	"github.com/conform-harness/conform/internal/har"
+	"github.com/conform-harness/conform/steps"
 )
 
 // recording keeps the exchanges of a run for --record, in the order they were recorded, each

@@ -19,12 +19,12 @@ import (
 	messages "github.com/cucumber/messages/go/v34"
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"conform/internal/coverage"
-	"conform/internal/report"
-	"conform/internal/suite"
-	"conform/internal/target"
-	"conform/openapi"
-	"conform/steps"
+	"github.com/conform-harness/conform/internal/coverage"
+	"github.com/conform-harness/conform/internal/report"
+	"github.com/conform-harness/conform/internal/suite"
+	"github.com/conform-harness/conform/internal/target"
+	"github.com/conform-harness/conform/openapi"
+	"github.com/conform-harness/conform/steps"
 )
 
 const runSynopsis = "conform run [--base-url URL] [--tags EXPR] [--format NAME[:FILE]]... [--concurrency N] [--seed N|random] [flags]"

@@ -18,8 +18,8 @@ import (
 
 	"golang.org/x/net/netutil"
 
-	"conform/export"
-	"conform/fakeserver"
+	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/fakeserver"
 )
 
 const serveSynopsis = `conform serve [--addr HOST:PORT] [--table-duration D] [--cancel-delay D] [--start-delay D]

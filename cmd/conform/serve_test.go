@@ -19,8 +19,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/export"
-	"conform/fakeserver"
+	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/fakeserver"
 )
 
 // canary is the password of the tests' credentials; it must never show in any output.

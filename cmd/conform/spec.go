@@ -8,8 +8,8 @@ import (
 	"io"
 	"strings"
 
-	"conform/export"
-	"conform/openapi"
+	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/openapi"
 )
 
 const specSynopsis = "conform spec [--spec FILE] [--overlay FILE]... [--format yaml|json]\n" +

@@ -12,7 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/openapi"
+	"github.com/conform-harness/conform/openapi"
 )
 
 const (

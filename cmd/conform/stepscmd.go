@@ -6,7 +6,7 @@ import (
 	"io"
 	"strings"
 
-	"conform/steps"
+	"github.com/conform-harness/conform/steps"
 )
 
 const stepsSynopsis = `conform steps [--format text|markdown]

@@ -10,11 +10,11 @@ import (
 	"strings"
 	"time"
 
-	"conform/export"
-	"conform/internal/credentials"
-	"conform/internal/target"
-	"conform/internal/transport"
-	"conform/steps"
+	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/internal/credentials"
+	"github.com/conform-harness/conform/internal/target"
+	"github.com/conform-harness/conform/internal/transport"
+	"github.com/conform-harness/conform/steps"
 )
 
 // liveFlags are the flags of `conform run` that point it at a real endpoint.

@@ -10,10 +10,10 @@ import (
 	messages "github.com/cucumber/messages/go/v34"
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"conform/internal/coverage"
-	"conform/internal/report"
-	"conform/internal/suite"
-	"conform/steps"
+	"github.com/conform-harness/conform/internal/coverage"
+	"github.com/conform-harness/conform/internal/report"
+	"github.com/conform-harness/conform/internal/suite"
+	"github.com/conform-harness/conform/steps"
 )
 
 // trafficReports are the reports of recorded traffic (conform audit, conform proxy), asked for as

@@ -13,7 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/fakeserver"
+	"github.com/conform-harness/conform/fakeserver"
 )
 
 // TestAViolationQuotesTheValueWithoutTheSecret: a spec violation shows the value the target

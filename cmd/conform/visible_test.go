@@ -9,7 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/steps"
+	"github.com/conform-harness/conform/steps"
 )
 
 // TestVisibleWithinIsAContractKey: contract.visible_within, how long a request just created

@@ -11,10 +11,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"conform/export"
-	"conform/fakeserver"
-	"conform/internal/transport"
-	"conform/steps"
+	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/fakeserver"
+	"github.com/conform-harness/conform/internal/transport"
+	"github.com/conform-harness/conform/steps"
 )
 
 // Epoch is the manual clock's start: the vendor's example day, so that times in reports are the

@@ -7,6 +7,7 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -16,7 +17,22 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-const module = "conform"
+// module is the module's path, read from go.mod, so that no rule below can pass for want of a
+// matching import path.
+var module = modulePath()
+
+func modulePath() string {
+	b, err := os.ReadFile(filepath.Join("..", "..", "go.mod"))
+	if err != nil {
+		panic(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if p, ok := strings.CutPrefix(strings.TrimSpace(line), "module "); ok {
+			return strings.TrimSpace(p)
+		}
+	}
+	panic("go.mod names no module")
+}
 
 // imports maps each package of the module (by import path) to the packages it imports, from
 // its non-test files.
@@ -60,6 +76,7 @@ func imports(t *testing.T) map[string][]string {
 	})
 	require.NoError(t, err)
 	require.Contains(t, out, module+"/steps", "the walk found the module's packages")
+	require.Contains(t, out[module+"/steps"], module+"/export", "the imports are named by the module's path")
 	return out
 }
 

@@ -6,7 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/export"
+	"github.com/conform-harness/conform/export"
 )
 
 func TestABoundedCollectorForgetsAsTheFollowerDoes(t *testing.T) {

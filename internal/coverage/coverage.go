@@ -25,11 +25,11 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"conform/export"
-	"conform/internal/bounded"
-	"conform/openapi"
-	"conform/oracle"
-	"conform/steps"
+	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/internal/bounded"
+	"github.com/conform-harness/conform/openapi"
+	"github.com/conform-harness/conform/oracle"
+	"github.com/conform-harness/conform/steps"
 )
 
 // Collector gathers coverage from exchanges, from any number of goroutines. Create it with New.

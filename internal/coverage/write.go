@@ -7,7 +7,7 @@ import (
 	"math"
 	"strings"
 
-	"conform/export"
+	"github.com/conform-harness/conform/export"
 )
 
 // Percent says a share (0 to 1) as a whole percentage, rounded down, so that 99.9% never

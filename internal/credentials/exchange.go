@@ -6,7 +6,7 @@ import (
 	"net/url"
 	"strings"
 
-	"conform/internal/har"
+	"github.com/conform-harness/conform/internal/har"
 )
 
 // QueryKeys are the query parameters whose values are credentials, compared without regard to

@@ -15,7 +15,7 @@ import (
 	gherkin "github.com/cucumber/gherkin/go/v42"
 	messages "github.com/cucumber/messages/go/v34"
 
-	"conform/internal/report"
+	"github.com/conform-harness/conform/internal/report"
 )
 
 //go:embed features.html.tmpl

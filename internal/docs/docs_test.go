@@ -9,10 +9,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/internal/golden"
 	"golang.org/x/net/html"
 
-	"conform/features"
+	"github.com/conform-harness/conform/internal/golden"
+
+	"github.com/conform-harness/conform/features"
 )
 
 func TestGoldenOfTheRealFeatures(t *testing.T) {

@@ -25,11 +25,11 @@ import (
 	"sync"
 	"time"
 
-	"conform/export"
-	"conform/internal/mediatype"
-	"conform/internal/transport"
-	"conform/openapi"
-	"conform/oracle"
+	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/internal/mediatype"
+	"github.com/conform-harness/conform/internal/transport"
+	"github.com/conform-harness/conform/openapi"
+	"github.com/conform-harness/conform/oracle"
 )
 
 // Mix names the requests a load sends.

@@ -15,8 +15,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/export"
-	"conform/fakeserver"
+	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/fakeserver"
 )
 
 var createBody = []byte(`{"tables":{"items":[{"tableName":"SHIPMENT"},{"tableName":"SHIPMENT_REFNUM"}]}}`)

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"conform/internal/transport"
+	"github.com/conform-harness/conform/internal/transport"
 )
 
 // pacer spaces the starts of requests, across every worker, at least interval apart. It never

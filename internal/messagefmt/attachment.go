@@ -7,7 +7,7 @@ import (
 	"github.com/cucumber/godog"
 	messages "github.com/cucumber/messages/go/v34"
 
-	"conform/internal/mediatype"
+	"github.com/conform-harness/conform/internal/mediatype"
 )
 
 // defaultMediaType is the media type of an attachment that names none.

@@ -13,7 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/internal/golden"
+	"github.com/conform-harness/conform/internal/golden"
 )
 
 // TestGolden compares the fixture streams, normalised, with testdata/golden/<fixture>.ndjson.

@@ -14,8 +14,8 @@ import (
 	cmessages "github.com/cucumber/messages/go/v34"
 	"github.com/stretchr/testify/require"
 
-	"conform/internal/messagefmt"
-	"conform/internal/suite"
+	"github.com/conform-harness/conform/internal/messagefmt"
+	"github.com/conform-harness/conform/internal/suite"
 )
 
 // fixedFormat is the formatter registered with fixedNow as its clock.

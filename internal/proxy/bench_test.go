@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"conform/export"
-	"conform/fakeserver"
-	"conform/openapi"
+	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/fakeserver"
+	"github.com/conform-harness/conform/openapi"
 )
 
 // The proxy's figures of BENCHMARKS.md §7: status calls, through the proxy with the spec and

@@ -10,8 +10,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/export"
-	"conform/openapi"
+	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/openapi"
 )
 
 func TestTheClientsMistakesAreNotTheTargets(t *testing.T) {

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"conform/export"
-	"conform/openapi"
+	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/openapi"
 )
 
 // BenchmarkJudgeDistinctClients is the proxy's judging path (ServeHTTP, the spec, the oracle,

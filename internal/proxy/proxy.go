@@ -31,11 +31,11 @@ import (
 	"time"
 	"unicode"
 
-	"conform/export"
-	"conform/internal/credentials"
-	"conform/internal/transport"
-	"conform/openapi"
-	"conform/steps"
+	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/internal/credentials"
+	"github.com/conform-harness/conform/internal/transport"
+	"github.com/conform-harness/conform/openapi"
+	"github.com/conform-harness/conform/steps"
 )
 
 // AnnotationHeader is the response header --annotate adds: the violations of the exchange, as a

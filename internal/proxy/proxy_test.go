@@ -16,10 +16,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/export"
-	"conform/fakeserver"
-	"conform/internal/credentials"
-	"conform/openapi"
+	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/fakeserver"
+	"github.com/conform-harness/conform/internal/credentials"
+	"github.com/conform-harness/conform/openapi"
 )
 
 const (

@@ -12,9 +12,9 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/net/html"
 
-	"conform/export"
-	"conform/internal/evidence"
-	"conform/oracle"
+	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/internal/evidence"
+	"github.com/conform-harness/conform/oracle"
 )
 
 // goneBack is the status of request 12345 with the given progress values, as the target sends it.

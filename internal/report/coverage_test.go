@@ -5,11 +5,12 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/export"
-	"conform/internal/coverage"
-	"conform/openapi"
-	"conform/steps"
 	"golang.org/x/net/html"
+
+	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/internal/coverage"
+	"github.com/conform-harness/conform/openapi"
+	"github.com/conform-harness/conform/steps"
 )
 
 func TestCoverageMatrix(t *testing.T) {

@@ -10,10 +10,10 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/net/html"
 
-	"conform/internal/evidence"
-	_ "conform/internal/messagefmt" // registers the "messages" formatter
-	"conform/internal/suite"
-	"conform/openapi"
+	"github.com/conform-harness/conform/internal/evidence"
+	_ "github.com/conform-harness/conform/internal/messagefmt" // registers the "messages" formatter
+	"github.com/conform-harness/conform/internal/suite"
+	"github.com/conform-harness/conform/openapi"
 )
 
 // TestReportOfARealRun runs the whole suite against the bundled fake with the messages

@@ -23,9 +23,9 @@ import (
 
 	messages "github.com/cucumber/messages/go/v34"
 
-	"conform/export"
-	"conform/internal/coverage"
-	"conform/oracle"
+	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/internal/coverage"
+	"github.com/conform-harness/conform/oracle"
 )
 
 // Info is what the stream does not say about a run: what was tested and against which spec.

@@ -11,11 +11,12 @@ import (
 	messages "github.com/cucumber/messages/go/v34"
 	"github.com/stretchr/testify/require"
 
-	"conform/internal/golden"
 	"golang.org/x/net/html"
 
-	"conform/internal/credentials"
-	"conform/internal/evidence"
+	"github.com/conform-harness/conform/internal/golden"
+
+	"github.com/conform-harness/conform/internal/credentials"
+	"github.com/conform-harness/conform/internal/evidence"
 )
 
 var sampleInfo = Info{Target: "http://127.0.0.1:41234/logisticsRestApi/data/v1", SpecTitle: "Export requests", SpecVersion: "1.0.0"}

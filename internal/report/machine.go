@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"conform/export"
+	"github.com/conform-harness/conform/export"
 )
 
 // The state machine picture is drawn from export's transition tables, so that it cannot drift

@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/net/html"
 
-	"conform/export"
-	"conform/oracle"
+	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/oracle"
 )
 
 // drawnMachine is what a picture of one state machine shows: its states with their boxes, and its

@@ -12,9 +12,9 @@ import (
 
 	messages "github.com/cucumber/messages/go/v34"
 
-	"conform/internal/evidence"
-	"conform/internal/mediatype"
-	"conform/oracle"
+	"github.com/conform-harness/conform/internal/evidence"
+	"github.com/conform-harness/conform/internal/mediatype"
+	"github.com/conform-harness/conform/oracle"
 )
 
 // Step and scenario statuses, worst first: a scenario takes the worst status of its steps.

@@ -8,7 +8,7 @@ import (
 	messages "github.com/cucumber/messages/go/v34"
 	"github.com/stretchr/testify/require"
 
-	"conform/internal/evidence"
+	"github.com/conform-harness/conform/internal/evidence"
 )
 
 // skippedStream is a run of sampleFeature whose first scenario was skipped because the target

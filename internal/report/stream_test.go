@@ -12,7 +12,7 @@ import (
 	messages "github.com/cucumber/messages/go/v34"
 	"github.com/stretchr/testify/require"
 
-	"conform/internal/evidence"
+	"github.com/conform-harness/conform/internal/evidence"
 )
 
 // sampleFeature has what a report must show: a feature with tags and a description, a

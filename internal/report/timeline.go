@@ -8,9 +8,9 @@ import (
 	"strings"
 	"time"
 
-	"conform/export"
-	"conform/internal/evidence"
-	"conform/oracle"
+	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/internal/evidence"
+	"github.com/conform-harness/conform/oracle"
 )
 
 // Geometry of a timeline picture, in SVG user units. The picture scales to its box; on a narrow

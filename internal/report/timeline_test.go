@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/internal/evidence"
+	"github.com/conform-harness/conform/internal/evidence"
 )
 
 // requireInPlot fails when a segment or marker of v lies outside the plot area.

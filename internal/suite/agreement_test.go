@@ -20,9 +20,9 @@ import (
 	"github.com/cucumber/godog"
 	"github.com/stretchr/testify/require"
 
-	"conform/fakeserver"
-	"conform/fakeserver/bundled"
-	"conform/steps"
+	"github.com/conform-harness/conform/fakeserver"
+	"github.com/conform-harness/conform/fakeserver/bundled"
+	"github.com/conform-harness/conform/steps"
 )
 
 // consoleSummary is godog's console line "N scenarios (x passed, y failed, …)", read back.

@@ -9,7 +9,7 @@ import (
 	"github.com/cucumber/godog"
 	messages "github.com/cucumber/messages/go/v34"
 
-	"conform/steps"
+	"github.com/conform-harness/conform/steps"
 )
 
 // FeatureError is a run's features with mistakes in them: steps conform does not know (or

@@ -10,7 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/steps"
+	"github.com/conform-harness/conform/steps"
 )
 
 // TestRunRefusesFeaturesWithMistakes: a run whose features have a step conform does not know,

@@ -12,8 +12,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/fakeserver"
-	"conform/fakeserver/bundled"
+	"github.com/conform-harness/conform/fakeserver"
+	"github.com/conform-harness/conform/fakeserver/bundled"
 )
 
 // catch says which scenario catches a defect, and by which words in its failure.

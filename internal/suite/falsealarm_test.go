@@ -8,7 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/fakeserver"
+	"github.com/conform-harness/conform/fakeserver"
 )
 
 // TestNoFalseAlarmsBundled runs the correct fake 50 times in random order, four scenarios at a

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing/fstest"
 
-	"conform/features"
+	"github.com/conform-harness/conform/features"
 )
 
 // featureFS returns the features a run reads, as one file system godog walks from ".":

@@ -10,7 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/internal/golden"
+	"github.com/conform-harness/conform/internal/golden"
 )
 
 // normalisers take out of a report what changes from run to run: durations and wall-clock

@@ -10,9 +10,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/export"
-	"conform/fakeserver"
-	"conform/steps"
+	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/fakeserver"
+	"github.com/conform-harness/conform/steps"
 )
 
 // liveFake serves the fake over real HTTP on 127.0.0.1 with the real clock and short

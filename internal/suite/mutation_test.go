@@ -11,9 +11,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/fakeserver"
-	"conform/fakeserver/bundled"
-	"conform/steps"
+	"github.com/conform-harness/conform/fakeserver"
+	"github.com/conform-harness/conform/fakeserver/bundled"
+	"github.com/conform-harness/conform/steps"
 )
 
 // mutation rewrites one answer of the fake: it gets the request, the status and the body, and

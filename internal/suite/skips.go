@@ -12,7 +12,7 @@ import (
 
 	"github.com/cucumber/godog"
 
-	"conform/steps"
+	"github.com/conform-harness/conform/steps"
 )
 
 // Skip is a scenario skipped because the target could not be brought to one of its

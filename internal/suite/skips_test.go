@@ -20,9 +20,9 @@ import (
 	messages "github.com/cucumber/messages/go/v34"
 	"github.com/stretchr/testify/require"
 
-	"conform/fakeserver"
-	"conform/internal/evidence"
-	"conform/internal/report"
+	"github.com/conform-harness/conform/fakeserver"
+	"github.com/conform-harness/conform/internal/evidence"
+	"github.com/conform-harness/conform/internal/report"
 )
 
 const (

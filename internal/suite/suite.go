@@ -20,12 +20,12 @@ import (
 	"github.com/cucumber/godog"
 	messages "github.com/cucumber/messages/go/v34"
 
-	"conform/fakeserver"
-	"conform/fakeserver/bundled"
-	"conform/internal/messagefmt" // also registers the "messages" formatter (Cucumber Messages NDJSON)
-	"conform/internal/tagexpr"
-	"conform/openapi"
-	"conform/steps"
+	"github.com/conform-harness/conform/fakeserver"
+	"github.com/conform-harness/conform/fakeserver/bundled"
+	"github.com/conform-harness/conform/internal/messagefmt" // also registers the "messages" formatter (Cucumber Messages NDJSON)
+	"github.com/conform-harness/conform/internal/tagexpr"
+	"github.com/conform-harness/conform/openapi"
+	"github.com/conform-harness/conform/steps"
 )
 
 // Format is one report to write: a godog formatter name and, optionally, a file path ("" means

@@ -11,11 +11,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"conform/export"
-	"conform/fakeserver"
-	"conform/fakeserver/bundled"
-	"conform/internal/transport"
-	"conform/steps"
+	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/fakeserver"
+	"github.com/conform-harness/conform/fakeserver/bundled"
+	"github.com/conform-harness/conform/internal/transport"
+	"github.com/conform-harness/conform/steps"
 )
 
 // A server may take a moment to show what it has just done: a request just created may answer

@@ -12,9 +12,9 @@ import (
 	messages "github.com/cucumber/messages/go/v34"
 	"github.com/stretchr/testify/require"
 
-	"conform/fakeserver"
-	"conform/fakeserver/bundled"
-	"conform/internal/evidence"
+	"github.com/conform-harness/conform/fakeserver"
+	"github.com/conform-harness/conform/fakeserver/bundled"
+	"github.com/conform-harness/conform/internal/evidence"
 )
 
 // Where the use-case page is silent, the harness accepts every form a server of the vendor's

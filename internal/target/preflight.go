@@ -10,9 +10,9 @@ import (
 	"net/http"
 	"strings"
 
-	"conform/export"
-	"conform/internal/credentials"
-	"conform/internal/transport"
+	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/internal/credentials"
+	"github.com/conform-harness/conform/internal/transport"
 )
 
 // PreflightID is asked for before anything else: no real request has it, so the export API

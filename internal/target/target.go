@@ -15,9 +15,9 @@ import (
 	"sync"
 	"time"
 
-	"conform/export"
-	"conform/internal/credentials"
-	"conform/internal/transport"
+	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/internal/credentials"
+	"github.com/conform-harness/conform/internal/transport"
 )
 
 // Settings say which target to reach, and how. The zero value of each field but BaseURL and

@@ -13,10 +13,11 @@ import (
 	"github.com/conform-harness/conform/export"
 	"github.com/conform-harness/conform/internal/credentials"
 	"github.com/conform-harness/conform/internal/evidence"
+	"github.com/conform-harness/conform/judge"
 )
 
 // attachExchanges attaches exchanges to ctx, in order, each redacted by redact (may be nil).
-func attachExchanges(ctx context.Context, exchanges []Exchange, redact func([]byte) []byte) context.Context {
+func attachExchanges(ctx context.Context, exchanges []judge.Exchange, redact func([]byte) []byte) context.Context {
 	for _, ex := range exchanges {
 		body, err := json.Marshal(exchangeEvidence(ex))
 		if err != nil {
@@ -32,7 +33,7 @@ func attachExchanges(ctx context.Context, exchanges []Exchange, redact func([]by
 }
 
 // exchangeEvidence turns an exchange into what a report shows.
-func exchangeEvidence(ex Exchange) evidence.Call {
+func exchangeEvidence(ex judge.Exchange) evidence.Call {
 	out := evidence.Call{
 		Seq:             ex.Seq,
 		At:              ex.At,
@@ -92,7 +93,7 @@ func redactHeaderValue(v []string) string {
 
 // timeline reduces every status document the scenario saw to its progress values, per request,
 // in the order the requests were first seen.
-func timeline(exchanges []Exchange) evidence.Timeline {
+func timeline(exchanges []judge.Exchange) evidence.Timeline {
 	var tl evidence.Timeline
 	index := map[export.ID]int{}
 	entry := func(id export.ID) *evidence.RequestTimeline {
@@ -152,7 +153,7 @@ func attachBreaches(ctx context.Context, breaches []evidence.Breach, redact func
 }
 
 // attachTimeline attaches the scenario's timeline, if it saw any status document.
-func attachTimeline(ctx context.Context, exchanges []Exchange, redact func([]byte) []byte) context.Context {
+func attachTimeline(ctx context.Context, exchanges []judge.Exchange, redact func([]byte) []byte) context.Context {
 	tl := timeline(exchanges)
 	if len(tl.Requests) == 0 {
 		return ctx

@@ -12,12 +12,13 @@ import (
 
 	"github.com/conform-harness/conform/export"
 	"github.com/conform-harness/conform/internal/evidence"
+	"github.com/conform-harness/conform/judge"
 	"github.com/conform-harness/conform/openapi"
 )
 
 func TestExchangeEvidenceRedactsAndPrettyPrints(t *testing.T) {
 	at := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
-	ex := Exchange{
+	ex := judge.Exchange{
 		Seq: 4, At: at, Method: "GET", URL: "http://h/logisticsRestApi/data/v1/exportStatuses/1",
 		ReqHeader:  http.Header{"Authorization": {"Basic YWxpY2U6czNjcmV0"}, "Accept": {"application/json"}, "Cookie": {"sid=1"}},
 		Status:     200,
@@ -40,13 +41,13 @@ func TestExchangeEvidenceRedactsAndPrettyPrints(t *testing.T) {
 
 func TestExchangeEvidenceCapsBodiesAndReportsFailures(t *testing.T) {
 	big := `"` + strings.Repeat("x", evidence.MaxBody) + `"`
-	got := exchangeEvidence(Exchange{Method: "GET", RespBody: []byte(big), Err: errors.New("connection reset")})
+	got := exchangeEvidence(judge.Exchange{Method: "GET", RespBody: []byte(big), Err: errors.New("connection reset")})
 	require.True(t, got.Truncated)
 	require.True(t, strings.HasSuffix(got.ResponseBody, "… (cut)"))
 	require.Equal(t, evidence.Failed, got.Verdict)
 	require.Equal(t, "connection reset", got.Error)
 
-	got = exchangeEvidence(Exchange{Method: "POST", Status: 200})
+	got = exchangeEvidence(judge.Exchange{Method: "POST", Status: 200})
 	require.Equal(t, evidence.Conforms, got.Verdict)
 	require.Empty(t, got.ResponseBody)
 }
@@ -57,7 +58,7 @@ func TestTimeline(t *testing.T) {
 	doc := func(progress, item string) []byte {
 		return []byte(`{"progress":"` + progress + `","completed":false,"result":{"body":{"requestID":7,"tables":{"items":[{"itemID":1,"itemName":"SHIPMENT","progress":"` + item + `","parts":{"count":0,"items":[]}}]}}}}`)
 	}
-	exchanges := []Exchange{
+	exchanges := []judge.Exchange{
 		{Seq: 1, At: t0, Method: "POST", URL: root + "/exportRequests", Status: 202, RespBody: doc("processing", "processing")},
 		{Seq: 2, At: t0.Add(time.Second), Method: "POST", URL: root + "/custom-actions/cancel/exportRequests/7", Status: 200},
 		{Seq: 3, At: t0.Add(2 * time.Second), Method: "GET", URL: root + "/exportStatuses/7", Status: 200, RespBody: doc("cancelling", "processing")},
@@ -69,7 +70,7 @@ func TestTimeline(t *testing.T) {
 		u, err := url.Parse(ex.URL)
 		require.NoError(t, err)
 		ex.Call, ex.Asked = export.CallOf(ex.Method, u.EscapedPath())
-		ex.decode()
+		ex.Decode()
 	}
 	tl := timeline(exchanges)
 	require.Len(t, tl.Requests, 1, "a 404 is no observation")

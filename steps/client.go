@@ -16,6 +16,7 @@ import (
 
 	"github.com/conform-harness/conform/export"
 	"github.com/conform-harness/conform/internal/transport"
+	"github.com/conform-harness/conform/judge"
 )
 
 // Client calls the three operations of the export API. Every call goes through the scenario's
@@ -205,7 +206,7 @@ type Response struct {
 	Status int
 	Header http.Header
 	Body   []byte
-	ex     *Exchange // the recorded exchange: the decoded documents
+	ex     *judge.Exchange // the recorded exchange: the decoded documents
 }
 
 // Describe renders the answer for a failure message: status line and body.
@@ -368,7 +369,7 @@ func (c *Client) do(ctx context.Context, method, path string, h http.Header, bod
 		rd = bytes.NewReader(body)
 	}
 	if o.malformed {
-		ctx = context.WithValue(ctx, malformedBody{}, true)
+		ctx = judge.MarkMalformed(ctx)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.root+path, rd)
 	if err != nil {

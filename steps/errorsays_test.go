@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/judge"
 )
 
 // Messages of the other errors of the API, which neither wording table may take for its own.
@@ -85,7 +86,7 @@ func TestErrorSaysLooksInEveryString(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			doc, err := export.DecodeError([]byte(tt.body))
 			require.NoError(t, err)
-			w := &World{last: &Response{Method: http.MethodPost, URL: "/x", Status: 400, Body: []byte(tt.body), ex: &Exchange{ErrorDoc: &doc}}}
+			w := &World{last: &Response{Method: http.MethodPost, URL: "/x", Status: 400, Body: []byte(tt.body), ex: &judge.Exchange{ErrorDoc: &doc}}}
 			err = w.errorSaysInvalidState(context.Background())
 			if tt.says {
 				require.NoError(t, err)

@@ -185,30 +185,3 @@ func TestTimelineAgreesWithTheVerdict(t *testing.T) {
 	}
 	require.Empty(t, tl.Requests, "a document that cannot be read is not on the timeline")
 }
-
-// A recorded exchange (conform audit) marked as malformed on purpose is judged as the run judged
-// it, and the Judger's memory does not hand that verdict to the same body sent by mistake.
-func TestJudgerKeepsMalformedOnPurposeApart(t *testing.T) {
-	j := NewJudger(testValidator(t))
-	at := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
-	header := http.Header{"Content-Type": {"application/json"}}
-	judge := func(onPurpose bool) Exchange {
-		req, err := http.NewRequest(http.MethodPost, "http://target.test/logisticsRestApi/data/v1/exportRequests", nil)
-		require.NoError(t, err)
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Prefer", "respond-async")
-		if onPurpose {
-			req = MalformedOnPurpose(req)
-		}
-		return j.Judge(req, []byte(malformedExport), http.StatusBadRequest, header, []byte(`{"title":"Bad Request","status":400}`), at)
-	}
-	for range 2 {
-		onPurpose := judge(true)
-		require.True(t, onPurpose.MalformedOnPurpose)
-		require.Empty(t, onPurpose.Violations)
-		byMistake := judge(false)
-		require.False(t, byMistake.MalformedOnPurpose)
-		require.Len(t, byMistake.Violations, 1)
-		require.True(t, byMistake.Violations[0].OfRequestBody(), byMistake.Violations[0].String())
-	}
-}

@@ -11,6 +11,7 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/conform-harness/conform/internal/evidence"
+	"github.com/conform-harness/conform/judge"
 )
 
 // Traffic is recorded traffic judged as scenarios, so that conform audit and conform proxy give
@@ -21,7 +22,7 @@ import (
 type Traffic struct {
 	// Requests are the scenarios: for each, its name and its exchanges, judged (see Judge), in
 	// the order they happened.
-	Requests []RecordedRequest
+	Requests []judge.RecordedRequest
 	// Redact, when set, scrubs secrets from everything reported (see Config.Redact).
 	Redact func([]byte) []byte
 	// ClientApart, when set, makes a request that breaks the spec the client's doing, not the
@@ -29,12 +30,6 @@ type Traffic struct {
 	// mistakes do not fail the session unless --fail-on-client-violations says so). The
 	// target's answer to it is judged all the same.
 	ClientApart bool
-}
-
-// RecordedRequest is one export request of recorded traffic, as a scenario.
-type RecordedRequest struct {
-	Name      string // the scenario's name, unique: "Export request 1000"
-	Exchanges []Exchange
 }
 
 // Feature returns the traffic as a Gherkin feature named title, for godog to run with
@@ -62,7 +57,7 @@ func (t *Traffic) Feature(title, description string) string {
 
 // exchangeLine names an exchange in a step: method, path and status, no query (it may carry
 // anything).
-func exchangeLine(ex Exchange) string {
+func exchangeLine(ex judge.Exchange) string {
 	path := ex.URL
 	if u, err := url.Parse(ex.URL); err == nil {
 		path = u.EscapedPath()
@@ -80,7 +75,7 @@ func oneLine(s string) string {
 
 // Initializer returns godog's scenario initializer for the traffic: the scenarios of Feature.
 func (t *Traffic) Initializer() func(*godog.ScenarioContext) {
-	byName := make(map[string]RecordedRequest, len(t.Requests))
+	byName := make(map[string]judge.RecordedRequest, len(t.Requests))
 	for _, r := range t.Requests {
 		byName[r.Name] = r
 	}
@@ -104,10 +99,10 @@ func (t *Traffic) Initializer() func(*godog.ScenarioContext) {
 // replayWorld is the state of one scenario of recorded traffic.
 type replayWorld struct {
 	traffic  *Traffic
-	request  RecordedRequest
-	follower Follower   // the oracle of the scenario's one request, as the proxy and the audit follow it
-	mu       sync.Mutex // guards seen
-	seen     []Exchange
+	request  judge.RecordedRequest
+	follower judge.Follower // the oracle of the scenario's one request, as the proxy and the audit follow it
+	mu       sync.Mutex     // guards seen
+	seen     []judge.Exchange
 }
 
 // exchange judges the n-th exchange of the scenario's request: the spec's verdict, and the
@@ -124,7 +119,7 @@ func (rw *replayWorld) exchange(ctx context.Context, n, _ string) (context.Conte
 	// The exchange's evidence is scrubbed of its own credentials (Exchange.Redact) as well as
 	// of the run's: those of another exchange never reach it.
 	redact := rw.redactor(ex)
-	ctx = attachExchanges(ctx, []Exchange{ex}, redact)
+	ctx = attachExchanges(ctx, []judge.Exchange{ex}, redact)
 	var problems []string
 	if ex.Err != nil {
 		problems = append(problems, fmt.Sprintf("no answer: %v", ex.Err))
@@ -178,7 +173,7 @@ func (rw *replayWorld) exchange(ctx context.Context, n, _ string) (context.Conte
 
 // redactor returns the redaction of ex's evidence: its own (Exchange.Redact), then the
 // traffic's.
-func (rw *replayWorld) redactor(ex Exchange) func([]byte) []byte {
+func (rw *replayWorld) redactor(ex judge.Exchange) func([]byte) []byte {
 	own, all := ex.Redact, rw.traffic.Redact
 	return func(b []byte) []byte {
 		if own != nil {
@@ -197,56 +192,4 @@ func redactString(s string, redact func([]byte) []byte) string {
 		return s
 	}
 	return string(redact([]byte(s)))
-}
-
-// GroupByRequest groups judged exchanges, in the order they happened, into one recorded request
-// per export request they are about, in the order each was first seen: the status and cancel
-// calls by the id in their path, a create by the id its answer names. Ids of different origins
-// (scheme and host) are different requests, and when the traffic has several origins each
-// request's name says its host. Calls that name no request (a create that made none, a call
-// outside the API's three) go together, last, into "Calls that name no export request". It
-// numbers each request's exchanges from 1 (Seq).
-func GroupByRequest(exchanges []Exchange) []RecordedRequest {
-	const none = "Calls that name no export request"
-	origins := map[string]bool{}
-	for _, ex := range exchanges {
-		origins[Origin(ex.URL)] = true
-	}
-	var order []string
-	groups := map[string][]Exchange{}
-	for _, ex := range exchanges {
-		name := none
-		if ex.Asked != "" {
-			name = "Export request " + string(ex.Asked)
-			if len(origins) > 1 {
-				if u, err := url.Parse(ex.URL); err == nil {
-					name += " at " + u.Host
-				}
-			}
-		}
-		if _, seen := groups[name]; !seen && name != none {
-			order = append(order, name)
-		}
-		ex.Seq = len(groups[name]) + 1
-		groups[name] = append(groups[name], ex)
-	}
-	if len(groups[none]) > 0 {
-		order = append(order, none)
-	}
-	out := make([]RecordedRequest, 0, len(order))
-	for _, name := range order {
-		out = append(out, RecordedRequest{Name: name, Exchanges: groups[name]})
-	}
-	return out
-}
-
-// Origin returns the scheme and host of rawURL, lower case ("https://api.example.com"), or ""
-// when it has none: the target an exchange went to, which keeps apart requests whose ids
-// repeat on different targets.
-func Origin(rawURL string) string {
-	u, err := url.Parse(rawURL)
-	if err != nil || u.Host == "" {
-		return ""
-	}
-	return strings.ToLower(u.Scheme + "://" + u.Host)
 }

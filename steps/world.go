@@ -21,6 +21,7 @@ import (
 	"github.com/conform-harness/conform/export"
 	"github.com/conform-harness/conform/internal/evidence"
 	"github.com/conform-harness/conform/internal/transport"
+	"github.com/conform-harness/conform/judge"
 	"github.com/conform-harness/conform/openapi"
 	"github.com/conform-harness/conform/oracle"
 )
@@ -80,7 +81,7 @@ type Config struct {
 	// Exchange, when set, receives every exchange of every scenario as it is recorded (judged
 	// and decoded), with the scenario's name: for a run's HAR file and its contract coverage. It
 	// is called from the scenarios' goroutines, concurrently when they run side by side.
-	Exchange func(scenario ScenarioRef, ex Exchange)
+	Exchange func(scenario ScenarioRef, ex judge.Exchange)
 }
 
 // World is the state of one scenario.
@@ -164,7 +165,7 @@ func (w *World) start(ctx context.Context) error {
 	}
 	w.target = t
 	w.oracle = oracle.New()
-	w.rec.observe = func(ex Exchange) {
+	w.rec.observe = func(ex judge.Exchange) {
 		w.observe(ex)
 		if w.cfg.Exchange != nil {
 			w.cfg.Exchange(ScenarioRef{ID: w.scenarioID, Name: w.scenario}, ex)
@@ -273,7 +274,7 @@ func (w *World) stop() {
 
 // observe runs on every exchange: spec violations become findings, and every status document
 // goes to the invariant oracle.
-func (w *World) observe(ex Exchange) {
+func (w *World) observe(ex judge.Exchange) {
 	// The cause first: an id no request has, answered 200, breaks the contract before it
 	// breaks the spec, and its spec violations (a document without its fields) only follow.
 	if text := w.unknownAnswered(ex); text != "" {
@@ -313,7 +314,7 @@ func (w *World) observe(ex Exchange) {
 // this scenario's client last saw answer 404, and which it did not create, that the contract
 // says 404 for it; "" for any other exchange. A request the client created may answer 404 for a
 // moment after its create (contract.visible_within): its 200 is no news.
-func (w *World) unknownAnswered(ex Exchange) string {
+func (w *World) unknownAnswered(ex judge.Exchange) string {
 	if w.client == nil || ex.Status/100 != 2 || (ex.Call != export.CallStatus && ex.Call != export.CallCancel) {
 		return ""
 	}

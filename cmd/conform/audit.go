@@ -25,7 +25,7 @@ import (
 	"github.com/conform-harness/conform/internal/suite"
 	"github.com/conform-harness/conform/internal/target"
 	"github.com/conform-harness/conform/internal/transport"
-	"github.com/conform-harness/conform/steps"
+	"github.com/conform-harness/conform/judge"
 )
 
 const auditSynopsis = `conform audit [--base-url URL] [--spec FILE] [--overlay FILE]... [--format NAME[:FILE]]... [--report FILE.html] [--coverage FILE.json] [--min-coverage PERCENT] FILE.har...
@@ -177,18 +177,18 @@ func auditCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 	// only then are the exchanges kept.
 	out := red.CredentialForms().Writer(stdout)
 	defer out.Close()
-	auditor := steps.NewAuditor(validator.Redacting(red.Bytes))
+	auditor := judge.NewAuditor(validator.Redacting(red.Bytes))
 	reports := len(af.formats) > 0 || af.report != ""
 	collector := coverage.New(spec)
-	var exchanges []steps.Exchange
+	var exchanges []judge.Exchange
 	violations := 0
-	err = verdicts(auditor, red, files, af.files, opts, keys, func(ex steps.Exchange, exRed *credentials.Redactor) {
+	err = verdicts(auditor, red, files, af.files, opts, keys, func(ex judge.Exchange, exRed *credentials.Redactor) {
 		problems := auditor.Problems(ex)
 		for _, line := range problems {
 			fmt.Fprintf(out, "%s %s\n", ex.At.UTC().Format(time.RFC3339Nano), exRed.String(line))
 		}
 		violations += len(problems)
-		collector.Add(steps.Origin(ex.URL), ex)
+		collector.Add(ex.Origin(), ex)
 		if reports {
 			exchanges = append(exchanges, ex)
 		}
@@ -290,7 +290,7 @@ const batchBytes = 4 << 20
 // processors, a batch at a time, then hands the exchanges to judged in the keys' order, each
 // with its redactor: red's secrets and the entry's own credentials
 // (credentials.Redactor.LearnExchange), which redact that entry's evidence only.
-func verdicts(a *steps.Auditor, red *credentials.Redactor, files []io.ReaderAt, names []string, opts har.Options, keys []auditKey, judged func(steps.Exchange, *credentials.Redactor)) error {
+func verdicts(a *judge.Auditor, red *credentials.Redactor, files []io.ReaderAt, names []string, opts har.Options, keys []auditKey, judged func(judge.Exchange, *credentials.Redactor)) error {
 	workers := runtime.GOMAXPROCS(0)
 	for len(keys) > 0 {
 		n, size := 0, int64(0)
@@ -300,7 +300,7 @@ func verdicts(a *steps.Auditor, red *credentials.Redactor, files []io.ReaderAt, 
 		}
 		batch := keys[:n]
 		keys = keys[n:]
-		out := make([]steps.Exchange, len(batch))
+		out := make([]judge.Exchange, len(batch))
 		reds := make([]*credentials.Redactor, len(batch))
 		errs := make([]error, len(batch))
 		var wg sync.WaitGroup
@@ -339,14 +339,14 @@ func verdicts(a *steps.Auditor, red *credentials.Redactor, files []io.ReaderAt, 
 // verdict judges a HAR entry, one with a response, as the recording transport judges an exchange
 // of a run. A tool that leaves a body's Content-Type header out of the file but says its media
 // type (postData.mimeType, content.mimeType) has it put back: the header was sent.
-func verdict(a *steps.Auditor, red *credentials.Redactor, e har.Entry) (steps.Exchange, error) {
+func verdict(a *judge.Auditor, red *credentials.Redactor, e har.Entry) (judge.Exchange, error) {
 	req, err := http.NewRequest(e.Method, e.URL, nil)
 	if err != nil {
-		return steps.Exchange{}, err
+		return judge.Exchange{}, err
 	}
 	req.Header = withContentType(e.ReqHeader, e.ReqBody, e.ReqMimeType)
 	if e.MalformedOnPurpose {
-		req = steps.MalformedOnPurpose(req) // conform's own scenario, recorded with --record
+		req = judge.MalformedOnPurpose(req) // conform's own scenario, recorded with --record
 	}
 	header := withContentType(e.RespHeader, e.RespBody, e.RespMimeType)
 	return a.VerdictRedacting(red, req, e.ReqBody, e.Status, header, e.RespBody, e.Started), nil

@@ -13,7 +13,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/conform-harness/conform/internal/coverage"
-	"github.com/conform-harness/conform/steps"
+	"github.com/conform-harness/conform/judge"
 )
 
 // coverageFlags are the contract-coverage flags of run, proxy and audit.
@@ -80,10 +80,10 @@ func checkCoverage(r coverage.Report, cf coverageFlags) error {
 
 // measure returns the coverage of exchanges, in the order they happened; requests of different
 // origins are different requests.
-func measure(spec *openapi3.T, exchanges []steps.Exchange) coverage.Report {
+func measure(spec *openapi3.T, exchanges []judge.Exchange) coverage.Report {
 	c := coverage.New(spec)
 	for _, ex := range exchanges {
-		c.Add(steps.Origin(ex.URL), ex)
+		c.Add(ex.Origin(), ex)
 	}
 	return c.Report()
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/conform-harness/conform/internal/suite"
 	"github.com/conform-harness/conform/internal/target"
 	"github.com/conform-harness/conform/internal/transport"
+	"github.com/conform-harness/conform/judge"
 	"github.com/conform-harness/conform/steps"
 )
 
@@ -83,7 +84,7 @@ func parseProxyFlags(args []string, stdout io.Writer) (proxyFlags, error) {
 	fs.Var(formatList{&pf.formats}, "format", "a report to write when the proxy stops: `NAME[:FILE]`, repeatable, as conform run takes it")
 	fs.StringVar(&pf.report, "report", "", "also write the self-contained HTML report to `FILE.html` when the proxy stops")
 	fs.IntVar(&pf.maxKept, "max-exchanges", proxy.DefaultMaxKept, "keep at most this many exchanges for the reports; later ones are judged and logged, not kept")
-	fs.IntVar(&pf.maxFollowed, "max-requests-followed", steps.DefaultMaxFollowed, "follow at most this many export requests at once, for the invariants and coverage; beyond, completed ones are forgotten first, then those seen longest ago")
+	fs.IntVar(&pf.maxFollowed, "max-requests-followed", judge.DefaultMaxFollowed, "follow at most this many export requests at once, for the invariants and coverage; beyond, completed ones are forgotten first, then those seen longest ago")
 	fs.Int64Var(&pf.maxRequest, "max-request-bytes", proxy.DefaultMaxRequestBytes, "the largest request body a client may send, in `BYTES`; a larger one is answered 413, not forwarded")
 	fs.DurationVar(&pf.readTimeout, "read-timeout", defaultProxyReadTimeout, "the longest a client may take to send a request, headers and body; a slower one is cut off")
 	fs.IntVar(&pf.maxConns, "max-connections", defaultProxyMaxConns, "the most client connections open at once (`N`); a client beyond waits to be accepted")
@@ -237,7 +238,7 @@ func proxyCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 	// One bound for the requests followed: the oracle's and coverage's, which forget the same ones.
 	cov := coverage.NewBounded(spec, pf.maxFollowed)
 	p, err := proxy.New(proxy.Options{Target: u, Transport: rt, Validator: validator, MaxBodyBytes: pf.live.maxResponseBytes,
-		Annotate: pf.annotate, Log: logLine, Redactor: red, MaxKept: pf.maxKept, Exchange: func(ex steps.Exchange) { cov.Add("", ex) },
+		Annotate: pf.annotate, Log: logLine, Redactor: red, MaxKept: pf.maxKept, Exchange: func(ex judge.Exchange) { cov.Add("", ex) },
 		MaxRequestBytes: pf.maxRequest, MaxFollowed: pf.maxFollowed})
 	if err != nil {
 		return &configError{err: err}
@@ -286,7 +287,7 @@ func proxyCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 
 	// Only what was answered and judged goes into the reports: an answer not judged, or a
 	// request not answered, is counted and logged, and has no verdict to show.
-	var exchanges []steps.Exchange
+	var exchanges []judge.Exchange
 	for _, ex := range p.Exchanges() {
 		if proxy.Judged(ex) {
 			exchanges = append(exchanges, ex)

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/conform-harness/conform/internal/har"
+	"github.com/conform-harness/conform/judge"
 	"github.com/conform-harness/conform/steps"
 )
 
@@ -21,7 +22,7 @@ type recording struct {
 }
 
 // add keeps ex, an exchange of scenario, whose page it names.
-func (r *recording) add(scenario steps.ScenarioRef, ex steps.Exchange) {
+func (r *recording) add(scenario steps.ScenarioRef, ex judge.Exchange) {
 	if r == nil {
 		return
 	}
@@ -70,7 +71,7 @@ func (r *recording) write(path string, redact func([]byte) []byte) error {
 }
 
 // harEntry is ex as a HAR entry.
-func harEntry(ex steps.Exchange) har.Entry {
+func harEntry(ex judge.Exchange) har.Entry {
 	e := har.Entry{
 		Started:    ex.At,
 		Method:     ex.Method,

@@ -23,6 +23,7 @@ import (
 	"github.com/conform-harness/conform/internal/report"
 	"github.com/conform-harness/conform/internal/suite"
 	"github.com/conform-harness/conform/internal/target"
+	"github.com/conform-harness/conform/judge"
 	"github.com/conform-harness/conform/openapi"
 	"github.com/conform-harness/conform/steps"
 )
@@ -384,7 +385,7 @@ func (c runCommand) run(ctx context.Context, args []string, _ io.Reader, stdout,
 	if rf.record != "" {
 		rec = &recording{}
 	}
-	opts.Exchange = func(s steps.ScenarioRef, ex steps.Exchange) {
+	opts.Exchange = func(s steps.ScenarioRef, ex judge.Exchange) {
 		cov.Add(s.ID, ex)
 		rec.add(s, ex)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/conform-harness/conform/internal/coverage"
 	"github.com/conform-harness/conform/internal/report"
 	"github.com/conform-harness/conform/internal/suite"
+	"github.com/conform-harness/conform/judge"
 	"github.com/conform-harness/conform/steps"
 )
 
@@ -34,9 +35,9 @@ type trafficReports struct {
 // request, one step per exchange: see steps.Traffic) and writes the reports asked for; the
 // console gets them only when a format names no file. It returns the run's result: Passed says
 // whether every exchange conformed. title names the feature (the HAR files, the proxy's target).
-func reportTraffic(ctx context.Context, title, description string, exchanges []steps.Exchange, spec *openapi3.T, rep trafficReports,
+func reportTraffic(ctx context.Context, title, description string, exchanges []judge.Exchange, spec *openapi3.T, rep trafficReports,
 	redact func([]byte) []byte, scrub func(string) string, stdout io.Writer) (suite.Result, error) {
-	traffic := &steps.Traffic{Requests: steps.GroupByRequest(exchanges), Redact: redact, ClientApart: rep.clientApart}
+	traffic := &steps.Traffic{Requests: judge.GroupByRequest(exchanges), Redact: redact, ClientApart: rep.clientApart}
 	if len(traffic.Requests) == 0 {
 		return suite.Result{Passed: true}, nil
 	}

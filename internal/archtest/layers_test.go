@@ -145,3 +145,15 @@ func TestNoProductionCodeImportsTesting(t *testing.T) {
 		require.False(t, reaches(graph, pkg, module+"/internal/golden"), "%s reaches the tests' golden-file helper", pkg)
 	}
 }
+
+// The judged exchange has a package of its own: any traffic is judged without godog's glue, so
+// what judges a proxy's or an audit's traffic, or counts its coverage, never imports the steps.
+func TestTheJudgedExchangeStandsApartFromTheGlue(t *testing.T) {
+	graph := imports(t)
+	for _, dep := range []string{"github.com/cucumber/godog", module + "/steps", module + "/fakeserver"} {
+		require.False(t, reaches(graph, module+"/judge", dep), "judge reaches %s", dep)
+	}
+	for _, pkg := range []string{"internal/coverage", "internal/proxy", "internal/load", "internal/audit"} {
+		require.False(t, reaches(graph, module+"/"+pkg, module+"/steps"), "%s reaches the steps", pkg)
+	}
+}

@@ -27,9 +27,9 @@ import (
 
 	"github.com/conform-harness/conform/export"
 	"github.com/conform-harness/conform/internal/bounded"
+	"github.com/conform-harness/conform/judge"
 	"github.com/conform-harness/conform/openapi"
 	"github.com/conform-harness/conform/oracle"
-	"github.com/conform-harness/conform/steps"
 )
 
 // Collector gathers coverage from exchanges, from any number of goroutines. Create it with New.
@@ -83,7 +83,7 @@ func New(spec *openapi3.T) *Collector {
 }
 
 // NewBounded is New for a collector that remembers at most max export requests at once (max < 1:
-// no bound), as steps.Follower does with the same bound and the same choice, so that a proxy
+// no bound), as judge.Follower does with the same bound and the same choice, so that a proxy
 // following requests for days keeps one bounded set of them: a completed request is forgotten
 // first, the one seen longest ago first, else the one seen longest ago. A later document of a
 // forgotten request begins its history again: the move to it is not counted, and the request
@@ -133,10 +133,10 @@ func compareKeys(a, b string) int {
 	return strings.Compare(a, b)
 }
 
-// Add counts one exchange, judged (steps.Judge or a run's recording transport). scope keeps
+// Add counts one exchange, judged (judge.Judge or a run's recording transport). scope keeps
 // export requests apart whose ids may repeat (a scenario of a bundled run); a proxy or an audit
 // of one target passes "". Exchanges of one request must be added in the order they were seen.
-func (c *Collector) Add(scope string, ex steps.Exchange) {
+func (c *Collector) Add(scope string, ex judge.Exchange) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.exchanges++
@@ -162,7 +162,7 @@ func (c *Collector) Add(scope string, ex steps.Exchange) {
 		moves(*h.last, *ex.Doc, c.reqMoves, c.itemMoves)
 	}
 	h.last = ex.Doc
-	if steps.Completed(*ex.Doc) {
+	if judge.Completed(*ex.Doc) {
 		c.histories.Done(key)
 	}
 }

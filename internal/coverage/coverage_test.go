@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/judge"
 	"github.com/conform-harness/conform/openapi"
-	"github.com/conform-harness/conform/steps"
 )
 
 func embeddedSpec(t *testing.T) *openapi3.T {
@@ -33,14 +33,14 @@ func status(id export.ID, p export.Progress, items ...string) *export.Status {
 	return d
 }
 
-func exchange(call export.Call, code int, id export.ID, doc *export.Status) steps.Exchange {
-	return steps.Exchange{Call: call, Status: code, Asked: id, Doc: doc}
+func exchange(call export.Call, code int, id export.ID, doc *export.Status) judge.Exchange {
+	return judge.Exchange{Call: call, Status: code, Asked: id, Doc: doc}
 }
 
 // cancelledRun is a request created, seen processing, cancelled while one table was done and the
 // other running, and seen cancelled; then an unknown id and a cancel too late.
-func cancelledRun() []steps.Exchange {
-	return []steps.Exchange{
+func cancelledRun() []judge.Exchange {
+	return []judge.Exchange{
 		exchange(export.CallCreate, 202, "7", status("7", export.Pending, "A", "pending", "B", "pending")),
 		exchange(export.CallStatus, 200, "7", status("7", export.Processing, "A", "succeeded", "B", "processing")),
 		exchange(export.CallCancel, 200, "7", status("7", export.Cancelling, "A", "succeeded", "B", "processing")),
@@ -57,7 +57,7 @@ func TestResponsesSeenAgainstWhatTheSpecDeclares(t *testing.T) {
 	}
 	c.Add("", exchange(export.CallStatus, 503, "7", nil)) // not declared by the status call
 	c.Add("", exchange(export.NoCall, 200, "", nil))      // none of the three calls
-	c.Add("", steps.Exchange{Call: export.CallStatus})    // no answer: counts for no response
+	c.Add("", judge.Exchange{Call: export.CallStatus})    // no answer: counts for no response
 	r := c.Report()
 
 	require.Equal(t, 9, r.Exchanges)

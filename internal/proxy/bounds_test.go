@@ -12,8 +12,8 @@ import (
 	"github.com/conform-harness/conform/export"
 	"github.com/conform-harness/conform/fakeserver"
 	"github.com/conform-harness/conform/internal/coverage"
+	"github.com/conform-harness/conform/judge"
 	"github.com/conform-harness/conform/openapi"
-	"github.com/conform-harness/conform/steps"
 )
 
 // TestTheProxyAndItsCoverageFollowOneBoundedSetOfRequests sends 300 creates through a proxy
@@ -31,7 +31,7 @@ func TestTheProxyAndItsCoverageFollowOneBoundedSetOfRequests(t *testing.T) {
 	u, _ := url.Parse(target.URL)
 	cov := coverage.NewBounded(spec, bound)
 	p, err := New(Options{Target: u, Validator: v, Now: clock.Now, MaxKept: 1, MaxFollowed: bound,
-		Exchange: func(ex steps.Exchange) { cov.Add("", ex) }})
+		Exchange: func(ex judge.Exchange) { cov.Add("", ex) }})
 	require.NoError(t, err)
 	front := httptest.NewServer(p)
 	t.Cleanup(front.Close)

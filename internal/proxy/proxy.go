@@ -34,8 +34,8 @@ import (
 	"github.com/conform-harness/conform/export"
 	"github.com/conform-harness/conform/internal/credentials"
 	"github.com/conform-harness/conform/internal/transport"
+	"github.com/conform-harness/conform/judge"
 	"github.com/conform-harness/conform/openapi"
-	"github.com/conform-harness/conform/steps"
 )
 
 // AnnotationHeader is the response header --annotate adds: the violations of the exchange, as a
@@ -72,14 +72,14 @@ type Options struct {
 	MaxKept int
 	// Exchange, when set, receives every judged exchange, kept or not, as it is answered: for
 	// contract coverage.
-	Exchange func(steps.Exchange)
+	Exchange func(judge.Exchange)
 	// MaxRequestBytes caps a request's body: one announced larger (Content-Length) is answered
 	// 413 before any of it is read, one that turns out larger is answered 413 once that much was
 	// read; neither is forwarded. A body within it is read whole before it is forwarded. 0 means
 	// DefaultMaxRequestBytes.
 	MaxRequestBytes int64
-	// MaxFollowed bounds the export requests followed at once (steps.Follower.Max); 0 means
-	// steps.DefaultMaxFollowed. Followed says how many were evicted.
+	// MaxFollowed bounds the export requests followed at once (judge.Follower.Max); 0 means
+	// judge.DefaultMaxFollowed. Followed says how many were evicted.
 	MaxFollowed int
 }
 
@@ -97,10 +97,10 @@ const DefaultMaxKept = 100_000
 type Proxy struct {
 	o       Options
 	rp      *httputil.ReverseProxy // forwards; its transport is judge
-	auditor *steps.Auditor
+	auditor *judge.Auditor
 
 	mu         sync.Mutex // guards exchanges, dropped, violations and stats
-	exchanges  []steps.Exchange
+	exchanges  []judge.Exchange
 	dropped    int
 	violations int
 	// clientViolations counts the violations of the client's requests, apart: they are not the
@@ -145,9 +145,9 @@ func New(o Options) (*Proxy, error) {
 		o.MaxRequestBytes = DefaultMaxRequestBytes
 	}
 	if o.MaxFollowed <= 0 {
-		o.MaxFollowed = steps.DefaultMaxFollowed
+		o.MaxFollowed = judge.DefaultMaxFollowed
 	}
-	p := &Proxy{o: o, auditor: steps.NewBoundedAuditor(o.Validator, o.MaxFollowed)}
+	p := &Proxy{o: o, auditor: judge.NewBoundedAuditor(o.Validator, o.MaxFollowed)}
 	// The standard library's reverse proxy does the forwarding (hop-by-hop headers, those that
 	// Connection names, trailers, 100-continue); conform only judges, in its transport, which
 	// sees every exchange whole. A transport never follows a redirect.
@@ -171,10 +171,10 @@ func New(o Options) (*Proxy, error) {
 }
 
 // Exchanges returns every exchange the proxy judged, in the order they were answered.
-func (p *Proxy) Exchanges() []steps.Exchange {
+func (p *Proxy) Exchanges() []judge.Exchange {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return append([]steps.Exchange(nil), p.exchanges...)
+	return append([]judge.Exchange(nil), p.exchanges...)
 }
 
 // Dropped returns how many exchanges were judged but not kept for the reports (Options.MaxKept).
@@ -207,7 +207,7 @@ const ClientPrefix = "client: "
 // line each, starting with ClientPrefix. The answer to such a request is still judged where the
 // spec declares it (a 400 to a malformed create is the expected answer). ex keeps every
 // violation, so that the reports show both.
-func (p *Proxy) verdict(red *credentials.Redactor, req *http.Request, reqBody []byte, status int, header http.Header, body []byte, at time.Time) (ex steps.Exchange, target, client []string) {
+func (p *Proxy) verdict(red *credentials.Redactor, req *http.Request, reqBody []byte, status int, header http.Header, body []byte, at time.Time) (ex judge.Exchange, target, client []string) {
 	ex = p.auditor.VerdictRedacting(red, req, reqBody, status, header, body, at)
 	all := ex.Violations
 	var theirs []openapi.Violation
@@ -245,7 +245,7 @@ func printable(r rune) rune {
 }
 
 // Redactor is the redactor of the run's own secrets; the credentials that passed through are
-// each exchange's (steps.Exchange.Redact), not its.
+// each exchange's (judge.Exchange.Redact), not its.
 func (p *Proxy) Redactor() *credentials.Redactor { return p.o.Redactor }
 
 // exchangeRedactor is the context key of the redactor of one exchange.
@@ -345,7 +345,7 @@ func (p *Proxy) judge(out *http.Request) (*http.Response, error) {
 	if err != nil {
 		err = &UnansweredError{Err: err}
 		p.o.Log.say(red, fmt.Sprintf("%s %s: %v", out.Method, out.URL.EscapedPath(), err))
-		p.record(steps.Exchange{At: at, Method: out.Method, URL: shownURL, ReqHeader: out.Header, ReqBody: reqBody, Err: err, Redact: red.Bytes}, nil, outcomeUnanswered)
+		p.record(judge.Exchange{At: at, Method: out.Method, URL: shownURL, ReqHeader: out.Header, ReqBody: reqBody, Err: err, Redact: red.Bytes}, nil, outcomeUnanswered)
 		return nil, err
 	}
 	red.LearnExchange("", nil, resp.Header) // a session the target sets (Set-Cookie) is this exchange's too
@@ -353,12 +353,12 @@ func (p *Proxy) judge(out *http.Request) (*http.Response, error) {
 		return nil, p.upgrade(red, out, reqBody, resp, at)
 	}
 	body, rest, err := readCapped(resp.Body, p.o.MaxBodyBytes)
-	var ex steps.Exchange
+	var ex judge.Exchange
 	var problems, clientProblems []string
 	outcome := outcomeJudged
 	switch {
 	case err != nil:
-		ex = steps.Exchange{At: at, Method: out.Method, URL: shownURL, ReqHeader: out.Header, ReqBody: reqBody,
+		ex = judge.Exchange{At: at, Method: out.Method, URL: shownURL, ReqHeader: out.Header, ReqBody: reqBody,
 			Status: resp.StatusCode, RespHeader: resp.Header, Err: err, Redact: red.Bytes}
 		// A read that fails (a timeout, a cut connection) is the target's: a violation, logged.
 		problems = []string{fmt.Sprintf("%s %s: the answer could not be read: %v", out.Method, out.URL.EscapedPath(), err)}
@@ -366,13 +366,13 @@ func (p *Proxy) judge(out *http.Request) (*http.Response, error) {
 		rest = failingReader{err} // the client gets what came, then the cut, as from the target
 	case rest != http.NoBody || reqRest != http.NoBody:
 		outcome = outcomeNotJudged
-		ex = steps.Exchange{At: at, Method: out.Method, URL: shownURL, ReqHeader: out.Header,
+		ex = judge.Exchange{At: at, Method: out.Method, URL: shownURL, ReqHeader: out.Header,
 			Status: resp.StatusCode, RespHeader: resp.Header, Err: &NotJudgedError{Reason: fmt.Errorf("a body is larger than %d bytes", p.o.MaxBodyBytes)}, Redact: red.Bytes}
 	default:
 		judged, header, derr := decodeBody(resp.Header, body, p.o.MaxBodyBytes)
 		if derr != nil {
 			outcome = outcomeNotJudged
-			ex = steps.Exchange{At: at, Method: out.Method, URL: shownURL, ReqHeader: out.Header,
+			ex = judge.Exchange{At: at, Method: out.Method, URL: shownURL, ReqHeader: out.Header,
 				Status: resp.StatusCode, RespHeader: resp.Header, Err: &NotJudgedError{Reason: derr}, Redact: red.Bytes}
 			break
 		}
@@ -512,7 +512,7 @@ const (
 )
 
 // record keeps ex for the reports, while there is room, and counts it and its violations.
-func (p *Proxy) record(ex steps.Exchange, problems []string, o outcome) {
+func (p *Proxy) record(ex judge.Exchange, problems []string, o outcome) {
 	if p.o.Exchange != nil {
 		p.o.Exchange(ex)
 	}
@@ -551,7 +551,7 @@ func (e *UnansweredError) Unwrap() error { return e.Err }
 
 // Judged reports whether ex was answered and judged: an exchange not judged, or not answered,
 // has nothing to show in a report of conformance (Stats counts them).
-func Judged(ex steps.Exchange) bool {
+func Judged(ex judge.Exchange) bool {
 	var nj *NotJudgedError
 	var un *UnansweredError
 	return !errors.As(ex.Err, &nj) && !errors.As(ex.Err, &un)

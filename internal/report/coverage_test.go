@@ -9,8 +9,8 @@ import (
 
 	"github.com/conform-harness/conform/export"
 	"github.com/conform-harness/conform/internal/coverage"
+	"github.com/conform-harness/conform/judge"
 	"github.com/conform-harness/conform/openapi"
-	"github.com/conform-harness/conform/steps"
 )
 
 func TestCoverageMatrix(t *testing.T) {
@@ -68,7 +68,7 @@ func TestCoverageMatrixFromTraffic(t *testing.T) {
 		id export.ID
 		p  export.Progress
 	}{{"1", export.Pending}, {"1", export.Succeeded}, {"2", export.Cancelling}, {"2", export.Succeeded}} {
-		c.Add("", steps.Exchange{Call: export.CallStatus, Status: 200, Asked: step.id, Doc: doc(step.id, step.p)})
+		c.Add("", judge.Exchange{Call: export.CallStatus, Status: 200, Asked: step.id, Doc: doc(step.id, step.p)})
 	}
 	cov := c.Report()
 	info := sampleInfo

@@ -22,6 +22,7 @@ import (
 
 	"github.com/conform-harness/conform/fakeserver"
 	"github.com/conform-harness/conform/fakeserver/bundled"
+	"github.com/conform-harness/conform/judge"
 	"github.com/conform-harness/conform/steps"
 )
 
@@ -179,10 +180,10 @@ func xmllint(t *testing.T, path string) error {
 
 // stopAt returns an Exchange hook that ends ctx, with cause, when the run's n-th exchange is
 // made: a run interrupted, or timed out, in the middle of a scenario.
-func stopAt(n int, stop context.CancelCauseFunc, cause error) func(steps.ScenarioRef, steps.Exchange) {
+func stopAt(n int, stop context.CancelCauseFunc, cause error) func(steps.ScenarioRef, judge.Exchange) {
 	var mu sync.Mutex
 	seen := 0
-	return func(steps.ScenarioRef, steps.Exchange) {
+	return func(steps.ScenarioRef, judge.Exchange) {
 		mu.Lock()
 		defer mu.Unlock()
 		if seen++; seen == n {

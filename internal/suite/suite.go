@@ -24,6 +24,7 @@ import (
 	"github.com/conform-harness/conform/fakeserver/bundled"
 	"github.com/conform-harness/conform/internal/messagefmt" // also registers the "messages" formatter (Cucumber Messages NDJSON)
 	"github.com/conform-harness/conform/internal/tagexpr"
+	"github.com/conform-harness/conform/judge"
 	"github.com/conform-harness/conform/openapi"
 	"github.com/conform-harness/conform/steps"
 )
@@ -99,7 +100,7 @@ type Options struct {
 	// with its own scenario initializer (conform audit, conform proxy; see steps.Traffic).
 	Traffic *Traffic
 	// Exchange, when set, receives every exchange of the run (see steps.Config.Exchange).
-	Exchange func(scenario steps.ScenarioRef, ex steps.Exchange)
+	Exchange func(scenario steps.ScenarioRef, ex judge.Exchange)
 	// Features are the user's feature files, or directories of them, run with conform's own
 	// unless NoBuiltinFeatures is set.
 	Features          []string

@@ -1,4 +1,4 @@
-package steps
+package judge
 
 import (
 	"bytes"
@@ -164,7 +164,7 @@ func (fl *Follower) Observe(ex Exchange) []oracle.Breach {
 	if ex.Doc == nil || ex.Asked == "" {
 		return nil
 	}
-	key := requestKey{Origin(ex.URL), ex.Asked}
+	key := requestKey{ex.Origin(), ex.Asked}
 	fl.mu.Lock()
 	defer fl.mu.Unlock()
 	if fl.requests == nil {

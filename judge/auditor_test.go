@@ -1,4 +1,4 @@
-package steps
+package judge
 
 import (
 	"fmt"
@@ -82,7 +82,7 @@ func TestAuditorFollowsARequestThroughRepeatedAnswers(t *testing.T) {
 	for range 5 {
 		require.Empty(t, judge(7, statusBody(7, "processing", "succeeded")))
 	}
-	f, ok := a.follower.requests.Get(requestKey{"https://vendor.example.com", "7"})
+	f, ok := a.follower.requests.Get(requestKey{"https://vendor.example.com:443", "7"})
 	require.True(t, ok)
 	require.NotNil(t, f)
 
@@ -95,6 +95,11 @@ func TestAuditorFollowsARequestThroughRepeatedAnswers(t *testing.T) {
 	other, _ := http.NewRequest(http.MethodGet, "https://other.example.com"+export.Root+"/exportStatuses/7", nil)
 	_, problems := a.Judge(other, nil, 200, jsonHeader, statusBody(7, "processing", "pending"), at)
 	require.Empty(t, problems, "the same id on another target is another request")
+
+	samePlace, _ := http.NewRequest(http.MethodGet, "https://VENDOR.example.com:443"+export.Root+"/exportStatuses/7", nil)
+	_, problems = a.Judge(samePlace, nil, 200, jsonHeader, statusBody(7, "processing", "pending"), at)
+	require.Contains(t, strings.Join(problems, "\n"), "invariant 4 (settled-item-is-final)",
+		"the default port written out, or the host in capitals, is the same target: one origin, transport.Origin's")
 
 	wrongID := statusBody(9, "processing", "pending")
 	require.Contains(t, strings.Join(judge(10, wrongID), "\n"), "invariant 6 (request-id-matches)")

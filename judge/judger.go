@@ -1,4 +1,4 @@
-package steps
+package judge
 
 import (
 	"bytes"
@@ -46,7 +46,7 @@ func NewJudger(v *openapi.Validator) *Judger {
 	return &Judger{v: v, seed: maphash.MakeSeed(), entries: make(map[uint64]*judged, judgerSize)}
 }
 
-// Judge is steps.Judge, with the verdict of an identical earlier exchange reused.
+// Judge is judge.Judge, with the verdict of an identical earlier exchange reused.
 func (j *Judger) Judge(req *http.Request, reqBody []byte, status int, header http.Header, body []byte, at time.Time) Exchange {
 	return j.JudgeRedacting(nil, req, reqBody, status, header, body, at)
 }

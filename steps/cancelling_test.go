@@ -15,7 +15,7 @@ import (
 // scriptedWorld is a scenario's world against the scripted target, with its live arranger.
 func scriptedWorld(t *testing.T, target *scriptedTarget, c Contract) *World {
 	t.Helper()
-	c = c.withDefaults()
+	c = c.WithDefaults()
 	w := newWorld(Config{
 		Validator:        testValidator(t),
 		MaxResponseBytes: transport.DefaultMaxResponseBytes,

@@ -39,8 +39,11 @@ type Contract struct {
 	VisibleWithin time.Duration
 }
 
-// withDefaults returns c with every zero field set to the use-case page's value.
-func (c Contract) withDefaults() Contract {
+// WithDefaults returns c with every zero field set to the use-case page's value: the one place
+// the defaults are filled in. It is applied once, at the edge where a team's choices become a
+// run's options (conform run's flags take their defaults from it; the runner, internal/suite,
+// applies it for every other caller); what runs below takes the contract as complete.
+func (c Contract) WithDefaults() Contract {
 	if len(c.CancelAccepted) == 0 {
 		c.CancelAccepted = []int{http.StatusOK}
 	}
@@ -59,10 +62,10 @@ func (c Contract) withDefaults() Contract {
 // cancelAccepted reports whether status means that the cancel of a running request was accepted.
 func (c Contract) cancelAccepted(status int) bool { return slices.Contains(c.CancelAccepted, status) }
 
-// Deadlines says the deadlines in force, for reports: "a cancellation settles within 30s, an
-// export finishes within 2m0s, a request is visible within 5s of its create".
+// Deadlines says the deadlines of c, a complete contract (WithDefaults), for reports: "a
+// cancellation settles within 30s, an export finishes within 2m0s, a request is visible within
+// 5s of its create".
 func (c Contract) Deadlines() string {
-	c = c.withDefaults()
 	return fmt.Sprintf("a cancellation settles within %s (contract.cancel_settles_within), an export finishes within %s (contract.export_finishes_within), "+
 		"a created request answers its status within %s (contract.visible_within)",
 		c.CancelSettlesWithin, c.ExportFinishesWithin, c.VisibleWithin)

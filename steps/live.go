@@ -56,7 +56,9 @@ func LiveTarget(cfg LiveConfig) func(context.Context) (*Target, error) {
 	if cfg.QuickExport == nil {
 		cfg.QuickExport = DefaultQuickExport()
 	}
-	cfg.Contract = cfg.Contract.withDefaults()
+	// A live target is built before the run and outside it (by the command, or by a test), so
+	// it fills a contract's unset choices itself; a complete one, as the edge gives, is kept.
+	cfg.Contract = cfg.Contract.WithDefaults()
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = 2 * time.Second
 	}

@@ -72,8 +72,9 @@ type Config struct {
 	// Ledger, when set, records every export request the run creates, across scenarios, for
 	// the run to account for them when it ends or is interrupted.
 	Ledger *Ledger
-	// Contract is the team's choices where the use-case page leaves room; the zero value keeps
-	// the page's.
+	// Contract is the team's choices where the use-case page leaves room, complete: the runner
+	// fills the choices a team left unset with the page's (Contract.WithDefaults) before the
+	// steps see it.
 	Contract Contract
 	// Note, when set, receives each note a step makes for people (a status accepted only through
 	// the contract), with the scenario's name, so the console can say it too.
@@ -119,7 +120,6 @@ func Initializer(cfg Config) func(*godog.ScenarioContext) {
 	if cfg.MaxResponseBytes <= 0 {
 		cfg.MaxResponseBytes = transport.DefaultMaxResponseBytes
 	}
-	cfg.Contract = cfg.Contract.withDefaults()
 	return func(sc *godog.ScenarioContext) {
 		w := newWorld(cfg)
 		sc.Before(func(ctx context.Context, s *godog.Scenario) (context.Context, error) {

@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"github.com/conform-harness/conform/internal/credentials"
+	"github.com/conform-harness/conform/internal/suite"
 	"github.com/conform-harness/conform/internal/target"
 	"github.com/conform-harness/conform/steps"
 )
@@ -84,6 +85,7 @@ func exitCode(err error, stderr io.Writer) int {
 	var ie *interruptedError
 	var ue *usageError
 	var ce *configError
+	var oe *suite.OutputError
 	var te *target.Error
 	var tce *target.ConfigError
 	var cfe *configFileError
@@ -122,6 +124,10 @@ func exitCode(err error, stderr io.Writer) int {
 		return exitUsage
 	case errors.As(err, &ce):
 		fmt.Fprintf(stderr, "conform: %v\n", ce.err)
+		return exitUsage
+	case errors.As(err, &oe):
+		// A report file that cannot be written where it was asked for: the user's to fix.
+		fmt.Fprintf(stderr, "conform: %v\n", oe)
 		return exitUsage
 	case errors.Is(err, errNotConforming):
 		fmt.Fprintf(stderr, "conform: %v\n", err)

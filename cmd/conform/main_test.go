@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/conform-harness/conform/internal/evidence"
+	"github.com/conform-harness/conform/internal/suite"
 	"github.com/conform-harness/conform/internal/target"
 )
 
@@ -235,6 +236,7 @@ func TestExitCodes(t *testing.T) {
 		{"timed out", fmt.Errorf("%w: the run did not finish within --timeout 1s", errNotConforming), exitFail},
 		{"usage", &usageError{err: errors.New("bad flag")}, exitUsage},
 		{"configuration", &configError{err: errors.New("bad file")}, exitUsage},
+		{"report file", &suite.OutputError{Flag: "--record", Err: errors.New("is a directory")}, exitUsage},
 		{"target settings", &target.ConfigError{Err: errors.New("no credentials")}, exitUsage},
 		{"unreachable", &target.Error{Kind: target.Unreachable, Err: errors.New("refused")}, exitUnreachable},
 		{"credentials rejected", &target.Error{Kind: target.Rejected, Err: errors.New("401")}, exitUnreachable},

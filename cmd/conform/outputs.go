@@ -1,11 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	messages "github.com/cucumber/messages/go/v34"
+
+	"github.com/conform-harness/conform/internal/report"
+	"github.com/conform-harness/conform/internal/suite"
 )
 
 // output is a file a command writes, and the flag that names it.
@@ -48,4 +54,19 @@ func checkOutputs(outs []output) error {
 		return &configError{err: err}
 	}
 	return nil
+}
+
+// writeReport renders the messages of a run into the HTML report at path.
+func writeReport(path string, envs []*messages.Envelope, info report.Info) error {
+	var page bytes.Buffer
+	if err := report.WriteHTML(&page, envs, info); err != nil {
+		return fmt.Errorf("--report: %w", err)
+	}
+	return writeOutput("--report", path, page.Bytes())
+}
+
+// writeOutput writes data to the file path that flag names, creating missing directories. A
+// file that cannot be written is the user's to fix (exit 2: a *suite.OutputError).
+func writeOutput(flag, path string, data []byte) error {
+	return suite.WriteOutput(flag, path, data)
 }

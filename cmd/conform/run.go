@@ -1,7 +1,7 @@
 package main
 
 import (
-	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -12,18 +12,16 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
-	messages "github.com/cucumber/messages/go/v34"
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/conform-harness/conform/internal/coverage"
+	"github.com/conform-harness/conform/internal/har"
 	"github.com/conform-harness/conform/internal/report"
 	"github.com/conform-harness/conform/internal/suite"
 	"github.com/conform-harness/conform/internal/target"
-	"github.com/conform-harness/conform/judge"
 	"github.com/conform-harness/conform/openapi"
 	"github.com/conform-harness/conform/steps"
 )
@@ -180,7 +178,9 @@ func (s seedValue) Set(v string) error {
 // parseRunFlags parses the flags of `conform run`, applies the configuration file under them and
 // checks the result. The usage it returns prints the flags, for errors found later in the run.
 func parseRunFlags(args []string, getenv func(string) string, readFile func(string) ([]byte, error), stdout io.Writer) (runFlags, usage, error) {
-	rf := runFlags{contract: contractFlags{cancelAccepted: statusList{statuses: []int{200}}}}
+	// The contract's defaults are the use-case page's, from the one place that knows them.
+	def := steps.Contract{}.WithDefaults()
+	rf := runFlags{contract: contractFlags{cancelAccepted: statusList{statuses: def.CancelAccepted}}}
 	fs := newFlagSet("run")
 	fs.StringVar(&rf.tags, "tags", "", "run only the scenarios whose tags match this Cucumber tag expression,\ne.g. '@fake-only', 'not @needs-slow-cancel', '@a and (@b or not @c)'")
 	fs.Var(formatList{&rf.formats}, "format", "a report to write: `NAME[:FILE]`, repeatable; NAME is pretty, progress, junit,\ncucumber (JSON) or messages (Cucumber Messages NDJSON); without FILE it goes to stdout; missing directories are created (default pretty)")
@@ -196,10 +196,10 @@ func parseRunFlags(args []string, getenv func(string) string, readFile func(stri
 	fs.Var(&rf.features, "features", "also run the features in this `PATH` (a .feature file or a directory); repeatable")
 	fs.BoolVar(&rf.noBuiltin, "no-builtin-features", false, "run only the features given with --features, not conform's own")
 	fs.Var(&rf.contract.cancelAccepted, "cancel-accepted", "the `STATUSES` meaning \"the cancel of a running request was accepted\" (e.g. 200,204)")
-	fs.DurationVar(&rf.contract.cancelSettlesWithin, "cancel-settles-within", steps.DefaultCancelSettlesWithin, "how long a cancellation may take to settle (cancelling → cancelled)")
-	fs.DurationVar(&rf.contract.exportFinishesWithin, "export-finishes-within", steps.DefaultExportFinishesWithin, "how long an export may take to finish, and to reach any state a scenario waits for")
-	fs.DurationVar(&rf.contract.exportFinishesWithin, "poll-timeout", steps.DefaultExportFinishesWithin, "the same as --export-finishes-within, by its former name")
-	fs.DurationVar(&rf.contract.visibleWithin, "visible-within", steps.DefaultVisibleWithin, "how long a request just created may answer 404 before its status is first seen (an eventually consistent store)")
+	fs.DurationVar(&rf.contract.cancelSettlesWithin, "cancel-settles-within", def.CancelSettlesWithin, "how long a cancellation may take to settle (cancelling → cancelled)")
+	fs.DurationVar(&rf.contract.exportFinishesWithin, "export-finishes-within", def.ExportFinishesWithin, "how long an export may take to finish, and to reach any state a scenario waits for")
+	fs.DurationVar(&rf.contract.exportFinishesWithin, "poll-timeout", def.ExportFinishesWithin, "the same as --export-finishes-within, by its former name")
+	fs.DurationVar(&rf.contract.visibleWithin, "visible-within", def.VisibleWithin, "how long a request just created may answer 404 before its status is first seen (an eventually consistent store)")
 	fs.BoolVar(&rf.contract.strictPreconditions, "strict-preconditions", false, "fail, instead of skipping, a scenario whose precondition the target cannot be brought to")
 	fs.StringVar(&rf.record, "record", "", "write every HTTP exchange of the run to `FILE.har` (HAR 1.2, credentials redacted), for conform audit\nand any HAR viewer; written also when the run is interrupted")
 	rf.coverage.register(fs)
@@ -289,53 +289,106 @@ func (c runCommand) run(ctx context.Context, args []string, _ io.Reader, stdout,
 	if rf.printConfig {
 		return printConfig(stdout, rf.flags, rf.sources, rf.inForce(c.getenv))
 	}
-	// The first line says where the target came from, before anything is sent: a target the
-	// user did not mean to aim at is seen at once.
+	if err := sayTarget(stderr, rf); err != nil {
+		return err
+	}
+	opts, outs, err := rf.options(stdout)
+	if err != nil {
+		return err
+	}
+	// Every mistake of the features, the tags and the outputs is found before anything reaches
+	// for the target (the token endpoint included): no call is made for a run that could only
+	// end in a usage error, or blame the target for it.
+	if err := checkRun(opts, rf.outputs(), usage); err != nil {
+		return err
+	}
+	tgt, err := c.connect(ctx, rf, &opts, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	defer tgt.close()
+	stderr = tgt.stderr
+	res, sig, err := c.runUntilStopped(ctx, opts, rf.timeout, stderr)
+	// The HAR file is written whatever happened: what was recorded is what the user wants to
+	// look at most when the run went wrong.
+	err = cmp.Or(err, writeRecording(outs, rf.record, opts.Config.Redact, stderr))
+	if sig != nil && res == nil {
+		// A second signal: stop at once, and say what may still be running.
+		suite.RemovePartialReports(opts.Formats)
+		reportOpen(stderr, tgt)
+		return &interruptedError{signal: sig}
+	}
+	if err == nil {
+		if err := writeHTML(rf.report, outs, res, tgt, opts.Config.Contract, stderr); err != nil {
+			return err
+		}
+	}
+	err = cmp.Or(err, finishRun(rf, opts.Config.Contract, outs, res, stderr, err == nil))
+	reportOpen(stderr, tgt)
+	return runOutcome(err, res, sig, tgt, usage, outs.Coverage(), rf.coverage, stderr)
+}
+
+// sayTarget prints the run's first line, where the target came from, before anything is sent:
+// a target the user did not mean to aim at is seen at once.
+func sayTarget(stderr io.Writer, rf runFlags) error {
 	if rf.live.baseURL == "" {
 		fmt.Fprintln(stderr, "conform: target: the bundled fake")
-	} else {
-		root, err := target.Root(rf.live.baseURL)
-		if err != nil {
-			return &target.ConfigError{Err: err}
-		}
-		fmt.Fprintf(stderr, "conform: target: %s (from %s)\n", root, rf.targetFrom)
+		return nil
 	}
-	contract := steps.Contract{
+	root, err := target.Root(rf.live.baseURL)
+	if err != nil {
+		return &target.ConfigError{Err: err}
+	}
+	fmt.Fprintf(stderr, "conform: target: %s (from %s)\n", root, rf.targetFrom)
+	return nil
+}
+
+// contractInForce is the team's contract as the flags and the configuration give it: complete,
+// as the flags take their defaults from steps.Contract.WithDefaults.
+func (rf runFlags) contractInForce() steps.Contract {
+	return steps.Contract{
 		CancelAccepted:       rf.contract.cancelAccepted.statuses,
 		CancelSettlesWithin:  rf.contract.cancelSettlesWithin,
 		ExportFinishesWithin: rf.contract.exportFinishesWithin,
 		VisibleWithin:        rf.contract.visibleWithin,
 	}
+}
+
+// options turns the flags into the run's options against the bundled fake (connect adds a
+// live target's), with the in-memory reports wired in: the spec, overlays and contract become
+// the validator, and --report and --record the outputs.
+func (rf runFlags) options(stdout io.Writer) (suite.Options, *suite.Outputs, error) {
+	contract := rf.contractInForce()
 	spec, validator, err := effectiveSpec(rf.spec, rf.overlays, contract.CancelAccepted)
 	if err != nil {
-		return err
+		return suite.Options{}, nil, err
 	}
-	var notes []string
-	var notesMu sync.Mutex
 	opts := suite.Options{
-		Tags:                rf.tags,
-		Formats:             rf.formats,
-		Concurrency:         max(rf.concurrency, 1),
-		Seed:                rf.seed,
-		Output:              stdout,
-		Colour:              rf.color == "always" || (rf.color == "auto" && isTerminal(stdout)),
-		Contract:            contract,
-		StrictPreconditions: rf.contract.strictPreconditions,
-		Validator:           validator,
-		Features:            rf.features,
-		NoBuiltinFeatures:   rf.noBuiltin,
-		Note: func(scenario, note string) {
-			notesMu.Lock()
-			defer notesMu.Unlock()
-			notes = append(notes, fmt.Sprintf("%s (scenario %q)", note, scenario))
+		Config: steps.Config{
+			StrictPreconditions: rf.contract.strictPreconditions,
+			Validator:           validator,
+			Contract:            contract,
 		},
+		Tags:              rf.tags,
+		Formats:           rf.formats,
+		Concurrency:       max(rf.concurrency, 1),
+		Seed:              rf.seed,
+		Output:            stdout,
+		Colour:            rf.color == "always" || (rf.color == "auto" && isTerminal(stdout)),
+		Features:          rf.features,
+		NoBuiltinFeatures: rf.noBuiltin,
 	}
-	// Every mistake of the features, the tags and the outputs is found before anything reaches
-	// for the target (the token endpoint included): no call is made for a run that could only
-	// end in a usage error, or blame the target for it.
 	if rf.live.baseURL != "" {
 		opts.LeaveOut = []string{fakeOnlyTag}
 	}
+	outs := suite.NewOutputs(suite.OutputOptions{Spec: spec, HTML: rf.report, HAR: rf.record,
+		Creator: har.Creator{Name: "conform", Version: version}})
+	return outs.Wire(opts), outs, nil
+}
+
+// checkRun finds the mistakes of the features, the tags and the output files of a run with
+// opts before it starts.
+func checkRun(opts suite.Options, outputs []output, usage usage) error {
 	if err := suite.Check(opts); err != nil {
 		var ue *suite.UsageError
 		if errors.As(err, &ue) {
@@ -343,103 +396,115 @@ func (c runCommand) run(ctx context.Context, args []string, _ io.Reader, stdout,
 		}
 		return err
 	}
-	if err := checkOutputs(rf.outputs()); err != nil {
+	return checkOutputs(outputs)
+}
+
+// runTarget is what a run says of its target: how to describe it, and, for a live one, the
+// secrets to keep out of the outputs, the export requests the run created and whether its
+// credentials failed.
+type runTarget struct {
+	described          string
+	scrub              func(string) string // conform's own words, scrubbed of credential forms; nil for the bundled fake
+	root               string
+	bearer             bool
+	ledger             *steps.Ledger
+	credentialsFailure func() error
+	stderr             io.Writer // stderr, through the scrubber for a live target
+	close              func()
+}
+
+// connect reaches the live target rf names, if any, and sets opts up for it: the scenarios'
+// target, the redaction of every output, the ledger of what the run creates. Without one, the
+// run is against the bundled fake.
+func (c runCommand) connect(ctx context.Context, rf runFlags, opts *suite.Options, stdout, stderr io.Writer) (runTarget, error) {
+	rt := runTarget{described: "the bundled fake", credentialsFailure: func() error { return nil }, stderr: stderr, close: func() {}}
+	if rf.live.baseURL == "" {
+		return rt, nil
+	}
+	tgt, newTarget, err := liveTarget(ctx, rf.live, opts.Config.Contract, c.getenv, stderr)
+	if err != nil {
+		return rt, err
+	}
+	// Secrets must never reach an output. What came from the target (attachments, step
+	// errors) is redacted with every secret; conform's own words only of credential forms.
+	// A weak secret (a short token, a password that is also a word: "conform") is redacted
+	// in either only where it stands as a credential, so that it does not garble them.
+	own := tgt.Redactor.CredentialForms()
+	out, errOut := own.Writer(stdout), own.Writer(stderr)
+	rt.close = func() {
+		errOut.Close()
+		out.Close()
+		tgt.Close()
+	}
+	opts.Output = out
+	opts.Scrub = own.Bytes
+	opts.Config.Redact = tgt.Redactor.Bytes
+	opts.Config.Ledger = steps.NewLedger()
+	opts.Config.NewTarget = newTarget
+	opts.Config.PollInterval = rf.live.pollInterval
+	opts.Config.MaxResponseBytes = rf.live.maxResponseBytes
+	if rf.concurrency == 0 {
+		opts.Concurrency = defaultLiveConcurrency
+	}
+	rt.described, rt.scrub, rt.root, rt.stderr = tgt.Describe(), own.String, tgt.Root, errOut
+	rt.bearer, rt.credentialsFailure, rt.ledger = tgt.Bearer(), tgt.CredentialsFailure, opts.Config.Ledger
+	fmt.Fprintf(rt.stderr, "conform: running against %s\n", rt.described)
+	return rt, nil
+}
+
+// writeRecording writes the HAR file of --record, and says so.
+func writeRecording(outs *suite.Outputs, path string, redact func([]byte) []byte, stderr io.Writer) error {
+	n, err := outs.WriteHAR(redact)
+	if err != nil {
+		fmt.Fprintf(stderr, "conform: %v\n", err)
 		return err
 	}
-	described, scrub := "the bundled fake", (func(string) string)(nil)
-	var root string
-	bearer := false
-	credentialsFailure := func() error { return nil }
-	if rf.live.baseURL != "" {
-		tgt, newTarget, err := liveTarget(ctx, rf.live, contract, c.getenv, stderr)
-		if err != nil {
-			return err
-		}
-		defer tgt.Close()
-		// Secrets must never reach an output. What came from the target (attachments, step
-		// errors) is redacted with every secret; conform's own words only of credential forms.
-		// A weak secret (a short token, a password that is also a word: "conform") is redacted
-		// in either only where it stands as a credential, so that it does not garble them.
-		own := tgt.Redactor.CredentialForms()
-		out, errOut := own.Writer(stdout), own.Writer(stderr)
-		defer out.Close()
-		defer errOut.Close()
-		opts.Output = out
-		opts.Redact = tgt.Redactor.Bytes
-		opts.Scrub = own.Bytes
-		opts.Ledger = steps.NewLedger()
-		opts.NewTarget = newTarget
-		opts.LeaveOut = []string{fakeOnlyTag}
-		opts.PollInterval = rf.live.pollInterval
-		opts.MaxResponseBytes = rf.live.maxResponseBytes
-		if rf.concurrency == 0 {
-			opts.Concurrency = defaultLiveConcurrency
-		}
-		stderr = errOut
-		described, scrub, root = tgt.Describe(), own.String, tgt.Root
-		bearer, credentialsFailure = tgt.Bearer(), tgt.CredentialsFailure
-		fmt.Fprintf(stderr, "conform: running against %s\n", described)
+	if path != "" {
+		fmt.Fprintf(stderr, "conform: %d exchange(s) recorded to %s\n", n, path)
 	}
-	cov := coverage.New(spec)
-	var rec *recording
-	if rf.record != "" {
-		rec = &recording{}
-	}
-	opts.Exchange = func(s steps.ScenarioRef, ex judge.Exchange) {
-		cov.Add(s.ID, ex)
-		rec.add(s, ex)
-	}
-	var envelopes []*messages.Envelope
-	if rf.report != "" {
-		// The HTML report is built from the run's messages, kept in memory.
-		opts.Envelopes = func(e *messages.Envelope) { envelopes = append(envelopes, e) }
-		if len(rf.formats) == 0 {
-			opts.Formats = append(slices.Clone(opts.Formats), suite.Format{Name: "pretty"})
-		}
-	}
+	return nil
+}
 
-	res, sig, err := c.runUntilStopped(ctx, opts, rf.timeout, stderr)
-	// The HAR file is written whatever happened: what was recorded is what the user wants to
-	// look at most when the run went wrong.
-	if rerr := rec.write(rf.record, opts.Redact); rerr != nil {
-		fmt.Fprintf(stderr, "conform: %v\n", rerr)
-		if err == nil {
-			err = rerr
-		}
-	} else if rf.record != "" {
-		fmt.Fprintf(stderr, "conform: %d exchange(s) recorded to %s\n", rec.len(), rf.record)
-	}
-	if sig != nil && res == nil {
-		// A second signal: stop at once, and say what may still be running.
-		suite.RemovePartialReports(opts.Formats)
-		reportOpen(stderr, opts.Ledger, root, bearer)
-		return &interruptedError{signal: sig}
+// writeHTML writes the HTML report of --report, if asked for, and says so.
+func writeHTML(path string, outs *suite.Outputs, res *suite.Result, tgt runTarget, contract steps.Contract, stderr io.Writer) error {
+	if path == "" {
+		return nil
 	}
 	stopped := ""
 	if res.Stopped != nil {
 		stopped = res.Stopped.Error()
 	}
-	covered := cov.Report()
-	if err == nil && rf.report != "" {
-		info := report.Info{Target: described, SpecTitle: spec.Info.Title, SpecVersion: spec.Info.Version, Stopped: stopped, Redact: scrub,
-			Deadlines: contract.Deadlines(), Coverage: &covered}
-		if rerr := writeReport(rf.report, envelopes, info); rerr != nil {
-			return rerr
-		}
-		fmt.Fprintf(stderr, "conform: report written to %s\n", rf.report)
+	covered, spec := outs.Coverage(), outs.Spec()
+	info := report.Info{Target: tgt.described, SpecTitle: spec.Info.Title, SpecVersion: spec.Info.Version, Stopped: stopped,
+		Redact: tgt.scrub, Deadlines: contract.Deadlines(), Coverage: &covered}
+	if err := writeReport(path, outs.Envelopes(), info); err != nil {
+		return err
 	}
+	fmt.Fprintf(stderr, "conform: report written to %s\n", path)
+	return nil
+}
+
+// finishRun says the deadlines in force, the notes of the steps and what was left out, and
+// writes the coverage of a run that ended without error (ok).
+func finishRun(rf runFlags, contract steps.Contract, outs *suite.Outputs, res *suite.Result, stderr io.Writer, ok bool) error {
 	fmt.Fprintf(stderr, "conform: deadlines in force: %s\n", contract.Deadlines())
-	for _, n := range notes {
+	for _, n := range outs.Notes() {
 		fmt.Fprintf(stderr, "conform: note: %s\n", n)
 	}
 	if res.LeftOut > 0 {
 		fmt.Fprintf(stderr, "conform: left out %d scenario(s) tagged %s: they pin values only the bundled fake can produce "+
 			"(the vendor's example ids and checksums, an export that fails on purpose)\n", res.LeftOut, fakeOnlyTag)
 	}
-	if err == nil {
-		err = writeCoverage(covered, rf.coverage, stderr)
+	if !ok {
+		return nil
 	}
-	reportOpen(stderr, opts.Ledger, root, bearer)
+	return writeCoverage(outs.Coverage(), rf.coverage, stderr)
+}
+
+// runOutcome turns how a run ended into the command's error: a usage error, conform's own
+// error, a signal, credentials that failed on the way, a timeout, a target that does not
+// conform, or coverage under --min-coverage.
+func runOutcome(err error, res *suite.Result, sig os.Signal, tgt runTarget, usage usage, covered coverage.Report, cf coverageFlags, stderr io.Writer) error {
 	var ue *suite.UsageError
 	var timedOut *steps.TimedOut
 	switch {
@@ -450,16 +515,16 @@ func (c runCommand) run(ctx context.Context, args []string, _ io.Reader, stdout,
 	case sig != nil:
 		fmt.Fprintf(stderr, "conform: %s: the scenarios it kept from running or cut short are reported as skipped\n", res.Stopped)
 		return &interruptedError{signal: sig}
-	case credentialsFailure() != nil:
+	case tgt.credentialsFailure() != nil:
 		// Requests that went out without credentials (a token refresh failed) failed their
 		// scenarios for that alone: the target is not to blame.
-		return credentialsFailure()
+		return tgt.credentialsFailure()
 	case errors.As(res.Stopped, &timedOut):
 		return fmt.Errorf("%w: %v; the scenarios it kept from running or cut short failed", errNotConforming, res.Stopped)
 	case !res.Passed:
 		return errNotConforming
 	}
-	return checkCoverage(covered, rf.coverage)
+	return checkCoverage(covered, cf)
 }
 
 // outputs are the files a run writes when it ends: the reports of --format, --report, --record
@@ -531,44 +596,24 @@ func (c runCommand) runUntilStopped(ctx context.Context, opts suite.Options, tim
 	}
 }
 
-// reportOpen prints the export requests the run created that may still be running because of
-// it (none seen completed, no cancel accepted), each with the command to cancel it by hand.
-func reportOpen(stderr io.Writer, ledger *steps.Ledger, root string, bearer bool) {
-	if ledger == nil {
+// reportOpen prints the export requests the run created on tgt that may still be running
+// because of it (none seen completed, no cancel accepted), each with the command to cancel it
+// by hand.
+func reportOpen(stderr io.Writer, tgt runTarget) {
+	if tgt.ledger == nil {
 		return
 	}
-	open := ledger.Open()
+	open := tgt.ledger.Open()
 	if len(open) == 0 {
 		return
 	}
 	fmt.Fprintf(stderr, "conform: %d export request(s) this run created may still be running; cancel each by hand:\n", len(open))
 	for _, id := range open {
-		fmt.Fprintf(stderr, "  %s\n", steps.CancelCommand(root, id, bearer))
+		fmt.Fprintf(stderr, "  %s\n", steps.CancelCommand(tgt.root, id, tgt.bearer))
 	}
-	if bearer {
+	if tgt.bearer {
 		fmt.Fprintln(stderr, "  ($TOKEN: an access token from the OAuth2 token endpoint, fetched as the run does; conform never prints one)")
 	}
-}
-
-// writeReport renders the messages of a run into the HTML report at path.
-func writeReport(path string, envs []*messages.Envelope, info report.Info) error {
-	var page bytes.Buffer
-	if err := report.WriteHTML(&page, envs, info); err != nil {
-		return fmt.Errorf("--report: %w", err)
-	}
-	return writeOutput("--report", path, page.Bytes())
-}
-
-// writeOutput writes data to the file path that flag names, creating missing directories. A
-// file that cannot be written is the user's to fix (exit 2).
-func writeOutput(flag, path string, data []byte) error {
-	if err := outputDir(flag, path); err != nil {
-		return err
-	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		return &configError{err: fmt.Errorf("%s: %w", flag, err)}
-	}
-	return nil
 }
 
 // fakeOnlyTag marks scenarios that only the bundled fake can run.

@@ -45,7 +45,7 @@ func reportTraffic(ctx context.Context, title, description string, exchanges []j
 		Traffic: &suite.Traffic{Name: "traffic.feature", Feature: traffic.Feature(title, description), Scenarios: traffic.Initializer()},
 		Formats: rep.formats,
 		Output:  stdout,
-		Redact:  redact,
+		Config:  steps.Config{Redact: redact},
 	}
 	if len(opts.Formats) == 0 && rep.console != "" {
 		opts.Formats = []suite.Format{{Name: rep.console}}

@@ -224,7 +224,7 @@ func TestJUnitAgreesWithTheConsole(t *testing.T) {
 		}, map[string]int{statusPassed: 16}},
 		{"fail", func(*testing.T) (context.Context, Options) {
 			return context.Background(), Options{
-				NewTarget:   bundled.Target(fakeserver.Options{Defects: []fakeserver.Defect{fakeserver.DefectProgressMisspelt}}),
+				Config:      steps.Config{NewTarget: bundled.Target(fakeserver.Options{Defects: []fakeserver.Defect{fakeserver.DefectProgressMisspelt}})},
 				Concurrency: 4,
 			}
 		}, map[string]int{statusFailed: 5}},
@@ -233,19 +233,18 @@ func TestJUnitAgreesWithTheConsole(t *testing.T) {
 		}, map[string]int{statusPassed: 1, statusUndefined: 1}},
 		{"skipped", func(t *testing.T) (context.Context, Options) {
 			return context.Background(), Options{
-				NewTarget:    liveFake(t, fakeserver.Options{CancelDelay: time.Nanosecond}),
-				LeaveOut:     []string{"@fake-only"},
-				PollInterval: 20 * time.Millisecond,
-				Concurrency:  4,
+				Config:      steps.Config{NewTarget: liveFake(t, fakeserver.Options{CancelDelay: time.Nanosecond}), PollInterval: 20 * time.Millisecond},
+				LeaveOut:    []string{"@fake-only"},
+				Concurrency: 4,
 			}
 		}, map[string]int{statusSkipped: 1}},
 		{"interrupted", func(*testing.T) (context.Context, Options) {
 			ctx, stop := context.WithCancelCause(context.Background())
-			return ctx, Options{Exchange: stopAt(12, stop, &steps.Interrupted{Signal: syscall.SIGINT})}
+			return ctx, Options{Config: steps.Config{Exchange: stopAt(12, stop, &steps.Interrupted{Signal: syscall.SIGINT})}}
 		}, map[string]int{statusPassed: 2, statusSkipped: 14}},
 		{"timed out", func(*testing.T) (context.Context, Options) {
 			ctx, stop := context.WithCancelCause(context.Background())
-			return ctx, Options{Exchange: stopAt(12, stop, &steps.TimedOut{Limit: time.Second})}
+			return ctx, Options{Config: steps.Config{Exchange: stopAt(12, stop, &steps.TimedOut{Limit: time.Second})}}
 		}, map[string]int{statusPassed: 2, statusFailed: 14}},
 	}
 	var table bytes.Buffer

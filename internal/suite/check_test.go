@@ -35,12 +35,12 @@ func TestRunRefusesFeaturesWithMistakes(t *testing.T) {
 	targets := 0
 	var out bytes.Buffer
 	res, err := Run(context.Background(), Options{
-		Features: []string{mine},
-		NewTarget: func(context.Context) (*steps.Target, error) {
+		Config: steps.Config{NewTarget: func(context.Context) (*steps.Target, error) {
 			targets++
 			return nil, errors.New("no target for a broken feature")
-		},
-		Output: &out,
+		}},
+		Features: []string{mine},
+		Output:   &out,
 	})
 	var ue *UsageError
 	require.ErrorAs(t, err, &ue)

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/conform-harness/conform/fakeserver"
+	"github.com/conform-harness/conform/steps"
 )
 
 // prettyBody is the pretty output of a run up to its summary, normalised: what a scenario
@@ -40,8 +41,11 @@ func TestPrettyPrintsEachScenarioWholeInFileOrder(t *testing.T) {
 	})
 	t.Run("live", func(t *testing.T) {
 		live := func(concurrency int) Options {
-			return Options{Concurrency: concurrency, NewTarget: liveFake(t, fakeserver.Options{}), LeaveOut: []string{"@fake-only"},
-				PollInterval: 20 * time.Millisecond}
+			return Options{
+				Config:      steps.Config{NewTarget: liveFake(t, fakeserver.Options{}), PollInterval: 20 * time.Millisecond},
+				Concurrency: concurrency,
+				LeaveOut:    []string{"@fake-only"},
+			}
 		}
 		require.Equal(t, prettyBody(t, live(1)), prettyBody(t, live(16)))
 	})

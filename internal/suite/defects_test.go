@@ -14,6 +14,7 @@ import (
 
 	"github.com/conform-harness/conform/fakeserver"
 	"github.com/conform-harness/conform/fakeserver/bundled"
+	"github.com/conform-harness/conform/steps"
 )
 
 // catch says which scenario catches a defect, and by which words in its failure.
@@ -120,7 +121,7 @@ func TestEveryDefectIsCaughtBundled(t *testing.T) {
 	for _, c := range catches {
 		t.Run(string(c.defect), func(t *testing.T) {
 			failed := failures(t, Options{
-				NewTarget:   bundled.Target(fakeserver.Options{Defects: []fakeserver.Defect{c.defect}}),
+				Config:      steps.Config{NewTarget: bundled.Target(fakeserver.Options{Defects: []fakeserver.Defect{c.defect}})},
 				Concurrency: 4,
 			})
 			requireCaught(t, c, failed)
@@ -136,10 +137,9 @@ func TestEveryDefectIsCaughtLive(t *testing.T) {
 		t.Run(string(c.defect), func(t *testing.T) {
 			t.Parallel()
 			failed := failures(t, Options{
-				NewTarget:    liveFake(t, fakeserver.Options{Defects: []fakeserver.Defect{c.defect}}),
-				LeaveOut:     []string{"@fake-only"},
-				PollInterval: 20 * time.Millisecond,
-				Concurrency:  4,
+				Config:      steps.Config{NewTarget: liveFake(t, fakeserver.Options{Defects: []fakeserver.Defect{c.defect}}), PollInterval: 20 * time.Millisecond},
+				LeaveOut:    []string{"@fake-only"},
+				Concurrency: 4,
 			})
 			requireCaught(t, c, failed)
 		})

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/conform-harness/conform/fakeserver"
+	"github.com/conform-harness/conform/steps"
 )
 
 // TestNoFalseAlarmsBundled runs the correct fake 50 times in random order, four scenarios at a
@@ -40,13 +41,12 @@ func TestNoFalseAlarmsLive(t *testing.T) {
 		var out bytes.Buffer
 		seed := time.Now().UnixNano()%1_000_000_000 + int64(i)
 		res, err := Run(context.Background(), Options{
-			NewTarget:    liveFake(t, fakeserver.Options{}),
-			LeaveOut:     []string{"@fake-only"},
-			PollInterval: 20 * time.Millisecond,
-			Seed:         seed,
-			Concurrency:  4,
-			Formats:      []Format{{Name: "progress"}},
-			Output:       &out,
+			Config:      steps.Config{NewTarget: liveFake(t, fakeserver.Options{}), PollInterval: 20 * time.Millisecond},
+			LeaveOut:    []string{"@fake-only"},
+			Seed:        seed,
+			Concurrency: 4,
+			Formats:     []Format{{Name: "progress"}},
+			Output:      &out,
 		})
 		require.NoError(t, err)
 		require.True(t, res.Passed, "live run %d, seed %d:\n%s", i+1, seed, out.String())

@@ -62,12 +62,11 @@ func TestFeaturesAgainstALiveFake(t *testing.T) {
 	var out bytes.Buffer
 	target, fake := liveFakeServer(t, fakeserver.Options{})
 	res, err := Run(context.Background(), Options{
-		NewTarget:    target,
-		LeaveOut:     []string{"@fake-only"},
-		PollInterval: 20 * time.Millisecond,
-		Formats:      []Format{{Name: "progress"}},
-		Output:       &out,
-		Concurrency:  2,
+		Config:      steps.Config{NewTarget: target, PollInterval: 20 * time.Millisecond},
+		LeaveOut:    []string{"@fake-only"},
+		Formats:     []Format{{Name: "progress"}},
+		Output:      &out,
+		Concurrency: 2,
 	})
 	require.NoError(t, err, out.String())
 	require.True(t, res.Passed, out.String())
@@ -88,9 +87,9 @@ func TestFeaturesAgainstALiveFake(t *testing.T) {
 
 func TestOnlyFakeOnlyScenariosIsAUsageErrorInLiveMode(t *testing.T) {
 	_, err := Run(context.Background(), Options{
-		NewTarget: liveFake(t, fakeserver.Options{}),
-		LeaveOut:  []string{"@fake-only"},
-		Tags:      "@fake-only",
+		Config:   steps.Config{NewTarget: liveFake(t, fakeserver.Options{})},
+		LeaveOut: []string{"@fake-only"},
+		Tags:     "@fake-only",
 	})
 	var ue *UsageError
 	require.ErrorAs(t, err, &ue)
@@ -104,10 +103,10 @@ func TestLivePreconditionThatCannotBeReached(t *testing.T) {
 	target := liveFake(t, fakeserver.Options{TableDuration: time.Nanosecond})
 	var out bytes.Buffer
 	res, err := Run(context.Background(), Options{
-		NewTarget: target,
-		LeaveOut:  []string{"@fake-only"},
-		Tags:      "not @needs-slow-cancel",
-		Output:    &out,
+		Config:   steps.Config{NewTarget: target},
+		LeaveOut: []string{"@fake-only"},
+		Tags:     "not @needs-slow-cancel",
+		Output:   &out,
 	})
 	require.NoError(t, err)
 	require.True(t, res.Passed, "nothing about the target is in question:\n%s", out.String())
@@ -120,11 +119,10 @@ func TestLivePreconditionThatCannotBeReached(t *testing.T) {
 
 	out.Reset()
 	res, err = Run(context.Background(), Options{
-		NewTarget:           target,
-		LeaveOut:            []string{"@fake-only"},
-		Tags:                "not @needs-slow-cancel",
-		Output:              &out,
-		StrictPreconditions: true,
+		Config:   steps.Config{NewTarget: target, StrictPreconditions: true},
+		LeaveOut: []string{"@fake-only"},
+		Tags:     "not @needs-slow-cancel",
+		Output:   &out,
 	})
 	require.NoError(t, err)
 	require.False(t, res.Passed)

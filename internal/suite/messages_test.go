@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/conform-harness/conform/steps"
 )
 
 // A failing step says the cause first: what the contract says of the answer, before what the
@@ -21,7 +23,7 @@ func TestAnUnknownIDAnswered200SaysSoFirst(t *testing.T) {
 		}
 		return status, body
 	}
-	failed := failures(t, Options{NewTarget: brokenFake(mutate)})
+	failed := failures(t, Options{Config: steps.Config{NewTarget: brokenFake(mutate)}})
 	for _, scenario := range []string{"Cancelling an id that names no request", "Checking the status of an id that names no request"} {
 		msgs, ok := failed[scenario]
 		require.True(t, ok, "%q did not fail; these did: %v", scenario, names(failed))
@@ -43,7 +45,7 @@ func TestA404AfterA200SaysSo(t *testing.T) {
 		}
 		return status, body
 	}
-	failed := failures(t, Options{NewTarget: brokenFake(mutate)})
+	failed := failures(t, Options{Config: steps.Config{NewTarget: brokenFake(mutate)}})
 	msgs, ok := failed["A running request is cancelled"]
 	require.True(t, ok, "these failed: %v", names(failed))
 	msg := strings.Join(msgs, "\n")

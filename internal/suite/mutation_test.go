@@ -128,7 +128,7 @@ func TestSuiteCatchesBrokenAnswers(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out bytes.Buffer
-			res, err := Run(context.Background(), Options{NewTarget: brokenFake(tt.mutate), Output: &out})
+			res, err := Run(context.Background(), Options{Config: steps.Config{NewTarget: brokenFake(tt.mutate)}, Output: &out})
 			require.NoError(t, err)
 			require.False(t, res.Passed, "the suite passed against a broken fake:\n%s", out.String())
 			for _, w := range tt.want {
@@ -164,7 +164,7 @@ func TestSuiteCatchesDocumentsTheSpecLetsThrough(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			var out bytes.Buffer
-			res, err := Run(context.Background(), Options{NewTarget: brokenFake(m), Output: &out, Tags: "not @fake-only"})
+			res, err := Run(context.Background(), Options{Config: steps.Config{NewTarget: brokenFake(m)}, Output: &out, Tags: "not @fake-only"})
 			require.NoError(t, err)
 			require.False(t, res.Passed, out.String())
 			require.Contains(t, out.String(), "the status document cannot be read")

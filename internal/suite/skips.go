@@ -17,7 +17,7 @@ import (
 
 // Skip is a scenario skipped because the target could not be brought to one of its
 // preconditions (steps.PreconditionError): it proves nothing about the target either way. With
-// Options.StrictPreconditions such a scenario fails instead, and there are none.
+// Options.Config.StrictPreconditions such a scenario fails instead, and there are none.
 type Skip struct {
 	Feature  string // the feature's name
 	URI      string // its file, as the reports name it

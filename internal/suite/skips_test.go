@@ -23,6 +23,7 @@ import (
 	"github.com/conform-harness/conform/fakeserver"
 	"github.com/conform-harness/conform/internal/evidence"
 	"github.com/conform-harness/conform/internal/report"
+	"github.com/conform-harness/conform/steps"
 )
 
 const (
@@ -47,10 +48,13 @@ func runTooFastToSeeCancelling(t *testing.T, strict bool) skipRun {
 	var out bytes.Buffer
 	var mu sync.Mutex
 	res, err := Run(context.Background(), Options{
-		NewTarget:    liveFake(t, fakeserver.Options{CancelDelay: time.Nanosecond}),
-		LeaveOut:     []string{"@fake-only"},
-		PollInterval: 20 * time.Millisecond,
-		Concurrency:  4,
+		Config: steps.Config{NewTarget: liveFake(t, fakeserver.Options{CancelDelay: time.Nanosecond}), PollInterval: 20 * time.Millisecond, Note: func(scenario, note string) {
+			mu.Lock()
+			defer mu.Unlock()
+			r.notes = append(r.notes, scenario+": "+note)
+		}, StrictPreconditions: strict},
+		LeaveOut:    []string{"@fake-only"},
+		Concurrency: 4,
 		Formats: []Format{
 			{Name: "junit", Path: filepath.Join(r.dir, "junit.xml")},
 			{Name: "cucumber", Path: filepath.Join(r.dir, "cucumber.json")},
@@ -59,12 +63,6 @@ func runTooFastToSeeCancelling(t *testing.T, strict bool) skipRun {
 		},
 		Output:    &out,
 		Envelopes: func(e *messages.Envelope) { r.envelops = append(r.envelops, e) },
-		Note: func(scenario, note string) {
-			mu.Lock()
-			defer mu.Unlock()
-			r.notes = append(r.notes, scenario+": "+note)
-		},
-		StrictPreconditions: strict,
 	})
 	require.NoError(t, err)
 	r.res, r.output = res, out.String()
@@ -222,12 +220,11 @@ func TestTransientProgressIsWaitedThrough(t *testing.T) {
 	})
 	var out bytes.Buffer
 	res, err := Run(context.Background(), Options{
-		NewTarget:    target,
-		LeaveOut:     []string{"@fake-only"},
-		PollInterval: 20 * time.Millisecond,
-		Formats:      []Format{{Name: "progress"}},
-		Output:       &out,
-		Concurrency:  4,
+		Config:      steps.Config{NewTarget: target, PollInterval: 20 * time.Millisecond},
+		LeaveOut:    []string{"@fake-only"},
+		Formats:     []Format{{Name: "progress"}},
+		Output:      &out,
+		Concurrency: 4,
 	})
 	require.NoError(t, err)
 	require.True(t, res.Passed, out.String())

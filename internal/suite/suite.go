@@ -15,7 +15,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing/fstest"
-	"time"
 
 	"github.com/cucumber/godog"
 	messages "github.com/cucumber/messages/go/v34"
@@ -24,7 +23,6 @@ import (
 	"github.com/conform-harness/conform/fakeserver/bundled"
 	"github.com/conform-harness/conform/internal/messagefmt" // also registers the "messages" formatter (Cucumber Messages NDJSON)
 	"github.com/conform-harness/conform/internal/tagexpr"
-	"github.com/conform-harness/conform/judge"
 	"github.com/conform-harness/conform/openapi"
 	"github.com/conform-harness/conform/steps"
 )
@@ -48,8 +46,11 @@ func ParseFormat(s string) (Format, error) {
 
 // Options configure one run.
 type Options struct {
-	// NewTarget gives each scenario its target; nil means the bundled fake.
-	NewTarget func(ctx context.Context) (*steps.Target, error)
+	// Config is what every scenario's steps are given (see steps.Config), as the caller set it,
+	// but for two defaults the runner fills: a nil NewTarget means the bundled fake, a nil
+	// Validator the embedded spec's (openapi.NewValidator). The contract's unset choices are
+	// filled here too, once for the run (steps.Contract.WithDefaults).
+	Config steps.Config
 	// Tags is a Cucumber tag expression; "" runs every scenario.
 	Tags string
 	// Formats are the reports to write; none means "pretty" to Output.
@@ -64,43 +65,20 @@ type Options struct {
 	// Colour turns on ANSI colours on Output; decide it from whether Output is a terminal.
 	// Report files never have colours.
 	Colour bool
-	// MaxResponseBytes caps one response body; 0 means transport.DefaultMaxResponseBytes.
-	MaxResponseBytes int64
-	// PollInterval is the pause between polls in "eventually" steps; 0 means steps' default.
-	PollInterval time.Duration
-	// StrictPreconditions fails a scenario whose precondition the target cannot be brought to
-	// (see steps.Config.StrictPreconditions). False, the default, skips it and gives the reason
-	// in Result.Skipped and in every report: the console's notes (Note), JUnit's <skipped>,
-	// the Cucumber JSON's error_message, and an attachment in the Cucumber Messages and the HTML
-	// report. A run whose scenarios passed or were skipped so passes.
-	StrictPreconditions bool
-	// configure, when set, changes godog's options last: the package's own tests run each
-	// scenario as a subtest with it (godog's TestingT), without this package importing testing.
-	configure func(*godog.Options)
-	// Redact, when set, is applied to everything of the target's a scenario reports: every
-	// attachment and every step's error (see steps.Config.Redact). Give it the redactor that
-	// knows the plain secrets too.
-	Redact func([]byte) []byte
+	// Configure, when set, changes godog's options last: the go test API (the module's root
+	// package) and this package's tests run each scenario as a subtest with it (godog's
+	// TestingT), without this package importing testing.
+	Configure func(*godog.Options)
 	// Scrub, when set, is applied to every report file before it is written to its path (the
 	// caller wraps Output itself): the safety net over conform's own words, so give it the
 	// redactor's credential forms only (credentials.Redactor.CredentialForms).
 	Scrub func([]byte) []byte
-	// Ledger, when set, records every export request the run creates (see steps.Ledger).
-	Ledger *steps.Ledger
 	// Envelopes, when set, receives the run as Cucumber Messages, envelope by envelope, in
 	// stream order, in memory: what the HTML report is built from.
 	Envelopes func(*messages.Envelope)
-	// Validator checks every exchange; nil means the embedded spec's (openapi.NewValidator).
-	Validator *openapi.Validator
-	// Contract is the team's choices where the use-case page leaves room (see steps.Contract).
-	Contract steps.Contract
-	// Note, when set, receives the notes steps make for people (see steps.Config.Note).
-	Note func(scenario, note string)
 	// Traffic, when set, runs recorded traffic instead of conform's features: its one feature,
 	// with its own scenario initializer (conform audit, conform proxy; see steps.Traffic).
 	Traffic *Traffic
-	// Exchange, when set, receives every exchange of the run (see steps.Config.Exchange).
-	Exchange func(scenario steps.ScenarioRef, ex judge.Exchange)
 	// Features are the user's feature files, or directories of them, run with conform's own
 	// unless NoBuiltinFeatures is set.
 	Features          []string
@@ -124,7 +102,7 @@ type Result struct {
 	LeftOut   int  // scenarios the tags selected but LeaveOut removed
 	Passed    bool // every selected scenario passed
 	// Skipped are the scenarios skipped because the target could not be brought to one of
-	// their preconditions (see WriteSkipped); none with Options.StrictPreconditions.
+	// their preconditions (see WriteSkipped); none with Options.Config.StrictPreconditions.
 	Skipped []Skip
 	// Stopped is why the run ended before its scenarios did (the cause of ctx: a
 	// *steps.Interrupted or *steps.TimedOut), or nil. Scenarios it kept from running or cut
@@ -154,12 +132,16 @@ func Run(ctx context.Context, o Options) (Result, error) {
 			return Result{}, err
 		}
 	}
-	validator := o.Validator
-	if validator == nil {
-		if validator, err = openapi.NewValidator(); err != nil {
+	cfg := o.Config
+	if cfg.Validator == nil {
+		if cfg.Validator, err = openapi.NewValidator(); err != nil {
 			return Result{}, err
 		}
 	}
+	if cfg.NewTarget == nil {
+		cfg.NewTarget = bundled.Target(fakeserver.Options{})
+	}
+	cfg.Contract = cfg.Contract.WithDefaults()
 	formats := o.Formats
 	if len(formats) == 0 {
 		formats = []Format{{Name: "pretty"}}
@@ -182,10 +164,6 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if !o.Colour {
 		out = &plainWriter{w: out}
 	}
-	newTarget := o.NewTarget
-	if newTarget == nil {
-		newTarget = bundled.Target(fakeserver.Options{})
-	}
 	featureFiles, err := featureFS(o.Features, o.NoBuiltinFeatures)
 	if err != nil {
 		return Result{}, err
@@ -207,8 +185,8 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		Paths:          []string{"."},
 		DefaultContext: ctx,
 	}
-	if o.configure != nil {
-		o.configure(opts)
+	if o.Configure != nil {
+		o.Configure(opts)
 	}
 	// Recorded traffic has its own steps, not conform's.
 	if o.Traffic == nil {
@@ -232,20 +210,9 @@ func Run(ctx context.Context, o Options) (Result, error) {
 			o.Tags, strings.Join(o.LeaveOut, ", "))}
 	}
 	ts := godog.TestSuite{
-		Name: "conform",
-		ScenarioInitializer: steps.Initializer(steps.Config{
-			NewTarget:           newTarget,
-			StrictPreconditions: o.StrictPreconditions,
-			Validator:           validator,
-			PollInterval:        o.PollInterval,
-			Redact:              o.Redact,
-			Ledger:              o.Ledger,
-			Contract:            o.Contract,
-			Note:                o.Note,
-			Exchange:            o.Exchange,
-			MaxResponseBytes:    o.MaxResponseBytes,
-		}),
-		Options: opts,
+		Name:                "conform",
+		ScenarioInitializer: steps.Initializer(cfg),
+		Options:             opts,
 	}
 	if o.Traffic != nil {
 		ts.ScenarioInitializer = o.Traffic.Scenarios

@@ -16,7 +16,7 @@ func TestFeaturesAgainstBundledFake(t *testing.T) {
 	res, err := Run(context.Background(), Options{
 		Formats:   []Format{{Name: "progress"}},
 		Output:    &out,
-		configure: func(o *godog.Options) { o.TestingT = t },
+		Configure: func(o *godog.Options) { o.TestingT = t },
 	})
 	require.NoError(t, err, out.String())
 	require.True(t, res.Passed, out.String())

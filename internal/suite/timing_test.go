@@ -59,14 +59,18 @@ func TestNoFalseAlarmForATimingVariant(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				opts := fakeserver.Options{Variants: []fakeserver.Variant{tt.variant}}
 				seen, said := &seenAnswers{}, &notes{}
-				o := Options{NewTarget: bundled.Target(opts), Concurrency: 4, Envelopes: seen.envelope, Note: said.add,
-					Formats: []Format{{Name: "progress"}}}
+				o := Options{
+					Config:      steps.Config{NewTarget: bundled.Target(opts), Note: said.add},
+					Concurrency: 4,
+					Envelopes:   seen.envelope,
+					Formats:     []Format{{Name: "progress"}},
+				}
 				if live {
 					// Cancelling lasts well beyond the moment of unknown, so that the second
 					// cancel of a busy machine still finds it (else that scenario is, rightly,
 					// skipped: TestACancellationThatSettlesBetweenTheTwoCancelsSkips).
 					opts.CancelDelay = 2 * time.Second
-					o.NewTarget, o.LeaveOut, o.PollInterval = liveFake(t, opts), []string{"@fake-only"}, 20*time.Millisecond
+					o.Config.NewTarget, o.LeaveOut, o.Config.PollInterval = liveFake(t, opts), []string{"@fake-only"}, 20*time.Millisecond
 				}
 				var out bytes.Buffer
 				o.Output = &out
@@ -88,8 +92,10 @@ func TestNoFalseAlarmForATimingVariant(t *testing.T) {
 // without a moment of unknown before.
 func TestProcessingAfterAnAcceptedCancelStillFails(t *testing.T) {
 	for _, variants := range [][]fakeserver.Variant{nil, {fakeserver.VariantUnknownAfterCancel}} {
-		failed := failures(t, Options{NewTarget: bundled.Target(fakeserver.Options{
-			Defects: []fakeserver.Defect{fakeserver.DefectCancelNoEffect}, Variants: variants})})
+		failed := failures(t, Options{
+			Config: steps.Config{NewTarget: bundled.Target(fakeserver.Options{
+				Defects: []fakeserver.Defect{fakeserver.DefectCancelNoEffect}, Variants: variants})},
+		})
 		msgs := strings.Join(failed["A running request is cancelled"], "\n")
 		require.Contains(t, msgs, `right after the cancel the request should be cancelling (or already cancelled), got "processing"`, "variants %v", variants)
 	}
@@ -155,7 +161,7 @@ func TestNoStatusCallEatsTheSecondCancelsWindow(t *testing.T) {
 		return r.Method == http.MethodGet && cancels > 0 && statuses >= 1
 	})
 	var out bytes.Buffer
-	res, err := Run(context.Background(), Options{NewTarget: slowPolls, Tags: "@needs-slow-cancel", Output: &out})
+	res, err := Run(context.Background(), Options{Config: steps.Config{NewTarget: slowPolls}, Tags: "@needs-slow-cancel", Output: &out})
 	require.NoError(t, err)
 	require.True(t, res.Passed, out.String())
 	require.Empty(t, res.Skipped, out.String())
@@ -168,7 +174,7 @@ func TestNoStatusCallEatsTheSecondCancelsWindow(t *testing.T) {
 func TestACancellationThatSettlesBetweenTheTwoCancelsSkips(t *testing.T) {
 	late := jumpingTarget(time.Minute, func(r *http.Request, cancels, _ int) bool { return isCancel(r) && cancels == 1 })
 	var out bytes.Buffer
-	res, err := Run(context.Background(), Options{NewTarget: late, Tags: "@needs-slow-cancel", Output: &out})
+	res, err := Run(context.Background(), Options{Config: steps.Config{NewTarget: late}, Tags: "@needs-slow-cancel", Output: &out})
 	require.NoError(t, err)
 	require.True(t, res.Passed, out.String())
 	require.Len(t, res.Skipped, 1, out.String())
@@ -179,7 +185,7 @@ func TestACancellationThatSettlesBetweenTheTwoCancelsSkips(t *testing.T) {
 	require.Contains(t, s.Reason, "--tags 'not @needs-slow-cancel'")
 
 	out.Reset()
-	res, err = Run(context.Background(), Options{NewTarget: late, Tags: "@needs-slow-cancel", Output: &out, StrictPreconditions: true})
+	res, err = Run(context.Background(), Options{Config: steps.Config{NewTarget: late, StrictPreconditions: true}, Tags: "@needs-slow-cancel", Output: &out})
 	require.NoError(t, err)
 	require.False(t, res.Passed)
 	require.Empty(t, res.Skipped)
@@ -213,7 +219,7 @@ func TestAnExportThatFinishesBeforeItsCancelSkips(t *testing.T) {
 		return t, nil
 	}
 	var out bytes.Buffer
-	res, err := Run(context.Background(), Options{NewTarget: late, LeaveOut: []string{"@fake-only"}, PollInterval: 100 * time.Millisecond, Output: &out})
+	res, err := Run(context.Background(), Options{Config: steps.Config{NewTarget: late, PollInterval: 100 * time.Millisecond}, LeaveOut: []string{"@fake-only"}, Output: &out})
 	require.NoError(t, err)
 	require.True(t, res.Passed, out.String())
 	skipped := map[string]string{}
@@ -231,8 +237,11 @@ func TestAnExportThatFinishesBeforeItsCancelSkips(t *testing.T) {
 	}, skipped, out.String())
 
 	out.Reset()
-	res, err = Run(context.Background(), Options{NewTarget: late, LeaveOut: []string{"@fake-only"}, PollInterval: 100 * time.Millisecond,
-		Output: &out, StrictPreconditions: true})
+	res, err = Run(context.Background(), Options{
+		Config:   steps.Config{NewTarget: late, PollInterval: 100 * time.Millisecond, StrictPreconditions: true},
+		LeaveOut: []string{"@fake-only"},
+		Output:   &out,
+	})
 	require.NoError(t, err)
 	require.False(t, res.Passed)
 	require.Contains(t, out.String(), "seen running, completed before its cancel went out")

@@ -15,6 +15,7 @@ import (
 	"github.com/conform-harness/conform/fakeserver"
 	"github.com/conform-harness/conform/fakeserver/bundled"
 	"github.com/conform-harness/conform/internal/evidence"
+	"github.com/conform-harness/conform/steps"
 )
 
 // Where the use-case page is silent, the harness accepts every form a server of the vendor's
@@ -124,7 +125,7 @@ func TestVariantsPassBundled(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			seen := &seenAnswers{}
 			failed := failures(t, Options{
-				NewTarget:   bundled.Target(fakeserver.Options{Variants: variants}),
+				Config:      steps.Config{NewTarget: bundled.Target(fakeserver.Options{Variants: variants})},
 				Concurrency: 4,
 				Envelopes:   seen.envelope,
 			})
@@ -147,11 +148,10 @@ func TestVariantsPassLive(t *testing.T) {
 			t.Parallel()
 			seen := &seenAnswers{}
 			failed := failures(t, Options{
-				NewTarget:    liveFake(t, fakeserver.Options{Variants: variants}),
-				LeaveOut:     []string{"@fake-only"},
-				PollInterval: 20 * time.Millisecond,
-				Concurrency:  4,
-				Envelopes:    seen.envelope,
+				Config:      steps.Config{NewTarget: liveFake(t, fakeserver.Options{Variants: variants}), PollInterval: 20 * time.Millisecond},
+				LeaveOut:    []string{"@fake-only"},
+				Concurrency: 4,
+				Envelopes:   seen.envelope,
 			})
 			requirePassedSeeing(t, variants, failed, seen)
 		})

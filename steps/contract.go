@@ -40,9 +40,10 @@ type Contract struct {
 }
 
 // WithDefaults returns c with every zero field set to the use-case page's value: the one place
-// the defaults are filled in. It is applied once, at the edge where a team's choices become a
-// run's options (conform run's flags take their defaults from it; the runner, internal/suite,
-// applies it for every other caller); what runs below takes the contract as complete.
+// the defaults are filled in. It is applied at the edge where a team's choices become a run's
+// options (conform run's flags take their defaults from it, conform.Run applies it), and by
+// the two entries a caller may reach without that edge: the runner (internal/suite) and
+// LiveTarget. Below them (the steps, Deadlines) the contract is taken as complete.
 func (c Contract) WithDefaults() Contract {
 	if len(c.CancelAccepted) == 0 {
 		c.CancelAccepted = []int{http.StatusOK}

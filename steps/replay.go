@@ -12,6 +12,7 @@ import (
 
 	"github.com/conform-harness/conform/internal/evidence"
 	"github.com/conform-harness/conform/judge"
+	"github.com/conform-harness/conform/oracle"
 )
 
 // Traffic is recorded traffic judged as scenarios, so that conform audit and conform proxy give
@@ -98,11 +99,11 @@ func (t *Traffic) Initializer() func(*godog.ScenarioContext) {
 
 // replayWorld is the state of one scenario of recorded traffic.
 type replayWorld struct {
-	traffic  *Traffic
-	request  judge.RecordedRequest
-	follower judge.Follower // the oracle of the scenario's one request, as the proxy and the audit follow it
-	mu       sync.Mutex     // guards seen
-	seen     []judge.Exchange
+	traffic *Traffic
+	request judge.RecordedRequest
+	history judge.Tracker // the oracle of the scenario's one request, as the proxy and the audit follow it
+	mu      sync.Mutex    // guards seen
+	seen    []judge.Exchange
 }
 
 // exchange judges the n-th exchange of the scenario's request: the spec's verdict, and the
@@ -121,21 +122,15 @@ func (rw *replayWorld) exchange(ctx context.Context, n, _ string) (context.Conte
 	redact := rw.redactor(ex)
 	ctx = attachExchanges(ctx, []judge.Exchange{ex}, redact)
 	var problems []string
-	if ex.Err != nil {
-		problems = append(problems, fmt.Sprintf("no answer: %v", ex.Err))
-	}
-	for _, v := range ex.Violations {
-		if rw.traffic.ClientApart && v.Where == "request" {
+	for _, p := range judge.ProblemsOf(ex, nil) {
+		if v := p.Violation; v != nil && rw.traffic.ClientApart && v.Where == "request" {
 			note := "the client's request breaks the spec (the client's doing, not the target's): " + v.String()
 			ctx = godog.Attach(ctx, godog.Attachment{Body: redact([]byte(note)), FileName: "note.txt", MediaType: noteMediaType})
 			continue
 		}
-		problems = append(problems, "the answer breaks the spec: "+v.String())
+		problems = append(problems, p.StepError(ex))
 	}
-	if ex.DocErr != nil && len(ex.Violations) == 0 {
-		problems = append(problems, fmt.Sprintf("the status document cannot be read: %v", ex.DocErr))
-	}
-	if breaches := rw.follower.Observe(ex); len(breaches) > 0 {
+	if breaches := rw.follow(ex); len(breaches) > 0 {
 		shown := make([]evidence.Breach, len(breaches))
 		for i, b := range breaches {
 			e := b.Evidence(ex.Asked)
@@ -153,7 +148,7 @@ func (rw *replayWorld) exchange(ctx context.Context, n, _ string) (context.Conte
 				e.Previous = &prev
 			}
 			e.Message = redactString(e.Message, both)
-			problems = append(problems, redactString(b.Error(), both))
+			problems = append(problems, redactString(judge.Problem{Breach: &b}.StepError(ex), both))
 			shown[i] = e
 		}
 		ctx = attachBreaches(ctx, shown, redact)
@@ -169,6 +164,15 @@ func (rw *replayWorld) exchange(ctx context.Context, n, _ string) (context.Conte
 	}
 	msg := string(redact([]byte(b.String())))
 	return ctx, fmt.Errorf("%s", msg)
+}
+
+// follow hands ex's status document, if it is of an export request, to the oracle of that
+// request, and returns what it breaks.
+func (rw *replayWorld) follow(ex judge.Exchange) []oracle.Breach {
+	if ex.Asked == "" {
+		return nil
+	}
+	return rw.history.Observe(ex.Origin(), ex).Breaches
 }
 
 // redactor returns the redaction of ex's evidence: its own (Exchange.Redact), then the

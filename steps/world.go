@@ -23,7 +23,6 @@ import (
 	"github.com/conform-harness/conform/internal/transport"
 	"github.com/conform-harness/conform/judge"
 	"github.com/conform-harness/conform/openapi"
-	"github.com/conform-harness/conform/oracle"
 )
 
 // Target is what one scenario talks to: the API root, how to reach it, and how to arrange and
@@ -91,7 +90,8 @@ type World struct {
 	target *Target
 	client *Client
 	rec    *recorder
-	oracle *oracle.Oracle
+	// history follows each export request of the scenario: its oracle and its documents.
+	history *judge.Tracker
 
 	mu       sync.Mutex        // guards findings, reported and breaches
 	findings []finding         // violations of the spec or of an invariant, in the order found
@@ -164,7 +164,7 @@ func (w *World) start(ctx context.Context) error {
 		return fmt.Errorf("set up the target: %w", err)
 	}
 	w.target = t
-	w.oracle = oracle.New()
+	w.history = &judge.Tracker{}
 	w.rec.observe = func(ex judge.Exchange) {
 		w.observe(ex)
 		if w.cfg.Exchange != nil {
@@ -273,40 +273,28 @@ func (w *World) stop() {
 }
 
 // observe runs on every exchange: spec violations become findings, and every status document
-// goes to the invariant oracle.
+// goes to the invariant oracle of its request, in the scenario's history of each.
 func (w *World) observe(ex judge.Exchange) {
 	// The cause first: an id no request has, answered 200, breaks the contract before it
 	// breaks the spec, and its spec violations (a document without its fields) only follow.
 	if text := w.unknownAnswered(ex); text != "" {
 		w.addCause(text, ex.At)
 	}
-	for _, v := range ex.Violations {
-		text := "the answer breaks the spec: " + v.String()
-		w.addFinding(text, text, ex.At)
-	}
-	if ex.DocErr != nil && len(ex.Violations) == 0 {
-		// Mostly a spec violation already says why; but a body the spec lets through (data
-		// after the document, a number too large, a key in another case) must not go unjudged.
-		text := fmt.Sprintf("%s %s → %d: the status document cannot be read: %v", ex.Method, ex.URL, ex.Status, ex.DocErr)
-		w.addFinding(text, text, ex.At)
-	}
-	if ex.Doc == nil {
-		return
-	}
-	if ex.Doc.Progress.Terminal() {
+	if ex.Doc != nil && ex.Doc.Progress.Terminal() {
 		w.client.settle(ex.Asked, seenCompleted)
 	}
-	obs := oracle.Observation{
-		Seq:    ex.Seq,
-		At:     ex.At,
-		Source: fmt.Sprintf("%s %s → %d", ex.Method, ex.URL, ex.Status),
-		Doc:    *ex.Doc,
-		Raw:    ex.RespBody,
-	}
-	for _, b := range w.oracle.Observe(ex.Asked, obs) {
-		// The same breach on every poll differs only in the documents it quotes: it is one finding.
-		w.addFinding(fmt.Sprintf("%s: invariant %d: %s", ex.Asked, b.Invariant, b.Message), b.Error(), ex.At)
-		w.addBreach(b.Evidence(ex.Asked))
+	for _, p := range judge.ProblemsOf(ex, w.history.Observe("", ex).Breaches) {
+		if p.NoAnswer != nil {
+			continue // the step that sent the request gets the error itself
+		}
+		text := p.StepError(ex)
+		if b := p.Breach; b != nil {
+			// The same breach on every poll differs only in the documents it quotes: it is one finding.
+			w.addFinding(fmt.Sprintf("%s: invariant %d: %s", ex.Asked, b.Invariant, b.Message), text, ex.At)
+			w.addBreach(b.Evidence(ex.Asked))
+			continue
+		}
+		w.addFinding(text, text, ex.At)
 	}
 }
 

@@ -26,22 +26,28 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/conform-harness/conform/export"
-	"github.com/conform-harness/conform/internal/bounded"
 	"github.com/conform-harness/conform/judge"
 	"github.com/conform-harness/conform/openapi"
 	"github.com/conform-harness/conform/oracle"
 )
 
-// Collector gathers coverage from exchanges, from any number of goroutines. Create it with New.
+// Collector gathers coverage from exchanges, from any number of goroutines. Create it with New,
+// NewBounded or Following. It keeps no history of an export request of its own: what it needs
+// of one (its last document, for the moves to the next, and oracle.EvidenceHistory) is the
+// request's judge.Tracker's.
 type Collector struct {
 	ops []operation // the spec's operations of the API's calls, in the order of openapi.APICalls
+	// tracker holds the histories of the export requests and feeds the collector each status
+	// document (document); own says that Add hands it the exchanges, which it does not when
+	// the tracker is shared with the judge of the traffic (Following).
+	tracker *judge.Tracker
+	own     bool
 
 	mu         sync.Mutex
 	exchanges  int
-	seen       []map[string]*tally // per operation, by declared response key
-	undeclared []map[int]int       // per operation, by status it does not declare
-	unmatched  int                 // answered exchanges that are none of the API's calls
-	histories  *bounded.Table[historyKey, *history]
+	seen       []map[string]*tally       // per operation, by declared response key
+	undeclared []map[int]int             // per operation, by status it does not declare
+	unmatched  int                       // answered exchanges that are none of the API's calls
 	requests   int                       // histories begun: export requests seen (again, once evicted)
 	documents  int                       // status documents seen
 	reqMoves   map[export.Transition]int // moves of requests seen, by move
@@ -61,21 +67,6 @@ type tally struct {
 	codes map[int]bool
 }
 
-// history is what coverage remembers of one export request: its last status document, for the
-// moves to the next, and what the invariants' evidence needs, not every document, so that a
-// proxy following requests for days stays small.
-type history struct {
-	last     *export.Status
-	evidence oracle.EvidenceHistory
-}
-
-// historyKey names one export request: documents of one id in different scopes are different
-// requests (each scenario of a bundled run has a fake of its own, where ids repeat).
-type historyKey struct {
-	scope string
-	id    export.ID
-}
-
 // New returns a Collector of the responses spec declares for the API's calls (openapi.Calls);
 // spec should be the effective spec the exchanges were judged against. A nil spec declares none.
 func New(spec *openapi3.T) *Collector {
@@ -83,14 +74,34 @@ func New(spec *openapi3.T) *Collector {
 }
 
 // NewBounded is New for a collector that remembers at most max export requests at once (max < 1:
-// no bound), as judge.Follower does with the same bound and the same choice, so that a proxy
-// following requests for days keeps one bounded set of them: a completed request is forgotten
-// first, the one seen longest ago first, else the one seen longest ago. A later document of a
-// forgotten request begins its history again: the move to it is not counted, and the request
-// is counted again in Report.Requests. Evicted says how many were forgotten.
+// no bound), in a judge.Tracker of its own that judges nothing (its traffic is judged
+// elsewhere), with the Tracker's choice: a completed request is forgotten first, the one seen
+// longest ago first, else the one seen longest ago. A later document of a forgotten request
+// begins its history again: the move to it is not counted, and the request is counted again in
+// Report.Requests. Followed says how many were forgotten. To keep one bounded set of requests
+// for the oracle and for coverage, share one Tracker instead (Following).
 func NewBounded(spec *openapi3.T, max int) *Collector {
-	c := &Collector{histories: bounded.New[historyKey, *history](max), reqMoves: map[export.Transition]int{},
-		itemMoves: map[export.Transition]int{}, evidence: map[int]int{}}
+	c := newCollector(spec)
+	c.tracker, c.own = judge.NewTracker(judge.TrackerOptions{Max: max, Watch: c.document, Unjudged: true}), true
+	return c
+}
+
+// Following returns a collector of the responses spec declares (see New) and a judge.Tracker
+// that follows at most max export requests at once (max < 1: no bound), for the judge of the
+// traffic to follow them in (judge.NewTrackingAuditor): the Tracker tells the collector each
+// status document as it follows it, and the collector keeps nothing of a request besides. One
+// history and one bound then hold both the oracle's memory and coverage's: they forget the same
+// requests. Add counts an exchange's response; its status document counts once the Tracker has
+// observed it.
+func Following(spec *openapi3.T, max int) (*Collector, *judge.Tracker) {
+	c := newCollector(spec)
+	c.tracker = judge.NewTracker(judge.TrackerOptions{Max: max, Watch: c.document})
+	return c, c.tracker
+}
+
+// newCollector returns a collector of the responses spec declares, without a tracker.
+func newCollector(spec *openapi3.T) *Collector {
+	c := &Collector{reqMoves: map[export.Transition]int{}, itemMoves: map[export.Transition]int{}, evidence: map[int]int{}}
 	if spec == nil {
 		return c
 	}
@@ -136,44 +147,43 @@ func compareKeys(a, b string) int {
 // Add counts one exchange, judged (judge.Judge or a run's recording transport). scope keeps
 // export requests apart whose ids may repeat (a scenario of a bundled run); a proxy or an audit
 // of one target passes "". Exchanges of one request must be added in the order they were seen.
+// A collector Following a shared Tracker counts the exchange's response only: its document
+// comes from the Tracker, and scope is the Tracker's user's.
 func (c *Collector) Add(scope string, ex judge.Exchange) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.exchanges++
 	if ex.Status != 0 {
 		c.countResponse(ex.Call, ex.Status)
 	}
-	if ex.Doc == nil || ex.Asked == "" {
-		return
+	c.mu.Unlock()
+	if c.own && ex.Asked != "" {
+		c.tracker.Observe(scope, ex) // which tells document
 	}
-	key := historyKey{scope, ex.Asked}
-	h, ok := c.histories.Get(key)
-	if !ok {
-		h = &history{}
-		c.histories.Put(key, h)
+}
+
+// document counts one status document of an export request with what its history says of it
+// (the Tracker's watcher).
+func (c *Collector) document(ex judge.Exchange, s judge.Seen) {
+	if ex.Asked == "" {
+		return // a document of no request has no history to move in
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s.First {
 		c.requests++
 	}
 	c.documents++
-	asked := ex.Call == export.CallStatus || ex.Call == export.CallCancel
-	for _, n := range h.evidence.Observe(*ex.Doc, asked) {
+	for _, n := range s.Evidence {
 		c.evidence[n]++
 	}
-	if h.last != nil {
-		moves(*h.last, *ex.Doc, c.reqMoves, c.itemMoves)
-	}
-	h.last = ex.Doc
-	if judge.Completed(*ex.Doc) {
-		c.histories.Done(key)
+	if s.Previous != nil {
+		moves(*s.Previous, *ex.Doc, c.reqMoves, c.itemMoves)
 	}
 }
 
 // Followed returns how many export requests the collector remembers now, and how many it forgot
-// to stay within its bound (NewBounded).
-func (c *Collector) Followed() (followed, evicted int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.histories.Len(), c.histories.Evicted()
-}
+// to stay within its bound: its Tracker's (NewBounded, Following).
+func (c *Collector) Followed() (followed, evicted int) { return c.tracker.Followed() }
 
 // countResponse counts status against what the spec declares for call.
 func (c *Collector) countResponse(call export.Call, status int) {

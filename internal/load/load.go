@@ -26,8 +26,8 @@ import (
 	"time"
 
 	"github.com/conform-harness/conform/export"
-	"github.com/conform-harness/conform/internal/mediatype"
 	"github.com/conform-harness/conform/internal/transport"
+	"github.com/conform-harness/conform/judge"
 	"github.com/conform-harness/conform/openapi"
 	"github.com/conform-harness/conform/oracle"
 )
@@ -325,7 +325,7 @@ func (r *runner) cleanUp(ctx context.Context, ids []export.ID, st *stats) {
 		if ok, _ := r.pace.wait(ctx, forever); !ok {
 			return
 		}
-		r.do(ctx, st, 1, opCancel, http.MethodPost, "/custom-actions/cancel/exportRequests/"+url.PathEscape(string(id)), nil, id)
+		r.do(ctx, st, 1, opCancel, http.MethodPost, "/custom-actions/cancel/exportRequests/"+url.PathEscape(string(id)), nil)
 	}
 }
 
@@ -336,7 +336,7 @@ func (r *runner) pollLoop(ctx context.Context, deadline time.Time, ids []export.
 			return
 		}
 		id := ids[k%len(ids)]
-		r.do(ctx, st, r.cfg.ValidateEvery, opStatus, http.MethodGet, "/exportStatuses/"+url.PathEscape(string(id)), nil, id)
+		r.do(ctx, st, r.cfg.ValidateEvery, opStatus, http.MethodGet, "/exportStatuses/"+url.PathEscape(string(id)), nil)
 	}
 }
 
@@ -353,18 +353,18 @@ func (r *runner) cycleLoop(ctx context.Context, deadline time.Time, st *stats) {
 			continue // counted; there is nothing to poll or cancel
 		}
 		if ok, _ := r.pace.wait(ctx, deadline); ok {
-			r.do(ctx, st, r.cfg.ValidateEvery, opStatus, http.MethodGet, "/exportStatuses/"+url.PathEscape(string(id)), nil, id)
+			r.do(ctx, st, r.cfg.ValidateEvery, opStatus, http.MethodGet, "/exportStatuses/"+url.PathEscape(string(id)), nil)
 		}
 		// Past the deadline too: a request this load created must not be left running.
 		if ok, _ := r.pace.wait(context.WithoutCancel(ctx), forever); ok {
-			r.do(context.WithoutCancel(ctx), st, r.cfg.ValidateEvery, opCancel, http.MethodPost, "/custom-actions/cancel/exportRequests/"+url.PathEscape(string(id)), nil, id)
+			r.do(context.WithoutCancel(ctx), st, r.cfg.ValidateEvery, opCancel, http.MethodPost, "/custom-actions/cancel/exportRequests/"+url.PathEscape(string(id)), nil)
 		}
 	}
 }
 
 // create submits an export and returns the new request's id.
 func (r *runner) create(ctx context.Context, st *stats, every int) (export.ID, error) {
-	a := r.do(ctx, st, every, opCreate, http.MethodPost, "/exportRequests", r.cfg.CreateBody, "")
+	a := r.do(ctx, st, every, opCreate, http.MethodPost, "/exportRequests", r.cfg.CreateBody)
 	switch {
 	case a.err != nil:
 		return "", a.err
@@ -386,8 +386,8 @@ type answer struct {
 }
 
 // do sends one request, times it, reads the whole answer, counts it in st and, when its turn
-// comes (one in every), checks it. asked is the request id the path names ("" for a create).
-func (r *runner) do(ctx context.Context, st *stats, every int, op, method, path string, body []byte, asked export.ID) answer {
+// comes (one in every), checks it.
+func (r *runner) do(ctx context.Context, st *stats, every int, op, method, path string, body []byte) answer {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -425,7 +425,7 @@ func (r *runner) do(ctx context.Context, st *stats, every int, op, method, path 
 	st.answered(op, resp.StatusCode, took)
 	if every > 0 && st.turn(every) {
 		reply := openapi.Response{Status: resp.StatusCode, Header: resp.Header, Body: respBody}
-		st.check(r.describe(req, reply), r.check(req, body, reply, asked))
+		st.check(r.describe(req, reply), r.check(req, body, reply))
 	}
 	return answer{status: resp.StatusCode, body: respBody}
 }
@@ -447,41 +447,19 @@ func (r *runner) describe(req *http.Request, resp openapi.Response) string {
 	return fmt.Sprintf("%s %s → %d", req.Method, req.URL.EscapedPath(), resp.Status)
 }
 
-// check returns what is wrong with one exchange: its spec violations and, for a status
-// document, the invariants one document must keep.
-func (r *runner) check(req *http.Request, reqBody []byte, resp openapi.Response, asked export.ID) []string {
+// check returns what is wrong with one exchange, judged as conform run judges it (judge.Judge:
+// the spec, and the body decoded once by the one strict decoder), one line each
+// (judge.Problem.Line): its spec violations and, for a status document, the invariants one
+// document must keep. A document that breaks the spec is not checked for invariants.
+func (r *runner) check(req *http.Request, reqBody []byte, resp openapi.Response) []string {
+	ex := judge.Judge(r.cfg.Validator, req, reqBody, resp.Status, resp.Header, resp.Body, time.Time{})
+	var breaches []oracle.Breach
+	if len(ex.Violations) == 0 && ex.Doc != nil {
+		breaches = oracle.CheckDocument(ex.Asked, oracle.Observation{Doc: *ex.Doc})
+	}
 	var out []string
-	for _, v := range r.cfg.Validator.Validate(req, reqBody, resp).Violations {
-		out = append(out, "spec: "+v.Where+pointerSuffix(v.Pointer)+": "+v.Reason)
-	}
-	if len(out) > 0 || !isStatusDocument(resp) {
-		return out // a document that breaks the spec is not worth decoding for invariants
-	}
-	doc, err := export.DecodeStatus(resp.Body) // the one strict decoder, as conform run reads it
-	if err != nil {
-		return append(out, "status document does not decode: "+err.Error())
-	}
-	if asked == "" {
-		asked = doc.RequestID() // a create names its own request
-	}
-	for _, v := range oracle.CheckDocument(asked, oracle.Observation{Doc: doc}) {
-		out = append(out, fmt.Sprintf("invariant %d (%s): %s", v.Invariant, v.Name, v.Message))
+	for _, p := range judge.ProblemsOf(ex, breaches) {
+		out = append(out, p.Line())
 	}
 	return out
-}
-
-func pointerSuffix(p string) string {
-	if p == "" {
-		return ""
-	}
-	return " " + p
-}
-
-// isStatusDocument reports whether the answer carries a status document: a create's 202, a
-// status 200, or a cancel 200 with a body.
-func isStatusDocument(resp openapi.Response) bool {
-	if len(resp.Body) == 0 || !mediatype.IsJSON(resp.Header.Get("Content-Type")) {
-		return false
-	}
-	return resp.Status == http.StatusOK || resp.Status == http.StatusAccepted
 }

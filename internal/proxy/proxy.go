@@ -78,7 +78,7 @@ type Options struct {
 	// read; neither is forwarded. A body within it is read whole before it is forwarded. 0 means
 	// DefaultMaxRequestBytes.
 	MaxRequestBytes int64
-	// MaxFollowed bounds the export requests followed at once (judge.Follower.Max); 0 means
+	// MaxFollowed bounds the export requests followed at once (judge.TrackerOptions.Max); 0 means
 	// judge.DefaultMaxFollowed. Followed says how many were evicted.
 	MaxFollowed int
 }
@@ -216,19 +216,7 @@ func (p *Proxy) verdict(red *credentials.Redactor, req *http.Request, reqBody []
 			theirs = append(theirs, v)
 			continue
 		}
-		what := v.Operation
-		if what == "" {
-			what = v.Method + " " + v.Path
-		}
-		id := string(ex.Asked)
-		if id == "" {
-			id = "-"
-		}
-		where := v.Where
-		if v.Pointer != "" {
-			where += " " + v.Pointer
-		}
-		client = append(client, fmt.Sprintf("%s%s %s: spec: %s: %s", ClientPrefix, what, id, where, strings.Map(printable, v.Reason)))
+		client = append(client, ClientPrefix+judge.Problem{Violation: &v}.LogLine(ex))
 	}
 	ex.Violations = theirs
 	target = p.auditor.Problems(ex)

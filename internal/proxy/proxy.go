@@ -81,6 +81,10 @@ type Options struct {
 	// MaxFollowed bounds the export requests followed at once (judge.TrackerOptions.Max); 0 means
 	// judge.DefaultMaxFollowed. Followed says how many were evicted.
 	MaxFollowed int
+	// Tracker, when set, is where the proxy follows the export requests, in place of one of its
+	// own of MaxFollowed: the Tracker of coverage.Following, so that the oracle and coverage keep
+	// one history of each request, within one bound (the Tracker's; MaxFollowed is then unused).
+	Tracker *judge.Tracker
 }
 
 // DefaultMaxRequestBytes is the default of Options.MaxRequestBytes: a create names a few tables,
@@ -147,7 +151,10 @@ func New(o Options) (*Proxy, error) {
 	if o.MaxFollowed <= 0 {
 		o.MaxFollowed = judge.DefaultMaxFollowed
 	}
-	p := &Proxy{o: o, auditor: judge.NewBoundedAuditor(o.Validator, o.MaxFollowed)}
+	if o.Tracker == nil {
+		o.Tracker = judge.NewTracker(judge.TrackerOptions{Max: o.MaxFollowed})
+	}
+	p := &Proxy{o: o, auditor: judge.NewTrackingAuditor(o.Validator, o.Tracker)}
 	// The standard library's reverse proxy does the forwarding (hop-by-hop headers, those that
 	// Connection names, trailers, 100-continue); conform only judges, in its transport, which
 	// sees every exchange whole. A transport never follows a redirect.

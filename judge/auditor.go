@@ -12,13 +12,14 @@ import (
 // Auditor judges the exchanges of any traffic one by one, in the order they happened, as conform
 // proxy sees them and conform audit reads them: the spec's verdict (through a Judger), and for
 // each export request, told apart by origin and id, the oracle's, following the request across
-// its creates, status calls and cancels. Each violation is one line, naming the operation, the
-// request id, and the schema pointer or the invariant.
+// its creates, status calls and cancels, in a Tracker. Each violation is one line
+// (Problem.LogLine), naming the operation, the request id, and the schema pointer or the
+// invariant.
 //
 // An answer that repeats the last status document of its request byte for byte has nothing new
 // to show the oracle: it breaks exactly what that one broke, and it is not added to the
-// request's history again. A request polled for an hour is then as cheap to follow as one
-// polled twice. It is safe for concurrent use; exchanges of one request must come in order.
+// request's history again (Tracker). A request polled for an hour is then as cheap to follow as
+// one polled twice. It is safe for concurrent use; exchanges of one request must come in order.
 type Auditor struct {
 	judger   *Judger
 	follower *Tracker // the history of each export request, by origin and id

@@ -1,8 +1,9 @@
 // Package jsonkeys finds the object keys a JSON document repeats. RFC 8259 leaves the meaning
 // of such an object to each reader: encoding/json keeps the last value, other readers keep the
 // first or refuse the document, so a body with a repeated key says different things to different
-// clients. The spec validator (openapi) and the strict status decoder (internal/statusdoc) both
-// report what Find returns, so the two never disagree on what counts as a repeat.
+// clients. The spec validator (openapi) and the domain's strict decoder (export.DecodeStatus,
+// export.DecodeError) both report what Find returns, so the two never disagree on what counts as
+// a repeat.
 package jsonkeys
 
 import (

@@ -1,4 +1,4 @@
-// Package messages is a godog formatter that writes Cucumber Messages: one JSON Envelope per line
+// Package messagefmt is a godog formatter that writes Cucumber Messages: one JSON Envelope per line
 // (NDJSON), the format the official Cucumber HTML formatter and the other tools of the Cucumber
 // ecosystem read. Importing the package registers it with godog under the name "messages", so
 // `--format messages:report.ndjson` works wherever godog formats are chosen.

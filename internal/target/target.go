@@ -1,8 +1,9 @@
 // Package target reaches a live target of the export API: it turns what the user gave into the
 // API root, loads the credentials, builds the transport (TLS, proxies, timeouts, retries, the
 // redirect policy) and, before anything else is sent, makes sure the target answers as the export
-// API does and takes the credentials (the preflight). conform run, conform load and the commands
-// to come share it, so that all reach a target alike.
+// API does and takes the credentials (the preflight). conform run and conform load reach their
+// target through it, and conform proxy and conform audit read the API root with its Root, so that
+// all see a target alike.
 package target
 
 import (

@@ -1,6 +1,8 @@
 // Package transport builds the HTTP round tripper the harness uses to talk to a live target: TLS
 // roots, an optional insecure mode, proxy settings from the environment, a timeout per request
-// that also covers reading the body, and bounded retries for idempotent requests.
+// that also covers reading the body, and bounded retries for idempotent requests. It also builds
+// every HTTP client conform uses, with its redirect policy (APIClient, TokenClient), and the
+// round tripper that serves a handler in this process (InProcess).
 package transport
 
 import (

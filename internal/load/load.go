@@ -212,7 +212,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	r := &runner{
 		cfg:    cfg,
-		client: &http.Client{Transport: cfg.Transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
+		client: transport.APIClient(cfg.Transport), // a redirect is an answer, as for every API call
 		pace:   newPacer(cfg.Rate),
 	}
 	outside := newStats(cfg.MaxViolations) // setup and cleanup

@@ -153,6 +153,33 @@ func TestNonConformingAnswersAreCountedAndQuoted(t *testing.T) {
 	}
 }
 
+// TestRedirectIsAnAnswer: the load's client is the one every API call uses
+// (transport.APIClient): a status call answered 302 counts as a 302, and the place it points to
+// gets nothing, not even the credentials.
+func TestRedirectIsAnAnswer(t *testing.T) {
+	var followed atomic.Int32
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		followed.Add(1)
+	}))
+	t.Cleanup(elsewhere.Close)
+	fake := fakeserver.New(fakeserver.Options{})
+	cfg := target(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			http.Redirect(w, r, elsewhere.URL+r.URL.Path, http.StatusFound)
+			return
+		}
+		fake.ServeHTTP(w, r)
+	}))
+	cfg.IDs = 1
+	cfg.Duration = 50 * time.Millisecond
+	cfg.Concurrency = 1
+	rep, err := Run(context.Background(), cfg)
+	require.NoError(t, err)
+	require.Positive(t, rep.Requests)
+	require.Equal(t, []StatusCount{{Operation: opStatus, Status: http.StatusFound, Count: rep.Requests}}, rep.Statuses)
+	require.Zero(t, followed.Load(), "the redirect was followed")
+}
+
 func TestSetupThatCannotCreateIsAnError(t *testing.T) {
 	cfg := target(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "down", http.StatusServiceUnavailable)

@@ -1,6 +1,8 @@
 package export
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -29,6 +31,69 @@ func (c Call) String() string {
 	return "no call of the API"
 }
 
+// Method is the HTTP method of call c: POST for a create and a cancel, GET for a status; "" for
+// NoCall.
+func (c Call) Method() string {
+	switch c {
+	case CallCreate, CallCancel:
+		return http.MethodPost
+	case CallStatus:
+		return http.MethodGet
+	}
+	return ""
+}
+
+// MaxPathID bounds, in bytes, the request id PathOf writes into a path: far more than any id a
+// server issues (the vendor's are numbers), and far less than a server takes in a URL, so that an
+// id a hostile target made up cannot have conform send an absurd URL.
+const MaxPathID = 1024
+
+// The paths of the calls below the API root.
+const (
+	createPath = "/exportRequests"
+	statusPath = "/exportStatuses/"
+	cancelPath = "/custom-actions/cancel/exportRequests/"
+)
+
+// PathOf is the inverse of CallOf: the escaped path of call c for request id (none for a
+// create) below root, the API root as a path (Root, after a gateway's prefix or not), as a URL
+// ("https://host" + Root), or "" for the part below the root ("/exportStatuses/12345"). A
+// trailing slash of root is dropped. The id is written as one path segment, escaped: no slash,
+// percent sign, question mark or space in it can change what the path names, and an id "." or
+// ".." is written %2E or %2E%2E, so that no client, proxy or server takes it for a dot segment.
+// When root ends in Root, CallOf(c.Method(), path) gives c and id back.
+//
+// PathOf fails for NoCall, for a create given an id, and for a status or a cancel given an empty
+// id or one longer than MaxPathID bytes.
+func PathOf(root string, c Call, id ID) (string, error) {
+	root = strings.TrimSuffix(root, "/")
+	var prefix string
+	switch c {
+	case CallCreate:
+		if id != "" {
+			return "", fmt.Errorf("%s: a create names no request id, got %q", c, id)
+		}
+		return root + createPath, nil
+	case CallStatus:
+		prefix = statusPath
+	case CallCancel:
+		prefix = cancelPath
+	default:
+		return "", errors.New("no path: not a call of the API")
+	}
+	switch {
+	case id == "":
+		return "", fmt.Errorf("%s: no request id", c)
+	case len(id) > MaxPathID:
+		return "", fmt.Errorf("%s: request id of %d bytes: at most %d", c, len(id), MaxPathID)
+	}
+	segment := url.PathEscape(string(id))
+	if segment == "." || segment == ".." {
+		segment = strings.ReplaceAll(segment, ".", "%2E")
+	}
+	return root + prefix + segment, nil
+}
+
 // CallOf tells which call a request is, from its method and escaped URL path (whatever precedes
 // Root, a gateway prefix, is allowed), and the request id its path names, unescaped ("" for a
 // create).
@@ -50,14 +115,14 @@ func CallOf(method, escapedPath string) (Call, ID) {
 	}
 	switch method {
 	case http.MethodGet:
-		if id, ok := idAfter("/exportStatuses/"); ok {
+		if id, ok := idAfter(statusPath); ok {
 			return CallStatus, id
 		}
 	case http.MethodPost:
-		if rel == "/exportRequests" {
+		if rel == createPath {
 			return CallCreate, ""
 		}
-		if id, ok := idAfter("/custom-actions/cancel/exportRequests/"); ok {
+		if id, ok := idAfter(cancelPath); ok {
 			return CallCancel, id
 		}
 	}

@@ -279,12 +279,12 @@ func rewriteChecksum(it *item) {
 // cancelWhenRefused cancels the request a cancel refused for its credentials names, as far as
 // it can, and lets the fake answer 401 all the same.
 func cancelWhenRefused(s *Server, a *heldAnswer, r *http.Request) bool {
-	if a.call != callRefused || r.Method != http.MethodPost {
+	if a.call != callRefused {
 		return false
 	}
-	id, ok := strings.CutPrefix(r.URL.Path, export.Root+"/custom-actions/cancel/exportRequests/")
-	if ok && id != "" && !strings.Contains(id, "/") {
-		s.store.cancel(id) //nolint:errcheck // the broken server cancels what it can and answers 401 all the same
+	path := r.URL.EscapedPath()
+	if call, id := export.CallOf(r.Method, path); call == export.CallCancel && strings.HasPrefix(path, export.Root+"/") {
+		s.store.cancel(string(id)) //nolint:errcheck // the broken server cancels what it can and answers 401 all the same
 	}
 	return false
 }

@@ -5,16 +5,21 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash/fnv"
-	"net/url"
 	"strconv"
 	"time"
 
 	"github.com/conform-harness/conform/export"
 )
 
-// statusPath is the path of the status document of request id, used in links and Location.
+// statusPath is the path of the status document of request id, used in links and Location. The
+// fake's ids are never empty and at most 200 bytes (validSeedID), so export.PathOf cannot fail
+// for one; if it did, a bug let such an id in.
 func statusPath(id string) string {
-	return export.Root + "/exportStatuses/" + url.PathEscape(id)
+	p, err := export.PathOf(export.Root, export.CallStatus, export.ID(id))
+	if err != nil {
+		panic("fakeserver: " + err.Error())
+	}
+	return p
 }
 
 // wireTime formats t as the vendor does: RFC 3339 in UTC with whole seconds.

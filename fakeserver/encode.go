@@ -2,7 +2,6 @@ package fakeserver
 
 import (
 	"encoding/json"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -37,7 +36,7 @@ func appendStatus(b []byte, e *task) []byte {
 		b = appendItem(b, e.id, i+1, it)
 	}
 	b = append(b, `]}}},"links":[{"rel":"self","href":`...)
-	b = appendString(b, export.Root+"/exportStatuses/", url.PathEscape(e.id))
+	b = appendString(b, statusPath(e.id))
 	return append(b, `}]}`...)
 }
 

@@ -2,7 +2,6 @@ package fakeserver
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -110,10 +109,7 @@ func unknownAfterCancel(c Clock) rewrite {
 
 // createdID is the id of the request a create's answer made, from its Location.
 func createdID(a *heldAnswer) (string, bool) {
-	rest, ok := strings.CutPrefix(a.header.Get("Location"), export.Root+"/exportStatuses/")
-	if !ok {
-		return "", false
-	}
-	id, err := url.PathUnescape(rest)
-	return id, err == nil && id != ""
+	location := a.header.Get("Location")
+	call, id := export.CallOf(http.MethodGet, location)
+	return string(id), call == export.CallStatus && strings.HasPrefix(location, export.Root+"/")
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -276,7 +275,7 @@ func (c *Client) CreateRaw(ctx context.Context, body []byte, opts ...callOptions
 	h := http.Header{"Content-Type": {"application/json"}, "Prefer": {"respond-async"}}
 	// A create the target accepts is owned, and so cancelled at the end, even one sent without
 	// credentials or with a malformed body: a target that should have refused it holds it now.
-	resp, err := c.do(context.WithoutCancel(ctx), http.MethodPost, "/exportRequests", h, body, merge(opts))
+	resp, err := c.call(context.WithoutCancel(ctx), export.CallCreate, "", h, body, merge(opts))
 	if err == nil && resp.Status == http.StatusAccepted {
 		if doc, derr := resp.StatusDocument(); derr == nil && doc.RequestID() != "" {
 			c.Own(doc.RequestID())
@@ -298,7 +297,7 @@ func (c *Client) CreateRaw(ctx context.Context, body []byte, opts ...callOptions
 func (c *Client) Status(ctx context.Context, id export.ID, opts ...callOptions) (*Response, error) {
 	o := merge(opts)
 	for polls := 1; ; polls++ {
-		resp, err := c.do(ctx, http.MethodGet, "/exportStatuses/"+url.PathEscape(string(id)), nil, nil, o)
+		resp, err := c.call(ctx, export.CallStatus, id, nil, nil, o)
 		if err != nil || o.anonymous {
 			return resp, err
 		}
@@ -332,7 +331,7 @@ func (c *Client) Cancel(ctx context.Context, id export.ID, opts ...callOptions) 
 	if err := c.mayCancel(id); err != nil {
 		return nil, err
 	}
-	resp, err := c.do(ctx, http.MethodPost, cancelPath(id), nil, nil, merge(opts))
+	resp, err := c.call(ctx, export.CallCancel, id, nil, nil, merge(opts))
 	switch {
 	case err != nil:
 	case resp.Status/100 == 2:
@@ -344,14 +343,14 @@ func (c *Client) Cancel(ctx context.Context, id export.ID, opts ...callOptions) 
 	return resp, err
 }
 
-// cancelPath is the path, below the API root, of the cancel action of request id.
-func cancelPath(id export.ID) string {
-	return "/custom-actions/cancel/exportRequests/" + url.PathEscape(string(id))
-}
-
-// cancelURL is the URL of the cancel action of request id of the API at root.
+// cancelURL is the URL of the cancel action of request id of the API at root; for an id that
+// can name no path (export.PathOf), the root and why, for a person to read.
 func cancelURL(root string, id export.ID) string {
-	return strings.TrimSuffix(root, "/") + cancelPath(id)
+	u, err := export.PathOf(root, export.CallCancel, id)
+	if err != nil {
+		return strings.TrimSuffix(root, "/") + " (" + err.Error() + ")"
+	}
+	return u
 }
 
 func merge(opts []callOptions) callOptions {
@@ -363,6 +362,18 @@ func merge(opts []callOptions) callOptions {
 	return o
 }
 
+// call sends call for request id ("" for a create) to the API at c.root, with do. An id that
+// cannot name a path (export.PathOf) is sent nothing.
+func (c *Client) call(ctx context.Context, call export.Call, id export.ID, h http.Header, body []byte, o callOptions) (*Response, error) {
+	path, err := export.PathOf("", call, id)
+	if err != nil {
+		return nil, fmt.Errorf("not sent: %w", err)
+	}
+	return c.do(ctx, call.Method(), path, h, body, o)
+}
+
+// do sends a request to path below the API root. Its errors name the call by its method and
+// that path.
 func (c *Client) do(ctx context.Context, method, path string, h http.Header, body []byte, o callOptions) (*Response, error) {
 	var rd io.Reader
 	if body != nil {

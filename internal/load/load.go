@@ -325,7 +325,7 @@ func (r *runner) cleanUp(ctx context.Context, ids []export.ID, st *stats) {
 		if ok, _ := r.pace.wait(ctx, forever); !ok {
 			return
 		}
-		r.do(ctx, st, 1, opCancel, http.MethodPost, "/custom-actions/cancel/exportRequests/"+url.PathEscape(string(id)), nil)
+		r.do(ctx, st, 1, opCancel, export.CallCancel, nil, id)
 	}
 }
 
@@ -336,7 +336,7 @@ func (r *runner) pollLoop(ctx context.Context, deadline time.Time, ids []export.
 			return
 		}
 		id := ids[k%len(ids)]
-		r.do(ctx, st, r.cfg.ValidateEvery, opStatus, http.MethodGet, "/exportStatuses/"+url.PathEscape(string(id)), nil)
+		r.do(ctx, st, r.cfg.ValidateEvery, opStatus, export.CallStatus, nil, id)
 	}
 }
 
@@ -353,18 +353,18 @@ func (r *runner) cycleLoop(ctx context.Context, deadline time.Time, st *stats) {
 			continue // counted; there is nothing to poll or cancel
 		}
 		if ok, _ := r.pace.wait(ctx, deadline); ok {
-			r.do(ctx, st, r.cfg.ValidateEvery, opStatus, http.MethodGet, "/exportStatuses/"+url.PathEscape(string(id)), nil)
+			r.do(ctx, st, r.cfg.ValidateEvery, opStatus, export.CallStatus, nil, id)
 		}
 		// Past the deadline too: a request this load created must not be left running.
 		if ok, _ := r.pace.wait(context.WithoutCancel(ctx), forever); ok {
-			r.do(context.WithoutCancel(ctx), st, r.cfg.ValidateEvery, opCancel, http.MethodPost, "/custom-actions/cancel/exportRequests/"+url.PathEscape(string(id)), nil)
+			r.do(context.WithoutCancel(ctx), st, r.cfg.ValidateEvery, opCancel, export.CallCancel, nil, id)
 		}
 	}
 }
 
 // create submits an export and returns the new request's id.
 func (r *runner) create(ctx context.Context, st *stats, every int) (export.ID, error) {
-	a := r.do(ctx, st, every, opCreate, http.MethodPost, "/exportRequests", r.cfg.CreateBody)
+	a := r.do(ctx, st, every, opCreate, export.CallCreate, r.cfg.CreateBody, "")
 	switch {
 	case a.err != nil:
 		return "", a.err
@@ -385,14 +385,19 @@ type answer struct {
 	err    error
 }
 
-// do sends one request, times it, reads the whole answer, counts it in st and, when its turn
-// comes (one in every), checks it.
-func (r *runner) do(ctx context.Context, st *stats, every int, op, method, path string, body []byte) answer {
+// do sends call for request id asked ("" for a create), times it, reads the whole answer, counts
+// it in st and, when its turn comes (one in every), checks it. An id that can name no path
+// (export.PathOf: one a hostile target made too long) is counted as a failure, not sent.
+func (r *runner) do(ctx context.Context, st *stats, every int, op string, call export.Call, body []byte, asked export.ID) answer {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, r.cfg.Root+path, rd)
+	u, err := export.PathOf(r.cfg.Root, call, asked)
+	if err != nil {
+		return st.lost(ctx, op, err)
+	}
+	req, err := http.NewRequestWithContext(ctx, call.Method(), u, rd)
 	if err != nil {
 		return st.lost(ctx, op, err)
 	}

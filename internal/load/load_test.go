@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -178,6 +179,37 @@ func TestRedirectIsAnAnswer(t *testing.T) {
 	require.Positive(t, rep.Requests)
 	require.Equal(t, []StatusCount{{Operation: opStatus, Status: http.StatusFound, Count: rep.Requests}}, rep.Statuses)
 	require.Zero(t, followed.Load(), "the redirect was followed")
+}
+
+// TestAbsurdIDIsNotSent: a request id a target made too long for a path (export.PathOf) is
+// polled by no request: each poll is a failure that says why, and nothing reaches the target.
+func TestAbsurdIDIsNotSent(t *testing.T) {
+	fake := fakeserver.New(fakeserver.Options{})
+	var polled atomic.Int32
+	long := strings.Repeat("9", export.MaxPathID+1)
+	cfg := target(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet || strings.Contains(r.URL.Path, "/cancel/") {
+			polled.Add(1)
+		}
+		rec := httptest.NewRecorder()
+		fake.ServeHTTP(rec, r)
+		body := regexp.MustCompile(`"requestID":\d+`).ReplaceAllString(rec.Body.String(), `"requestID":"`+long+`"`)
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.Header().Del("Content-Length")
+		w.WriteHeader(rec.Code)
+		w.Write([]byte(body))
+	}))
+	cfg.IDs = 1
+	cfg.Duration = 50 * time.Millisecond
+	cfg.Concurrency = 1
+	rep, err := Run(context.Background(), cfg)
+	require.NoError(t, err)
+	require.Positive(t, rep.Requests)
+	require.Equal(t, rep.Requests, rep.Failed)
+	require.Contains(t, strings.Join(rep.Errors, "\n"), "status: request id of 1025 bytes: at most 1024")
+	require.Zero(t, polled.Load(), "a request named the absurd id")
 }
 
 func TestSetupThatCannotCreateIsAnError(t *testing.T) {

@@ -28,7 +28,11 @@ const preflightBodyLimit = 64 << 10
 // answer comes from the export API: a 404 with an error document (or a 5xx, which the scenarios
 // will report). It follows no redirect. The target's own words in an error are redacted.
 func preflight(ctx context.Context, t *Target) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, t.Root+"/exportStatuses/"+PreflightID, nil)
+	u, err := export.PathOf(t.Root, export.CallStatus, PreflightID)
+	if err != nil {
+		return &ConfigError{Err: err}
+	}
+	req, err := http.NewRequestWithContext(ctx, export.CallStatus.Method(), u, nil)
 	if err != nil {
 		return &ConfigError{Err: err}
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -39,9 +38,9 @@ const (
 	DefectTableAddedAfterCancel      Defect = "table-added-after-cancel"
 )
 
-// defectDescriptions is the registry of defects: for each, what it does, said for a QA reader
-// (what the broken server does, then what a correct one does instead), and done by the fake. A
-// Defect not listed here is unknown to New and ParseDefect.
+// defectDescriptions is the registry of defects (registry.go): for each, what it does, said for
+// a QA reader (what the broken server does, then what a correct one does instead), and done by
+// the fake. A Defect not listed here is unknown to New and ParseDefect.
 //
 // A defect does one of three things to the correct fake, so that a fake with defects runs the
 // correct fake's path and only differs where a defect says:
@@ -57,11 +56,7 @@ const (
 // document that says them; completed-flag-wrong reads the progress before progress-misspelt
 // misspells it; missing-required-field drops the completed flag before wrong-json-types would
 // quote it.
-var defectDescriptions = []struct {
-	name        Defect
-	description string
-	effect      effect
-}{
+var defectDescriptions = registry[Defect]{
 	{
 		DefectCancelNoEffect,
 		"Cancelling a running request answers 200 OK but changes nothing, so the export runs on; " +
@@ -178,85 +173,22 @@ var defectDescriptions = []struct {
 	},
 }
 
-// effect is what one defect does to the correct fake: exactly one of its fields is set.
-type effect struct {
-	hooks     func(*hooks) // sets hooks of the state machine
-	intercept intercept    // acts before a handler
-	rewrite   rewrite      // rewrites an answer
-}
-
 // DefectInfo describes one defect for a listing.
-type DefectInfo struct {
-	Name        Defect
-	Description string
-}
+type DefectInfo = Info[Defect]
 
 // Defects returns every defect the fake can inject with its description, sorted by name.
-func Defects() []DefectInfo {
-	out := make([]DefectInfo, 0, len(defectDescriptions))
-	for _, d := range defectDescriptions {
-		out = append(out, DefectInfo{Name: d.name, Description: d.description})
-	}
-	slices.SortFunc(out, func(a, b DefectInfo) int { return strings.Compare(string(a.Name), string(b.Name)) })
-	return out
-}
+func Defects() []DefectInfo { return defectDescriptions.list() }
 
 // ParseDefect returns the defect called name (exactly, as Defects lists it). An unknown name is
 // an error that lists the known ones.
-func ParseDefect(name string) (Defect, error) {
-	for _, d := range defectDescriptions {
-		if string(d.name) == name {
-			return d.name, nil
-		}
-	}
-	names := make([]string, 0, len(defectDescriptions))
-	for _, info := range Defects() {
-		names = append(names, string(info.Name))
-	}
-	return "", fmt.Errorf("unknown defect %q: want one of %s", name, strings.Join(names, ", "))
-}
+func ParseDefect(name string) (Defect, error) { return defectDescriptions.parse(name) }
 
-// defectSet is what a server's defects add to the correct fake: the hooks of its state machine,
-// nil when no defect changes it, and the intercepts and rewrites of its decorator, in the
-// registry's order, none when no defect garbles its answers.
-type defectSet struct {
-	hooks      *hooks
-	intercepts []intercept
-	rewrites   []rewrite
-}
-
-// newDefectSet returns the set of list. It panics on an unknown defect: a Defect comes from one
-// of the constants or from ParseDefect, so an unknown one is a bug in the caller, and a fake
-// that silently behaved correctly would make a mutation test pass for the wrong reason.
-func newDefectSet(list []Defect) defectSet {
-	on := make(map[Defect]bool, len(list))
-	for _, d := range list {
-		if _, err := ParseDefect(string(d)); err != nil {
-			panic("fakeserver.New: " + err.Error())
-		}
-		on[d] = true
-	}
-	var set defectSet
-	for _, d := range defectDescriptions {
-		switch e := d.effect; {
-		case !on[d.name]:
-		case e.hooks != nil:
-			if set.hooks == nil {
-				set.hooks = &hooks{}
-			}
-			e.hooks(set.hooks)
-		case e.intercept != nil:
-			set.intercepts = append(set.intercepts, e.intercept)
-		case e.rewrite != nil:
-			set.rewrites = append(set.rewrites, e.rewrite)
-		}
-	}
+// newDefectSet returns what the defects of list add to the correct fake. It panics on an unknown
+// defect (registry.add).
+func newDefectSet(list []Defect) effectSet {
+	var set effectSet
+	defectDescriptions.add(&set, list, nil)
 	return set
-}
-
-// decorator returns the decorator of s's handlers.
-func (set defectSet) decorator(s *Server) *decorator {
-	return &decorator{s: s, intercepts: set.intercepts, rewrites: set.rewrites}
 }
 
 // What the defects do, one small function each, in the registry's order.

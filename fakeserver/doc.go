@@ -24,7 +24,9 @@
 //     forms a server of the vendor's stack may write its answers in (dates as dateTimeType
 //     objects, vendor media types, its error documents), which a harness must accept. Each
 //     rewrites the answers of the correct fake, after any defect's. Two of them (timing.go)
-//     make a state show a moment late: a request just created, or just cancelled.
+//     make a state show a moment late: a request just created, or just cancelled. Defects and
+//     variants are kept in registries of one shape (registry.go): a name, a description and one
+//     effect each, listed, looked up and applied by the same functions.
 //
 // A fake with defects or variants is therefore the correct fake and runs its path: the same
 // handlers, the same store and the same encoder answer every request, and a plain, correct fake

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"path"
-	"slices"
 	"time"
 
 	"github.com/conform-harness/conform/export"
@@ -116,11 +115,14 @@ type Server struct {
 // New returns a Server configured by opts; see Options for the defaults. It panics on an
 // unknown defect in opts.Defects or an unknown variant in opts.Variants.
 func New(opts Options) *Server {
-	defects := newDefectSet(opts.Defects)
 	if opts.Clock == nil {
 		opts.Clock = RealClock()
 	}
-	variants := variantRewrites(opts.Variants, opts.Clock)
+	// The defects' effects, then the variants': a defect breaks the plain answer, and a variant
+	// writes whatever came out in its own way.
+	var modes effectSet
+	defectDescriptions.add(&modes, opts.Defects, opts.Clock)
+	variantDescriptions.add(&modes, opts.Variants, opts.Clock)
 	if opts.TableDuration <= 0 {
 		opts.TableDuration = DefaultTableDuration
 	}
@@ -167,12 +169,11 @@ func New(opts Options) *Server {
 		mux:          http.NewServeMux(),
 		patterns:     map[string]bool{},
 	}
-	s.store.hooks = defects.hooks
+	s.store.hooks = modes.hooks
 	s.store.limits = limits{perRequest: opts.MaxTables, requests: opts.MaxRequests, tables: opts.MaxStoredTables}
 	// Every handler is decorated, or left bare when no defect garbles an answer and no variant
 	// writes one otherwise.
-	d := defects.decorator(s)
-	d.rewrites = slices.Concat(d.rewrites, variants)
+	d := modes.decorator(s)
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.pattern, d.wrap(rt.call, rt.handler))
 		s.patterns[rt.pattern] = true

@@ -18,12 +18,8 @@ import (
 // timing reports whether v is a timing variant: one that changes when a state shows, not how an
 // answer is written.
 func (v Variant) timing() bool {
-	for _, d := range variantDescriptions {
-		if d.name == v {
-			return d.timed != nil
-		}
-	}
-	return false
+	m, ok := variantDescriptions.lookup(string(v))
+	return ok && m.effect.timed != nil
 }
 
 // VariantMoment is how long the timing variants' moment lasts, on the fake's clock: short

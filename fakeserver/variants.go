@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,8 +36,8 @@ const (
 	VariantVendorMediaTypes       Variant = "vendor-media-types"
 )
 
-// variantDescriptions is the registry of variants: what each writes otherwise, and the rewrite
-// that does it. A Variant not listed here is unknown to New and ParseVariant.
+// variantDescriptions is the registry of variants (registry.go): what each writes otherwise, and
+// the rewrite that does it. A Variant not listed here is unknown to New and ParseVariant.
 //
 // Every variant is a rewrite of the answer the correct fake made (decorator.go), so a fake with
 // variants runs the one path of the correct fake. The rewrites apply in the registry's order,
@@ -47,143 +46,90 @@ const (
 // their text before they are wrapped, the error documents take the vendor's shape before nulls
 // and extra fields are added to it, and the media types change last, from application/json
 // only, so that a defect's text/plain stays. The timing variants (timing.go) come first: they
-// say when a state shows, and the others write what they say.
-var variantDescriptions = []struct {
-	name        Variant
-	description string
-	rewrite     rewrite
-	// timed, for a timing variant instead of rewrite, makes the rewrite of one server, which
-	// remembers on the server's clock when a moment began.
-	timed func(Clock) rewrite
-}{
+// say when a state shows, and the others write what they say. Each makes its rewrite for one
+// server (effect.timed), because it remembers on that server's clock when a moment began.
+var variantDescriptions = registry[Variant]{
 	{
-		name: VariantVisibleLater,
-		description: "A request just created answers its status 404 Not Found for a moment (" + VariantMoment.String() + "), " +
+		VariantVisibleLater,
+		"A request just created answers its status 404 Not Found for a moment (" + VariantMoment.String() + "), " +
 			"as an eventually consistent store does, instead of answering 200 at once.",
-		timed: visibleLater,
+		effect{timed: visibleLater},
 	},
 	{
-		name: VariantUnknownAfterCancel,
-		description: `A request whose cancel was just accepted answers its status with progress "unknown" for a moment (` +
+		VariantUnknownAfterCancel,
+		`A request whose cancel was just accepted answers its status with progress "unknown" for a moment (` +
 			VariantMoment.String() + `), instead of "cancelling" at once.`,
-		timed: unknownAfterCancel,
+		effect{timed: unknownAfterCancel},
 	},
 	{
 		VariantIDsAsStrings,
 		`Status documents write requestID and itemID as JSON strings ("12345"), as the vendor's schema declares them, ` +
 			"instead of the numbers of the use-case page.",
-		idsAsStrings,
-		nil,
+		effect{rewrite: idsAsStrings},
 	},
 	{
 		VariantDatesISO8601Vendor,
 		`Dates are ISO 8601 as the vendor's Java stack writes them, with milliseconds and an offset without colon ` +
 			`(2022-11-29T15:21:58.000+0000), instead of RFC 3339 (2022-11-29T15:21:58Z).`,
-		datesISO8601Vendor,
-		nil,
+		effect{rewrite: datesISO8601Vendor},
 	},
 	{
 		VariantDatesJava,
 		`A table's startTime and endTime are written as Java's OffsetDateTime.toString() writes them, in the offset +01:00: ` +
 			`without seconds when they are zero (2022-11-29T16:22+01:00), with them otherwise (2022-11-29T16:21:58+01:00), ` +
 			"instead of RFC 3339 in UTC. The request's own dates keep their form, so that a document carries both.",
-		datesJava,
-		nil,
+		effect{rewrite: datesJava},
 	},
 	{
 		VariantDatesAsDateTimeType,
 		`Every date is the vendor's dateTimeType object: the request's startTime and submitDate as {"value": …, "timezone": "UTC"}, ` +
 			`a table's startTime and endTime as {"value": …}, instead of plain strings.`,
-		datesAsDateTimeType,
-		nil,
+		effect{rewrite: datesAsDateTimeType},
 	},
 	{
 		VariantVendorErrorDocuments,
 		`Error documents take the vendor's common shape: status as a string ("400"), instance, o:errorCode, o:errorPath, ` +
 			`and the message only in o:errorDetails[0].detail, worded "The request is not in a cancellable state" ` +
 			"for a cancel of a completed request.",
-		vendorErrorDocuments,
-		nil,
+		effect{rewrite: vendorErrorDocuments},
 	},
 	{
 		VariantNullsForOptionalFields,
 		"Optional fields that have no value are written as null (a pending request's startTime, a table's times and counts, " +
 			"a link's mediaType, an error's instance) instead of being left out.",
-		nullsForOptionalFields,
-		nil,
+		effect{rewrite: nullsForOptionalFields},
 	},
 	{
 		VariantExtraFields,
 		"Documents carry fields the harness does not read: links as objects with name, kind and properties, " +
 			"o:* keys, and paging fields (count, hasMore, limit, offset, totalResults) on the table and part lists.",
-		extraFields,
-		nil,
+		effect{rewrite: extraFields},
 	},
 	{
 		VariantVendorMediaTypes,
 		"Status documents are answered as application/vnd.oracle.resource+json; type=singular and errors as " +
 			"application/vnd.oracle.adf.error+json, instead of application/json.",
-		vendorMediaTypes,
-		nil,
+		effect{rewrite: vendorMediaTypes},
 	},
 }
 
 // VariantInfo describes one variant for a listing.
-type VariantInfo struct {
-	Name        Variant
-	Description string
-}
+type VariantInfo = Info[Variant]
 
 // Variants returns every variant the fake can write its answers in, with its description,
 // sorted by name.
-func Variants() []VariantInfo {
-	out := make([]VariantInfo, 0, len(variantDescriptions))
-	for _, v := range variantDescriptions {
-		out = append(out, VariantInfo{Name: v.name, Description: v.description})
-	}
-	slices.SortFunc(out, func(a, b VariantInfo) int { return strings.Compare(string(a.Name), string(b.Name)) })
-	return out
-}
+func Variants() []VariantInfo { return variantDescriptions.list() }
 
 // ParseVariant returns the variant called name (exactly, as Variants lists it). An unknown name
 // is an error that lists the known ones.
-func ParseVariant(name string) (Variant, error) {
-	for _, v := range variantDescriptions {
-		if string(v.name) == name {
-			return v.name, nil
-		}
-	}
-	names := make([]string, 0, len(variantDescriptions))
-	for _, info := range Variants() {
-		names = append(names, string(info.Name))
-	}
-	return "", fmt.Errorf("unknown variant %q: want one of %s", name, strings.Join(names, ", "))
-}
+func ParseVariant(name string) (Variant, error) { return variantDescriptions.parse(name) }
 
 // variantRewrites returns the rewrites of list, in the registry's order, those of the timing
-// variants on clock. It panics on an unknown
-// variant, as New does on an unknown defect: a Variant comes from the constants or from
-// ParseVariant, and a fake that silently wrote the plain answers would let a tolerance test pass
-// for the wrong reason.
+// variants on clock. It panics on an unknown variant (registry.add).
 func variantRewrites(list []Variant, clock Clock) []rewrite {
-	on := make(map[Variant]bool, len(list))
-	for _, v := range list {
-		if _, err := ParseVariant(string(v)); err != nil {
-			panic("fakeserver.New: " + err.Error())
-		}
-		on[v] = true
-	}
-	var out []rewrite
-	for _, v := range variantDescriptions {
-		switch {
-		case !on[v.name]:
-		case v.timed != nil:
-			out = append(out, v.timed(clock))
-		default:
-			out = append(out, v.rewrite)
-		}
-	}
-	return out
+	var set effectSet
+	variantDescriptions.add(&set, list, clock)
+	return set.rewrites
 }
 
 // What the variants do, one small function each, in the registry's order.

@@ -2,6 +2,7 @@ package steps
 
 import (
 	"fmt"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -22,41 +23,58 @@ type Definition struct {
 	Example string
 }
 
-// catalog describes every step register registers, in its order. TestCatalogIsWhatIsRegistered
-// keeps the two in step.
-var catalog = []Definition{
-	{"Given", `^I am an authorised integration user$`, "Checks that the run has credentials for the target.", "I am an authorised integration user"},
-	{"Given", `^an export request that is still running$`, "Makes an export request that is pending or processing (live: submits the running export and waits for it).", "an export request that is still running"},
-	{"Given", `^an export request that is still running, with at least one table finished$`, "Makes a running export request of which at least one table has succeeded or failed.", "an export request that is still running, with at least one table finished"},
-	{"Given", `^an export request that has completed with progress "(succeeded|failed|cancelled)"$`, "Makes an export request that has completed the way named (failed: the bundled fake only).", `an export request that has completed with progress "succeeded"`},
-	{"Given", `^an export request that is being cancelled$`, "Makes a running export request, cancels it and checks that it shows cancelling.", "an export request that is being cancelled"},
-	{"Given", `^no export request has the id "([^"]*)"$`, "Checks that the id names no export request (its status answers 404); only then may it be cancelled.", `no export request has the id "987654321987"`},
-	{"Given", `^export request (\d+) is running with these tables:$`, "Puts exactly this request into the bundled fake (tables, progress, records, checksums); the bundled fake only.", "export request 12345 is running with these tables:\n  | table | progress | records | checksum |"},
-	{"When", `^I submit an export request$`, "Submits the quick export (POST /exportRequests, Prefer: respond-async).", "I submit an export request"},
-	{"When", `^I submit an export request whose body is not valid JSON$`, "Submits a body cut off before its end; the spec then judges the answer only. A request the target accepts all the same is cancelled at the end.", "I submit an export request whose body is not valid JSON"},
-	{"When", `^I submit an export request without credentials$`, "Submits the quick export without credentials. A request the target accepts all the same is cancelled at the end.", "I submit an export request without credentials"},
-	{"When", `^I cancel the export request(?: again)?$`, "Sends the cancel of the scenario's request, after noting which tables had finished. Cancelling again a request seen cancelling, it makes no other call first; one that settled meanwhile skips the scenario.", "I cancel the export request"},
-	{"When", `^I cancel the export request without credentials$`, "Sends the cancel of the scenario's request without credentials.", "I cancel the export request without credentials"},
-	{"When", `^I cancel export request "([^"]*)"$`, "Sends the cancel of the id named (the guard allows it only for a request the scenario made, or an id just seen unknown).", `I cancel export request "987654321987"`},
-	{"When", `^I check the status of export request "([^"]*)"$`, "Asks for the status of the id named.", `I check the status of export request "987654321987"`},
-	{"When", `^I check the status of the export request without credentials$`, "Asks for the status of the scenario's request without credentials.", "I check the status of the export request without credentials"},
-	{"Then", `^the answer is (200 OK|202 Accepted|400 Bad Request|401 Unauthorized|404 Not Found)$`, "Checks the status of the last answer.", "the answer is 404 Not Found"},
-	{"Then", `^the answer is the status document of a new request$`, "Checks that the last answer names a new request that is pending or processing.", "the answer is the status document of a new request"},
-	{"Then", `^the error message says the request is in an invalid state for cancellation$`, "Looks for the invalid-state message in any text of the error document.", "the error message says the request is in an invalid state for cancellation"},
-	{"Then", `^the error message says the request does not exist$`, "Looks for a not-found message in any text of the error document.", "the error message says the request does not exist"},
-	{"Then", `^the answer asks for credentials$`, "Checks that the last answer carries a WWW-Authenticate challenge.", "the answer asks for credentials"},
-	{"Then", `^the request is marked as cancelling$`, "Checks that the request shows cancelling (or, on a fast target, already cancelled), after waiting through a moment of unknown (within contract.cancel_settles_within).", "the request is marked as cancelling"},
-	{"Then", `^the request shows progress "(pending|processing|cancelling|cancelled|succeeded|failed)"$`, "Checks the request's progress now.", `the request shows progress "cancelling"`},
-	{"Then", `^the request still shows progress "(succeeded|failed|cancelled)"$`, "Checks that a completed request still shows its outcome and is completed.", `the request still shows progress "succeeded"`},
-	{"Then", `^eventually, within (\d+) seconds, the request (is cancelled|has succeeded)$`, "Polls until the request is cancelled or has succeeded, within the seconds named.", "eventually, within 30 seconds, the request is cancelled"},
-	{"Then", `^eventually the request (is cancelled|has succeeded)$`, "Polls until the request is cancelled or has succeeded, within the contract's deadline (contract.cancel_settles_within or contract.export_finishes_within).", "eventually the request is cancelled"},
-	{"Then", `^the cancel is accepted$`, "Checks that the last answer, to a cancel of a running request, is a status contract.cancel_accepted names (200 by default).", "the cancel is accepted"},
-	{"Then", `^the request is completed$`, "Checks that the request shows completed true.", "the request is completed"},
-	{"Then", `^the request has not been cancelled$`, "Checks that the request is neither cancelling nor cancelled.", "the request has not been cancelled"},
-	{"Then", `^its tables show:$`, "Checks the request's tables against a data table (table, progress, records, checksum).", "its tables show:\n  | table | progress |"},
-	{"Then", `^every table that had finished before the cancellation kept its progress, parts and checksums$`, "Compares the tables that had finished before the cancel with what they show now.", "every table that had finished before the cancellation kept its progress, parts and checksums"},
-	{"Then", `^no table is still pending or processing$`, "Checks that no table of the request is pending or processing.", "no table is still pending or processing"},
-	{"Then", `^every table has succeeded with its parts, record counts and checksums$`, "Checks that every table succeeded, with consistent parts, record counts and checksums.", "every table has succeeded with its parts, record counts and checksums"},
+// catalog describes every step define defines, in its order, and tableSteps are the patterns
+// of those that take a data table, each with the check of its shape: both read from define, the
+// one table of the steps.
+var catalog, tableSteps = collect()
+
+// stepper registers a step's pattern and function: godog's ScenarioContext, or a catalogue.
+type stepper interface {
+	Step(expr, stepFunc any)
+}
+
+// catalogue collects what define says of each step: as a stepper, which steps take a data table
+// (those whose function does: godog hands it the table); through given, when and then, each
+// step's description, which they return the pattern with. A nil catalogue collects nothing.
+type catalogue struct {
+	defs   []Definition
+	tables map[string]func(*godog.Table) error
+}
+
+func collect() ([]Definition, map[string]func(*godog.Table) error) {
+	c := &catalogue{tables: map[string]func(*godog.Table) error{}}
+	(&World{}).define(c, c)
+	return c.defs, c.tables
+}
+
+// register registers every step with godog.
+func (w *World) register(sc *godog.ScenarioContext) { w.define(sc, nil) }
+
+func (c *catalogue) given(pattern, does, example string) string {
+	return c.add("Given", pattern, does, example)
+}
+
+func (c *catalogue) when(pattern, does, example string) string {
+	return c.add("When", pattern, does, example)
+}
+
+func (c *catalogue) then(pattern, does, example string) string {
+	return c.add("Then", pattern, does, example)
+}
+
+func (c *catalogue) add(kind, pattern, does, example string) string {
+	if c != nil {
+		c.defs = append(c.defs, Definition{Kind: kind, Pattern: pattern, Does: does, Example: example})
+	}
+	return pattern
+}
+
+// Step notes whether the step of pattern expr takes a data table.
+func (c *catalogue) Step(expr, stepFunc any) {
+	t := reflect.TypeOf(stepFunc)
+	if t.NumIn() > 0 && t.In(t.NumIn()-1) == reflect.TypeFor[*godog.Table]() {
+		c.tables[expr.(string)] = checkTables
+	}
 }
 
 // Definitions returns every step the harness understands, in the order it registers them. The
@@ -96,13 +114,6 @@ func Closest(text string, n int) []string {
 		out = append(out, s.example)
 	}
 	return out
-}
-
-// tableSteps are the patterns of the steps that take a data table, each with the check of its
-// shape.
-var tableSteps = map[string]func(*godog.Table) error{
-	`^export request (\d+) is running with these tables:$`: checkTables,
-	`^its tables show:$`: checkTables,
 }
 
 func checkTables(t *godog.Table) error {

@@ -270,7 +270,8 @@ func (c *Client) Create(ctx context.Context, tables []string) (*Response, error)
 // it): an export whose answer was dropped would run on with nobody knowing its id.
 func (c *Client) CreateRaw(ctx context.Context, body []byte, opts ...callOptions) (*Response, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("POST /exportRequests: not sent: %w", err)
+		path, _ := export.PathOf("", export.CallCreate, "") // a create always has its path
+		return nil, fmt.Errorf("%s %s: not sent: %w", export.CallCreate.Method(), path, err)
 	}
 	h := http.Header{"Content-Type": {"application/json"}, "Prefer": {"respond-async"}}
 	// A create the target accepts is owned, and so cancelled at the end, even one sent without

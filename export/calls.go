@@ -66,32 +66,45 @@ const (
 // PathOf fails for NoCall, for a create given an id, and for a status or a cancel given an empty
 // id or one longer than MaxPathID bytes.
 func PathOf(root string, c Call, id ID) (string, error) {
-	root = strings.TrimSuffix(root, "/")
+	b, err := AppendPath(nil, root, c, id)
+	return string(b), err
+}
+
+// AppendPath appends to b the path PathOf writes, for those who build a document around it
+// without a string of its own. It fails as PathOf does, and then returns b as it was. What it
+// appends needs no escaping in a JSON string: PathOf escapes quotes, backslashes and control
+// characters.
+func AppendPath(b []byte, root string, c Call, id ID) ([]byte, error) {
 	var prefix string
 	switch c {
 	case CallCreate:
 		if id != "" {
-			return "", fmt.Errorf("%s: a create names no request id, got %q", c, id)
+			return b, fmt.Errorf("%s: a create names no request id, got %q", c, id)
 		}
-		return root + createPath, nil
+		prefix = createPath
 	case CallStatus:
 		prefix = statusPath
 	case CallCancel:
 		prefix = cancelPath
 	default:
-		return "", errors.New("no path: not a call of the API")
+		return b, errors.New("no path: not a call of the API")
 	}
 	switch {
+	case c == CallCreate:
 	case id == "":
-		return "", fmt.Errorf("%s: no request id", c)
+		return b, fmt.Errorf("%s: no request id", c)
 	case len(id) > MaxPathID:
-		return "", fmt.Errorf("%s: request id of %d bytes: at most %d", c, len(id), MaxPathID)
+		return b, fmt.Errorf("%s: request id of %d bytes: at most %d", c, len(id), MaxPathID)
 	}
-	segment := url.PathEscape(string(id))
-	if segment == "." || segment == ".." {
-		segment = strings.ReplaceAll(segment, ".", "%2E")
+	b = append(b, strings.TrimSuffix(root, "/")...)
+	b = append(b, prefix...)
+	switch segment := url.PathEscape(string(id)); segment {
+	case ".", "..":
+		b = append(b, strings.ReplaceAll(segment, ".", "%2E")...)
+	default:
+		b = append(b, segment...)
 	}
-	return root + prefix + segment, nil
+	return b, nil
 }
 
 // CallOf tells which call a request is, from its method and escaped URL path (whatever precedes

@@ -1,6 +1,7 @@
 package export
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -153,4 +154,23 @@ func TestPathOfOnTheWire(t *testing.T) {
 			require.Equal(t, seen{c, id}, <-got, "%s %q", c, id)
 		}
 	}
+}
+
+// TestAppendPathIsPathOf: AppendPath appends what PathOf returns, a JSON string's content as it
+// is, and leaves b as it was when it fails.
+func TestAppendPathIsPathOf(t *testing.T) {
+	for _, id := range append(hostileIDs, `a"b\c`, "\t") {
+		want, err := PathOf(Root, CallStatus, id)
+		require.NoError(t, err)
+		got, err := AppendPath([]byte(`{"href":"`), Root, CallStatus, id)
+		require.NoError(t, err)
+		require.Equal(t, `{"href":"`+want, string(got))
+		var doc struct{ Href string }
+		require.NoError(t, json.Unmarshal(append(got, `"}`...), &doc), "%q needs no JSON escaping", id)
+		require.Equal(t, want, doc.Href)
+	}
+	b := []byte("kept")
+	got, err := AppendPath(b, Root, CallStatus, "")
+	require.Error(t, err)
+	require.Equal(t, "kept", string(got))
 }

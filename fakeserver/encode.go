@@ -36,8 +36,23 @@ func appendStatus(b []byte, e *task) []byte {
 		b = appendItem(b, e.id, i+1, it)
 	}
 	b = append(b, `]}}},"links":[{"rel":"self","href":`...)
-	b = appendString(b, statusPath(e.id))
+	b = appendStatusPath(b, e.id)
 	return append(b, `}]}`...)
+}
+
+// appendStatusPath appends statusPath(id) as a JSON string, as encoding/json writes it, without
+// a string of its own.
+func appendStatusPath(b []byte, id string) []byte {
+	start := len(b)
+	b = append(b, '"')
+	b, err := export.AppendPath(b, export.Root, export.CallStatus, export.ID(id))
+	if err != nil {
+		panic("fakeserver: " + err.Error()) // as statusPath: the fake's ids always name a path
+	}
+	if path := b[start+1:]; !plain(path) {
+		return appendString(b[:start], string(path)) // an & in the id, which encoding/json escapes
+	}
+	return append(b, '"')
 }
 
 // appendItem appends item it with the given 1-based id as (*item).document encodes.
@@ -106,7 +121,7 @@ func appendString(b []byte, parts ...string) []byte {
 }
 
 // plain reports whether encoding/json writes s unchanged between its quotes.
-func plain(s string) bool {
+func plain[S string | []byte](s S) bool {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
 			return false

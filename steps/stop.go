@@ -60,7 +60,7 @@ func runStopped(ctx context.Context, started bool, err error) error {
 	return what
 }
 
-// Every step runs through one of these wrappers (see register). Each wrapper is a method that
+// Every step runs through one of these wrappers (see define, in steps.go). Each wrapper is a method that
 // is never inlined, so that godog, which names a step's definition after the function that
 // made its closure, still names it "*World" in its reports. A wrapper does not start
 // a step once the run has ended, reports a step the end of the run cut short as such, skips a

@@ -60,9 +60,9 @@ func runStopped(ctx context.Context, started bool, err error) error {
 	return what
 }
 
-// Every step runs through one of these wrappers (see define, in steps.go). Each wrapper is a method that
-// is never inlined, so that godog, which names a step's definition after the function that
-// made its closure, still names it "*World" in its reports. A wrapper does not start
+// Every step runs through one of these wrappers (see define, in steps.go). Each wrapper is a
+// method that is never inlined, so that godog, which names a step's definition after the
+// function that made its closure, still names it "*World" in its reports. A wrapper does not start
 // a step once the run has ended, reports a step the end of the run cut short as such, skips a
 // step whose precondition the target cannot be brought to (skipUnreachable), and redacts the
 // step's error: it may quote anything the target sent.

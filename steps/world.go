@@ -82,6 +82,11 @@ type Config struct {
 	// and decoded), with the scenario's name: for a run's HAR file and its contract coverage. It
 	// is called from the scenarios' goroutines, concurrently when they run side by side.
 	Exchange func(scenario ScenarioRef, ex judge.Exchange)
+	// History, when set, is the run's one history of each export request (judge.Tracker),
+	// shared with what else follows them (the run's coverage, judge.Tracker's watcher): each
+	// scenario follows its requests there, apart from every other scenario's by its id. Unset,
+	// each scenario has a history of its own.
+	History *judge.Tracker
 }
 
 // World is the state of one scenario.
@@ -90,8 +95,10 @@ type World struct {
 	target *Target
 	client *Client
 	rec    *recorder
-	// history follows each export request of the scenario: its oracle and its documents.
+	// history follows each export request of the scenario: its oracle and its documents, in
+	// scope (Config.History's, shared by the run, or the scenario's own).
 	history *judge.Tracker
+	scope   string
 
 	mu       sync.Mutex        // guards findings, reported and breaches
 	findings []finding         // violations of the spec or of an invariant, in the order found
@@ -164,7 +171,10 @@ func (w *World) start(ctx context.Context) error {
 		return fmt.Errorf("set up the target: %w", err)
 	}
 	w.target = t
-	w.history = &judge.Tracker{}
+	w.history, w.scope = w.cfg.History, w.scenarioID
+	if w.history == nil {
+		w.history, w.scope = &judge.Tracker{}, ""
+	}
 	w.rec.observe = func(ex judge.Exchange) {
 		w.observe(ex)
 		if w.cfg.Exchange != nil {
@@ -283,7 +293,7 @@ func (w *World) observe(ex judge.Exchange) {
 	if ex.Doc != nil && ex.Doc.Progress.Terminal() {
 		w.client.settle(ex.Asked, seenCompleted)
 	}
-	for _, p := range judge.ProblemsOf(ex, w.history.Observe("", ex).Breaches) {
+	for _, p := range judge.ProblemsOf(ex, w.history.Observe(w.scope, ex).Breaches) {
 		if p.NoAnswer != nil {
 			continue // the step that sent the request gets the error itself
 		}

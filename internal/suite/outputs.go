@@ -40,6 +40,9 @@ type Outputs struct {
 	o   OutputOptions
 	cov *coverage.Collector
 	rec *record.Recording // nil without OutputOptions.HAR
+	// history is the run's one history of each export request: the scenarios' oracles follow
+	// them there (steps.Config.History), and its watcher tells cov each status document.
+	history *judge.Tracker
 
 	mu        sync.Mutex // guards envelopes and notes
 	envelopes []*messages.Envelope
@@ -48,7 +51,9 @@ type Outputs struct {
 
 // NewOutputs returns the outputs o asks for; the coverage is always kept.
 func NewOutputs(o OutputOptions) *Outputs {
-	out := &Outputs{o: o, cov: coverage.New(o.Spec)}
+	// One history of each export request, for the scenarios' oracles and for coverage alike.
+	cov, history := coverage.Following(o.Spec, 0)
+	out := &Outputs{o: o, cov: cov, history: history}
 	if o.HAR != "" {
 		out.rec = &record.Recording{}
 	}
@@ -59,6 +64,7 @@ func NewOutputs(o OutputOptions) *Outputs {
 // report and no format asked for, the console keeps its default report (pretty), which the
 // in-memory messages would otherwise replace.
 func (out *Outputs) Wire(opts Options) Options {
+	opts.Config.History = out.history
 	opts.Config.Exchange = func(s steps.ScenarioRef, ex judge.Exchange) {
 		out.cov.Add(s.ID, ex)
 		out.rec.Add(s, ex)

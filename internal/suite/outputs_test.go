@@ -76,3 +76,24 @@ func TestWriteOutputThatCannotBeWrittenIsTheUsers(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "{}", string(b))
 }
+
+// TestARunKeepsOneHistoryOfEachRequest: the scenarios' oracles and the run's coverage follow
+// each export request in one history (judge.Tracker), so that they cannot disagree on what a
+// request did: coverage counts the requests and documents that history followed.
+func TestARunKeepsOneHistoryOfEachRequest(t *testing.T) {
+	spec, err := openapi.Load()
+	require.NoError(t, err)
+	outs := NewOutputs(OutputOptions{Spec: spec})
+	var out bytes.Buffer
+	o := outs.Wire(Options{Tags: "@needs-slow-cancel", Output: &out})
+	require.Same(t, outs.history, o.Config.History, "the scenarios follow their requests in the run's history")
+	res, err := Run(context.Background(), o)
+	require.NoError(t, err, out.String())
+	require.True(t, res.Passed, out.String())
+	followed, evicted := outs.history.Followed()
+	covered := outs.Coverage()
+	require.Positive(t, followed)
+	require.Zero(t, evicted)
+	require.Equal(t, followed, covered.Requests, "coverage counts the requests the scenarios' history follows")
+	require.Positive(t, covered.Documents)
+}

@@ -200,12 +200,11 @@ func auditCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 	passed := true
 	if reports {
 		title := "Recorded traffic: " + strings.Join(af.files, ", ")
-		res, err := reportTraffic(ctx, title, "", exchanges, spec,
+		passed, err = reportTraffic(title, exchanges, spec,
 			trafficReports{formats: af.formats, report: af.report, coverage: &covered}, red.Bytes, red.CredentialForms().String, out)
 		if err != nil {
 			return err
 		}
-		passed = res.Passed
 	}
 	fmt.Fprintf(stderr, "conform audit: %s\n", trafficSummary(covered, violations))
 	if af.report != "" {

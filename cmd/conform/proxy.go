@@ -310,7 +310,7 @@ func proxyCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 	if len(pf.formats) > 0 || pf.report != "" {
 		// The reports show the verdict; they do not make it: the exit code is the same whether
 		// they are asked for or not.
-		if _, err := reportTraffic(context.WithoutCancel(ctx), "Traffic through conform proxy to "+root, "", exchanges, spec,
+		if _, err := reportTraffic("Traffic through conform proxy to "+root, exchanges, spec,
 			trafficReports{formats: pf.formats, report: pf.report, coverage: &covered, clientApart: !pf.failOnClient}, red.Bytes, red.CredentialForms().String, out); err != nil {
 			lost = append(lost, err)
 		} else if pf.report != "" {

@@ -1,11 +1,8 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"io"
-	"sync"
 
 	messages "github.com/cucumber/messages/go/v34"
 	"github.com/getkin/kin-openapi/openapi3"
@@ -14,7 +11,6 @@ import (
 	"github.com/conform-harness/conform/internal/report"
 	"github.com/conform-harness/conform/internal/suite"
 	"github.com/conform-harness/conform/judge"
-	"github.com/conform-harness/conform/steps"
 )
 
 // trafficReports are the reports of recorded traffic (conform audit, conform proxy), asked for as
@@ -32,45 +28,17 @@ type trafficReports struct {
 }
 
 // reportTraffic judges exchanges, in the order they happened, as scenarios (one per export
-// request, one step per exchange: see steps.Traffic) and writes the reports asked for; the
-// console gets them only when a format names no file. It returns the run's result: Passed says
-// whether every exchange conformed. title names the feature (the HAR files, the proxy's target).
-func reportTraffic(ctx context.Context, title, description string, exchanges []judge.Exchange, spec *openapi3.T, rep trafficReports,
-	redact func([]byte) []byte, scrub func(string) string, stdout io.Writer) (suite.Result, error) {
-	traffic := &steps.Traffic{Requests: judge.GroupByRequest(exchanges), Redact: redact, ClientApart: rep.clientApart}
-	if len(traffic.Requests) == 0 {
-		return suite.Result{Passed: true}, nil
-	}
-	opts := suite.Options{
-		Traffic: &suite.Traffic{Name: "traffic.feature", Feature: traffic.Feature(title, description), Scenarios: traffic.Initializer()},
-		Formats: rep.formats,
-		Output:  stdout,
-		Config:  steps.Config{Redact: redact},
-	}
-	if len(opts.Formats) == 0 && rep.console != "" {
-		opts.Formats = []suite.Format{{Name: rep.console}}
-	}
-	if len(opts.Formats) == 0 {
-		// No console report: the caller prints its own summary.
-		opts.Formats = []suite.Format{{Name: "progress"}}
-		opts.Output = io.Discard
-	}
-	var envelopes []*messages.Envelope
-	var mu sync.Mutex
+// request, one step per exchange: see suite.ReportTraffic) and writes the reports asked for; the
+// console gets them only when a format names no file. It returns whether every exchange
+// conformed. title names the feature (the HAR files, the proxy's target).
+func reportTraffic(title string, exchanges []judge.Exchange, spec *openapi3.T, rep trafficReports,
+	redact func([]byte) []byte, scrub func(string) string, stdout io.Writer) (bool, error) {
+	o := suite.TrafficReports{Title: title, Formats: rep.formats, Console: rep.console, Output: stdout, Redact: redact, ClientApart: rep.clientApart}
 	if rep.report != "" {
-		opts.Envelopes = func(e *messages.Envelope) {
-			mu.Lock()
-			defer mu.Unlock()
-			envelopes = append(envelopes, e)
-		}
-	}
-	res, err := suite.Run(ctx, opts)
-	if rep.report != "" && len(envelopes) > 0 {
-		// A --format report that could not be written must not cost the HTML one.
 		info := report.Info{Target: title, SpecTitle: spec.Info.Title, SpecVersion: spec.Info.Version, Redact: scrub, Coverage: rep.coverage}
-		err = errors.Join(err, writeReport(rep.report, envelopes, info))
+		o.Envelopes = func(envs []*messages.Envelope) error { return writeReport(rep.report, envs, info) }
 	}
-	return res, err
+	return suite.ReportTraffic(exchanges, o)
 }
 
 // trafficSummary says in one line what traffic held and how it fared: its exchanges, the export

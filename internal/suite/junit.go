@@ -77,6 +77,26 @@ func withJUnitSkips(b []byte, skips []reportCase) ([]byte, error) {
 	if err := xml.Unmarshal(b, &doc); err != nil {
 		return nil, fmt.Errorf("read godog's JUnit report: %w", err)
 	}
+	doc.settle(skips)
+	return doc.encode()
+}
+
+// encode writes the report as a run writes it: the XML header, then the report indented.
+func (d *junitPackageSuite) encode() ([]byte, error) {
+	var out bytes.Buffer
+	out.WriteString(xml.Header)
+	enc := xml.NewEncoder(&out)
+	enc.Indent("", "  ")
+	if err := enc.Encode(d); err != nil {
+		return nil, fmt.Errorf("write the JUnit report: %w", err)
+	}
+	return out.Bytes(), nil
+}
+
+// settle gives each testcase of the report the status of its scenario's outcome (see
+// junitTestCase.settle), the reason of a skip from skips, and makes the counts of every
+// testsuite and of the report again from those statuses.
+func (doc *junitPackageSuite) settle(skips []reportCase) {
 	reasons := map[*junitTestCase]string{}
 	for _, s := range skips {
 		if _, tc := doc.find(s.feature, s.junitName); tc != nil {
@@ -103,14 +123,6 @@ func withJUnitSkips(b []byte, skips []reportCase) ([]byte, error) {
 		doc.Errors += ts.Errors
 		doc.Skipped += ts.Skipped
 	}
-	var out bytes.Buffer
-	out.WriteString(xml.Header)
-	enc := xml.NewEncoder(&out)
-	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return nil, fmt.Errorf("write the JUnit report: %w", err)
-	}
-	return out.Bytes(), nil
 }
 
 // settle gives the testcase the status of its scenario's outcome, from what godog wrote of its

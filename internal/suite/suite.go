@@ -76,8 +76,8 @@ type Options struct {
 	// Envelopes, when set, receives the run as Cucumber Messages, envelope by envelope, in
 	// stream order, in memory: what the HTML report is built from.
 	Envelopes func(*messages.Envelope)
-	// Traffic, when set, runs recorded traffic instead of conform's features: its one feature,
-	// with its own scenario initializer (conform audit, conform proxy; see steps.Traffic).
+	// Traffic, when set, runs a feature of its own instead of conform's, with its own scenario
+	// initializer. (Recorded traffic is no longer run: see ReportTraffic.)
 	Traffic *Traffic
 	// Features are the user's feature files, or directories of them, run with conform's own
 	// unless NoBuiltinFeatures is set.
@@ -88,7 +88,7 @@ type Options struct {
 	LeaveOut []string
 }
 
-// Traffic is recorded traffic to run as a feature: the feature's file name, its text, and the
+// Traffic is a feature to run with steps of its own: the feature's file name, its text, and the
 // scenario initializer of its steps.
 type Traffic struct {
 	Name      string // e.g. "trace.har.feature"

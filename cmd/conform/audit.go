@@ -1,31 +1,17 @@
 package main
 
 import (
-	"bytes"
-	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"maps"
-	"net/http"
-	"net/url"
-	"os"
-	"runtime"
-	"slices"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/conform-harness/conform/export"
-	"github.com/conform-harness/conform/internal/coverage"
+	"github.com/conform-harness/conform/internal/audit"
 	"github.com/conform-harness/conform/internal/credentials"
-	"github.com/conform-harness/conform/internal/har"
 	"github.com/conform-harness/conform/internal/suite"
 	"github.com/conform-harness/conform/internal/target"
 	"github.com/conform-harness/conform/internal/transport"
-	"github.com/conform-harness/conform/judge"
 )
 
 const auditSynopsis = `conform audit [--base-url URL] [--spec FILE] [--overlay FILE]... [--format NAME[:FILE]]... [--report FILE.html] [--coverage FILE.json] [--min-coverage PERCENT] FILE.har...
@@ -86,7 +72,7 @@ func parseAuditFlags(args []string, stdout io.Writer) (auditFlags, error) {
 }
 
 // auditCmd is `conform audit`.
-func auditCmd(ctx context.Context, args []string, _ func(string) string, _ io.Reader, stdout, stderr io.Writer) error {
+func auditCmd(_ context.Context, args []string, _ func(string) string, _ io.Reader, stdout, stderr io.Writer) error {
 	af, err := parseAuditFlags(args, stdout)
 	if err != nil {
 		return err
@@ -95,294 +81,36 @@ func auditCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 	if err != nil {
 		return err
 	}
-	// Two passes, so that no more than a few entries are held at a time, whatever the files'
-	// size: the first reads every file through, checks it, counts, learns the credentials, and
-	// keeps of each entry to judge only a key (its time and where it is); the second reads those
-	// entries again, in the order of their startedDateTime across the files, and judges them.
-	files := make([]io.ReaderAt, len(af.files))
-	opts := har.Options{MaxBody: af.maxBody} // a longer body is not decoded, nor even copied
-	// The run's redactor knows no secret of its own; each entry's credentials (its credential
-	// headers, its URL's userinfo and tokens) are learnt for that entry's evidence only
-	// (verdicts), so that one entry's cannot mask what another's shows.
+	// The run's redactor knows no secret of its own; each entry's credentials are learnt for
+	// that entry's evidence only, so that one entry's cannot mask what another's shows.
 	red := credentials.NewRedactor()
-	var keys []auditKey
-	underRoot := inAPI(af.root)
-	total, outside, unanswered, tooLarge := 0, 0, 0, 0
-	notDecoded := map[string]int{} // entries whose body is in a coding not decoded, by the reason
-	for fi, file := range af.files {
-		at, closeFile, err := openHAR(file)
-		if err != nil {
-			return &configError{err: fmt.Errorf("%s: %w", file, err)}
-		}
-		defer closeFile()
-		files[fi] = at
-		err = har.Scan(at, file, opts, func(p har.Place, e har.Entry) {
-			total++
-			switch {
-			case !underRoot(e.URL):
-				outside++
-			case e.Status == 0:
-				// Aborted or blocked by the client, or recorded before its answer came: nothing
-				// the target said, so nothing to judge it by.
-				unanswered++
-			case e.Oversized || int64(len(e.RespBody)) > af.maxBody || int64(len(e.ReqBody)) > af.maxBody:
-				// What conform run would refuse to read is not decoded here either.
-				tooLarge++
-			default:
-				if _, err := decoded(e, af.maxBody); err != nil {
-					if errors.Is(err, har.ErrTooLarge) {
-						tooLarge++ // a compressed body judged by its decoded size, as run reads it
-					} else {
-						notDecoded[err.Error()]++
-					}
-					break
-				}
-				keys = append(keys, auditKey{sec: e.Started.Unix(), nsec: int32(e.Started.Nanosecond()), file: int32(fi), index: int32(p.Index), length: int32(p.Length), offset: p.Offset})
-			}
-		})
-		if err != nil {
-			var he *har.Error
-			if errors.As(err, &he) {
-				return &configError{err: err}
-			}
-			return &configError{err: fmt.Errorf("%s: %w", file, err)}
-		}
-	}
-	// The order of the traffic, whatever the order of the files: the oracle follows each
-	// request through its documents as they were seen. Entries of one time keep the order of
-	// the files and of the entries in them.
-	slices.SortStableFunc(keys, compareAuditKeys)
-	where := "under " + export.Root
-	if af.root != "" {
-		where = "under " + af.root
-	}
-	fmt.Fprintf(stderr, "conform audit: %d of the %d entries in %s are calls of the export API %s; %d outside it ignored",
-		len(keys)+unanswered+tooLarge+sumValues(notDecoded), total, strings.Join(af.files, ", "), where, outside)
-	if unanswered > 0 {
-		fmt.Fprintf(stderr, "; %d without a response (aborted, blocked or cut off) not judged", unanswered)
-	}
-	if tooLarge > 0 {
-		fmt.Fprintf(stderr, "; %d with a body over --max-response-bytes (%d) not judged", tooLarge, af.maxBody)
-	}
-	for _, reason := range slices.Sorted(maps.Keys(notDecoded)) {
-		fmt.Fprintf(stderr, "; %d with a body %s, not judged", notDecoded[reason], reason)
-	}
-	fmt.Fprintln(stderr)
-	if len(keys) == 0 {
-		return &configError{err: fmt.Errorf("nothing to audit: no entry of %s is an answered call of the export API %s", strings.Join(af.files, ", "), where)}
-	}
-
-	// Each exchange is judged once, in time order; each violation is one line on the console,
-	// as conform proxy logs it. The reports asked for replay the judged exchanges as scenarios:
-	// only then are the exchanges kept.
 	out := red.CredentialForms().Writer(stdout)
 	defer out.Close()
-	auditor := judge.NewAuditor(validator.Redacting(red.Bytes))
+	// The reports replay the judged exchanges: only then are they kept.
 	reports := len(af.formats) > 0 || af.report != ""
-	collector := coverage.New(spec)
-	var exchanges []judge.Exchange
-	violations := 0
-	err = verdicts(auditor, red, files, af.files, opts, keys, func(ex judge.Exchange, exRed *credentials.Redactor) {
-		problems := auditor.Problems(ex)
-		for _, line := range problems {
-			fmt.Fprintf(out, "%s %s\n", ex.At.UTC().Format(time.RFC3339Nano), exRed.String(line))
-		}
-		violations += len(problems)
-		collector.Add(ex.Origin(), ex)
-		if reports {
-			exchanges = append(exchanges, ex)
-		}
-	})
+	res, err := audit.Run(audit.Options{Files: af.files, Root: af.root, MaxBody: af.maxBody, Spec: spec, Validator: validator,
+		Redactor: red, Keep: reports, Out: out, Log: stderr})
 	if err != nil {
-		return err
+		return &configError{err: err}
 	}
-	covered := collector.Report()
 	passed := true
 	if reports {
 		title := "Recorded traffic: " + strings.Join(af.files, ", ")
-		passed, err = reportTraffic(title, exchanges, spec,
-			trafficReports{formats: af.formats, report: af.report, coverage: &covered}, red.Bytes, red.CredentialForms().String, out)
+		passed, err = suite.ReportTraffic(res.Exchanges, suite.TrafficReports{Title: title, Formats: af.formats, Output: out, Redact: red.Bytes,
+			Envelopes: htmlReport(af.report, title, spec, &res.Coverage, red)})
 		if err != nil {
 			return err
 		}
 	}
-	fmt.Fprintf(stderr, "conform audit: %s\n", trafficSummary(covered, violations))
+	fmt.Fprintf(stderr, "conform audit: %s\n", trafficSummary(res.Coverage, res.Violations))
 	if af.report != "" {
 		fmt.Fprintf(stderr, "conform audit: report written to %s\n", af.report)
 	}
-	if err := writeCoverage(covered, af.coverage, stderr); err != nil {
+	if err := writeCoverage(res.Coverage, af.coverage, stderr); err != nil {
 		return err
 	}
-	if violations > 0 || !passed {
+	if res.Violations > 0 || !passed {
 		return errNotConforming
 	}
-	return checkCoverage(covered, af.coverage)
-}
-
-// inAPI returns whether a URL is a call under root, or, when root is "", any http or https URL
-// whose path holds the API's root. root is parsed once, not per entry.
-func inAPI(root string) func(rawURL string) bool {
-	r, _ := url.Parse(root) // target.Root made it; "" parses to no host
-	return func(rawURL string) bool {
-		u, err := url.Parse(rawURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-			return false // a WebSocket, data: or blob: entry of a browser's log
-		}
-		if root == "" {
-			return strings.Contains(u.EscapedPath(), export.Root+"/")
-		}
-		return strings.EqualFold(u.Scheme, r.Scheme) && strings.EqualFold(u.Host, r.Host) &&
-			strings.HasPrefix(u.EscapedPath(), r.EscapedPath()+"/")
-	}
-}
-
-// openHAR opens the file at path for both passes of the audit: a regular file as it is, to be
-// read twice; anything else (a pipe, <(zcat trace.har.gz)) read whole into memory first, up to
-// har.MaxFileBytes, for it cannot be read again.
-func openHAR(path string) (harFile, func(), error) {
-	f, err := os.Open(path)
-	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err // the caller names the file
-		}
-		return nil, nil, err
-	}
-	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
-		return f, func() { f.Close() }, nil
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, har.MaxFileBytes+1))
-	if err != nil {
-		return nil, nil, err
-	}
-	return bytes.NewReader(b), func() {}, nil
-}
-
-// harFile is a HAR file open for both passes of the audit: har.Scan recognises both kinds
-// (*os.File, *bytes.Reader) as files it can read again.
-type harFile interface {
-	io.Reader
-	io.ReaderAt
-}
-
-// auditKey is what the audit keeps of an entry to judge between its two passes, 32 bytes:
-// its startedDateTime, its file (an index into the files audited) and where it is in it.
-type auditKey struct {
-	sec         int64
-	nsec        int32
-	file, index int32
-	length      int32
-	offset      int64
-}
-
-func compareAuditKeys(a, b auditKey) int {
-	return cmp.Or(cmp.Compare(a.sec, b.sec), cmp.Compare(a.nsec, b.nsec))
-}
-
-// batchBytes bounds the entries read again and judged at a time, by their length in the file;
-// a batch holds one entry at least, however long.
-const batchBytes = 4 << 20
-
-// verdicts reads again the entries keys name (in files, named names), in the keys' order, and
-// judges each against the spec (Auditor.Verdict) on as many goroutines as there are
-// processors, a batch at a time, then hands the exchanges to judged in the keys' order, each
-// with its redactor: red's secrets and the entry's own credentials
-// (credentials.Redactor.LearnExchange), which redact that entry's evidence only.
-func verdicts(a *judge.Auditor, red *credentials.Redactor, files []io.ReaderAt, names []string, opts har.Options, keys []auditKey, judged func(judge.Exchange, *credentials.Redactor)) error {
-	workers := runtime.GOMAXPROCS(0)
-	for len(keys) > 0 {
-		n, size := 0, int64(0)
-		for n < len(keys) && (n == 0 || size+int64(keys[n].length) <= batchBytes) {
-			size += int64(keys[n].length)
-			n++
-		}
-		batch := keys[:n]
-		keys = keys[n:]
-		out := make([]judge.Exchange, len(batch))
-		reds := make([]*credentials.Redactor, len(batch))
-		errs := make([]error, len(batch))
-		var wg sync.WaitGroup
-		for w := range min(workers, len(batch)) {
-			wg.Go(func() {
-				for i := w; i < len(batch); i += workers {
-					k := batch[i]
-					e, err := har.EntryAt(files[k.file], names[k.file], har.Place{Index: int(k.index), Offset: k.offset, Length: int64(k.length)}, opts)
-					if err == nil {
-						e, err = decoded(e, opts.MaxBody)
-					}
-					reds[i] = red.ForExchange()
-					if err == nil {
-						reds[i].LearnExchange(e.URL, e.ReqHeader, e.RespHeader)
-						out[i], err = verdict(a, reds[i], e)
-					}
-					if err != nil {
-						// The URL, and the parser's error that quotes it, may hold the entry's credentials.
-						msg := fmt.Sprintf("entry %d of %s (%s %s): %v", k.index, names[k.file], e.Method, credentials.URL(e.URL), err)
-						errs[i] = errors.New(reds[i].String(msg))
-					}
-				}
-			})
-		}
-		wg.Wait()
-		for i := range batch {
-			if errs[i] != nil {
-				return &configError{err: errs[i]}
-			}
-			judged(out[i], reds[i])
-		}
-	}
-	return nil
-}
-
-// verdict judges a HAR entry, one with a response, as the recording transport judges an exchange
-// of a run. A tool that leaves a body's Content-Type header out of the file but says its media
-// type (postData.mimeType, content.mimeType) has it put back: the header was sent.
-func verdict(a *judge.Auditor, red *credentials.Redactor, e har.Entry) (judge.Exchange, error) {
-	req, err := http.NewRequest(e.Method, e.URL, nil)
-	if err != nil {
-		return judge.Exchange{}, err
-	}
-	req.Header = withContentType(e.ReqHeader, e.ReqBody, e.ReqMimeType)
-	if e.MalformedOnPurpose {
-		req = judge.MalformedOnPurpose(req) // conform's own scenario, recorded with --record
-	}
-	header := withContentType(e.RespHeader, e.RespBody, e.RespMimeType)
-	return a.VerdictRedacting(red, req, e.ReqBody, e.Status, header, e.RespBody, e.Started), nil
-}
-
-// decoded returns e with its bodies as the API sent them, before any content coding
-// (har.Content): a still-compressed body is judged decoded, never as the compressed bytes. A
-// body longer than limit once decoded is har.ErrTooLarge; one in a coding not decoded is a
-// *har.NotDecodedError ("not decoded: br").
-func decoded(e har.Entry, limit int64) (har.Entry, error) {
-	var err error
-	if e.RespBody, err = har.Content(e.RespHeader, e.RespBody, limit); err != nil {
-		return e, err
-	}
-	if e.ReqBody, err = har.Content(e.ReqHeader, e.ReqBody, limit); err != nil {
-		return e, err
-	}
-	return e, nil
-}
-
-func sumValues(m map[string]int) int {
-	n := 0
-	for _, v := range m {
-		n += v
-	}
-	return n
-}
-
-// withContentType returns h (a copy, never nil) with Content-Type set to mimeType when h has
-// none, a body was recorded and mimeType is known.
-func withContentType(h http.Header, body []byte, mimeType string) http.Header {
-	h = h.Clone()
-	if h == nil {
-		h = http.Header{}
-	}
-	if h.Get("Content-Type") == "" && len(body) > 0 && mimeType != "" {
-		h.Set("Content-Type", mimeType)
-	}
-	return h
+	return checkCoverage(res.Coverage, af.coverage)
 }

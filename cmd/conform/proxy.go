@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"strings"
 	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/conform-harness/conform/export"
 	"github.com/conform-harness/conform/internal/coverage"
@@ -21,6 +21,7 @@ import (
 	"github.com/conform-harness/conform/internal/target"
 	"github.com/conform-harness/conform/internal/transport"
 	"github.com/conform-harness/conform/judge"
+	"github.com/conform-harness/conform/openapi"
 	"github.com/conform-harness/conform/steps"
 )
 
@@ -222,96 +223,111 @@ func proxyCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 		return err
 	}
 	root, _ := target.Root(pf.target) // checked by parseProxyFlags
-	u, err := url.Parse(root)
+	red := credentials.NewRedactor()
+	// One bound for the requests followed: the oracle's and coverage's, which forget the same ones.
+	cov := coverage.NewBounded(spec, pf.maxFollowed)
+	p, closeIdle, err := newProxy(pf, root, validator, red, cov, stderr)
 	if err != nil {
-		return &configError{err: err}
+		return err
 	}
-	u.Path = u.Path[:len(u.Path)-len(export.Root)] // requests carry the root themselves
+	defer closeIdle()
+	stopCtx, why, release := stopProxy(ctx, pf.duration)
+	defer release()
+	srv := proxy.NewServer(p, proxy.ServerOptions{ReadTimeout: pf.readTimeout, RequestTimeout: pf.live.requestTimeout, ErrorLog: stderr})
+	err = serveUntil(stopCtx, srv, pf.addr, pf.maxConns, func(addr net.Addr) { announceProxy(addr, pf.addr, root, stdout, stderr) })
+	switch {
+	case errors.Is(err, errSlowShutdown):
+		fmt.Fprintf(stderr, "conform proxy: %v\n", err) // what was judged is reported all the same
+	case err != nil:
+		return err
+	}
+	covered := cov.Report()
+	fmt.Fprintf(stderr, "conform proxy: stopped by %s: %s\n", why(), proxySummary(covered, p.Violations(), p.ClientViolations(), p.Stats()))
+	out := red.CredentialForms().Writer(stdout)
+	defer out.Close()
+	if err := writeProxyReports(p, pf, root, spec, covered, red, out, stderr); err != nil {
+		return err
+	}
+	return proxyVerdict(p, pf, root, covered)
+}
+
+// newProxy returns the proxy pf asks for in front of root, its violations logged on stderr and
+// every exchange counted by cov, and what closes its idle connections to the target.
+func newProxy(pf proxyFlags, root string, validator *openapi.Validator, red *credentials.Redactor, cov *coverage.Collector, stderr io.Writer) (*proxy.Proxy, func(), error) {
+	u, err := proxy.TargetURL(root)
+	if err != nil {
+		return nil, nil, &configError{err: err}
+	}
 	rt, err := transport.New(transport.Options{CAFile: pf.live.caFile, InsecureSkipVerify: pf.live.insecure,
 		Timeout: pf.live.requestTimeout, MaxRetries: -1, MaxIdleConnsPerHost: 64, DisableCompression: true, Warn: stderr})
 	if err != nil {
-		return &configError{err: err}
+		return nil, nil, &configError{err: err}
 	}
-	defer transport.CloseIdle(rt)
-	red := credentials.NewRedactor()
-	logLine := func(line string) { fmt.Fprintf(stderr, "conform proxy: %s\n", line) }
-	// One bound for the requests followed: the oracle's and coverage's, which forget the same ones.
-	cov := coverage.NewBounded(spec, pf.maxFollowed)
 	p, err := proxy.New(proxy.Options{Target: u, Transport: rt, Validator: validator, MaxBodyBytes: pf.live.maxResponseBytes,
-		Annotate: pf.annotate, Log: logLine, Redactor: red, MaxKept: pf.maxKept, Exchange: func(ex judge.Exchange) { cov.Add("", ex) },
-		MaxRequestBytes: pf.maxRequest, MaxFollowed: pf.maxFollowed})
+		Annotate: pf.annotate, Log: func(line string) { fmt.Fprintf(stderr, "conform proxy: %s\n", line) }, Redactor: red, MaxKept: pf.maxKept,
+		Exchange: func(ex judge.Exchange) { cov.Add("", ex) }, MaxRequestBytes: pf.maxRequest, MaxFollowed: pf.maxFollowed})
 	if err != nil {
-		return &configError{err: err}
+		transport.CloseIdle(rt)
+		return nil, nil, &configError{err: err}
 	}
+	return p, func() { transport.CloseIdle(rt) }, nil
+}
 
-	// A client has --read-timeout to send its request, headers and body: one that dribbles is
-	// cut off then, whatever it still sends. The answer then has --request-timeout to come.
-	srv := &http.Server{Handler: p, ReadHeaderTimeout: min(5*time.Second, pf.readTimeout), ReadTimeout: pf.readTimeout,
-		WriteTimeout: pf.readTimeout + pf.live.requestTimeout, IdleTimeout: 2 * time.Minute,
-		MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(slog.NewTextHandler(stderr, nil), slog.LevelWarn)}
-	// The proxy stops at the first SIGINT or SIGTERM, at --duration, or at the end of ctx; the
-	// cause says which.
+// stopProxy returns a context that ends at the first SIGINT or SIGTERM, at the end of duration
+// (when above 0), or at the end of ctx; why says which. release stops listening for signals.
+func stopProxy(ctx context.Context, duration time.Duration) (stopCtx context.Context, why func() string, release func()) {
 	stopCtx, stopWith := context.WithCancelCause(ctx)
-	defer stopWith(nil)
 	stop := make(chan os.Signal, 1)
-	release := notifyStop(stop)
-	defer release()
+	unnotify := notifyStop(stop)
 	var timeout <-chan time.Time
-	if pf.duration > 0 {
-		timer := time.NewTimer(pf.duration)
-		defer timer.Stop()
+	var timer *time.Timer
+	if duration > 0 {
+		timer = time.NewTimer(duration)
 		timeout = timer.C
 	}
 	go func() {
 		select {
 		case sig := <-stop:
-			release() // a second signal now ends the process at once
+			unnotify() // a second signal now ends the process at once
 			stopWith(errors.New(steps.SignalName(sig)))
 		case <-timeout:
-			stopWith(errors.New("--duration " + pf.duration.String()))
+			stopWith(errors.New("--duration " + duration.String()))
 		case <-stopCtx.Done():
 		}
 	}()
-	err = serveUntil(stopCtx, srv, pf.addr, pf.maxConns, func(addr net.Addr) { announceProxy(addr, pf.addr, root, stdout, stderr) })
-	switch {
-	case errors.Is(err, errSlowShutdown):
-		// What was judged is reported all the same.
-		fmt.Fprintf(stderr, "conform proxy: %v\n", err)
-	case err != nil:
-		return err
-	}
-	why := "the end of its context"
-	if cause := context.Cause(stopCtx); cause != nil && !errors.Is(cause, context.Canceled) {
-		why = cause.Error()
-	}
-
-	// Only what was answered and judged goes into the reports: an answer not judged, or a
-	// request not answered, is counted and logged, and has no verdict to show.
-	var exchanges []judge.Exchange
-	for _, ex := range p.Exchanges() {
-		if proxy.Judged(ex) {
-			exchanges = append(exchanges, ex)
+	why = func() string {
+		if cause := context.Cause(stopCtx); cause != nil && !errors.Is(cause, context.Canceled) {
+			return cause.Error()
 		}
+		return "the end of its context"
 	}
-	covered := cov.Report()
-	stats := p.Stats()
-	fmt.Fprintf(stderr, "conform proxy: stopped by %s: %s\n", why, proxySummary(covered, p.Violations(), p.ClientViolations(), stats))
+	return stopCtx, why, func() {
+		if timer != nil {
+			timer.Stop()
+		}
+		unnotify()
+		stopWith(nil)
+	}
+}
+
+// writeProxyReports says what the proxy's bounds left out, then writes the reports pf asks for
+// of the exchanges p judged. One report that cannot be written must not cost the others: each
+// is written, and every failure is said, as conform's own failure (exit 4), not the user's
+// flags: they were checked at start.
+func writeProxyReports(p *proxy.Proxy, pf proxyFlags, root string, spec *openapi3.T, covered coverage.Report, red *credentials.Redactor, out, stderr io.Writer) error {
 	if _, n := p.Followed(); n > 0 {
 		fmt.Fprintf(stderr, "conform proxy: %d export request(s) were no longer followed, to follow at most %d at once (--max-requests-followed); a later document of one was judged without its history\n", n, pf.maxFollowed)
 	}
 	if n := p.Dropped(); n > 0 {
 		fmt.Fprintf(stderr, "conform proxy: %d exchange(s) after the first %d were judged and logged but are not in the reports (--max-exchanges)\n", n, pf.maxKept)
 	}
-	out := red.CredentialForms().Writer(stdout)
-	defer out.Close()
-	// One report that cannot be written must not cost the others: each is written, and every
-	// failure is said.
 	var lost []error
 	if len(pf.formats) > 0 || pf.report != "" {
 		// The reports show the verdict; they do not make it: the exit code is the same whether
 		// they are asked for or not.
-		if _, err := reportTraffic("Traffic through conform proxy to "+root, exchanges, spec,
-			trafficReports{formats: pf.formats, report: pf.report, coverage: &covered, clientApart: !pf.failOnClient}, red.Bytes, red.CredentialForms().String, out); err != nil {
+		title := "Traffic through conform proxy to " + root
+		if _, err := suite.ReportTraffic(p.JudgedExchanges(), suite.TrafficReports{Title: title, Formats: pf.formats, Output: out, Redact: red.Bytes,
+			ClientApart: !pf.failOnClient, Envelopes: htmlReport(pf.report, title, spec, &covered, red)}); err != nil {
 			lost = append(lost, err)
 		} else if pf.report != "" {
 			fmt.Fprintf(stderr, "conform proxy: report written to %s\n", pf.report)
@@ -321,9 +337,15 @@ func proxyCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 		lost = append(lost, err)
 	}
 	if len(lost) > 0 {
-		// conform's own failure (exit 4), not the user's flags: they were checked at start.
 		return fmt.Errorf("reports not written (the others were): %s", strings.ReplaceAll(errors.Join(lost...).Error(), "\n", "; "))
 	}
+	return nil
+}
+
+// proxyVerdict is the proxy's outcome, for its exit code: the target's violations, the clients'
+// under --fail-on-client-violations, a target that answered nothing, then the coverage wanted.
+func proxyVerdict(p *proxy.Proxy, pf proxyFlags, root string, covered coverage.Report) error {
+	stats := p.Stats()
 	switch {
 	case p.Violations() > 0:
 		return errNotConforming

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -27,10 +28,8 @@ type TrafficReports struct {
 	// Formats are the reports to write, as a run takes them; a format without a path goes to
 	// Output.
 	Formats []Format
-	// Console is the format for Output when Formats names none for it: "" for none (the caller
-	// prints its own summary).
-	Console string
-	// Output receives the reports that have no file. Nothing written to it has colours.
+	// Output receives the reports that have no file; nil means os.Stdout. Nothing written to it
+	// has colours.
 	Output io.Writer
 	// Redact, when set, scrubs the traffic's secrets from everything of the target's that is
 	// reported (as Options.Redact); each exchange's own credentials are scrubbed from its own
@@ -58,15 +57,15 @@ func ReportTraffic(exchanges []judge.Exchange, o TrafficReports) (passed bool, e
 	if len(requests) == 0 {
 		return true, nil
 	}
-	formats := o.Formats
-	if !slices.ContainsFunc(formats, func(f Format) bool { return f.Path == "" }) && o.Console != "" {
-		formats = append(slices.Clone(formats), Format{Name: o.Console})
-	}
-	if err := checkTrafficFormats(formats); err != nil {
+	if err := checkTrafficFormats(o.Formats); err != nil {
 		return false, err
 	}
+	out := o.Output
+	if out == nil {
+		out = os.Stdout
+	}
 	run := replayTraffic(o.Title, requests, o.Redact, o.ClientApart)
-	return !run.failed(), run.write(formats, o.Output, o.Envelopes)
+	return !run.failed(), run.write(o.Formats, out, o.Envelopes)
 }
 
 // trafficFormats are the reports a run writes, by the name --format takes.
@@ -102,8 +101,6 @@ type trafficRun struct {
 	source    string // the feature as Gherkin text: what the reports quote as its source
 	scenarios []*trafficScenario
 	started   time.Time
-	finished  time.Time
-	redact    func([]byte) []byte
 }
 
 // trafficScenario is one export request of the traffic.
@@ -142,7 +139,7 @@ const noteMediaType = "text/plain"
 // replayTraffic judges requests as scenarios: for each, its exchanges in order, the spec's
 // verdict and the oracle's on its status documents against the earlier ones of the same request.
 func replayTraffic(title string, requests []judge.RecordedRequest, redact func([]byte) []byte, clientApart bool) *trafficRun {
-	run := &trafficRun{title: oneLine(title), started: time.Now(), redact: redact}
+	run := &trafficRun{title: oneLine(title), started: time.Now()}
 	var src strings.Builder
 	fmt.Fprintf(&src, "Feature: %s\n", run.title)
 	line := 1
@@ -167,7 +164,6 @@ func replayTraffic(title string, requests []judge.RecordedRequest, redact func([
 	for i, sc := range run.scenarios {
 		sc.judge(requests[i], clientApart)
 	}
-	run.finished = time.Now()
 	return run
 }
 

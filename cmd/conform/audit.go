@@ -86,7 +86,7 @@ func auditCmd(_ context.Context, args []string, _ func(string) string, _ io.Read
 	red := credentials.NewRedactor()
 	out := red.CredentialForms().Writer(stdout)
 	defer out.Close()
-	// The reports replay the judged exchanges: only then are they kept.
+	// The reports are built from the judged exchanges: only then are they kept.
 	reports := len(af.formats) > 0 || af.report != ""
 	res, err := audit.Run(audit.Options{Files: af.files, Root: af.root, MaxBody: af.maxBody, Spec: spec, Validator: validator,
 		Redactor: red, Keep: reports, Out: out, Log: stderr})

@@ -25,7 +25,7 @@ func commands() []command {
 		{"load", "put a measured load on the bundled fake or an endpoint: throughput, latency, conformance", loadCmd},
 		{"docs", "render the features, without running them, as Markdown or HTML", docsCmd},
 		{"steps", "list every step conform understands, for writing your own features", stepsCmd},
-		{"spec", "print the effective OpenAPI spec (--spec, --overlay), or check which calls a spec describes", specCmd},
+		{"spec", "print the effective OpenAPI spec (--spec, --overlay), check which calls a spec describes, or compare two (spec diff)", specCmd},
 		{"version", "print conform's version and the versions of its engines", versionCmd},
 	}
 }

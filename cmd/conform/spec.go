@@ -13,7 +13,8 @@ import (
 )
 
 const specSynopsis = "conform spec [--spec FILE] [--overlay FILE]... [--format yaml|json]\n" +
-	"  conform spec --check FILE [--overlay FILE]..."
+	"  conform spec --check FILE [--overlay FILE]...\n" +
+	"  " + specDiffSynopsis
 
 // specFlags are the flags of `conform spec`.
 type specFlags struct {
@@ -66,10 +67,13 @@ func parseSpecFlags(args []string, stdout io.Writer) (specFlags, error) {
 }
 
 // specCmd prints the spec conform validates against (the embedded one, or --spec, after the
-// overlays), or with --check says which of the API's calls a spec describes. A spec or overlay
-// that does not load, and with --check a spec that does not describe all three calls, is a
-// configuration error (exit 2).
+// overlays), or with --check says which of the API's calls a spec describes, or as `spec diff`
+// compares two documents (specDiffCmd). A spec or overlay that does not load, and with --check
+// a spec that does not describe all three calls, is a configuration error (exit 2).
 func specCmd(_ context.Context, args []string, _ func(string) string, _ io.Reader, stdout, _ io.Writer) error {
+	if isSpecDiff(args) {
+		return specDiffCmd(args[1:], stdout)
+	}
 	sf, err := parseSpecFlags(args, stdout)
 	if err != nil {
 		return err

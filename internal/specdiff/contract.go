@@ -9,6 +9,7 @@ import (
 	"github.com/oasdiff/oasdiff/checker"
 
 	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/internal/mediatype"
 	"github.com/conform-harness/conform/openapi"
 )
 
@@ -222,7 +223,11 @@ func (j judge) response(call export.Call, c checker.Change, rule checker.Backwar
 		return true, fmt.Sprintf("the oracle reads `%s` of the status document", field)
 	}
 	switch {
-	case c.GetId() == "response-media-type-removed":
+	case c.GetId() == "response-media-type-removed" || strings.HasPrefix(c.GetId(), "response-media-type-name-"):
+		// The new media type, when the change names one, is the second argument.
+		if args := c.GetArgs(); len(args) > 2 && mediatype.IsJSON(fmt.Sprint(args[1])) {
+			return false, fmt.Sprintf("conform reads the status document in %s too: application/json and any application/*+json", args[1])
+		}
 		return true, fmt.Sprintf("conform reads the status document of the %s answer in the media types the old document declares", status)
 	case rule.Effect != checker.EffectNone && strings.HasPrefix(c.GetId(), "response-body-"):
 		return true, fmt.Sprintf("the status document of the %s answer itself changed", status)

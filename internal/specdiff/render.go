@@ -33,12 +33,12 @@ func (r *Report) WriteText(w io.Writer) error {
 	case len(r.Changes) == 0:
 		b.WriteString("No change to the three calls.\n")
 	case breaking == 0:
-		b.WriteString("No change breaks the contract conform checks.\n\n")
+		b.WriteString("No change breaks the contract conform checks.\n")
 	default:
 		section(fmt.Sprintf("%s the contract conform checks:", count(breaking, "change breaks", "changes break")), true)
-		b.WriteString("\n")
 	}
 	if rest := len(r.Changes) - breaking; rest > 0 {
+		b.WriteString("\n")
 		section(fmt.Sprintf("%s not:", count(rest, "change does", "changes do")), false)
 	}
 	if r.Elsewhere > 0 {

@@ -297,3 +297,56 @@ func TestHostileTextIsShownDefanged(t *testing.T) {
 	require.Equal(t, 1, strings.Count(text.String(), "26c"), "the version on the first line only")
 	require.True(t, strings.HasPrefix(strings.SplitN(text.String(), "\n", 2)[1], "  create"), "the newline is gone:\n%.300s", text.String())
 }
+
+func schemas(doc map[string]any) map[string]any {
+	return doc["components"].(map[string]any)["schemas"].(map[string]any)
+}
+
+func responses(doc map[string]any, path, method string) map[string]any {
+	return paths(doc)[path].(map[string]any)[method].(map[string]any)["responses"].(map[string]any)
+}
+
+// The other kinds the README's table names, one change each.
+func TestMoreKinds(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(doc map[string]any)
+		want   expected
+	}{
+		{"progress made optional", func(doc map[string]any) {
+			schemas(doc)["exportStatuses-item"].(map[string]any)["required"] = []any{"completed"}
+		}, expected{"status", "response-property-became-optional", "`progress`", true}},
+		{"an error answer added", func(doc map[string]any) {
+			responses(doc, "/exportStatuses/{id}", "get")["429"] = map[string]any{"description": "Too many requests."}
+		}, expected{"status", "response-non-success-status-added", "`429`", false}},
+		{"OAuth2 dropped from the cancel", func(doc map[string]any) {
+			paths(doc)["/custom-actions/cancel/exportRequests/{id}"].(map[string]any)["post"].(map[string]any)["security"] = []any{map[string]any{"basicAuth": []any{}}}
+		}, expected{"cancel", "api-security-removed", "`oauth2ClientCredentials`", false}},
+		{"a table name accepts more", func(doc map[string]any) {
+			item := schemas(doc)["exportRequests-request"].(map[string]any)["properties"].(map[string]any)["tables"].(map[string]any)["properties"].(map[string]any)["items"].(map[string]any)
+			item["minItems"] = 0
+		}, expected{"create", "request-property-min-items-unset", "`tables/items`", false}},
+		{"the status document in another JSON media type", func(doc map[string]any) {
+			content := responses(doc, "/exportStatuses/{id}", "get")["200"].(map[string]any)["content"].(map[string]any)
+			content["application/vnd.oracle.adf.resourceitem+json"] = content["application/json"]
+			delete(content, "application/json")
+		}, expected{"status", "response-media-type-name-specialized", "`application/vnd.oracle.adf.resourceitem+json`", false}},
+		{"the status document as XML", func(doc map[string]any) {
+			content := responses(doc, "/exportStatuses/{id}", "get")["200"].(map[string]any)["content"].(map[string]any)
+			content["application/xml"] = content["application/json"]
+			delete(content, "application/json")
+		}, expected{"status", "response-media-type-removed", "`application/json`", true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := compare(t, vendor26b, edit(t, vendor26b, tt.change))
+			var mine []Change
+			for _, c := range r.Changes {
+				if c.Call == tt.want.call && c.ID == tt.want.id {
+					mine = append(mine, c)
+				}
+			}
+			requireChanges(t, &Report{Changes: mine}, []expected{tt.want})
+		})
+	}
+}

@@ -42,7 +42,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		section(fmt.Sprintf("%s not:", count(rest, "change does", "changes do")), false)
 	}
 	if r.Elsewhere > 0 {
-		fmt.Fprintf(&b, "\n%s outside the three calls (other paths, the info, components) left out.\n", count(r.Elsewhere, "change", "changes"))
+		fmt.Fprintf(&b, "\n%s outside the three calls (the info, components) left out; other paths are not compared.\n", count(r.Elsewhere, "change", "changes"))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -68,7 +68,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		b.WriteString(".")
 	}
 	if r.Elsewhere > 0 {
-		fmt.Fprintf(&b, " %s outside the three calls left out.", count(r.Elsewhere, "change", "changes"))
+		fmt.Fprintf(&b, " %s outside the three calls (the info, components) left out; other paths are not compared.", count(r.Elsewhere, "change", "changes"))
 	}
 	b.WriteString("\n\n| call | old | new |\n|---|---|---|\n")
 	for _, c := range openapi.APICalls() {

@@ -9,7 +9,9 @@ package specdiff
 import (
 	"cmp"
 	"fmt"
+	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oasdiff/oasdiff/checker"
@@ -26,8 +28,9 @@ type Report struct {
 	// Changes are the changes to the three calls, breaking ones first, then by call (create,
 	// status, cancel) and in oasdiff's order.
 	Changes []Change `json:"changes"`
-	// Elsewhere counts the changes oasdiff found outside the three calls (other paths, the
-	// document's info, unused components): none of them is part of the contract.
+	// Elsewhere counts the changes oasdiff found outside the three calls' operations: the
+	// document's info and components. Other paths are not compared at all. None of them is part
+	// of the contract.
 	Elsewhere int `json:"elsewhere"`
 }
 
@@ -85,7 +88,9 @@ func compareDocs(oldFile string, oldDoc *openapi3.T, newFile string, newDoc *ope
 		return nil, fmt.Errorf("neither %s nor %s describes any of the API's calls (%s, %s, %s below the API root)",
 			oldFile, newFile, openapi.CallShape(export.CallCreate), openapi.CallShape(export.CallStatus), openapi.CallShape(export.CallCancel))
 	}
-	d, err := diff.Get(diff.NewConfig(), oldDoc, newDoc)
+	config := diff.NewConfig()
+	config.MatchPath = callPaths(oldCalls, newCalls)
+	d, err := diff.Get(config, oldDoc, newDoc)
 	if err != nil {
 		return nil, fmt.Errorf("compare %s with %s: %w", oldFile, newFile, err)
 	}
@@ -158,6 +163,22 @@ func callsGone(oldCalls, newCalls map[export.Call]openapi.Operation, seen []Chan
 		})
 	}
 	return out
+}
+
+// callPaths returns a regular expression that matches exactly the paths of the calls either
+// document describes: oasdiff compares those alone, so that the cost of a comparison does not
+// grow with the vendor's other paths, which are no part of the contract.
+func callPaths(docs ...map[export.Call]openapi.Operation) string {
+	var quoted []string
+	for _, calls := range docs {
+		for _, op := range calls {
+			if q := regexp.QuoteMeta(op.Path); !slices.Contains(quoted, q) {
+				quoted = append(quoted, q)
+			}
+		}
+	}
+	slices.Sort(quoted)
+	return "^(?:" + strings.Join(quoted, "|") + ")$"
 }
 
 func document(file string, doc *openapi3.T, calls map[export.Call]openapi.Operation) Document {

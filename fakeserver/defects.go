@@ -18,6 +18,7 @@ type Defect string
 // The defects the fake can inject. Each is described, and given its effect, in defectDescriptions.
 const (
 	DefectCancelRunningWrongStatus   Defect = "cancel-running-wrong-status"
+	DefectCancelRunningNoContent     Defect = "cancel-running-no-content"
 	DefectCancelCompletedWrongStatus Defect = "cancel-completed-wrong-status"
 	DefectCancelUnknownWrongStatus   Defect = "cancel-unknown-wrong-status"
 	DefectCancelNoEffect             Defect = "cancel-no-effect"
@@ -30,6 +31,7 @@ const (
 	DefectProgressMisspelt           Defect = "progress-misspelt"
 	DefectWrongJSONTypes             Defect = "wrong-json-types"
 	DefectMissingRequiredField       Defect = "missing-required-field"
+	DefectChecksumMissing            Defect = "checksum-missing"
 	DefectWrongRequestID             Defect = "wrong-request-id"
 	DefectWrongContentType           Defect = "wrong-content-type"
 	DefectErrorWithoutMessage        Defect = "error-without-message"
@@ -112,6 +114,12 @@ var defectDescriptions = registry[Defect]{
 		effect{rewrite: acceptedCancelAnswers202},
 	},
 	{
+		DefectCancelRunningNoContent,
+		"Cancelling a running request answers 204 No Content (and does cancel it), as the vendor's published OpenAPI document declares; " +
+			"a correct server answers 200 OK, as the use-case page says (a tenant that answers 204 says so in contract.cancel_accepted).",
+		effect{rewrite: acceptedCancelAnswers204},
+	},
+	{
 		DefectCancelCompletedWrongStatus,
 		"Cancelling a request that has already completed answers 409 Conflict; " +
 			"a correct server answers 400 Bad Request saying the request is in an invalid state for cancellation.",
@@ -152,6 +160,12 @@ var defectDescriptions = registry[Defect]{
 		`Status documents leave out the required field "completed"; ` +
 			"a correct server always includes it.",
 		effect{rewrite: completedLeftOut},
+	},
+	{
+		DefectChecksumMissing,
+		`Status documents leave out the "checksum" of every part of a finished table; ` +
+			"a correct server gives each part its md5 checksum.",
+		effect{rewrite: checksumsLeftOut},
 	},
 	{
 		DefectWrongJSONTypes,
@@ -242,6 +256,15 @@ func acceptedCancelAnswers202(a *heldAnswer) {
 	}
 }
 
+// acceptedCancelAnswers204 answers an accepted cancel 204 instead of 200; the fake's 200 has no
+// body either.
+func acceptedCancelAnswers204(a *heldAnswer) {
+	if a.call == callCancel && a.status == http.StatusOK {
+		a.status = http.StatusNoContent
+		a.body = nil
+	}
+}
+
 // refusedCancelAnswers409 answers a cancel of a completed request, the only cancel the fake
 // refuses with 400, with 409; the detail stays, so only the status is wrong.
 func refusedCancelAnswers409(a *heldAnswer) {
@@ -327,12 +350,20 @@ var (
 	numberFields  = regexp.MustCompile(`"(count|recordCount|totalResults|offset|totalRecordCount)":(-?[0-9]+)`)
 	completedFlag = regexp.MustCompile(`"completed":(true|false)`)
 	completedKey  = regexp.MustCompile(`"completed":(?:true|false),?`)
+	checksumKey   = regexp.MustCompile(`,?"checksum":"[^"]*"`)
 )
 
 // completedLeftOut drops the required "completed" from status documents.
 func completedLeftOut(a *heldAnswer) {
 	if a.statusDocument() {
 		a.body = completedKey.ReplaceAll(a.body, nil)
+	}
+}
+
+// checksumsLeftOut drops the required "checksum" of every part from status documents.
+func checksumsLeftOut(a *heldAnswer) {
+	if a.statusDocument() {
+		a.body = checksumKey.ReplaceAll(a.body, nil)
 	}
 }
 

@@ -3,6 +3,7 @@ package fakeserver
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -195,6 +196,22 @@ var defectCases = map[Defect]func(t *testing.T, f *defectFake, broken bool){
 			r, _ = f.get(t, http.MethodPost, cancelURL(id))
 			require.Equal(t, want, r.status, "a second cancel while cancelling answers like the first")
 		}
+	},
+	DefectCancelRunningNoContent: func(t *testing.T, f *defectFake, broken bool) {
+		want := map[bool]int{false: http.StatusOK, true: http.StatusNoContent}[broken]
+		for _, id := range f.runningRequests(t) {
+			r, violations := f.get(t, http.MethodPost, cancelURL(id))
+			require.Equal(t, want, r.status, "body: %s", r.body)
+			require.Empty(t, r.body)
+			require.Equal(t, broken, len(violations) > 0, "the spec declares no 204 for a cancel: %v", violations)
+			if broken {
+				require.Empty(t, r.header.Get("Content-Length")+r.header.Get("Content-Type"), "a 204 has no body to describe")
+			}
+			require.Equal(t, cancelling, f.doc(t, id).Progress, "the request is cancelled all the same")
+		}
+		done := f.put(t, Seed{Progress: succeeded})
+		r, _ := f.get(t, http.MethodPost, cancelURL(done))
+		errorDoc(t, r, http.StatusBadRequest) // a refused cancel is refused as ever
 	},
 	DefectCancelCompletedWrongStatus: func(t *testing.T, f *defectFake, broken bool) {
 		want := map[bool]int{false: http.StatusBadRequest, true: http.StatusConflict}[broken]
@@ -426,6 +443,25 @@ var defectCases = map[Defect]func(t *testing.T, f *defectFake, broken bool){
 		want := map[bool][]string{false: nil, true: {"/completed"}}[broken]
 		require.Equal(t, want, pointers(violations))
 		require.Equal(t, want, pointers(createViolations))
+	},
+	DefectChecksumMissing: func(t *testing.T, f *defectFake, broken bool) {
+		id := f.put(t, Seed{Progress: succeeded})
+		r, violations := f.get(t, http.MethodGet, statusURL(id))
+		require.Equal(t, http.StatusOK, r.status)
+		require.Equal(t, !broken, bytes.Contains(r.body, []byte(`"checksum":`)), "body: %s", r.body)
+		var doc export.Status
+		require.NoError(t, json.Unmarshal(r.body, &doc), "still JSON: %s", r.body)
+		require.NotEmpty(t, doc.Items())
+		var want []string
+		for i, it := range doc.Items() {
+			require.NotEmpty(t, it.Parts.Items, "a finished table has its parts")
+			for j := range it.Parts.Items {
+				if broken {
+					want = append(want, fmt.Sprintf("/result/body/tables/items/%d/parts/items/%d/checksum", i, j))
+				}
+			}
+		}
+		require.Equal(t, want, pointers(violations))
 	},
 	DefectWrongRequestID: func(t *testing.T, f *defectFake, broken bool) {
 		for id, other := range map[string]export.ID{"12345": "12346", "X-1": "X-1-other"} {

@@ -29,6 +29,7 @@ type catch struct {
 // scenario catches the defect in bundled and in live mode.
 var catches = []catch{
 	{fakeserver.DefectCancelRunningWrongStatus, "A running request is cancelled", "→ 202: response: status is not supported"},
+	{fakeserver.DefectCancelRunningNoContent, "A running request is cancelled", "→ 204: response: status is not supported"},
 	{fakeserver.DefectCancelCompletedWrongStatus, "Cancelling a request that has already succeeded", "→ 409: response: status is not supported"},
 	{fakeserver.DefectCancelUnknownWrongStatus, "Cancelling an id that names no request", "want 404 Not Found"},
 	{fakeserver.DefectCancelNoEffect, "A running request is cancelled", "should be cancelling (or already cancelled)"},
@@ -43,6 +44,7 @@ var catches = []catch{
 	{fakeserver.DefectProgressMisspelt, "A running request is cancelled", "value is not one of the allowed values"},
 	{fakeserver.DefectWrongJSONTypes, "Submitting an export and watching it finish", "value must be a boolean"},
 	{fakeserver.DefectMissingRequiredField, "Submitting an export and watching it finish", `property "completed" is missing`},
+	{fakeserver.DefectChecksumMissing, "Submitting an export and watching it finish", `property "checksum" is missing`},
 	{fakeserver.DefectWrongRequestID, "A running request is cancelled", "invariant 6 (request-id-matches)"},
 	{fakeserver.DefectWrongContentType, "Submitting an export and watching it finish", "Content-Type has unexpected value"},
 	{fakeserver.DefectErrorWithoutMessage, "Cancelling a request that has already succeeded", "the error message should say that the request is in an invalid state for cancellation; the error document says nothing"},

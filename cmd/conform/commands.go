@@ -22,6 +22,7 @@ func commands() []command {
 		{"serve", "serve the bundled fake as a standalone HTTP server on the real clock", serveCmd},
 		{"proxy", "stand in front of a target as a validating proxy: the spec and the oracle on any traffic", proxyCmd},
 		{"audit", "check recorded traffic (HAR files from browsers, proxies, test tools or run --record) against the spec and the oracle", auditCmd},
+		{"diff", "compare two recordings (HAR) of the API, say before and after a vendor's release: what changed, by call", diffCmd},
 		{"load", "put a measured load on the bundled fake or an endpoint: throughput, latency, conformance", loadCmd},
 		{"docs", "render the features, without running them, as Markdown or HTML", docsCmd},
 		{"steps", "list every step conform understands, for writing your own features", stepsCmd},

@@ -204,7 +204,7 @@ func TestDiffShowsHeaderNamesNeverTheirValues(t *testing.T) {
 	for _, format := range []string{"console", "markdown", "json"} {
 		code, out, errOut := conform(t, "diff", "--format", format, base, current)
 		require.Equal(t, exitPass, code, errOut)
-		require.Contains(t, out, "X-Session-Token")
+		require.Contains(t, out, "X-Session-Token (credential: value never shown)")
 		require.Contains(t, out, "X-Request-Id")
 		require.NotContains(t, out+errOut, "canary", format)
 	}

@@ -209,9 +209,14 @@ func TestEachKindOfDrift(t *testing.T) {
 			"requests progress disappeared pending → processing → cancelling → cancelled ×1 → —",
 		}, 0},
 		{"a header", vendor{header: "X-Api-Token"}, []string{
-			"create header appeared X-Api-Token — → ×2",
-			"status header appeared X-Api-Token — → ×6",
-			"cancel header appeared X-Api-Token — → ×1",
+			"create header appeared X-Api-Token (credential: value never shown) — → ×2",
+			"status header appeared X-Api-Token (credential: value never shown) — → ×6",
+			"cancel header appeared X-Api-Token (credential: value never shown) — → ×1",
+		}, 0},
+		{"a header that holds no credential", vendor{header: "X-Request-Id"}, []string{
+			"create header appeared X-Request-Id — → ×2",
+			"status header appeared X-Request-Id — → ×6",
+			"cancel header appeared X-Request-Id — → ×1",
 		}, 0},
 		{"a media type", vendor{mediaType: "application/vnd.oracle.resource+json; type=singular; charset=utf-8"}, []string{
 			"create media-type appeared application/vnd.oracle.resource+json; type=singular — → ×2",

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/internal/har"
 	"github.com/conform-harness/conform/internal/mediatype"
 	"github.com/conform-harness/conform/oracle"
 	"github.com/conform-harness/conform/steps"
@@ -160,7 +161,13 @@ func (p *Profile) Add(ex steps.Exchange, breaches []oracle.Breach) {
 		cp.mediaTypes.add(text(mediaTypeOf(ct)), MaxValues)
 	}
 	for name := range ex.RespHeader {
-		cp.headers.add(clip(http.CanonicalHeaderKey(name)), MaxValues) // names only: never a value
+		// Names only: no value is ever read. A credential header (har's one list) says so, for a
+		// reader who wonders whether the report holds its value.
+		name = clip(http.CanonicalHeaderKey(name))
+		if har.CredentialHeader(name) {
+			name += " (credential: value never shown)"
+		}
+		cp.headers.add(name, MaxValues)
 	}
 
 	kind := ""

@@ -70,7 +70,8 @@ func writeConsole(out io.Writer, r Report) error {
 			if r.Fails(d) {
 				mark = "✗"
 			}
-			fmt.Fprintf(tw, "%s %s\t%s\t%s\t%s → %s\n", mark, d.Kind, d.Change, plain(d.Subject), plain(d.Before), plain(d.After))
+			// The subject is not padded: one long violation would push every line's counts far right.
+			fmt.Fprintf(tw, "%s %s\t%s\t%s  (%s → %s)\n", mark, d.Kind, d.Change, plain(d.Subject), plain(d.Before), plain(d.After))
 		}
 		tw.Flush()
 	}

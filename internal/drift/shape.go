@@ -76,8 +76,13 @@ func orRoot(path string) string {
 
 // escapeKey escapes a key for a JSON pointer (RFC 6901).
 func escapeKey(k string) string {
-	return strings.NewReplacer("~", "~0", "/", "~1").Replace(k)
+	if !strings.ContainsAny(k, "~/") {
+		return k
+	}
+	return pointerEscaper.Replace(k)
 }
+
+var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
 
 // formOf names the form of a JSON scalar.
 func formOf(tok json.Token) string {

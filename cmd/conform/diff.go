@@ -15,8 +15,8 @@ import (
 	"github.com/conform-harness/conform/internal/har"
 	"github.com/conform-harness/conform/internal/target"
 	"github.com/conform-harness/conform/internal/transport"
+	"github.com/conform-harness/conform/judge"
 	"github.com/conform-harness/conform/openapi"
-	"github.com/conform-harness/conform/steps"
 )
 
 const diffSynopsis = `conform diff [--format console|markdown|json] [--output FILE] [--fail-on KINDS] [--config FILE] [contract flags] BASELINE.har CURRENT.har
@@ -32,12 +32,6 @@ export finish time. Header values are never shown.
 
 Exit codes: 0 no drift of the kinds --fail-on names, 1 some, 2 a usage error (a file that
 cannot be read, or is not HAR).`
-
-// diffFailOnKinds are the words --fail-on takes besides the kinds.
-const (
-	failOnAny  = "any"
-	failOnNone = "none"
-)
 
 // diffFlags are the parsed flags of `conform diff`.
 type diffFlags struct {
@@ -247,10 +241,10 @@ func profileOf(path, root string, maxBody int64, validator *openapi.Validator, s
 		return nil, &configError{err: fmt.Errorf("%s: no entry is an answered call of the export API", path)}
 	}
 	profile := drift.NewProfile(baseName(path))
-	auditor := steps.NewAuditor(validator)
-	var follower steps.Follower
-	err = verdicts(auditor, credentials.NewRedactor(), []io.ReaderAt{at}, []string{path}, opts, keys, func(ex steps.Exchange, _ *credentials.Redactor) {
-		profile.Add(ex, follower.Observe(ex))
+	auditor := judge.NewAuditor(validator)
+	var history judge.Tracker
+	err = verdicts(auditor, credentials.NewRedactor(), []io.ReaderAt{at}, []string{path}, opts, keys, func(ex judge.Exchange, _ *credentials.Redactor) {
+		profile.Add(ex, history.Observe(ex.Origin(), ex).Breaches)
 	})
 	if err != nil {
 		return nil, err

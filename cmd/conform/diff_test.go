@@ -27,16 +27,16 @@ import (
 // makes two recordings of one fake the same.
 func recordBundled(tb testing.TB, dir, name string, opts fakeserver.Options) string {
 	tb.Helper()
-	rec := &recording{}
-	_, err := suite.Run(context.Background(), suite.Options{
-		NewTarget: bundled.Target(opts),
-		Output:    io.Discard,
-		Formats:   []suite.Format{{Name: "progress"}},
-		Exchange:  func(s steps.ScenarioRef, ex steps.Exchange) { rec.add(s, ex) },
-	})
-	require.NoError(tb, err)
 	path := filepath.Join(dir, name)
-	require.NoError(tb, rec.write(path, nil))
+	outs := suite.NewOutputs(suite.OutputOptions{HAR: path})
+	_, err := suite.Run(context.Background(), outs.Wire(suite.Options{
+		Config:  steps.Config{NewTarget: bundled.Target(opts)},
+		Output:  io.Discard,
+		Formats: []suite.Format{{Name: "progress"}},
+	}))
+	require.NoError(tb, err)
+	_, err = outs.WriteHAR(nil)
+	require.NoError(tb, err)
 	return path
 }
 

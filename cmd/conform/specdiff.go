@@ -16,7 +16,8 @@ type specDiffFlags struct {
 	failOn           string // --fail-on: "breaking", "any" or "none"
 }
 
-// Values of --fail-on: which changes make conform spec diff exit 1.
+// Values of --fail-on: which changes make conform spec diff exit 1; conform diff takes any and
+// none too, besides its kinds of drift.
 const (
 	failOnBreaking = "breaking" // a change that breaks the contract conform checks (the default)
 	failOnAny      = "any"      // any change to the three calls

@@ -12,8 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/judge"
 	"github.com/conform-harness/conform/openapi"
-	"github.com/conform-harness/conform/steps"
 )
 
 const root = "https://vendor.example.com/logisticsRestApi/data/v1"
@@ -22,10 +22,10 @@ var t0 = time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
 
 // recording builds a Profile from exchanges judged as conform audit judges them.
 type recording struct {
-	tb       testing.TB
-	v        *openapi.Validator
-	follower steps.Follower
-	p        *Profile
+	tb      testing.TB
+	v       *openapi.Validator
+	history judge.Tracker
+	p       *Profile
 }
 
 func newRecording(tb testing.TB, name string) *recording {
@@ -58,8 +58,8 @@ func (r *recording) add(method, path string, status int, header http.Header, bod
 	if body != "" {
 		b = []byte(body)
 	}
-	ex := steps.Judge(r.v, req, reqBody, status, header, b, t0.Add(at))
-	r.p.Add(ex, r.follower.Observe(ex))
+	ex := judge.Judge(r.v, req, reqBody, status, header, b, t0.Add(at))
+	r.p.Add(ex, r.history.Observe(ex.Origin(), ex).Breaches)
 }
 
 // doc is a status document of request id with one table.

@@ -5,7 +5,7 @@
 // the statuses each call answered, the progress paths each request took, the wording of error
 // documents, and how long cancellations and exports took.
 //
-// A Profile is what one recording showed, built from its judged exchanges (steps.Exchange, as
+// A Profile is what one recording showed, built from its judged exchanges (judge.Exchange, as
 // conform audit judges a HAR file: the spec's verdict and the body decoded once by export) and
 // the oracle's breaches; Compare sets two profiles side by side. Everything a Profile keeps is
 // bounded, whatever the recording holds.
@@ -24,8 +24,8 @@ import (
 	"github.com/conform-harness/conform/export"
 	"github.com/conform-harness/conform/internal/har"
 	"github.com/conform-harness/conform/internal/mediatype"
+	"github.com/conform-harness/conform/judge"
 	"github.com/conform-harness/conform/oracle"
-	"github.com/conform-harness/conform/steps"
 )
 
 // Bounds of a Profile: what one recording can make it keep, whatever its size.
@@ -140,9 +140,9 @@ func NewProfile(name string) *Profile {
 	return p
 }
 
-// Add takes one judged exchange with the oracle's breaches of it (steps.Follower.Observe). An
+// Add takes one judged exchange with the oracle's breaches of it (judge.Tracker.Observe). An
 // exchange without an answer, or that is no call of the API, is counted and not kept.
-func (p *Profile) Add(ex steps.Exchange, breaches []oracle.Breach) {
+func (p *Profile) Add(ex judge.Exchange, breaches []oracle.Breach) {
 	p.Exchanges++
 	cp, ok := p.calls[ex.Call]
 	if !ok || ex.Status == 0 {
@@ -224,11 +224,11 @@ func (p *Profile) Add(ex steps.Exchange, breaches []oracle.Breach) {
 
 // follow adds ex to the lifecycle of its export request: its progress path, and the moments
 // the timings run between.
-func (p *Profile) follow(ex steps.Exchange) {
+func (p *Profile) follow(ex judge.Exchange) {
 	if ex.Asked == "" {
 		return
 	}
-	key := requestKey{steps.Origin(ex.URL), ex.Asked}
+	key := requestKey{ex.Origin(), ex.Asked}
 	lc, ok := p.requests[key]
 	if !ok {
 		if len(p.requests) >= MaxRequests {
@@ -261,7 +261,7 @@ func (p *Profile) follow(ex steps.Exchange) {
 		lc.settled = true
 		p.settle.add(ex.At.Sub(lc.cancelled))
 	}
-	if steps.Completed(*ex.Doc) && !lc.finished {
+	if judge.Completed(*ex.Doc) && !lc.finished {
 		lc.finished = true
 		// An export's finish time is that of an export left to run: a cancelled one's end is
 		// the cancel's, which the settle time measures.

@@ -75,10 +75,22 @@ func (a *Auditor) VerdictRedacting(red *credentials.Redactor, req *http.Request,
 // spec's, and for a status document of an export request the oracle's, against the earlier
 // documents of the same request.
 func (a *Auditor) Problems(ex Exchange) []string {
-	var breaches []oracle.Breach
-	if ex.Asked != "" {
-		breaches = a.follower.Observe(ex.Origin(), ex).Breaches
+	return LogLines(ex, a.Follow(ex))
+}
+
+// Follow is the oracle's half of Problems: it hands ex's status document, if any, to the
+// history of its request and returns the invariants it breaks. Exchanges must come in the order
+// they happened.
+func (a *Auditor) Follow(ex Exchange) []oracle.Breach {
+	if ex.Asked == "" {
+		return nil
 	}
+	return a.follower.Observe(ex.Origin(), ex).Breaches
+}
+
+// LogLines are the problems of ex (ProblemsOf), breaches its status document's, one log line
+// each (Problem.LogLine).
+func LogLines(ex Exchange, breaches []oracle.Breach) []string {
 	var lines []string
 	for _, p := range ProblemsOf(ex, breaches) {
 		lines = append(lines, p.LogLine(ex))

@@ -10,13 +10,14 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/conform-harness/conform/internal/audit"
 	"github.com/conform-harness/conform/internal/credentials"
 	"github.com/conform-harness/conform/internal/drift"
-	"github.com/conform-harness/conform/internal/har"
 	"github.com/conform-harness/conform/internal/target"
 	"github.com/conform-harness/conform/internal/transport"
 	"github.com/conform-harness/conform/judge"
 	"github.com/conform-harness/conform/openapi"
+	"github.com/conform-harness/conform/oracle"
 )
 
 const diffSynopsis = `conform diff [--format console|markdown|json] [--output FILE] [--fail-on KINDS] [--config FILE] [contract flags] BASELINE.har CURRENT.har
@@ -199,56 +200,23 @@ func diffCmd(_ context.Context, args []string, getenv func(string) string, _ io.
 	return nil
 }
 
-// profileOf reads the HAR file at path as conform audit reads it (two streamed passes, each
-// entry judged against the spec, its body decoded once, in the order of the entries'
-// startedDateTime) and returns what it showed, the oracle following each export request.
+// profileOf reads the HAR file at path as conform audit reads it (internal/audit: two streamed
+// passes, each entry judged against the spec, its body decoded once, in the order of the
+// entries' startedDateTime, the oracle following each export request) and returns what it
+// showed.
 func profileOf(path, root string, maxBody int64, validator *openapi.Validator, stderr io.Writer) (*drift.Profile, error) {
-	at, closeFile, err := openHAR(path)
-	if err != nil {
-		return nil, &configError{err: fmt.Errorf("%s: %w", path, err)}
-	}
-	defer closeFile()
-	opts := har.Options{MaxBody: maxBody}
-	underRoot := inAPI(root)
-	var keys []auditKey
-	total := 0
-	err = har.Scan(at, path, opts, func(p har.Place, e har.Entry) {
-		total++
-		switch {
-		case !underRoot(e.URL), e.Status == 0:
-		case e.Oversized || int64(len(e.RespBody)) > maxBody || int64(len(e.ReqBody)) > maxBody:
-		default:
-			if _, err := decoded(e, maxBody); err != nil {
-				return // a body over the bound once decoded, or in a coding not decoded
-			}
-			keys = append(keys, auditKey{sec: e.Started.Unix(), nsec: int32(e.Started.Nanosecond()), file: 0, index: int32(p.Index), length: int32(p.Length), offset: p.Offset})
-		}
-	})
-	if err != nil {
-		var he *har.Error
-		if errors.As(err, &he) {
-			return nil, &configError{err: err}
-		}
-		return nil, &configError{err: fmt.Errorf("%s: %w", path, err)}
-	}
-	slices.SortStableFunc(keys, compareAuditKeys)
-	fmt.Fprintf(stderr, "conform diff: %s: %d of %d entries compared", path, len(keys), total)
-	if total > len(keys) {
-		io.WriteString(stderr, "; the others are outside the export API, unanswered, over --max-response-bytes or not decoded")
-	}
-	fmt.Fprintln(stderr)
-	if len(keys) == 0 {
-		return nil, &configError{err: fmt.Errorf("%s: no entry is an answered call of the export API", path)}
-	}
 	profile := drift.NewProfile(baseName(path))
-	auditor := judge.NewAuditor(validator)
-	var history judge.Tracker
-	err = verdicts(auditor, credentials.NewRedactor(), []io.ReaderAt{at}, []string{path}, opts, keys, func(ex judge.Exchange, _ *credentials.Redactor) {
-		profile.Add(ex, history.Observe(ex.Origin(), ex).Breaches)
-	})
+	n := 0
+	_, err := audit.Run(audit.Options{Files: []string{path}, Root: root, MaxBody: maxBody, Validator: validator,
+		Redactor: credentials.NewRedactor(), Out: io.Discard, Log: io.Discard,
+		Judged: func(ex judge.Exchange, breaches []oracle.Breach) {
+			n++
+			profile.Add(ex, breaches)
+		}})
 	if err != nil {
-		return nil, err
+		return nil, &configError{err: err}
 	}
+	fmt.Fprintf(stderr, "conform diff: %s: %d exchange(s) of the export API compared\n", path, n)
 	return profile, nil
 }
 

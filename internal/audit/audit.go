@@ -32,6 +32,7 @@ import (
 	"github.com/conform-harness/conform/internal/har"
 	"github.com/conform-harness/conform/judge"
 	"github.com/conform-harness/conform/openapi"
+	"github.com/conform-harness/conform/oracle"
 )
 
 // Options configure an audit.
@@ -55,6 +56,10 @@ type Options struct {
 	Redactor *credentials.Redactor
 	// Keep keeps the judged exchanges, in time order, in Result.Exchanges: for the reports.
 	Keep bool
+	// Judged, when set, is handed each judged exchange as it is judged, in time order, with the
+	// invariants its status document breaks (conform diff builds its profiles so, without
+	// keeping the exchanges).
+	Judged func(ex judge.Exchange, breaches []oracle.Breach)
 	// Out receives each violation, one line, as it is found; Log the count of the entries
 	// audited and of those left out, before any is judged.
 	Out, Log io.Writer
@@ -148,7 +153,8 @@ func Run(o Options) (Result, error) {
 	collector := coverage.New(o.Spec)
 	var res Result
 	err := verdicts(auditor, o.Redactor, files, o.Files, opts, keys, func(ex judge.Exchange, exRed *credentials.Redactor) {
-		problems := auditor.Problems(ex)
+		breaches := auditor.Follow(ex)
+		problems := judge.LogLines(ex, breaches)
 		for _, line := range problems {
 			fmt.Fprintf(o.Out, "%s %s\n", ex.At.UTC().Format(time.RFC3339Nano), exRed.String(line))
 		}
@@ -156,6 +162,9 @@ func Run(o Options) (Result, error) {
 		collector.Add(ex.Origin(), ex)
 		if o.Keep {
 			res.Exchanges = append(res.Exchanges, ex)
+		}
+		if o.Judged != nil {
+			o.Judged(ex, breaches)
 		}
 	})
 	if err != nil {

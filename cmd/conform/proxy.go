@@ -224,9 +224,9 @@ func proxyCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 	}
 	root, _ := target.Root(pf.target) // checked by parseProxyFlags
 	red := credentials.NewRedactor()
-	// One bound for the requests followed: the oracle's and coverage's, which forget the same ones.
-	cov := coverage.NewBounded(spec, pf.maxFollowed)
-	p, closeIdle, err := newProxy(pf, root, validator, red, cov, stderr)
+	// One history of each request followed, in one bound: the oracle's and coverage's.
+	cov, history := coverage.Following(spec, pf.maxFollowed)
+	p, closeIdle, err := newProxy(pf, root, validator, red, cov, history, stderr)
 	if err != nil {
 		return err
 	}
@@ -253,7 +253,7 @@ func proxyCmd(ctx context.Context, args []string, _ func(string) string, _ io.Re
 
 // newProxy returns the proxy pf asks for in front of root, its violations logged on stderr and
 // every exchange counted by cov, and what closes its idle connections to the target.
-func newProxy(pf proxyFlags, root string, validator *openapi.Validator, red *credentials.Redactor, cov *coverage.Collector, stderr io.Writer) (*proxy.Proxy, func(), error) {
+func newProxy(pf proxyFlags, root string, validator *openapi.Validator, red *credentials.Redactor, cov *coverage.Collector, history *judge.Tracker, stderr io.Writer) (*proxy.Proxy, func(), error) {
 	u, err := proxy.TargetURL(root)
 	if err != nil {
 		return nil, nil, &configError{err: err}
@@ -265,7 +265,7 @@ func newProxy(pf proxyFlags, root string, validator *openapi.Validator, red *cre
 	}
 	p, err := proxy.New(proxy.Options{Target: u, Transport: rt, Validator: validator, MaxBodyBytes: pf.live.maxResponseBytes,
 		Annotate: pf.annotate, Log: func(line string) { fmt.Fprintf(stderr, "conform proxy: %s\n", line) }, Redactor: red, MaxKept: pf.maxKept,
-		Exchange: func(ex judge.Exchange) { cov.Add("", ex) }, MaxRequestBytes: pf.maxRequest, MaxFollowed: pf.maxFollowed})
+		Exchange: func(ex judge.Exchange) { cov.Add("", ex) }, MaxRequestBytes: pf.maxRequest, Tracker: history})
 	if err != nil {
 		transport.CloseIdle(rt)
 		return nil, nil, &configError{err: err}

@@ -149,8 +149,9 @@ func Run(o Options) (Result, error) {
 
 	// Each exchange is judged once, in time order; each violation is one line, as conform proxy
 	// logs it.
-	auditor := judge.NewAuditor(o.Validator.Redacting(o.Redactor.Bytes))
-	collector := coverage.New(o.Spec)
+	// One history of each export request: the oracle's, and coverage's through its watcher.
+	collector, history := coverage.Following(o.Spec, 0)
+	auditor := judge.NewTrackingAuditor(o.Validator.Redacting(o.Redactor.Bytes), history)
 	var res Result
 	err := verdicts(auditor, o.Redactor, files, o.Files, opts, keys, func(ex judge.Exchange, exRed *credentials.Redactor) {
 		breaches := auditor.Follow(ex)

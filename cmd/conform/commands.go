@@ -42,6 +42,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "-h", "-help", "--help", "help":
 		topUsage(stdout)
 		return exitPass
+	case "-version", "--version":
+		printVersion(stdout)
+		return exitPass
 	}
 	for _, c := range commands() {
 		if c.name == name {
@@ -62,7 +65,7 @@ func topUsage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(&b, "  %-8s %s\n", c.name, c.summary)
 	}
-	b.WriteString("\nRun 'conform <command> --help' for a command's flags.\n")
+	b.WriteString("\nRun 'conform <command> --help' for a command's flags; 'conform --version' prints the version.\n")
 	b.WriteString("Exit codes: 0 passed, 1 the target does not conform, 2 usage or configuration error,\n")
 	b.WriteString("3 the target cannot be reached, rejects the credentials or is not the export API,\n")
 	b.WriteString("4 conform could not do its own work (an I/O error), 130 or 143 stopped by SIGINT or SIGTERM.\n")

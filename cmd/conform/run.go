@@ -382,7 +382,7 @@ func (rf runFlags) options(stdout io.Writer) (suite.Options, *suite.Outputs, err
 		opts.LeaveOut = []string{fakeOnlyTag}
 	}
 	outs := suite.NewOutputs(suite.OutputOptions{Spec: spec, HTML: rf.report, HAR: rf.record,
-		Creator: har.Creator{Name: "conform", Version: version}})
+		Creator: har.Creator{Name: "conform", Version: conformVersion()}})
 	return outs.Wire(opts), outs, nil
 }
 

@@ -423,7 +423,7 @@ func (c runCommand) connect(ctx context.Context, rf runFlags, opts *suite.Option
 	}
 	tgt, newTarget, err := liveTarget(ctx, rf.live, opts.Config.Contract, c.getenv, stderr)
 	if err != nil {
-		return rt, err
+		return rt, reportUnreached(rf, c.getenv, stdout, stderr, err)
 	}
 	// Secrets must never reach an output. What came from the target (attachments, step
 	// errors) is redacted with every secret; conform's own words only of credential forms.

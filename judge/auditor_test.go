@@ -146,6 +146,6 @@ func TestAViolationIsOneLineWhateverTheTargetSends(t *testing.T) {
 		require.NotContains(t, p, "\x1b")
 	}
 	require.Contains(t, strings.Join(problems, " "), `/x\nconform proxy: all good\x1b[31m`)
-	require.Equal(t, `a\tb\nc`, escapeControls("a\tb\nc"))
-	require.Equal(t, "plain — ünïcode", escapeControls("plain — ünïcode"))
+	require.Equal(t, `a\tb\nc`, EscapeControls("a\tb\nc"))
+	require.Equal(t, "plain — ünïcode", EscapeControls("plain — ünïcode"))
 }

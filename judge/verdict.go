@@ -45,7 +45,7 @@ func ProblemsOf(ex Exchange, breaches []oracle.Breach) []Problem {
 
 // Line is p on one line, as conform load reports it: "spec: response /progress: …",
 // "invariant 4 (settled-item-is-final): …", "the status document cannot be read: …", "no
-// answer: …". Its control characters are escaped (escapeControls): what a target slipped into
+// answer: …". Its control characters are escaped (EscapeControls): what a target slipped into
 // a key or a value cannot forge another line, nor drive a terminal.
 func (p Problem) Line() string {
 	var s string
@@ -64,7 +64,7 @@ func (p Problem) Line() string {
 	case p.Breach != nil:
 		s = fmt.Sprintf("invariant %d (%s): %s", p.Breach.Invariant, p.Breach.Name, p.Breach.Message)
 	}
-	return escapeControls(s)
+	return EscapeControls(s)
 }
 
 // LogLine is Line after what the exchange was, as conform proxy logs it and conform audit
@@ -79,7 +79,7 @@ func (p Problem) LogLine(ex Exchange) string {
 	if id == "" {
 		id = "-"
 	}
-	return escapeControls(op+" "+id+": ") + p.Line()
+	return EscapeControls(op+" "+id+": ") + p.Line()
 }
 
 // StepError is p as the error of a step shows it, which may take several lines: what was
@@ -107,10 +107,11 @@ func escapedPath(rawURL string) string {
 	return rawURL
 }
 
-// escapeControls writes the control characters of s (a newline, an escape sequence a target
-// slipped into a key or a value) as Go escapes, so that a line stays one line of a log and
-// cannot forge another, nor drive a terminal.
-func escapeControls(s string) string {
+// EscapeControls writes the control characters of s (a newline, an escape sequence a target
+// slipped into a key or a value) as Go escapes, so that a line stays one line of a log or a
+// report and cannot forge another, nor drive a terminal: every one-line verdict and drift
+// conform prints goes through it.
+func EscapeControls(s string) string {
 	if !strings.ContainsFunc(s, unicode.IsControl) {
 		return s
 	}

@@ -4,11 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strconv"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
-	"unicode"
+
+	"github.com/conform-harness/conform/judge"
 )
 
 // Formats are the forms a report is written in: Console (the default), Markdown (a pull
@@ -71,7 +72,7 @@ func writeConsole(out io.Writer, r Report) error {
 				mark = "✗"
 			}
 			// The subject is not padded: one long violation would push every line's counts far right.
-			fmt.Fprintf(tw, "%s %s\t%s\t%s  (%s → %s)\n", mark, d.Kind, d.Change, plain(d.Subject), plain(d.Before), plain(d.After))
+			fmt.Fprintf(tw, "%s %s\t%s\t%s  (%s → %s)\n", mark, d.Kind, d.Change, judge.EscapeControls(d.Subject), judge.EscapeControls(d.Before), judge.EscapeControls(d.After))
 		}
 		tw.Flush()
 	}
@@ -80,7 +81,7 @@ func writeConsole(out io.Writer, r Report) error {
 	fmt.Fprintf(tw, "  \tBASELINE p50 / p95 (n)\tCURRENT p50 / p95 (n)\tdeadline\n")
 	for _, t := range r.Timings {
 		mark := " "
-		if t.Drift != "" && kindIn(t.Drift, r.FailOn) {
+		if t.Drift != "" && slices.Contains(r.FailOn, t.Drift) {
 			mark = "✗"
 		}
 		drift := ""
@@ -134,7 +135,7 @@ func writeMarkdown(out io.Writer, r Report) error {
 	for _, t := range r.Timings {
 		mark := ""
 		switch {
-		case t.Drift != "" && kindIn(t.Drift, r.FailOn):
+		case t.Drift != "" && slices.Contains(r.FailOn, t.Drift):
 			mark = "❌ " + string(t.Drift)
 		case t.Drift != "":
 			mark = string(t.Drift)
@@ -146,7 +147,7 @@ func writeMarkdown(out io.Writer, r Report) error {
 }
 
 func sideLine(s Side) string {
-	line := fmt.Sprintf("%s: %d exchange(s) of the export API, %d export request(s)", plain(s.File), s.Exchanges, s.Requests)
+	line := fmt.Sprintf("%s: %d exchange(s) of the export API, %d export request(s)", judge.EscapeControls(s.File), s.Exchanges, s.Requests)
 	if s.Bounded != "" {
 		line += "; within bounds: " + s.Bounded
 	}
@@ -170,36 +171,9 @@ func orDash(s string) string {
 	return s
 }
 
-func kindIn(k Kind, kinds []Kind) bool {
-	for _, x := range kinds {
-		if x == k {
-			return true
-		}
-	}
-	return false
-}
-
-// plain writes the control characters of s (a target's text may hold a newline, an escape
-// sequence) as Go escapes, so that a drift stays one line and cannot drive a terminal.
-func plain(s string) string {
-	if !strings.ContainsFunc(s, unicode.IsControl) {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			q := strconv.QuoteRune(r)
-			b.WriteString(q[1 : len(q)-1])
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
 // cell is s for a Markdown table cell: one line, its pipes escaped.
 func cell(s string) string {
-	return strings.ReplaceAll(plain(s), "|", `\|`)
+	return strings.ReplaceAll(judge.EscapeControls(s), "|", `\|`)
 }
 
 // code is s for a Markdown code span inside a table cell: no backtick can close it early.

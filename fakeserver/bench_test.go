@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/conform-harness/conform/export"
+	"github.com/conform-harness/conform/internal/heap"
 
 	"github.com/stretchr/testify/require"
 )
@@ -205,15 +206,6 @@ func BenchmarkStatusStored(b *testing.B) {
 	}
 }
 
-// heapInUse is the live heap after a full collection.
-func heapInUse() uint64 {
-	runtime.GC()
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.HeapAlloc
-}
-
 // TestHeapOf100kRequests holds the fake to its memory budget: 100,000 stored requests in at most
 // 200 MB of live heap, with two tables each and with the six that `conform load` creates; while
 // they all still run, and once they have completed and each was asked for once (and so was
@@ -225,17 +217,17 @@ func TestHeapOf100kRequests(t *testing.T) {
 	const n, budget = 100000, 200 << 20
 	for _, tables := range [][]string{benchTables, sixTables} {
 		t.Run(fmt.Sprintf("tables=%d", len(tables)), func(t *testing.T) {
-			before := heapInUse()
+			before := heap.InUse()
 			clock := NewManualClock(t0)
 			srv := New(Options{Clock: clock})
 			ids := fill(t, srv, n, tables)
-			running := heapInUse() - before
+			running := heap.InUse() - before
 			clock.Advance(time.Hour)
 			for _, id := range ids {
 				_, ok := srv.Status(id)
 				require.True(t, ok)
 			}
-			completed := heapInUse() - before
+			completed := heap.InUse() - before
 			t.Logf("%d requests of %d tables: %.1f MB of heap while running (%d bytes each), %.1f MB completed (%d bytes each)",
 				n, len(tables), float64(running)/(1<<20), running/n, float64(completed)/(1<<20), completed/n)
 			require.Less(t, running, uint64(budget))
@@ -255,7 +247,7 @@ func TestHeapAtTheLimits(t *testing.T) {
 	}
 	const budget = 450 << 20
 	perRequest := DefaultMaxStoredTables / DefaultMaxRequests
-	before := heapInUse()
+	before := heap.InUse()
 	clock := NewManualClock(t0)
 	srv := New(Options{Clock: clock})
 	tables := make([]string, perRequest)
@@ -269,7 +261,7 @@ func TestHeapAtTheLimits(t *testing.T) {
 	}
 	_, err := srv.store.create(tables[:1])
 	require.Equal(t, CodeTooManyRequests, ErrorCode(err), "the fake is full")
-	running := heapInUse() - before
+	running := heap.InUse() - before
 	t.Logf("%d running requests of %d tables: %.1f MB of heap", DefaultMaxRequests, perRequest, float64(running)/(1<<20))
 	require.Less(t, running, uint64(budget))
 	runtime.KeepAlive(srv)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/conform-harness/conform/internal/heap"
 	"github.com/conform-harness/conform/openapi"
 )
 
@@ -83,14 +84,14 @@ func TestABoundedAuditorStaysSmall(t *testing.T) {
 		}
 		auditStatus(t, a, id, progress, progress, at)
 		if id == n/5 {
-			atTen = heapInUse()
+			atTen = heap.InUse()
 		}
 		if id%5000 == 0 {
 			followed, _ := a.Followed()
 			require.LessOrEqual(t, followed, bound)
 		}
 	}
-	atFifty := heapInUse()
+	atFifty := heap.InUse()
 	followed, evicted := a.Followed()
 	require.Equal(t, bound, followed)
 	require.Equal(t, n-bound, evicted)
@@ -99,13 +100,4 @@ func TestABoundedAuditorStaysSmall(t *testing.T) {
 	// Unbounded, the 40,000 requests between held 68 MB here (BENCHMARKS.md, section 9).
 	require.Less(t, grown, int64(4<<20), "the heap does not grow with the requests once the auditor is full")
 	runtime.KeepAlive(a)
-}
-
-// heapInUse is the live heap after a full collection.
-func heapInUse() uint64 {
-	runtime.GC()
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.HeapAlloc
 }

@@ -149,7 +149,9 @@ func TestNoProductionCodeImportsTesting(t *testing.T) {
 			// Only the root package, whose Run is called from a team's own tests, may.
 			require.NotContains(t, deps, "testing", "%s imports testing outside its tests", pkg)
 		}
-		require.False(t, reaches(graph, pkg, module+"/internal/golden"), "%s reaches the tests' golden-file helper", pkg)
+		for _, helper := range []string{"internal/golden", "internal/heap"} {
+			require.False(t, reaches(graph, pkg, module+"/"+helper), "%s reaches %s, a helper of the tests", pkg, helper)
+		}
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/conform-harness/conform/internal/heap"
 	"github.com/conform-harness/conform/judge"
 	"github.com/conform-harness/conform/openapi"
 )
@@ -51,7 +52,7 @@ func TestOneBoundHoldsTheOracleAndCoverage(t *testing.T) {
 		}
 		require.Empty(t, poll(id, progress, progress))
 		if id == n/3 { // the Auditor's Judger (judgerSize verdicts) is full by then
-			atThird = heapInUse()
+			atThird = heap.InUse()
 		}
 		if id%1000 == 0 {
 			followed, evicted := a.Followed()
@@ -60,7 +61,7 @@ func TestOneBoundHoldsTheOracleAndCoverage(t *testing.T) {
 			require.LessOrEqual(t, followed, bound)
 		}
 	}
-	grown := int64(heapInUse()) - int64(atThird)
+	grown := int64(heap.InUse()) - int64(atThird)
 	followed, evicted := a.Followed()
 	require.Equal(t, bound, followed)
 	require.Equal(t, n-bound, evicted)
@@ -88,13 +89,4 @@ func TestOneBoundHoldsTheOracleAndCoverage(t *testing.T) {
 	require.Less(t, grown, int64(4<<20), "the heap does not grow with the requests once the bound is reached")
 	runtime.KeepAlive(a)
 	runtime.KeepAlive(c)
-}
-
-// heapInUse is the live heap after a full collection.
-func heapInUse() uint64 {
-	runtime.GC()
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.HeapAlloc
 }

@@ -55,6 +55,10 @@ type Exchange struct {
 	// (credentials.Redactor.ForExchange): a proxy's client or a recorded entry redacts its own
 	// evidence only, never another exchange's. Unset, the reports' redaction applies alone.
 	Redact func([]byte) []byte
+
+	// origin is Origin's answer, taken from the request when the exchange is judged, so that
+	// the many who ask (the tracker, coverage, the grouping) do not parse the URL again.
+	origin string
 }
 
 // Judge returns the exchange of req (its body reqBody) answered status with header and body, at
@@ -83,6 +87,9 @@ func Judge(v *openapi.Validator, req *http.Request, reqBody []byte, status int, 
 func (ex *Exchange) Judge(v *openapi.Validator, req *http.Request) {
 	verdict := v.Validate(req, ex.ReqBody, openapi.Response{Status: ex.Status, Header: ex.RespHeader, Body: ex.RespBody})
 	ex.Violations, ex.Operation, ex.PathParams = verdict.Violations, verdict.Operation, verdict.PathParams
+	if req.URL.Host != "" {
+		ex.origin = transport.Origin(req.URL)
+	}
 	ex.MalformedOnPurpose = req.Context().Value(malformedBody{}) != nil
 	if ex.MalformedOnPurpose {
 		// That the body breaks the spec is the point.
@@ -137,6 +144,9 @@ func MalformedOnPurpose(req *http.Request) *http.Request {
 // when its URL has no host. It keeps apart export requests whose ids repeat on different
 // targets, and "https://h" and "https://h:443" are one target.
 func (ex *Exchange) Origin() string {
+	if ex.origin != "" {
+		return ex.origin
+	}
 	u, err := url.Parse(ex.URL)
 	if err != nil || u.Host == "" {
 		return ""

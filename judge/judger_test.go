@@ -57,5 +57,9 @@ func TestGroupByRequestTakesOneOriginForTheDefaultPort(t *testing.T) {
 	require.Len(t, groups, 1)
 	require.Equal(t, "Export request 7", groups[0].Name, "one target: no host in the name")
 	require.Len(t, groups[0].Exchanges, 3)
-	require.Equal(t, "https://vendor.example.com:443", exchanges[0].Origin())
+	for _, ex := range exchanges {
+		require.Equal(t, "https://vendor.example.com:443", ex.Origin(), "taken from the request when judged")
+		unjudged := Exchange{URL: ex.URL}
+		require.Equal(t, ex.Origin(), unjudged.Origin(), "and the same read from the URL of an exchange never judged")
+	}
 }
